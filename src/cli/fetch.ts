@@ -1,0 +1,13 @@
+import { fetchOverpass, parseBbox } from '../ingest/overpass.js';
+import { formatBytes, Progress, UsageError } from './output.js';
+
+export async function fetchCommand(o: { bbox: string; out: string; url?: string; quiet?: boolean }): Promise<void> {
+  let bbox;
+  try { bbox = parseBbox(o.bbox); } catch (e) { throw new UsageError((e as Error).message); }
+  const area = (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]);
+  if (area > 0.25) throw new UsageError(`--bbox covers ${area.toFixed(2)} square degrees: too large for Overpass; use a regional extract (.osm.pbf) instead`);
+  const progress = new Progress('fetch', o.quiet);
+  const bytes = await fetchOverpass(bbox, o.out, { url: o.url, onBytes: (n) => progress.update(formatBytes(n)) });
+  progress.done();
+  process.stdout.write(`wrote ${o.out} (${formatBytes(bytes)}) © OpenStreetMap contributors, ODbL 1.0\n`);
+}

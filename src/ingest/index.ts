@@ -1,0 +1,71 @@
+import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { CityRecord, IngestProblem } from '../model/types.js';
+import type { SourceToLoad } from '../store/import.js';
+import { IngestError } from './errors.js';
+import { openOsm } from './osm/index.js';
+import { osmToCity, describeHeader } from './osm-model/index.js';
+import { resolveResidential } from './residential.js';
+import { readFeatureRecords, type FeatureSourceOptions } from './feature-source.js';
+
+export type SourceFormat = 'osm-pbf' | 'osm-xml' | 'geojson' | 'shapefile' | 'csv';
+
+export interface OpenSourceOptions extends FeatureSourceOptions {
+  /** source name; default: the file name without its extensions */
+  sourceId?: string;
+  /** PBF decoding threads */
+  workers?: number;
+  onBytes?: (read: number, total: number) => void;
+}
+
+const EXT = /(\.osm\.pbf|\.osm\.xml|\.osm|\.pbf|\.geojsonl|\.geojsons|\.geojson|\.ndjson|\.jsonl|\.json|\.shp|\.csv|\.txt)$/i;
+
+export function defaultSourceId(file: string): string {
+  return basename(file).replace(EXT, '') || basename(file);
+}
+
+/** Format from the extension, confirmed by the first bytes where it matters. */
+export function detectFormat(file: string): SourceFormat {
+  let head = Buffer.alloc(0);
+  try {
+    const fd = openSync(file, 'r');
+    head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, 64, 0);
+    head = head.subarray(0, n);
+    closeSync(fd);
+  } catch (e) {
+    throw new IngestError(file, undefined, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.shp')) return 'shapefile';
+  if (lower.endsWith('.csv') || lower.endsWith('.txt')) return 'csv';
+  if (/\.(geojson|geojsonl|geojsons|ndjson|jsonl|json)$/.test(lower)) return 'geojson';
+  if (lower.endsWith('.pbf') || (head.length >= 8 && head.readUInt32BE(0) < 64 * 1024 && head.subarray(4, 16).includes(Buffer.from('OSMHeader')))) return 'osm-pbf';
+  const text = head.toString('utf8').trimStart();
+  if (lower.endsWith('.osm') || lower.endsWith('.xml') || text.startsWith('<?xml') || text.startsWith('<osm')) return 'osm-xml';
+  throw new IngestError(file, undefined, 'unknown format: expected .osm.pbf, .osm, .geojson, .ndjson, .shp or .csv');
+}
+
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+  });
+}
+
+/** Open one input file as a stream of city-model records (classified, residential resolved). */
+export async function openSource(file: string, opts: OpenSourceOptions = {}): Promise<SourceToLoad> {
+  const format = detectFormat(file);
+  const bytes = statSync(file).size;
+  const problems: IngestProblem[] = [];
+  const base = { sourceId: opts.sourceId ?? defaultSourceId(file), path: file, format, bytes, problems, sha256: () => sha256File(file) };
+  if (format === 'osm-pbf' || format === 'osm-xml') {
+    const reader = openOsm(file, { workers: opts.workers, onProgress: opts.onBytes });
+    const h = describeHeader(await reader.header());
+    const stats = { nodes: 0, ways: 0, relations: 0 };
+    return { ...base, ...h, records: resolveResidential(osmToCity(reader, file, problems, stats)) };
+  }
+  const records: AsyncIterable<CityRecord[]> = readFeatureRecords(file, format, opts, problems);
+  return { ...base, records: resolveResidential(records) };
+}

@@ -1,0 +1,114 @@
+import { classifyFeature } from '../../model/classify.js';
+import type { Geometry, Position } from '../../model/geometry.js';
+import type { CityRecord, IngestProblem } from '../../model/types.js';
+import { IngestError } from '../errors.js';
+import type { OsmHeader, OsmReader, Relation } from '../osm/types.js';
+import { NodeStore } from './node-store.js';
+import { assembleArea, type RingWay } from './rings.js';
+import { WayStore } from './way-store.js';
+
+const AREA_RELATION_TYPES = new Set(['multipolygon', 'boundary']);
+
+export interface OsmCityStats { nodes: number; ways: number; relations: number }
+
+/**
+ * OSM entities → city-model records, in one pass: nodes are kept as locations, ways get their
+ * geometry as soon as they arrive, relation areas are assembled at the end from the kept way refs.
+ */
+export async function* osmToCity(
+  reader: OsmReader, file: string, problems: IngestProblem[], stats: OsmCityStats,
+): AsyncGenerator<CityRecord[]> {
+  const nodes = new NodeStore();
+  const ways = new WayStore();
+  const relations: Relation[] = [];
+  let waysStarted = false;
+  let missingNodeWays = 0;
+
+  for await (const b of reader.batches()) {
+    const out: CityRecord[] = [];
+    const n = b.nodes;
+    if (n.count) {
+      if (waysStarted) throw new IngestError(file, `block ${b.seq}`, 'nodes appear after ways: the file is not sorted (run `osmium sort` on it first)');
+      nodes.add(n.id, n.lon, n.lat, n.count);
+      stats.nodes += n.count;
+      for (let i = 0; i < n.count; i++) {
+        const t0 = n.tagOffset[i], t1 = n.tagOffset[i + 1];
+        if (t1 === t0) continue;
+        const tags: Record<string, string> = {};
+        for (let j = t0; j < t1; j++) tags[n.tagKV[2 * j]] = n.tagKV[2 * j + 1];
+        for (const r of classifyFeature(`n${n.id[i]}`, tags, { type: 'Point', coordinates: [n.lon[i], n.lat[i]] })) out.push(r);
+      }
+    }
+    const w = b.ways;
+    if (w.count) {
+      if (!waysStarted) { waysStarted = true; nodes.finish(); }
+      stats.ways += w.count;
+      for (let i = 0; i < w.count; i++) {
+        const r0 = w.refOffset[i], r1 = w.refOffset[i + 1];
+        ways.add(w.id[i], w.refs, r0, r1);
+        const t0 = w.tagOffset[i], t1 = w.tagOffset[i + 1];
+        if (t1 === t0) continue;
+        const tags: Record<string, string> = {};
+        for (let j = t0; j < t1; j++) tags[w.tagKV[2 * j]] = w.tagKV[2 * j + 1];
+        const coords: Position[] = [];
+        const ids: number[] = [];
+        for (let k = r0; k < r1; k++) {
+          const idx = nodes.indexOf(w.refs[k]);
+          if (idx < 0) continue;
+          coords.push([nodes.lon(idx), nodes.lat(idx)]);
+          ids.push(w.refs[k]);
+        }
+        const closedInFile = r1 - r0 >= 4 && w.refs[r0] === w.refs[r1 - 1];
+        if (coords.length < r1 - r0) {
+          missingNodeWays++;
+          if (closedInFile) { problems.push({ id: `w${w.id[i]}`, problem: `closed way lost ${r1 - r0 - coords.length} node(s) missing from the file; skipped as an area` }); }
+        }
+        if (coords.length < 2) continue;
+        const geometry: Geometry = { type: 'LineString', coordinates: coords };
+        if (coords.length < r1 - r0 && closedInFile) {
+          // an area cut by the extract: keep it only as a line (e.g. a walkable loop)
+          for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) if (r.kind === 'walk_edge') out.push(r);
+          continue;
+        }
+        for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) out.push(r);
+      }
+    }
+    if (b.relations.length) {
+      if (!waysStarted) { waysStarted = true; nodes.finish(); }
+      stats.relations += b.relations.length;
+      for (const r of b.relations) if (AREA_RELATION_TYPES.has(r.tags.type ?? '')) relations.push(r);
+    }
+    if (out.length) yield out;
+  }
+  if (!waysStarted) nodes.finish();
+  if (missingNodeWays) problems.push({ id: '*', problem: `${missingNodeWays} way(s) reference nodes missing from the file (extract edge); their geometry was cut to the nodes present` });
+
+  const locate = (id: number): Position | undefined => {
+    const i = nodes.indexOf(id);
+    return i < 0 ? undefined : [nodes.lon(i), nodes.lat(i)];
+  };
+  const out: CityRecord[] = [];
+  for (const rel of relations) {
+    const members: RingWay[] = [];
+    const missing: number[] = [];
+    for (const m of rel.members) {
+      if (m.type !== 'way' || (m.role !== 'outer' && m.role !== 'inner' && m.role !== '')) continue;
+      const refs = ways.get(m.ref);
+      if (refs) members.push({ wayId: m.ref, role: m.role, refs }); else missing.push(m.ref);
+    }
+    const { tags } = rel;
+    const relevant = classifyFeature(`r${rel.id}`, tags, { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }).length > 0;
+    if (!relevant) continue;
+    const area = assembleArea(members, locate);
+    const what = tags.name ? `${tags.type} "${tags.name}"` : tags.type;
+    if (missing.length) problems.push({ id: `r${rel.id}`, problem: `${what}: ${missing.length} member way(s) missing from the file (e.g. w${missing[0]})` });
+    for (const p of area.problems) problems.push({ id: `r${rel.id}`, problem: `${what}: ${p}` });
+    if (!area.geometry) continue;
+    for (const r of classifyFeature(`r${rel.id}`, tags, area.geometry)) out.push(r);
+  }
+  if (out.length) yield out;
+}
+
+export function describeHeader(h: OsmHeader): { version?: string; bbox?: [number, number, number, number]; generator?: string } {
+  return { version: h.timestamp ?? (h.replicationSequence !== undefined ? `seq ${h.replicationSequence}` : undefined), bbox: h.bbox, generator: h.generator };
+}

@@ -1,0 +1,46 @@
+import type { Queryable } from './driver.js';
+import { TABLES } from './tables.js';
+
+export interface CityStats {
+  city_id: string;
+  counts: Record<string, number>;
+  residential_buildings: number;
+  categories: Record<string, number>;
+  bbox: [number, number, number, number] | null;
+  sources: { source_id: string; format: string; version: string | null; path: string; imported_at: string; sha256: string }[];
+}
+
+/** What a city holds: counts per kind and facility category, extent, data sources and versions. */
+export async function cityStats(db: Queryable, cityId?: string): Promise<CityStats[]> {
+  const cities = (await db.query<{ city_id: string }>('SELECT city_id FROM cities ORDER BY city_id'))
+    .map((r) => r.city_id).filter((c) => cityId === undefined || c === cityId);
+  const out: CityStats[] = [];
+  for (const city of cities) {
+    const counts: Record<string, number> = {};
+    for (const t of TABLES) {
+      const sql = t.table === 'facilities'
+        ? 'SELECT count(DISTINCT id)::int AS n FROM facilities WHERE city_id = $1'
+        : `SELECT count(*)::int AS n FROM ${t.table} WHERE city_id = $1`;
+      counts[t.table] = Number((await db.query<{ n: number }>(sql, [city]))[0].n);
+    }
+    const residential = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings WHERE city_id = $1 AND residential', [city]))[0].n);
+    const categories: Record<string, number> = {};
+    for (const r of await db.query<{ category: string; n: number }>(
+      'SELECT category, count(*)::int AS n FROM facilities WHERE city_id = $1 GROUP BY category ORDER BY category', [city])) {
+      categories[r.category] = Number(r.n);
+    }
+    const ext = (await db.query<{ w: number | null; s: number; e: number; n: number }>(
+      `WITH e AS (SELECT ST_Extent(geom) AS b FROM (
+         SELECT geom FROM buildings WHERE city_id = $1 UNION ALL SELECT geom FROM walk_edges WHERE city_id = $1
+         UNION ALL SELECT geom FROM facilities WHERE city_id = $1 UNION ALL SELECT geom FROM land_use WHERE city_id = $1) g)
+       SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n FROM e`, [city]))[0];
+    const sources = (await db.query<CityStats['sources'][number]>(
+      `SELECT source_id, format, version, path, to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS imported_at, sha256
+       FROM sources WHERE city_id = $1 ORDER BY source_id`, [city]));
+    out.push({
+      city_id: city, counts, residential_buildings: residential, categories,
+      bbox: ext && ext.w !== null ? [Number(ext.w), Number(ext.s), Number(ext.e), Number(ext.n)] : null, sources,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { Areal, MultiPolygon } from '../model/geometry.js';
+import type { CityRecord, RecordKind } from '../model/types.js';
+import { copyValue } from './driver.js';
+import { toHexEwkb } from './wkb.js';
+
+/** How each record kind maps onto its table: declared once, used by the loader and stats. */
+export interface TableSpec {
+  table: string;
+  kind: RecordKind;
+  /** columns written by COPY besides city_id, source_id */
+  columns: string[];
+  /** primary key columns besides city_id */
+  key: string[];
+  /** geometry type the table holds, for repair */
+  geomType: 'MultiPolygon' | 'LineString' | 'Geometry';
+  rows(r: CityRecord): unknown[][];
+}
+
+const multi = (g: Areal): MultiPolygon => (g.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [g.coordinates] } : g);
+
+export const TABLES: TableSpec[] = [
+  {
+    table: 'buildings', kind: 'building', geomType: 'MultiPolygon', key: ['id'],
+    columns: ['id', 'name', 'use', 'height', 'levels', 'year', 'residential', 'area_m2', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'building' ? [] : [[r.id, r.name, r.use, r.height, r.levels, r.year, r.residential, r.area_m2, r.tags, toHexEwkb(multi(r.geometry))]],
+  },
+  {
+    table: 'facilities', kind: 'facility', geomType: 'Geometry', key: ['id', 'category'],
+    columns: ['id', 'category', 'name', 'tags', 'geom'],
+    rows: (r) => {
+      if (r.kind !== 'facility') return [];
+      const g = toHexEwkb(r.geometry.type === 'Point' ? r.geometry : multi(r.geometry));
+      return r.categories.map((c) => [r.id, c, r.name, r.tags, g]);
+    },
+  },
+  {
+    table: 'green_spaces', kind: 'green_space', geomType: 'MultiPolygon', key: ['id'],
+    columns: ['id', 'name', 'green_kind', 'is_public', 'area_m2', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'green_space' ? [] : [[r.id, r.name, r.green_kind, r.is_public, r.area_m2, r.tags, toHexEwkb(multi(r.geometry))]],
+  },
+  {
+    table: 'land_use', kind: 'land_use', geomType: 'MultiPolygon', key: ['id'],
+    columns: ['id', 'name', 'landuse', 'area_m2', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'land_use' ? [] : [[r.id, r.name, r.landuse, r.area_m2, r.tags, toHexEwkb(multi(r.geometry))]],
+  },
+  {
+    table: 'admin_areas', kind: 'admin_area', geomType: 'MultiPolygon', key: ['id'],
+    columns: ['id', 'name', 'admin_level', 'level', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'admin_area' ? [] : [[r.id, r.name, r.admin_level, r.level, r.tags, toHexEwkb(multi(r.geometry))]],
+  },
+  {
+    table: 'walk_edges', kind: 'walk_edge', geomType: 'LineString', key: ['id'],
+    columns: ['id', 'name', 'highway', 'length_m', 'node_ids', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'walk_edge' ? [] : [[r.id, r.name, r.highway, r.length_m, r.node_ids ? `{${r.node_ids.join(',')}}` : undefined, r.tags, toHexEwkb(r.geometry)]],
+  },
+];
+
+export const TABLE_BY_KIND = new Map(TABLES.map((t) => [t.kind, t]));
+
+export function copyLine(values: unknown[]): string {
+  let s = '';
+  for (let i = 0; i < values.length; i++) s += (i ? '\t' : '') + copyValue(values[i]);
+  return s + '\n';
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/driver.js';
+import { importSources, type SourceToLoad } from '../../src/store/import.js';
+import { cityStats } from '../../src/store/stats.js';
+import { classifyFeature } from '../../src/model/classify.js';
+import type { CityRecord } from '../../src/model/types.js';
+import { DRIVERS } from '../helpers/stores.js';
+
+const sq = (x: number, y: number, d = 0.0005): [number, number][] => [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]];
+
+function source(id: string, records: CityRecord[], opts: { failAfter?: number } = {}): SourceToLoad {
+  async function* gen() {
+    let i = 0;
+    for (const r of records) {
+      if (opts.failAfter !== undefined && i++ >= opts.failAfter) throw new Error('reader failed mid-stream');
+      yield [r];
+    }
+  }
+  return { sourceId: id, path: `/tmp/${id}`, format: 'test', bytes: 1, sha256: async () => 'x', records: gen(), problems: [] };
+}
+
+const feature = (id: string, tags: Record<string, string>, geometry: Parameters<typeof classifyFeature>[2]) => classifyFeature(id, tags, geometry);
+
+function sampleCity(): CityRecord[] {
+  return [
+    ...feature('w1', { building: 'apartments', 'building:levels': '6', start_date: '1988' }, { type: 'Polygon', coordinates: [sq(116.3, 39.9)] }),
+    ...feature('w2', { building: 'yes', amenity: 'kindergarten', name: '阳光幼儿园' }, { type: 'Polygon', coordinates: [sq(116.301, 39.9)] }),
+    ...feature('n3', { shop: 'convenience', name: '便利店' }, { type: 'Point', coordinates: [116.302, 39.9] }),
+    ...feature('w4', { highway: 'footway' }, { type: 'LineString', coordinates: [[116.3, 39.899], [116.31, 39.899]] }),
+    ...feature('w5', { leisure: 'park', name: '小公园' }, { type: 'Polygon', coordinates: [sq(116.305, 39.905, 0.001)] }),
+    // a bow-tie: self-intersecting, structurally valid → repaired with ST_MakeValid
+    ...feature('w6', { building: 'yes' }, { type: 'Polygon', coordinates: [[[116.31, 39.91], [116.311, 39.911], [116.311, 39.91], [116.31, 39.911], [116.31, 39.91]]] }),
+  ];
+}
+
+describe.each(DRIVERS)('store import ($name)', (driver) => {
+  it('loads records, repairs invalid geometry, and re-import replaces the source', async () => {
+    const db = await driver.fresh();
+    const store = await openStore(db);
+    try {
+      const [s] = await importSources(store, 'c1', [source('src', sampleCity())]);
+      expect(s.counts.buildings).toBe(3);
+      expect(s.counts.facilities).toBe(3); // kindergarten, convenience, park
+      expect(s.categories).toEqual({ kindergarten: 1, park: 1, supermarket: 1 });
+      expect(s.counts.green_spaces).toBe(1);
+      expect(s.counts.walk_edges).toBe(1);
+      expect(s.repaired).toBe(1);
+      const rows = await store.query<{ id: string; valid: boolean; year: number | null; residential: boolean }>(
+        "SELECT id, ST_IsValid(geom) AS valid, year, residential FROM buildings WHERE city_id = 'c1' ORDER BY id");
+      expect(rows.map((r) => [r.id, r.valid, r.year, r.residential])).toEqual([['w1', true, 1988, true], ['w2', true, null, false], ['w6', true, null, false]]);
+      const len = await store.query<{ ours: number; postgis: number }>(
+        "SELECT length_m AS ours, ST_Length(geom::geography) AS postgis FROM walk_edges WHERE id = 'w4'");
+      expect(Math.abs(Number(len[0].ours) - Number(len[0].postgis))).toBeLessThan(0.5);
+      const area = await store.query<{ ours: number; postgis: number }>(
+        "SELECT area_m2 AS ours, ST_Area(geom::geography) AS postgis FROM green_spaces WHERE id = 'w5'");
+      expect(Math.abs(Number(area[0].ours) / Number(area[0].postgis) - 1)).toBeLessThan(0.003);
+
+      // a newer version of the same source: w2 deleted, w1 changed → replaced, no duplicates
+      const newer = sampleCity().filter((r) => r.id !== 'w2');
+      for (const r of newer) if (r.kind === 'building' && r.id === 'w1') r.levels = 9;
+      const [s2] = await importSources(store, 'c1', [source('src', newer)]);
+      expect(s2.replaced).toBeGreaterThan(0);
+      const [st] = await cityStats(store, 'c1');
+      expect(st.counts.buildings).toBe(2);
+      expect(st.categories).toEqual({ park: 1, supermarket: 1 });
+      expect((await store.query<{ levels: number }>("SELECT levels FROM buildings WHERE id = 'w1'"))[0].levels).toBe(9);
+      expect(st.sources.map((x) => x.source_id)).toEqual(['src']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes nothing when a source fails mid-stream (one transaction)', async () => {
+    const db = await driver.fresh();
+    const store = await openStore(db);
+    try {
+      await importSources(store, 'c1', [source('a', sampleCity())]);
+      const before = await cityStats(store);
+      await expect(importSources(store, 'c1', [source('b', sampleCity().map((r) => ({ ...r, id: r.id + 'b' }))), source('a', sampleCity(), { failAfter: 3 })]))
+        .rejects.toThrow(/mid-stream/);
+      await expect(importSources(store, 'c2', [source('a', sampleCity(), { failAfter: 2 })])).rejects.toThrow(/mid-stream/);
+      expect(await cityStats(store)).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+});
