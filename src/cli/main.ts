@@ -62,4 +62,5 @@ program.command('demo')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (o) => { await (await import('./demo.js')).demoCommand(o); });
 
+program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
 program.parseAsync(process.argv).catch(fail);

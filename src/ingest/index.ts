@@ -1,6 +1,6 @@
 import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { CityRecord, IngestProblem } from '../model/types.js';
 import type { SourceToLoad } from '../store/import.js';
 import { IngestError } from './errors.js';
@@ -59,7 +59,7 @@ export async function openSource(file: string, opts: OpenSourceOptions = {}): Pr
   const format = detectFormat(file);
   const bytes = statSync(file).size;
   const problems: IngestProblem[] = [];
-  const base = { sourceId: opts.sourceId ?? defaultSourceId(file), path: file, format, bytes, problems, sha256: () => sha256File(file) };
+  const base = { sourceId: opts.sourceId ?? defaultSourceId(file), path: resolve(file), format, bytes, problems, sha256: () => sha256File(file) };
   if (format === 'osm-pbf' || format === 'osm-xml') {
     const reader = openOsm(file, { workers: opts.workers, onProgress: opts.onBytes });
     const h = describeHeader(await reader.header());
