@@ -1,0 +1,300 @@
+/**
+ * CSV reader for point data (facility lists, survey points, web-map exports): RFC 4180 quoting
+ * (delimiters, quotes and line breaks inside quoted fields), a UTF-8 BOM, UTF-8 or GBK (guessed when
+ * not given), the delimiter guessed from the header. Longitude/latitude (or x/y with --crs) come from
+ * configurable columns; every other column becomes a string property.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { CoordinateRangeError } from './crs.js';
+import { IngestError } from './errors.js';
+import { isValidUtf8, normaliseEncoding, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
+
+export const DEFAULT_LON_FIELDS = ['lon', 'lng', 'long', 'longitude', '经度', 'x', 'point_x'];
+export const DEFAULT_LAT_FIELDS = ['lat', 'latitude', '纬度', 'y', 'point_y'];
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+export interface CsvRecord {
+  /** physical line (1-based) where the record starts */
+  line: number;
+  fields: string[];
+}
+
+/** Incremental RFC 4180 parser: push text, get completed records. */
+export class CsvParser {
+  private field = '';
+  private fields: string[] = [];
+  private quoted = false;
+  private inQuotes = false;
+  /** just saw a quote inside a quoted field: either "" (escaped) or the closing quote */
+  private quotePending = false;
+  private pendingCR = false;
+  private line = 1;
+  private recordLine = 1;
+  private started = false;
+
+  constructor(
+    public delimiter: string,
+    private readonly file: string,
+  ) {}
+
+  push(text: string, out: CsvRecord[]): void {
+    const d = this.delimiter;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      const c = text[i];
+      if (this.pendingCR) {
+        this.pendingCR = false;
+        if (c === '\n') {
+          i++;
+          continue;
+        }
+      }
+      if (this.inQuotes) {
+        if (this.quotePending) {
+          this.quotePending = false;
+          if (c === '"') {
+            this.field += '"';
+            i++;
+            continue;
+          }
+          this.inQuotes = false; // closing quote; fall through to handle c normally
+        } else if (c === '"') {
+          this.quotePending = true;
+          i++;
+          continue;
+        } else {
+          // copy a run of ordinary characters at once
+          let j = i;
+          while (j < n && text[j] !== '"') {
+            if (text[j] === '\n') this.line++;
+            else if (text[j] === '\r' && text[j + 1] !== '\n') this.line++;
+            j++;
+          }
+          this.field += text.slice(i, j);
+          i = j;
+          continue;
+        }
+      }
+      if (!this.started) {
+        this.started = true;
+        this.recordLine = this.line;
+      }
+      if (c === d) {
+        this.fields.push(this.field);
+        this.field = '';
+        this.quoted = false;
+      } else if (c === '\n' || c === '\r') {
+        this.fields.push(this.field);
+        out.push({ line: this.recordLine, fields: this.fields });
+        this.fields = [];
+        this.field = '';
+        this.quoted = false;
+        this.started = false;
+        this.line++;
+        if (c === '\r') this.pendingCR = true;
+      } else if (c === '"' && this.field === '' && !this.quoted) {
+        this.inQuotes = true;
+        this.quoted = true;
+      } else {
+        // unquoted text, or text after a closing quote ("a"b → a"b is not RFC 4180; keep it literally)
+        let j = i + 1;
+        while (j < n && text[j] !== d && text[j] !== '\n' && text[j] !== '\r' && text[j] !== '"') j++;
+        this.field += text.slice(i, j);
+        i = j;
+        continue;
+      }
+      i++;
+    }
+  }
+
+  end(out: CsvRecord[]): void {
+    if (this.inQuotes && !this.quotePending) {
+      throw new IngestError(this.file, `line ${this.recordLine}`, 'unterminated quoted field (a " is never closed)');
+    }
+    if (this.started || this.field !== '' || this.fields.length) {
+      this.fields.push(this.field);
+      out.push({ line: this.recordLine, fields: this.fields });
+    }
+  }
+}
+
+/** The delimiter that splits the header line into the most fields, among , ; tab | */
+export function guessDelimiter(headerLine: string): string {
+  let best = ',';
+  let bestCount = 0;
+  for (const d of [',', ';', '\t', '|']) {
+    let count = 0;
+    let q = false;
+    for (const c of headerLine) {
+      if (c === '"') q = !q;
+      else if (c === d && !q) count++;
+    }
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function findColumn(header: string[], wanted: string | undefined, defaults: string[], file: string, what: string): number {
+  const norm = (s: string) => s.trim().toLowerCase();
+  if (wanted) {
+    let i = header.indexOf(wanted);
+    if (i < 0) i = header.findIndex((h) => norm(h) === norm(wanted));
+    if (i < 0) throw new IngestError(file, 'header', `no column "${wanted}" for the ${what}; columns are: ${header.join(', ')}`);
+    return i;
+  }
+  for (const d of defaults) {
+    const i = header.findIndex((h) => norm(h) === d);
+    if (i >= 0) return i;
+  }
+  throw new IngestError(
+    file,
+    'header',
+    `no ${what} column (looked for ${defaults.join(', ')}); name it with --${what === 'longitude' ? 'lon' : 'lat'}-field; columns are: ${header.join(', ')}`,
+  );
+}
+
+async function detectEncoding(file: string, given: string | undefined): Promise<string> {
+  if (given) {
+    const e = normaliseEncoding(given);
+    if (!e) throw new IngestError(file, undefined, `unknown encoding "${given}"`);
+    return e;
+  }
+  const fh = await open(file, 'r');
+  const head = Buffer.alloc(4);
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return (await isValidUtf8(file)) ? 'utf-8' : 'gbk';
+}
+
+function parseDelimiter(d: string): string {
+  if (d === 'tab' || d === '\\t') return '\t';
+  if (d.length !== 1) throw new Error(`delimiter must be one character, got ${JSON.stringify(d)}`);
+  return d;
+}
+
+export async function* readCsv(file: string, options: FeatureReadOptions = {}): AsyncGenerator<GeoFeature> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (e) {
+    throw new IngestError(file, undefined, `cannot read the file: ${(e as Error).message}`);
+  }
+  const encoding = await detectEncoding(file, options.encoding);
+  const t = transformFor(file, options);
+  let delimiter: string | undefined;
+  if (options.delimiter) {
+    try {
+      delimiter = parseDelimiter(options.delimiter);
+    } catch (e) {
+      throw new IngestError(file, undefined, (e as Error).message);
+    }
+  }
+  const decoder = new TextDecoder(encoding); // strips a BOM
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  let parser: CsvParser | undefined;
+  let carry = ''; // text before the delimiter is known (the header line)
+  let header: string[] | undefined;
+  let lonIdx = -1;
+  let latIdx = -1;
+  let index = 0;
+  let bytes = 0;
+  const records: CsvRecord[] = [];
+
+  const handle = function* (recs: CsvRecord[]): Generator<GeoFeature> {
+    for (const rec of recs) {
+      if (!header) {
+        header = rec.fields.map((h, i) => h.trim() || `column_${i + 1}`);
+        const seen = new Map<string, number>();
+        header = header.map((h) => {
+          const k = (seen.get(h) ?? 0) + 1;
+          seen.set(h, k);
+          return k === 1 ? h : `${h}_${k}`;
+        });
+        lonIdx = findColumn(header, options.lonField, DEFAULT_LON_FIELDS, file, 'longitude');
+        latIdx = findColumn(header, options.latField, DEFAULT_LAT_FIELDS, file, 'latitude');
+        continue;
+      }
+      const f = rec.fields;
+      if (f.length === 1 && f[0].trim() === '') continue; // blank line
+      if (f.length > header.length && f.slice(header.length).some((v) => v.trim() !== '')) {
+        throw new IngestError(file, `line ${rec.line}`, `${f.length} fields but the header has ${header.length} (wrong delimiter or an unquoted "${delimiter}"?)`);
+      }
+      const rawX = (f[lonIdx] ?? '').trim();
+      const rawY = (f[latIdx] ?? '').trim();
+      if (rawX === '' && rawY === '') {
+        options.onProblem?.({ id: String(index), problem: `line ${rec.line}: no coordinates, skipped` });
+        index++;
+        continue;
+      }
+      for (const [raw, col] of [
+        [rawX, lonIdx],
+        [rawY, latIdx],
+      ] as const) {
+        if (!NUMBER.test(raw)) {
+          throw new IngestError(file, `line ${rec.line}, column ${header[col]}`, `${JSON.stringify(raw)} is not a number`);
+        }
+      }
+      let coordinates: [number, number];
+      try {
+        coordinates = t(Number(rawX), Number(rawY));
+      } catch (e) {
+        if (e instanceof CoordinateRangeError) throw new IngestError(file, `line ${rec.line}`, e.message);
+        throw e;
+      }
+      const properties: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) {
+        if (i === lonIdx || i === latIdx) continue;
+        const v = f[i];
+        properties[header[i]] = v === undefined || v.trim() === '' ? null : v.trim();
+      }
+      yield { index, geometry: { type: 'Point', coordinates }, properties };
+      index++;
+    }
+  };
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      let text = decoder.decode(chunk, { stream: true });
+      if (!parser) {
+        carry += text;
+        const nl = carry.search(/[\r\n]/);
+        if (nl < 0 && carry.length < 1 << 20) continue;
+        parser = new CsvParser(delimiter ?? guessDelimiter(nl < 0 ? carry : carry.slice(0, nl)), file);
+        delimiter = parser.delimiter;
+        text = carry;
+        carry = '';
+      }
+      parser.push(text, records);
+      yield* handle(records);
+      records.length = 0;
+      options.onProgress?.(bytes, size);
+    }
+    const rest = decoder.decode();
+    if (!parser) {
+      carry += rest;
+      parser = new CsvParser(delimiter ?? guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file);
+      delimiter = parser.delimiter;
+      parser.push(carry, records);
+    } else if (rest) {
+      parser.push(rest, records);
+    }
+    parser.end(records);
+    yield* handle(records);
+    records.length = 0;
+  } finally {
+    stream.destroy();
+  }
+  if (!header) throw new IngestError(file, undefined, 'empty file: no header line');
+}
