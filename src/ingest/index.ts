@@ -35,7 +35,8 @@ export function detectFormat(file: string): SourceFormat {
     head = head.subarray(0, n);
     closeSync(fd);
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new IngestError(file, undefined, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read the file: ${code ?? (e as Error).message}`);
   }
   const lower = file.toLowerCase();
   if (lower.endsWith('.shp')) return 'shapefile';
