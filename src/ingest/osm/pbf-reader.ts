@@ -1,0 +1,377 @@
+/**
+ * Streaming OSM PBF reader: reads the file sequentially in chunks, decodes the OSMHeader on the
+ * main thread and hands OSMData blobs to a pool of worker threads (or decodes them inline with
+ * `workers: 0`). A bounded number of blobs is in flight; batches come out strictly in file order.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { IngestError } from '../errors.js';
+import {
+  decodeBlob,
+  decodeBlobHeader,
+  decodeDataBlob,
+  decodeHeaderBlock,
+  materialize,
+  MAX_BLOB_HEADER_SIZE,
+  MAX_BLOB_SIZE,
+  PbfFormatError,
+  unsupportedFeatures,
+  type WireBatch,
+} from './pbf-decode.js';
+import type { OsmBatch, OsmHeader, OsmReadOptions, OsmReader } from './types.js';
+
+const CHUNK = 1 << 20;
+/** Below this size and without an explicit `workers` option, decode on the calling thread. */
+const SMALL_FILE = 4 << 20;
+
+interface RawBlob {
+  index: number;
+  offset: number;
+  type: string;
+  data: Uint8Array;
+}
+
+function where(index: number, offset: number): string {
+  return `block ${index} at byte ${offset}`;
+}
+
+function reason(e: unknown): string {
+  if (e instanceof PbfFormatError) return e.message;
+  return `malformed protobuf (${(e as Error)?.message ?? String(e)})`;
+}
+
+/** Sequential blob reader over a file handle with a chunk buffer. */
+class BlobStream {
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private start = 0;
+  private end = 0;
+  /** file offset of buf[end] */
+  private filePos = 0;
+  index = 0;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly file: string,
+    readonly size: number,
+  ) {}
+
+  /** file offset of the next unread byte */
+  get offset(): number {
+    return this.filePos - (this.end - this.start);
+  }
+
+  /** Makes at least n bytes available if the file has them; returns how many are. */
+  private async fill(n: number): Promise<number> {
+    if (this.end - this.start >= n) return this.end - this.start;
+    if (n > this.buf.length) {
+      const nb = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2));
+      this.buf.copy(nb, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+      this.buf = nb;
+    } else if (this.start > 0) {
+      this.buf.copy(this.buf, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    while (this.end < n) {
+      const { bytesRead } = await this.fh.read(this.buf, this.end, this.buf.length - this.end, this.filePos);
+      if (bytesRead === 0) break;
+      this.end += bytesRead;
+      this.filePos += bytesRead;
+    }
+    return this.end - this.start;
+  }
+
+  private truncated(index: number, offset: number, what: string): IngestError {
+    return new IngestError(this.file, where(index, offset), `truncated file: ${what} (file size ${this.size} bytes)`);
+  }
+
+  /** Next blob, or null at a clean end of file. */
+  async next(): Promise<RawBlob | null> {
+    const index = this.index;
+    const offset = this.offset;
+    let avail = await this.fill(4);
+    if (avail === 0) return null;
+    if (avail < 4) throw this.truncated(index, offset, `${avail} stray bytes where a blob header length should be`);
+    const hlen = this.buf.readUInt32BE(this.start);
+    if (hlen === 0 || hlen > MAX_BLOB_HEADER_SIZE) {
+      throw new IngestError(
+        this.file,
+        where(index, offset),
+        `bad blob header size ${hlen} (must be 1..${MAX_BLOB_HEADER_SIZE}); not an OSM PBF file or corrupted`,
+      );
+    }
+    avail = await this.fill(4 + hlen);
+    if (avail < 4 + hlen) throw this.truncated(index, offset, `blob header needs ${hlen} bytes, only ${avail - 4} left`);
+    let bh;
+    try {
+      bh = decodeBlobHeader(this.buf.subarray(this.start + 4, this.start + 4 + hlen));
+    } catch (e) {
+      throw new IngestError(this.file, where(index, offset), `bad BlobHeader: ${reason(e)}`);
+    }
+    if (bh.datasize > MAX_BLOB_SIZE) {
+      throw new IngestError(this.file, where(index, offset), `blob too large: ${bh.datasize} bytes (limit ${MAX_BLOB_SIZE})`);
+    }
+    this.start += 4 + hlen;
+    const n = bh.datasize;
+    const data = new Uint8Array(n);
+    const have = Math.min(n, this.end - this.start);
+    data.set(this.buf.subarray(this.start, this.start + have));
+    this.start += have;
+    let got = have;
+    if (got < n) {
+      if (n - got > this.buf.length / 2) {
+        // big blob: read the rest straight into it
+        while (got < n) {
+          const { bytesRead } = await this.fh.read(data, got, n - got, this.filePos);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+          this.filePos += bytesRead;
+        }
+      } else {
+        const a = await this.fill(n - got);
+        const m = Math.min(a, n - got);
+        data.set(this.buf.subarray(this.start, this.start + m), got);
+        this.start += m;
+        got += m;
+      }
+    }
+    if (got < n) throw this.truncated(index, offset, `${bh.type} blob needs ${n} bytes, only ${got} left`);
+    this.index++;
+    return { index, offset, type: bh.type, data };
+  }
+}
+
+async function openFile(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'r');
+  } catch (e) {
+    throw new IngestError(file, undefined, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function decodeHeader(file: string, b: RawBlob | null): OsmHeader {
+  if (!b) throw new IngestError(file, undefined, 'empty file');
+  if (b.type !== 'OSMHeader') {
+    throw new IngestError(file, where(b.index, b.offset), `first block is '${b.type}', expected 'OSMHeader'`);
+  }
+  let h: OsmHeader;
+  try {
+    h = decodeHeaderBlock(decodeBlob(b.data));
+  } catch (e) {
+    throw new IngestError(file, where(b.index, b.offset), `bad OSMHeader: ${reason(e)}`);
+  }
+  const bad = unsupportedFeatures(h);
+  if (bad.length) {
+    const hist = bad.includes('HistoricalInformation') ? ' (history files are not supported)' : '';
+    throw new IngestError(file, where(b.index, b.offset), `file requires unsupported features: ${bad.join(', ')}${hist}`);
+  }
+  return h;
+}
+
+async function readHeader(file: string): Promise<OsmHeader> {
+  const fh = await openFile(file);
+  try {
+    const size = (await fh.stat()).size;
+    return decodeHeader(file, await new BlobStream(fh, file, size).next());
+  } finally {
+    await fh.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker pool
+
+let live = 0;
+/** Worker threads of this module currently alive (for tests and diagnostics). */
+export function liveWorkerCount(): number {
+  return live;
+}
+
+function workerSpec(): { url: URL } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Running from TypeScript sources (vitest, tsx): a tiny ES module bootstrap registers tsx's
+    // loader inside the worker, then imports the worker's .ts source. (`execArgv: ['--import',
+    // 'tsx']` does not reach the worker's entry module on Node 20.)
+    const api = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(here).resolve('tsx/package.json'))).href;
+    const entry = new URL('./pbf-worker.ts', here).href;
+    const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry)});`;
+    return { url: new URL(`data:text/javascript,${encodeURIComponent(code)}`) };
+  }
+  return { url: new URL('./pbf-worker.js', here) };
+}
+
+interface Task {
+  resolve: (w: WireBatch) => void;
+  reject: (e: Error) => void;
+}
+
+interface PoolWorker {
+  w: Worker;
+  tasks: Map<number, Task>;
+  dead: boolean;
+}
+
+type Reply = { id: number; wire: WireBatch } | { id: number; error: string; format: boolean };
+
+class DecodeFailure extends Error {}
+
+class WorkerPool {
+  private workers: PoolWorker[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly max: number) {}
+
+  private spawn(): PoolWorker {
+    const spec = workerSpec();
+    // Workers inherit the process's Node options; --input-type (as in `node --input-type=module -e`)
+    // makes a worker fail to start, so it is left out.
+    const execArgv: string[] = [];
+    for (let i = 0; i < process.execArgv.length; i++) {
+      const arg = process.execArgv[i];
+      if (arg === '--input-type') i++;
+      else if (!arg.startsWith('--input-type=')) execArgv.push(arg);
+    }
+    const w = new Worker(spec.url, { execArgv });
+    live++;
+    const pw: PoolWorker = { w, tasks: new Map(), dead: false };
+    const failAll = (e: Error) => {
+      pw.dead = true;
+      for (const t of pw.tasks.values()) t.reject(e);
+      pw.tasks.clear();
+    };
+    w.on('message', (m: Reply) => {
+      const t = pw.tasks.get(m.id);
+      if (!t) return;
+      pw.tasks.delete(m.id);
+      if (pw.tasks.size === 0) w.unref();
+      if ('wire' in m) t.resolve(m.wire);
+      else t.reject(m.format ? new PbfFormatError(m.error) : new DecodeFailure(m.error));
+    });
+    w.on('error', (e) => failAll(new Error(`PBF decoding worker failed: ${e.message}`)));
+    w.on('exit', (code) => {
+      live--;
+      failAll(new Error(`PBF decoding worker exited (code ${code})`));
+    });
+    w.unref();
+    this.workers.push(pw);
+    return pw;
+  }
+
+  run(blob: Uint8Array): Promise<WireBatch> {
+    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    let best: PoolWorker | undefined;
+    for (const pw of this.workers) if (!pw.dead && (!best || pw.tasks.size < best.tasks.size)) best = pw;
+    if (!best || (best.tasks.size > 0 && this.workers.filter((x) => !x.dead).length < this.max)) best = this.spawn();
+    const pw = best;
+    const id = this.nextId++;
+    return new Promise<WireBatch>((resolve, reject) => {
+      pw.tasks.set(id, { resolve, reject });
+      pw.w.ref();
+      pw.w.postMessage({ id, blob }, [blob.buffer as ArrayBuffer]);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.closed = true;
+    const all = this.workers;
+    this.workers = [];
+    await Promise.all(all.map((pw) => pw.w.terminate().catch(() => 0)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+async function* readBatches(file: string, opts: OsmReadOptions): AsyncGenerator<OsmBatch> {
+  const fh = await openFile(file);
+  let pool: WorkerPool | undefined;
+  try {
+    const size = (await fh.stat()).size;
+    const bs = new BlobStream(fh, file, size);
+    decodeHeader(file, await bs.next());
+    const progress = opts.onProgress;
+    progress?.(bs.offset, size);
+    // Small files decode faster on this thread than it takes to start a worker (~40 ms).
+    const nWorkers =
+      opts.workers === undefined ? (size < SMALL_FILE ? 0 : defaultWorkers()) : Math.max(0, Math.floor(opts.workers));
+
+    if (nWorkers === 0) {
+      for (;;) {
+        const b = await bs.next();
+        if (!b) break;
+        progress?.(bs.offset, size);
+        if (b.type !== 'OSMData') continue; // unknown blob types are skipped (spec)
+        let wire: WireBatch;
+        try {
+          wire = decodeDataBlob(b.data);
+        } catch (e) {
+          throw new IngestError(file, where(b.index, b.offset), reason(e));
+        }
+        yield materialize(wire, b.index);
+      }
+      return;
+    }
+
+    pool = new WorkerPool(nWorkers);
+    const maxInFlight = 2 * nWorkers + 1;
+    const queue: { index: number; offset: number; p: Promise<WireBatch> }[] = [];
+    let eof = false;
+    let readError: unknown;
+    for (;;) {
+      while (!eof && queue.length < maxInFlight) {
+        let b: RawBlob | null;
+        try {
+          b = await bs.next();
+        } catch (e) {
+          // report after the blocks before it, to keep errors in file order
+          readError = e;
+          eof = true;
+          break;
+        }
+        if (!b) {
+          eof = true;
+          break;
+        }
+        progress?.(bs.offset, size);
+        if (b.type !== 'OSMData') continue;
+        const p = pool.run(b.data);
+        p.catch(() => undefined); // handled when it reaches the head of the queue
+        queue.push({ index: b.index, offset: b.offset, p });
+      }
+      const head = queue.shift();
+      if (!head) break;
+      let wire: WireBatch;
+      try {
+        wire = await head.p;
+      } catch (e) {
+        if (e instanceof PbfFormatError || e instanceof DecodeFailure) {
+          throw new IngestError(file, where(head.index, head.offset), reason(e));
+        }
+        throw e;
+      }
+      yield materialize(wire, head.index);
+    }
+    if (readError !== undefined) throw readError;
+  } finally {
+    await pool?.terminate();
+    await fh.close();
+  }
+}
+
+export function openPbf(path: string, opts: OsmReadOptions = {}): OsmReader {
+  let header: Promise<OsmHeader> | undefined;
+  return {
+    header: () => (header ??= readHeader(path)),
+    batches: () => readBatches(path, opts),
+  };
+}

@@ -1,0 +1,197 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestError } from '../../src/ingest/errors.js';
+import { openOsm, openOsmXml, tagsOf, XML_BATCH_SIZE } from '../../src/ingest/osm/index.js';
+import {
+  batchEntities,
+  countEntities,
+  DATA,
+  diffEntities,
+  keyCount,
+  oplEntities,
+  osmium,
+  osmiumCounts,
+  osmiumKeyCount,
+  readAll,
+  requireOsmium,
+} from './osm-helpers.js';
+
+const XML = join(DATA, 'beijing-haidian-cau.osm');
+let tmp: string;
+
+beforeAll(() => {
+  requireOsmium();
+  tmp = mkdtempSync(join(tmpdir(), 'opencim-osm-xml-'));
+});
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function write(name: string, text: string | Uint8Array): string {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function expectIngestError(p: Promise<unknown>, pattern: RegExp): Promise<IngestError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(IngestError);
+    expect((e as Error).message).toMatch(pattern);
+    return e as IngestError;
+  }
+  throw new Error(`expected an IngestError matching ${pattern}`);
+}
+
+const HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="hand">\n`;
+
+describe('XML reader against osmium', () => {
+  it('beijing-haidian-cau.osm: counts, tags, coordinates, refs and members equal osmium', async () => {
+    const batches = await readAll(openOsm(XML));
+    const c = countEntities(batches);
+    const info = osmiumCounts(XML);
+    expect({ nodes: c.nodes, ways: c.ways, relations: c.relations }).toEqual({ nodes: info.nodes, ways: info.ways, relations: info.relations });
+    expect(keyCount(batches, 'ways', 'building')).toBe(osmiumKeyCount(XML, 'way', 'building'));
+    expect(keyCount(batches, 'nodes', 'amenity')).toBe(osmiumKeyCount(XML, 'node', 'amenity'));
+    const ref = oplEntities(XML);
+    expect(c.taggedNodes).toBe([...ref].filter(([k, v]) => k[0] === 'n' && !v.endsWith(' []')).length);
+    expect(diffEntities(batchEntities(batches), ref)).toEqual([]);
+  });
+
+  it('gives exactly the same entities as the PBF of the same data (coordinates bit for bit)', async () => {
+    const x = await readAll(openOsm(XML));
+    const p = await readAll(openOsm(join(DATA, 'beijing-haidian-cau.osm.pbf'), { workers: 0 }));
+    const key = (bs: typeof x) => {
+      const m = new Map<number, [number, number]>();
+      for (const b of bs) for (let i = 0; i < b.nodes.count; i++) m.set(b.nodes.id[i], [b.nodes.lon[i], b.nodes.lat[i]]);
+      return m;
+    };
+    expect(key(x)).toEqual(key(p));
+    expect(diffEntities(batchEntities(x), batchEntities(p))).toEqual([]);
+  });
+
+  it('reads the header: bounds and generator', async () => {
+    const h = await openOsm(XML).header();
+    expect(h.bbox).toEqual([116.34403, 39.99767, 116.35974, 40.00888]);
+    expect(h.generator).toMatch(/^openstreetmap-cgimap/);
+    const t = write('t.osm', `<?xml version="1.0"?>\n<osm version="0.6" generator="Overpass API" timestamp="2024-05-01T12:00:00Z"><bound box="39.9,116.3,40.0,116.4" origin="x"/></osm>`);
+    const h2 = await openOsm(t).header();
+    expect(h2.timestamp).toBe('2024-05-01T12:00:00Z');
+    expect(h2.bbox).toEqual([116.3, 39.9, 116.4, 40]);
+    const m = write('m.osm', `<osm version="0.6" generator="Overpass API 0.7"><meta osm_base="2024-06-02T03:04:05Z"/><node id="1" lat="1" lon="2"/></osm>`);
+    expect((await openOsm(m).header()).timestamp).toBe('2024-06-02T03:04:05Z');
+  });
+
+  it('emits batches of 8000 entities', async () => {
+    const big = join(tmp, 'shenzhen.osm');
+    osmium(['cat', join(DATA, 'shenzhen-longgang.osm.pbf'), '-o', big, '-O']);
+    const batches = await readAll(openOsmXml(big));
+    const sizes = batches.map((b) => b.nodes.count + b.ways.count + b.relations.length);
+    const info = osmiumCounts(big);
+    const total = info.nodes + info.ways + info.relations;
+    expect(sizes).toEqual([XML_BATCH_SIZE, total - XML_BATCH_SIZE]);
+    expect(batches.map((b) => b.seq)).toEqual([0, 1]);
+    expect(diffEntities(batchEntities(batches), oplEntities(join(DATA, 'shenzhen-longgang.osm.pbf')))).toEqual([]);
+  });
+
+  it('reads gzip-compressed XML', async () => {
+    const gz = write('haidian.osm.gz', gzipSync(readFileSync(XML)));
+    const a = batchEntities(await readAll(openOsm(gz)));
+    const b = batchEntities(await readAll(openOsm(XML)));
+    expect(a.size).toBe(b.size);
+    expect(diffEntities(a, b)).toEqual([]);
+  });
+
+  it('skips deleted and invisible entities, keeps tags, refs and members', async () => {
+    const f = write(
+      'edit.osm',
+      HEAD +
+        `<node id="1" lat="39.5" lon="116.25"><tag k="amenity" v="school"/><tag k="name" v="学校 &amp; co"/></node>
+         <node id="2" lat="39.6" lon="116.3" action="delete"><tag k="x" v="y"/></node>
+         <node id="3" lat="39.7" lon="116.4" visible="false"/>
+         <node id="-4" lat="-1e-3" lon="0"/>
+         <way id="10"><nd ref="1"/><nd ref="-4"/><tag k="highway" v="footway"/></way>
+         <way id="11" action="delete"><nd ref="1"/></way>
+         <relation id="20"><member type="way" ref="10" role="outer"/><member type="node" ref="1" role=""/><tag k="type" v="multipolygon"/></relation>
+         <relation id="21" visible="false"><member type="way" ref="10" role="outer"/></relation>
+        </osm>`,
+    );
+    const [b, ...rest] = await readAll(openOsm(f));
+    expect(rest).toEqual([]);
+    expect(Array.from(b.nodes.id)).toEqual([1, -4]);
+    expect(Array.from(b.nodes.lat)).toEqual([39.5, -0.001]);
+    expect(tagsOf(b.nodes, 0)).toEqual({ amenity: 'school', name: '学校 & co' });
+    expect(tagsOf(b.nodes, 1)).toEqual({});
+    expect(Array.from(b.ways.id)).toEqual([10]);
+    expect(Array.from(b.ways.refs)).toEqual([1, -4]);
+    expect(tagsOf(b.ways, 0)).toEqual({ highway: 'footway' });
+    expect(b.relations).toEqual([
+      {
+        id: 20,
+        members: [
+          { type: 'way', ref: 10, role: 'outer' },
+          { type: 'node', ref: 1, role: '' },
+        ],
+        tags: { type: 'multipolygon' },
+      },
+    ]);
+  });
+
+  it('osmChange: entities inside <delete> are skipped', async () => {
+    const f = write(
+      'change.osc',
+      `<?xml version="1.0"?><osmChange version="0.6" generator="t"><create><node id="1" lat="1" lon="1"/></create>` +
+        `<delete><node id="2" lat="1" lon="1"/><way id="3"><nd ref="2"/></way></delete><modify><node id="4" lat="2" lon="2"/></modify></osmChange>`,
+    );
+    const bs = await readAll(openOsm(f));
+    expect(bs.flatMap((b) => Array.from(b.nodes.id))).toEqual([1, 4]);
+    expect(bs.reduce((s, b) => s + b.ways.count, 0)).toBe(0);
+  });
+});
+
+describe('bad XML input', () => {
+  it('a broken tag: error with line and column', async () => {
+    const f = write('broken.osm', HEAD + `<node id="1" lat="1" lon="1"/>\n<node id="2" lat="1" lon="1"<tag k="a" v="b"/>\n</osm>\n`);
+    const err = await expectIngestError(readAll(openOsm(f)), /malformed XML/);
+    expect(err.location).toMatch(/^line 4, column \d+$/);
+    expect(err.message).toContain(f);
+  });
+
+  it('unclosed document', async () => {
+    const f = write('unclosed.osm', HEAD + `<node id="1" lat="1" lon="1">\n<tag k="a" v="b"/>\n`);
+    await expectIngestError(readAll(openOsm(f)), /malformed XML/);
+  });
+
+  it('a node without lat/lon', async () => {
+    const f = write('nolat.osm', HEAD + `<node id="1" lat="1" lon="1"/>\n<node id="77" lon="1"/>\n</osm>`);
+    const err = await expectIngestError(readAll(openOsm(f)), /node 77 without lat/);
+    expect(err.location).toMatch(/^line 4, column \d+$/);
+  });
+
+  it('a non-numeric id or coordinate', async () => {
+    const a = write('badid.osm', HEAD + `\n\n<way id="w12"><nd ref="1"/></way></osm>`);
+    const e1 = await expectIngestError(readAll(openOsm(a)), /non-numeric id "w12"/);
+    expect(e1.location).toMatch(/^line 5,/);
+    const b = write('badref.osm', HEAD + `<way id="12"><nd ref="abc"/></way></osm>`);
+    await expectIngestError(readAll(openOsm(b)), /non-numeric ref "abc"/);
+    const c = write('badlat.osm', HEAD + `<node id="1" lat="north" lon="1"/></osm>`);
+    await expectIngestError(readAll(openOsm(c)), /non-numeric lat/);
+    const d = write('range.osm', HEAD + `<node id="1" lat="91" lon="1"/></osm>`);
+    await expectIngestError(readAll(openOsm(d)), /lat 91 out of range/);
+  });
+
+  it('a truncated file', async () => {
+    const text = readFileSync(XML, 'utf8');
+    const f = write('cut.osm', text.slice(0, text.length >> 1));
+    await expectIngestError(readAll(openOsm(f)), /malformed XML/);
+  });
+
+  it('not OSM XML', async () => {
+    const f = write('other.xml', `<?xml version="1.0"?><kml><Placemark/></kml>`);
+    await expectIngestError(readAll(openOsm(f)), /not an OSM XML file/);
+  });
+});
