@@ -57,26 +57,33 @@ export function arealAreaM2(g: Areal): number {
   return Math.max(0, area);
 }
 
-/** area-weighted centroid of the outer rings (vertex mean as fallback for degenerate rings) */
+/**
+ * Area-weighted centroid of the outer rings (vertex mean as fallback for degenerate rings).
+ * Coordinates are taken relative to the first vertex: raw degrees (x≈114, y≈30) lose the
+ * centroid of a building to cancellation by tens of metres.
+ */
 export function centroid(g: Geometry): Position {
   if (g.type === 'Point') return g.coordinates;
   const rings: Position[][] =
     g.type === 'Polygon' ? [g.coordinates[0]] : g.type === 'MultiPolygon' ? g.coordinates.map((p) => p[0]) :
     g.type === 'LineString' || g.type === 'MultiPoint' ? [g.coordinates] : g.coordinates;
+  const first = rings.find((r) => r.length)?.[0];
+  if (!first) return [NaN, NaN];
+  const [ox, oy] = first;
   let cx = 0, cy = 0, a = 0, mx = 0, my = 0, n = 0;
   const isAreal = g.type === 'Polygon' || g.type === 'MultiPolygon';
   for (const r of rings) {
     for (let i = 0; i < r.length; i++) {
-      mx += r[i][0]; my += r[i][1]; n++;
+      const x1 = r[i][0] - ox, y1 = r[i][1] - oy;
+      mx += x1; my += y1; n++;
       if (!isAreal || i === 0) continue;
-      const [x0, y0] = r[i - 1];
-      const [x1, y1] = r[i];
+      const x0 = r[i - 1][0] - ox, y0 = r[i - 1][1] - oy;
       const c = x0 * y1 - x1 * y0;
       a += c; cx += (x0 + x1) * c; cy += (y0 + y1) * c;
     }
   }
-  if (isAreal && Math.abs(a) > 1e-18) return [cx / (3 * a), cy / (3 * a)];
-  return n ? [mx / n, my / n] : [NaN, NaN];
+  if (isAreal && Math.abs(a) > 1e-20) return [ox + cx / (3 * a), oy + cy / (3 * a)];
+  return [ox + mx / n, oy + my / n];
 }
 
 /** point in polygon (even-odd over all rings), lon/lat treated as planar: fine at city scale */
