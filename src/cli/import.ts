@@ -32,7 +32,7 @@ export async function importCommand(files: string[], o: ImportOptions): Promise<
     async function* sources(): AsyncGenerator<SourceToLoad> {
       for (const file of files) {
         let bytes = 0;
-        yield await openSource(file, { ...readerOpts, onBytes: (read, total) => { bytes = read; progress.update(`${file} ${formatBytes(read)} / ${formatBytes(total)}`); } });
+        yield await openSource(file, { ...readerOpts, resolveResidential: false, onBytes: (read, total) => { bytes = read; progress.update(`${file} ${formatBytes(read)} / ${formatBytes(total)}`); } });
         void bytes;
       }
     }

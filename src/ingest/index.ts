@@ -17,6 +17,11 @@ export interface OpenSourceOptions extends FeatureSourceOptions {
   /** PBF decoding threads */
   workers?: number;
   onBytes?: (read: number, total: number) => void;
+  /**
+   * Apply the residential-by-landuse rule in the stream (default). The importer turns it off and
+   * applies the rule itself on compact rows (see store/import.ts), which keeps memory flat.
+   */
+  resolveResidential?: boolean;
 }
 
 const EXT = /(\.osm\.pbf|\.osm\.xml|\.osm|\.pbf|\.geojsonl|\.geojsons|\.geojson|\.ndjson|\.jsonl|\.json|\.shp|\.csv|\.txt)$/i;
@@ -65,8 +70,9 @@ export async function openSource(file: string, opts: OpenSourceOptions = {}): Pr
     const reader = openOsm(file, { workers: opts.workers, onProgress: opts.onBytes });
     const h = describeHeader(await reader.header());
     const stats = { nodes: 0, ways: 0, relations: 0 };
-    return { ...base, ...h, records: resolveResidential(osmToCity(reader, file, problems, stats)) };
+    const records = osmToCity(reader, file, problems, stats);
+    return { ...base, ...h, records: opts.resolveResidential === false ? records : resolveResidential(records) };
   }
   const records: AsyncIterable<CityRecord[]> = readFeatureRecords(file, format, opts, problems);
-  return { ...base, records: resolveResidential(records) };
+  return { ...base, records: opts.resolveResidential === false ? records : resolveResidential(records) };
 }

@@ -6,29 +6,49 @@ import type { Building, CityRecord } from '../model/types.js';
 
 /**
  * The taxonomy's second residential rule: a `building=yes` whose centroid lies in residential
- * landuse is residential (how most Chinese compounds are mapped). Such buildings wait until the
- * stream ends, when all landuse is known; every other record passes straight through.
+ * landuse is residential (how most Chinese compounds are mapped). Landuse areas often come after
+ * the buildings in a file (relations last), so the decision waits for the end of the stream.
  */
+export class ResidentialZones {
+  private zones: Areal[] = [];
+  private index: Flatbush | undefined;
+
+  /** a building the rule may still turn residential */
+  static isCandidate(r: CityRecord): r is Building {
+    return r.kind === 'building' && !r.residential && mayBeResidentialByLanduse(r.use);
+  }
+
+  see(r: CityRecord): void {
+    if (r.kind === 'land_use' && isResidentialLanduse(r.tags)) { this.zones.push(r.geometry); this.index = undefined; }
+  }
+
+  contains(x: number, y: number): boolean {
+    if (!this.zones.length) return false;
+    if (!this.index) {
+      this.index = new Flatbush(this.zones.length);
+      for (const z of this.zones) { const [a, b, c, d] = bboxOf(z); this.index.add(a, b, c, d); }
+      this.index.finish();
+    }
+    return this.index.search(x, y, x, y).some((i) => pointInAreal(x, y, this.zones[i]));
+  }
+}
+
+/** For in-memory consumers: candidate buildings wait until the end of the stream, then get the rule. */
 export async function* resolveResidential(records: AsyncIterable<CityRecord[]>): AsyncGenerator<CityRecord[]> {
   const waiting: Building[] = [];
-  const zones: Areal[] = [];
+  const zones = new ResidentialZones();
   for await (const batch of records) {
     const out: CityRecord[] = [];
     for (const r of batch) {
-      if (r.kind === 'building' && !r.residential && mayBeResidentialByLanduse(r.use)) { waiting.push(r); continue; }
-      if (r.kind === 'land_use' && isResidentialLanduse(r.tags)) zones.push(r.geometry);
+      if (ResidentialZones.isCandidate(r)) { waiting.push(r); continue; }
+      zones.see(r);
       out.push(r);
     }
     if (out.length) yield out;
   }
-  if (zones.length && waiting.length) {
-    const index = new Flatbush(zones.length);
-    for (const z of zones) { const [a, b, c, d] = bboxOf(z); index.add(a, b, c, d); }
-    index.finish();
-    for (const b of waiting) {
-      const [x, y] = centroid(b.geometry);
-      if (index.search(x, y, x, y).some((i) => pointInAreal(x, y, zones[i]))) b.residential = true;
-    }
+  for (const b of waiting) {
+    const [x, y] = centroid(b.geometry);
+    if (zones.contains(x, y)) b.residential = true;
   }
   for (let i = 0; i < waiting.length; i += 10000) yield waiting.slice(i, i + 10000);
 }

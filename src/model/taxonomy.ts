@@ -14,13 +14,18 @@ export interface Category {
   match: (t: Tags) => boolean;
 }
 
-const is = (t: Tags, k: string, ...vals: string[]) => t[k] !== undefined && vals.includes(t[k]);
-const nameHas = (t: Tags, ...words: string[]) => {
-  const n = t.name ?? t['name:zh'] ?? '';
-  return n !== '' && words.some((w) => n.includes(w));
+// Fixed arity, no rest arrays: these run for every tagged OSM object of a city.
+const is = (t: Tags, k: string, a: string, b?: string, c?: string, d?: string, e?: string, f?: string, g?: string): boolean => {
+  const v = t[k];
+  return v !== undefined && (v === a || v === b || v === c || v === d || v === e || v === f || v === g);
 };
-const listHas = (v: string | undefined, ...items: string[]) =>
-  v !== undefined && v.split(/[;,]/).map((s) => s.trim()).some((s) => items.includes(s));
+const nameHas = (t: Tags, a: string, b?: string, c?: string, d?: string): boolean => {
+  const n = t.name ?? t['name:zh'];
+  if (n === undefined || n === '') return false;
+  return n.includes(a) || (b !== undefined && n.includes(b)) || (c !== undefined && n.includes(c)) || (d !== undefined && n.includes(d));
+};
+const listHas = (v: string | undefined, a: string, b?: string): boolean =>
+  v !== undefined && v.split(/[;,]/).some((s) => { const x = s.trim(); return x === a || x === b; });
 
 export const CATEGORIES: Category[] = [
   { id: 'kindergarten', name_zh: '幼儿园', name_en: 'Kindergarten', threshold_m: 300, match: (t) => is(t, 'amenity', 'kindergarten') },
@@ -97,8 +102,12 @@ export const CATEGORIES: Category[] = [
 export const CATEGORY_IDS = CATEGORIES.map((c) => c.id);
 export const categoryById = new Map(CATEGORIES.map((c) => [c.id, c]));
 
+/** keys some category rule reads: an object with none of them is no facility */
+const FACILITY_KEYS = ['amenity', 'shop', 'leisure', 'healthcare', 'social_facility', 'office', 'highway', 'public_transport', 'railway', 'tourism', 'landuse', 'name', 'name:zh'];
+
 export function facilityCategories(t: Tags): string[] {
   const out: string[] = [];
+  if (!FACILITY_KEYS.some((k) => t[k] !== undefined)) return out;
   for (const c of CATEGORIES) if (c.match(t)) out.push(c.id);
   return out;
 }

@@ -57,8 +57,13 @@ export const TABLES: TableSpec[] = [
 
 export const TABLE_BY_KIND = new Map(TABLES.map((t) => [t.kind, t]));
 
+/** COPY text fields joined by tabs (no newline) */
+export function copyFields(values: unknown[], from = 0, to = values.length): string {
+  const parts: string[] = new Array(to - from);
+  for (let i = from; i < to; i++) parts[i - from] = copyValue(values[i]);
+  return parts.join('\t'); // a flat string: rows wait in memory, ropes would cost the GC
+}
+
 export function copyLine(values: unknown[]): string {
-  let s = '';
-  for (let i = 0; i < values.length; i++) s += (i ? '\t' : '') + copyValue(values[i]);
-  return s + '\n';
+  return copyFields(values) + '\n';
 }
