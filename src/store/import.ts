@@ -126,6 +126,8 @@ export async function importSources(
     await tx.query('INSERT INTO cities (city_id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING', [cityId]);
     const summaries: SourceSummary[] = [];
     for await (const src of sources) summaries.push(await loadSource(tx, cityId, src, onProgress));
+    // fresh planner statistics: without them the first spatial reads of a big city crawl
+    await tx.exec(`ANALYZE ${TABLES.map((t) => t.table).join(', ')}`);
     return summaries;
   });
 }

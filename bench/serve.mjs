@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// Server benchmark (issue 5), on the PostgreSQL server driver, with autocannon:
+//   (a) vector tiles z14–16 of the buildings layer (with the access distances) over a generated city,
+//       50 connections, tile cache OFF (every request cut from the store): p50/p95/p99 latency, req/s;
+//       the same tiles by ST_AsMVT in the same PostgreSQL (?engine=postgis): ratio app / ST_AsMVT
+//   (b) /collections/buildings/items?bbox=(~300 m)&limit=100: req/s vs the raw SQL baseline (the same
+//       SELECT through a pg pool of the same size, 50 callers, no HTTP)
+//   (c) viewer: time to first rendered buildings in headless chromium (SwiftShader), from navigation
+// usage: npm run build && node bench/serve.mjs [--buildings 1000000] [--db postgres://postgres@127.0.0.1:5432/opencim_bench_serve]
+//        [--connections 50] [--duration 20] [--skip-access] [--skip-viewer]
+// The city is generated (bench/.cache) and imported (+ `opencim access`) once per database. Wall clock on
+// this machine (2 cores shared by the server, PostgreSQL, autocannon and chromium): run it idle.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const { values: o } = parseArgs({ options: {
+  buildings: { type: 'string', default: '1000000' },
+  db: { type: 'string' },
+  connections: { type: 'string', default: '50' },
+  duration: { type: 'string', default: '20' },
+  port: { type: 'string', default: '18431' },
+  'skip-access': { type: 'boolean', default: false },
+  'skip-viewer': { type: 'boolean', default: false },
+} });
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin/opencim.js');
+const cache = join(root, 'bench/.cache');
+mkdirSync(cache, { recursive: true });
+const db = o.db ?? `postgres://postgres@127.0.0.1:5432/opencim_bench_serve_${o.buildings}`;
+const city = 'bench';
+const C = Number(o.connections), D = Number(o.duration);
+const log = (...a) => console.error(...a);
+
+// ---- the city ------------------------------------------------------------------------------------
+const dbName = db.split('/').pop();
+const admin = db.replace(/\/[^/]*$/, '/postgres');
+const exists = execFileSync('psql', [admin, '-qAtc', `SELECT 1 FROM pg_database WHERE datname = '${dbName}'`], { encoding: 'utf8' }).trim() === '1';
+if (!exists) execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${dbName}`]);
+const client = new pg.Client({ connectionString: db });
+await client.connect();
+const has = async (sql) => { try { return Number((await client.query(sql)).rows[0].n) > 0; } catch { return false; } };
+if (!(await has(`SELECT count(*) AS n FROM buildings WHERE city_id = '${city}'`))) {
+  const file = join(cache, `city-${o.buildings}.osm.pbf`);
+  if (!existsSync(file)) { log(`generating ${file} ...`); execFileSync(process.execPath, [bin, 'generate', '--out', file, '--buildings', o.buildings, '-q'], { stdio: 'inherit' }); }
+  log(`importing ${file} into ${db} ...`);
+  execFileSync(process.execPath, [bin, 'import', file, '--db', db, '--city', city, '-q'], { stdio: ['ignore', 2, 2] });
+  await client.query('ANALYZE');
+}
+if (!o['skip-access'] && !(await has(`SELECT count(*) AS n FROM access_runs WHERE city_id = '${city}'`))) {
+  log('computing walking access (opencim access --db) ...');
+  execFileSync(process.execPath, [bin, 'access', '--db', db, '--city', city, '-q'], { stdio: ['ignore', 2, 2] });
+}
+const nb = Number((await client.query(`SELECT count(*) AS n FROM buildings WHERE city_id = $1`, [city])).rows[0].n);
+log(`city: ${nb.toLocaleString('en')} buildings`);
+
+// sample places where buildings are: tiles at z14–16 and ~300 m boxes around them
+const sample = (await client.query(
+  `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM buildings TABLESAMPLE BERNOULLI (0.2) REPEATABLE (7) WHERE city_id = $1 LIMIT 400) s`, [city])).rows;
+const tileOf = (lon, lat, z) => {
+  const n = 2 ** z, s = Math.sin((lat * Math.PI) / 180);
+  return [Math.floor(((lon + 180) / 360) * n), Math.floor((0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * n)];
+};
+const tiles = [...new Set(sample.flatMap((p) => [14, 15, 16].map((z) => { const [x, y] = tileOf(p.lon, p.lat, z); return `${z}/${x}/${y}`; })))];
+const boxes = sample.map((p) => [p.lon - 0.0018, p.lat - 0.00135, p.lon + 0.0018, p.lat + 0.00135].map((v) => v.toFixed(6)).join(','));
+log(`${tiles.length} distinct tiles at z14–16, ${boxes.length} boxes`);
+
+// ---- the servers: tile cache off (every tile cut from the store) and on (the default) -------------------
+const servers = [];
+async function startServer(port, args) {
+  const p = spawn(process.execPath, [bin, 'serve', '--db', db, '--port', String(port), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  servers.push(p);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try { const r = await fetch(`${url}/api/v1/cities`); if (r.ok) break; } catch { /* not yet */ }
+    if (i > 300) throw new Error(`server did not start:\n${err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return url;
+}
+const stop = () => { for (const p of servers) { try { p.kill('SIGTERM'); } catch { /* gone */ } } };
+process.on('exit', stop);
+const base = await startServer(Number(o.port), ['--tile-cache', '0']);
+const cached = await startServer(Number(o.port) + 1, ['--tile-cache', '5000']);
+
+const pct = (arr, p) => { const s = [...arr].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+async function load(name, pathOf, url = base, encoding = 'gzip') {
+  // warm the server's per-version caches (access categories, data version) with one request
+  await fetch(url + pathOf(0));
+  const lat = [];
+  let i = 0;
+  const inst = autocannon({
+    url, connections: C, duration: D, pipelining: 1,
+    requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(i++) }) }],
+    headers: { 'accept-encoding': encoding },
+  });
+  inst.on('response', (_c, status, _bytes, ms) => { if (status < 400) lat.push(ms); });
+  const r = await inst;
+  const out = {
+    name, requests: r.requests.total, rps: Math.round(r.requests.average), errors: r.errors + r.non2xx - (r['2xx'] === undefined ? 0 : 0),
+    non2xx: r.non2xx, p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), mbPerS: +(r.throughput.average / 1e6).toFixed(2),
+  };
+  log(`${name}: ${out.rps} req/s, p50 ${out.p50} ms, p95 ${out.p95} ms, p99 ${out.p99} ms (${out.requests} requests, non-2xx ${out.non2xx})`);
+  return out;
+}
+
+const pick = (arr, k) => arr[(k * 7919) % arr.length];
+const results = {};
+results.tilesApp = await load('tiles z14-16, cut in the app (geometry from PostGIS, MVT in Node)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}&engine=app`);
+results.tilesPostgis = await load('tiles z14-16, ST_AsMVT in PostgreSQL', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}&engine=postgis`);
+// the same tiles with the tile cache on, after one pass over them (viewers looking at the same city)
+for (let k = 0; k < tiles.length; k++) await fetch(`${cached}/tiles/buildings/${tiles[k]}.mvt?city=${city}`);
+results.tilesCached = await load('tiles z14-16, tile cache on (warm)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, cached);
+results.items = await load('/items?bbox=(~300 m)&limit=100, gzip', (k) => `/collections/buildings/items?city=${city}&limit=100&bbox=${pick(boxes, k)}`);
+results.itemsIdentity = await load('/items?bbox=(~300 m)&limit=100, uncompressed', (k) => `/collections/buildings/items?city=${city}&limit=100&bbox=${pick(boxes, k)}`, base, 'identity');
+
+// raw SQL baseline: the items SELECT, no HTTP, no JSON assembly, the same pool size as the server (8)
+{
+  const pool = new pg.Pool({ connectionString: db, max: 8 });
+  const sql = `SELECT t.id AS fid, t.name AS p0, t.use AS p1, t.height AS p2, t.levels AS p3, t.year AS p4, t.residential AS p5, t.area_m2 AS p6, t.source_id AS p7, t.tags AS p8,
+    ST_AsGeoJSON(t.geom, 7) AS g FROM buildings t WHERE t.city_id = $1 AND ST_Intersects(t.geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY t.id LIMIT 101`;
+  let n = 0, k = 0;
+  const end = Date.now() + D * 1000;
+  const lat = [];
+  await Promise.all(Array.from({ length: C }, async () => {
+    while (Date.now() < end) {
+      const b = pick(boxes, k++).split(',').map(Number);
+      const t0 = performance.now();
+      await pool.query(sql, [city, ...b]);
+      lat.push(performance.now() - t0);
+      n++;
+    }
+  }));
+  await pool.end();
+  results.itemsSql = { name: 'raw SQL baseline (same SELECT, pg pool of 8, 50 callers)', rps: Math.round(n / D), p50: +pct(lat, 50).toFixed(1), p95: +pct(lat, 95).toFixed(1) };
+  log(`${results.itemsSql.name}: ${results.itemsSql.rps} queries/s, p50 ${results.itemsSql.p50} ms, p95 ${results.itemsSql.p95} ms`);
+}
+
+// viewer: time to first rendered buildings
+if (!o['skip-viewer']) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'] });
+  const runs = [];
+  for (let k = 0; k < 3; k++) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const p = sample[k];
+    const t0 = Date.now();
+    await page.goto(`${base}/?city=${city}#15.5/${p.lat.toFixed(5)}/${p.lon.toFixed(5)}/-17/55`);
+    await page.waitForFunction(() => window.__opencim?.firstBuildingsMs !== undefined, null, { timeout: 120_000 });
+    runs.push({ navigationMs: Date.now() - t0, scriptMs: await page.evaluate(() => window.__opencim.firstBuildingsMs), buildings: await page.evaluate(() => window.__opencim.map.queryRenderedFeatures({ layers: ['buildings-3d'] }).length) });
+    await page.close();
+  }
+  await browser.close();
+  results.viewer = runs;
+  log(`viewer: first buildings ${runs.map((r) => `${r.navigationMs} ms (${r.buildings} drawn)`).join(', ')} after navigation`);
+}
+stop();
+await client.end();
+
+const ratio = (a, b) => +(a / b).toFixed(2);
+console.log(JSON.stringify({
+  buildings: nb, connections: C, duration_s: D, tiles: tiles.length, results,
+  ratios: {
+    tiles_p95_app_over_st_asmvt: ratio(results.tilesApp.p95, results.tilesPostgis.p95),
+    tiles_rps_app_over_st_asmvt: ratio(results.tilesApp.rps, results.tilesPostgis.rps),
+    tiles_p95_cached_ms: results.tilesCached.p95,
+    items_rps_over_raw_sql: ratio(results.items.rps, results.itemsSql.rps),
+    items_uncompressed_rps_over_raw_sql: ratio(results.itemsIdentity.rps, results.itemsSql.rps),
+  },
+}, null, 2));

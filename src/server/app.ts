@@ -1,0 +1,191 @@
+/**
+ * The OpenCIM server (Fastify): OGC API – Features (+ CQL2), vector tiles, the platform API under
+ * /api/v1, the OpenAPI document at /api (Swagger UI at /api.html) and the viewer at /.
+ *
+ *   /                  viewer for browsers; the OGC landing page for ?f=json / Accept: application/json (?f=html: as HTML)
+ *   /conformance /collections /collections/{id}[/items[/{featureId}]|/queryables]
+ *   /tiles /tiles/{layer}.json /tiles/{layer}/{z}/{x}/{y}.mvt
+ *   /api  /api.html  /api/v1/...  /report/... (the health check's output folder, with --report)
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
+import type { Store } from '../store/driver.js';
+import { apiRoutes } from './api/routes.js';
+import { roleOf } from './auth.js';
+import { type ServerOptions, tokensFromEnv } from './config.js';
+import { ServerContext } from './context.js';
+import { errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
+import { landingHtml } from './ogc/html.js';
+import { format, landingDoc, ogcRoutes } from './ogc/routes.js';
+import { tileRoutes } from './tiles/routes.js';
+import { pgReader } from './hot.js';
+
+/** dist/web, from the sources (tests) and from dist/ alike */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+export interface Server { app: FastifyInstance; ctx: ServerContext; options: ServerOptions }
+
+export async function buildServer(store: Store, options: ServerOptions = {}): Promise<Server> {
+  const opts: ServerOptions = {
+    publicRead: true, cors: '*', tileEngine: 'auto', tileCacheSize: 2000, versionTtlMs: 2000, countCap: 10_000,
+    ...options,
+    tokens: options.tokens ?? tokensFromEnv(process.env.OPENCIM_TOKENS),
+  };
+  const read = opts.pgUrl && store.kind === 'postgres' ? await pgReader(opts.pgUrl) : undefined;
+  const ctx = new ServerContext(store, opts.versionTtlMs, read);
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 300, caseSensitive: true },
+    ajv: { customOptions: { coerceTypes: true, allErrors: false } },
+  });
+
+  app.addHook('onClose', async () => { await ctx.read.close(); });
+
+  // ---- errors: OGC exception documents; no internals in 500s ----
+  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
+    if (err instanceof HttpError) {
+      return reply.code(err.status).type('application/json').send(errorBody(err.status, err.code, err.message, err.details));
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const where = fe.validationContext ?? 'request';
+      const first = fe.validation[0];
+      const param = first?.instancePath ? first.instancePath.replace(/^\//, '') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? '';
+      // a path segment that names nothing (unknown collection or layer, a tile row that is not a number): no such resource
+      if (where === 'params') {
+        const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+        return reply.code(404).type('application/json').send(errorBody(404, 'NotFound', `no resource at ${req.url.split('?')[0].slice(0, 200)}${allowed ? ` (${param}: one of ${allowed.join(', ')})` : param ? ` (${param} ${first?.message ?? ''})` : ''}`));
+      }
+      return reply.code(400).type('application/json').send(errorBody(400, 'InvalidParameterValue', `${where}${param ? ` parameter ${param}` : ''}: ${first?.message ?? fe.message}`));
+    }
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.code(fe.statusCode).type('application/json').send(errorBody(fe.statusCode, fe.code ?? 'BadRequest', fe.message));
+    }
+    if (isClientDataError(err)) {
+      return reply.code(400).type('application/json').send(errorBody(400, 'InvalidParameterValue', `a value in the request is not valid for the data: ${(err as Error).message.slice(0, 200)}`));
+    }
+    req.log.error(err);
+    if (!opts.logger) process.stderr.write(`opencim serve: ${req.method} ${req.url.slice(0, 200)}: ${(err as Error).stack ?? err}\n`);
+    return reply.code(500).type('application/json').send(errorBody(500, 'ServerError', 'internal error (see the server log)'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).type('application/json').send(errorBody(404, 'NotFound', `no resource at ${req.method} ${req.url.split('?')[0].slice(0, 200)} (see /api for the API)`));
+  });
+
+  // ---- security headers, read access ----
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'SAMEORIGIN');
+    return payload;
+  });
+  if (!opts.publicRead) {
+    app.addHook('onRequest', async (req: FastifyRequest) => {
+      if (req.method === 'OPTIONS') return;
+      if (!roleOf(opts, req)) throw unauthorized('this server needs a bearer token (publicRead is off)');
+    });
+  }
+
+  if (opts.cors !== false) {
+    const cors = (await import('@fastify/cors')).default;
+    await app.register(cors, {
+      origin: opts.cors === '*' || opts.cors === undefined ? '*' : opts.cors,
+      methods: ['GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+      exposedHeaders: ['ETag'],
+      maxAge: 600,
+    });
+  }
+  const compress = (await import('@fastify/compress')).default;
+  // level 1: GeoJSON pages still shrink ~5×, at a fraction of the CPU of the default level
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'], zlibOptions: { level: 1 } });
+
+  const swagger = (await import('@fastify/swagger')).default;
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'OpenCIM API', version: '0.1.0',
+        description: 'OGC API – Features (Part 1 Core, GeoJSON, HTML, OpenAPI 3.0; Part 3 CQL2 text filters), Mapbox vector tiles, and the OpenCIM platform API. 城市信息模型开放接口.',
+        license: { name: 'Apache-2.0' },
+      },
+      tags: [
+        { name: 'OGC API – Features', description: 'collections of the city model and analysis results' },
+        { name: 'Vector tiles', description: 'MVT per layer, TileJSON 3.0' },
+        { name: 'Platform API', description: 'city summary, walking access, isochrones, health check' },
+        { name: 'Administration', description: 'writes: a bearer token with a role' },
+      ],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  const swaggerUi = (await import('@fastify/swagger-ui')).default;
+  await app.register(swaggerUi, { routePrefix: '/api-docs', uiConfig: { docExpansion: 'list', deepLinking: false }, validatorUrl: null } as never);
+
+  // ---- routes ----
+  await ogcRoutes(app, ctx, { countCap: opts.countCap! });
+  const tiles = await tileRoutes(app, ctx, { engine: opts.tileEngine!, cacheSize: opts.tileCacheSize! });
+  await apiRoutes(app, ctx, { ...opts, clearTileCache: tiles.clearCache });
+
+  app.get('/api', { schema: { hide: true } }, async (req, reply) => {
+    if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');
+    return reply.type('application/vnd.oai.openapi+json;version=3.0').send(JSON.stringify(app.swagger()));
+  });
+  app.get('/api.html', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/api-docs/'));
+
+  // ---- the viewer ----
+  const webRoot = resolve(opts.webRoot ?? DEFAULT_WEB_ROOT);
+  const indexFile = join(webRoot, 'index.html');
+  let indexCache: { mtime: number; html: string } | null = null;
+  const viewerHtml = (): string | null => {
+    if (!existsSync(indexFile)) return null;
+    const m = statSync(indexFile).mtimeMs;
+    if (!indexCache || indexCache.mtime !== m) indexCache = { mtime: m, html: readFileSync(indexFile, 'utf8') };
+    return indexCache.html;
+  };
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    const q = req.query as { f?: string };
+    const accept = String(req.headers.accept ?? '');
+    const browser = q.f === undefined && accept.includes('text/html');
+    if (browser) {
+      const html = viewerHtml();
+      reply.header('cache-control', 'no-cache');
+      if (html) return reply.type('text/html; charset=utf-8').send(html);
+      return reply.type('text/html; charset=utf-8').send(landingHtml({
+        ...landingDoc(req), description: 'The viewer is not built (run `npm run build:web`); the API is here. 地图尚未构建.',
+      }));
+    }
+    const doc = landingDoc(req);
+    if (format(req) === 'html') return reply.type('text/html; charset=utf-8').send(landingHtml(doc));
+    return reply.type('application/json').send(doc);
+  });
+  if (existsSync(join(webRoot, 'assets'))) {
+    const fstatic = (await import('@fastify/static')).default;
+    await app.register(fstatic, { root: join(webRoot, 'assets'), prefix: '/assets/', immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' });
+    if (opts.reportDir && existsSync(opts.reportDir)) {
+      await app.register(fstatic, { root: resolve(opts.reportDir), prefix: '/report/', decorateReply: false, index: false, dotfiles: 'deny', maxAge: 0 });
+    }
+  } else if (opts.reportDir && existsSync(opts.reportDir)) {
+    const fstatic = (await import('@fastify/static')).default;
+    await app.register(fstatic, { root: resolve(opts.reportDir), prefix: '/report/', index: false, dotfiles: 'deny', maxAge: 0 });
+  }
+  for (const f of ['favicon.svg']) {
+    app.get(`/${f}`, { schema: { hide: true } }, async (_req, reply) => {
+      const p = join(webRoot, f);
+      if (!existsSync(p)) return reply.code(404).send();
+      return reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(readFileSync(p));
+    });
+  }
+
+  await app.ready();
+  return { app, ctx, options: opts };
+}
+
+/** Open the store, build the server and listen; returns the address and a close function. */
+export async function startServer(store: Store, listen: { port: number; host: string }, options: ServerOptions = {}) {
+  const s = await buildServer(store, options);
+  const address = await s.app.listen({ port: listen.port, host: listen.host });
+  return { ...s, address, close: () => s.app.close() };
+}

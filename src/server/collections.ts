@@ -1,0 +1,222 @@
+/**
+ * The collections, declared once: where each lives in the store, its feature id, its properties
+ * (API name, SQL expression, JSON type) and geometry. The OGC API – Features routes, the CQL2
+ * compiler, the queryables, the OpenAPI parameters and the vector tile layers all read this one
+ * registry (the pygeoapi way: routes emerge from configuration, one code path serves them all).
+ *
+ * SQL expressions here are trusted code, never client input; they refer to the row as `t`.
+ */
+export type PropType = 'string' | 'number' | 'integer' | 'boolean' | 'object';
+
+export interface PropertySpec {
+  name: string;
+  sql: string;
+  type: PropType;
+  description: string;
+  /** usable in filters and as `?name=value` (default: every scalar) */
+  queryable?: boolean;
+  /** carried into vector tiles (default false) */
+  tile?: boolean;
+}
+
+export interface CollectionSpec {
+  id: string;
+  title: string;
+  title_zh: string;
+  description: string;
+  /** FROM clause (alias t) */
+  from: string;
+  /** tables (or views) that must exist for the collection to be available */
+  requires: string[];
+  /** why it may be missing, for the 404 */
+  missingHint?: string;
+  /** a query ($1 = city) that returns a row when the collection has data for the city (results of a command not yet run are 404) */
+  probe?: string;
+  /** feature id: the key columns, joined by ':' in the id when more than one */
+  key: { name: string; sql: string }[];
+  geometry: { sql: string; type: string };
+  /** the temporal property, as a [start, end) pair of timestamptz SQL expressions; `datetime` filters on it */
+  time?: { name: string; start: string; end: string; description: string };
+  properties: PropertySpec[];
+  tile?: {
+    minzoom: number;
+    maxzoom: number;
+    /** geometry drawn in tiles (default geometry.sql), e.g. a point for facility polygons */
+    geometry?: string;
+    /** what the tile's geometry is: fill / line / point layers in the viewer */
+    kind: 'polygon' | 'line' | 'point';
+    /** add the building's walking distance per category (`d_<category>`) from the latest access run */
+    access?: boolean;
+    /** extra WHERE for tiles only (e.g. skip tiny features at low zoom) */
+  };
+}
+
+const src: PropertySpec = { name: 'source_id', sql: 't.source_id', type: 'string', description: 'data source (import) the record came from' };
+const tags: PropertySpec = { name: 'tags', sql: 't.tags', type: 'object', description: 'source attributes (OSM tags) as recorded', queryable: false };
+const name: PropertySpec = { name: 'name', sql: 't.name', type: 'string', description: 'name', tile: true };
+
+export const COLLECTIONS: CollectionSpec[] = [
+  {
+    id: 'buildings', title: 'Buildings', title_zh: '建筑',
+    description: 'Building footprints with height, levels, use, construction year and whether residential.',
+    from: 'buildings t', requires: ['buildings'],
+    key: [{ name: 'id', sql: 't.id' }],
+    geometry: { sql: 't.geom', type: 'MultiPolygon' },
+    time: {
+      name: 'year', description: 'construction year: the feature is dated to that calendar year',
+      start: "(CASE WHEN t.year BETWEEN 1 AND 9998 THEN make_timestamptz(t.year, 1, 1, 0, 0, 0, 'UTC') END)",
+      end: "(CASE WHEN t.year BETWEEN 1 AND 9998 THEN make_timestamptz(t.year + 1, 1, 1, 0, 0, 0, 'UTC') END)",
+    },
+    properties: [
+      name,
+      { name: 'use', sql: 't.use', type: 'string', description: 'building use (OSM building=*)', tile: true },
+      { name: 'height', sql: 't.height', type: 'number', description: 'height in metres as recorded (null when unknown; the viewer uses levels × 3 m then)', tile: true },
+      { name: 'levels', sql: 't.levels', type: 'number', description: 'number of storeys above ground', tile: true },
+      { name: 'year', sql: 't.year', type: 'integer', description: 'construction year', tile: true },
+      { name: 'residential', sql: 't.residential', type: 'boolean', description: 'residential building (by use, or building=yes inside residential land use)', tile: true },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'footprint area, m²' },
+      src, tags,
+    ],
+    tile: { minzoom: 13, maxzoom: 16, kind: 'polygon', access: true },
+  },
+  {
+    id: 'facilities', title: 'Facilities', title_zh: '公共服务设施',
+    description: 'Facilities by category of the facility taxonomy (one feature per facility and category; id = osm-id:category).',
+    from: 'facilities t', requires: ['facilities'],
+    key: [{ name: 'id', sql: 't.id' }, { name: 'category', sql: 't.category' }],
+    geometry: { sql: 't.geom', type: 'Geometry' },
+    properties: [
+      { name: 'category', sql: 't.category', type: 'string', description: 'facility category id (see /api/v1/categories)', tile: true },
+      name,
+      { name: 'osm_id', sql: 't.id', type: 'string', description: 'id of the source object (w123, n45, r6)', tile: true },
+      src, tags,
+    ],
+    tile: { minzoom: 12, maxzoom: 16, kind: 'point', geometry: "CASE WHEN GeometryType(t.geom) = 'POINT' THEN t.geom ELSE ST_PointOnSurface(t.geom) END" },
+  },
+  {
+    id: 'green_spaces', title: 'Parks and green spaces', title_zh: '公园绿地',
+    description: 'Parks, gardens and other green land, with area and whether public.',
+    from: 'green_spaces t', requires: ['green_spaces'],
+    key: [{ name: 'id', sql: 't.id' }],
+    geometry: { sql: 't.geom', type: 'MultiPolygon' },
+    properties: [
+      name,
+      { name: 'green_kind', sql: 't.green_kind', type: 'string', description: 'park, garden, grass, wood, ...', tile: true },
+      { name: 'is_public', sql: 't.is_public', type: 'boolean', description: 'publicly accessible', tile: true },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'area, m²', tile: true },
+      src, tags,
+    ],
+    tile: { minzoom: 10, maxzoom: 16, kind: 'polygon' },
+  },
+  {
+    id: 'land_use', title: 'Land use', title_zh: '用地',
+    description: 'Land use parcels (residential, commercial, industrial, ...).',
+    from: 'land_use t', requires: ['land_use'],
+    key: [{ name: 'id', sql: 't.id' }],
+    geometry: { sql: 't.geom', type: 'MultiPolygon' },
+    properties: [
+      name,
+      { name: 'landuse', sql: 't.landuse', type: 'string', description: 'land use class (OSM landuse=*)', tile: true },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'area, m²' },
+      src, tags,
+    ],
+    tile: { minzoom: 10, maxzoom: 16, kind: 'polygon' },
+  },
+  {
+    id: 'admin_areas', title: 'Administrative areas', title_zh: '行政区划',
+    description: 'Districts, streets (街道) and communities (社区) with their OSM admin level.',
+    from: 'admin_areas t', requires: ['admin_areas'],
+    key: [{ name: 'id', sql: 't.id' }],
+    geometry: { sql: 't.geom', type: 'MultiPolygon' },
+    properties: [
+      name,
+      { name: 'admin_level', sql: 't.admin_level', type: 'integer', description: 'OSM admin_level', tile: true },
+      { name: 'level', sql: 't.level', type: 'string', description: 'city | district | street | community', tile: true },
+      src, tags,
+    ],
+    tile: { minzoom: 8, maxzoom: 16, kind: 'polygon' },
+  },
+  {
+    id: 'walk_network', title: 'Walk network', title_zh: '步行网络',
+    description: 'Walkable ways (the OSMnx "walk" filter), two-way for pedestrians, with geodesic length.',
+    from: 'walk_edges t', requires: ['walk_edges'],
+    key: [{ name: 'id', sql: 't.id' }],
+    geometry: { sql: 't.geom', type: 'LineString' },
+    properties: [
+      name,
+      { name: 'highway', sql: 't.highway', type: 'string', description: 'OSM highway class', tile: true },
+      { name: 'length_m', sql: 't.length_m', type: 'number', description: 'geodesic length, m' },
+      src, tags,
+    ],
+    tile: { minzoom: 12, maxzoom: 16, kind: 'line' },
+  },
+  {
+    id: 'indicator_results', title: 'Health check indicator results (per area)', title_zh: '城市体检指标结果',
+    description: 'Results of the latest urban health check (opencim check) per indicator and area (city, district, street, community), with target, status and how each was computed; geometry = the area.',
+    from: `(SELECT r.*, a.name AS area_name, a.kind AS area_kind, a.geom FROM indicator_results r
+      JOIN check_areas a ON a.city_id = r.city_id AND a.run_id = r.run_id AND a.area_id = r.area_id
+      WHERE r.run_id = (SELECT max(c.run_id) FROM check_runs c WHERE c.city_id = r.city_id)) t`,
+    requires: ['indicator_results', 'check_areas', 'check_runs'],
+    probe: 'SELECT 1 FROM check_runs WHERE city_id = $1 LIMIT 1',
+    missingHint: 'no health check results in the store yet: run `opencim check --db D --out DIR`',
+    key: [{ name: 'indicator_id', sql: 't.indicator_id' }, { name: 'area_id', sql: 't.area_id' }],
+    geometry: { sql: 't.geom', type: 'MultiPolygon' },
+    properties: [
+      { name: 'indicator_id', sql: 't.indicator_id', type: 'string', description: 'indicator id (catalogue)' },
+      { name: 'area_id', sql: 't.area_id', type: 'string', description: 'area of analysis' },
+      { name: 'area_name', sql: 't.area_name', type: 'string', description: 'name of the area' },
+      { name: 'area_kind', sql: 't.area_kind', type: 'string', description: 'city | district | street | community | compound | grid' },
+      { name: 'level', sql: 't.level', type: 'string', description: 'city | district | street | community' },
+      { name: 'system_level', sql: 't.system_level', type: 'string', description: 'housing | community | block | city (MOHURD system)' },
+      { name: 'value', sql: 't.value', type: 'number', description: 'the value, in unit' },
+      { name: 'unit', sql: 't.unit', type: 'string', description: 'ratio | m | km/km2 | m2/person | count | ...' },
+      { name: 'status', sql: 't.status', type: 'string', description: 'pass | fail | no_target | no_data' },
+      { name: 'grade', sql: 't.grade', type: 'string', description: 'grade band, where the catalogue has one' },
+      { name: 'source', sql: 't.source', type: 'string', description: 'computed | manual | none' },
+      { name: 'year', sql: 't.year', type: 'integer', description: 'year of the data' },
+      { name: 'target', sql: 't.target', type: 'object', description: 'target { op, value }', queryable: false },
+      { name: 'explain', sql: 't.explain', type: 'string', description: 'how it was computed, from what', queryable: false },
+    ],
+  },
+  {
+    id: 'renewal_candidates', title: 'Renewal candidates', title_zh: '城市更新候选',
+    description: 'Places the latest health check proposes for renewal, ranked, with the reasons.',
+    from: '(SELECT r.* FROM renewal_candidates r WHERE r.run_id = (SELECT max(c.run_id) FROM check_runs c WHERE c.city_id = r.city_id)) t',
+    requires: ['renewal_candidates', 'check_runs'],
+    probe: 'SELECT 1 FROM check_runs WHERE city_id = $1 LIMIT 1',
+    missingHint: 'no renewal candidates in the store yet: run `opencim check --db D --out DIR`',
+    key: [{ name: 'rank', sql: 't.rank' }],
+    geometry: { sql: 't.geom', type: 'Geometry' },
+    properties: [
+      { name: 'rank', sql: 't.rank', type: 'integer', description: '1 = most in need' },
+      { name: 'place_id', sql: 't.place_id', type: 'string', description: 'the place (compound, community, grid cell, building cluster)' },
+      name,
+      { name: 'kind', sql: 't.kind', type: 'string', description: 'compound | community | grid | old_building_cluster' },
+      { name: 'score', sql: 't.score', type: 'number', description: 'renewal score' },
+      { name: 'residents', sql: 't.residents', type: 'number', description: 'estimated residents' },
+      { name: 'buildings', sql: 't.buildings', type: 'integer', description: 'buildings in the place' },
+      { name: 'reasons_zh', sql: 'to_jsonb(t.reasons_zh)', type: 'object', description: '理由', queryable: false },
+      { name: 'reasons_en', sql: 'to_jsonb(t.reasons_en)', type: 'object', description: 'reasons', queryable: false },
+      { name: 'components', sql: 't.components', type: 'object', description: 'score components', queryable: false },
+    ],
+    tile: { minzoom: 8, maxzoom: 16, kind: 'polygon' },
+  },
+];
+
+export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));
+
+/** The name filters use for the geometry. */
+export const GEOMETRY_NAME = 'geometry';
+
+export function queryables(c: CollectionSpec): PropertySpec[] {
+  return c.properties.filter((p) => p.queryable ?? p.type !== 'object');
+}
+
+export function propertyByName(c: CollectionSpec, n: string): PropertySpec | undefined {
+  return c.properties.find((p) => p.name === n);
+}
+
+/** JSON Schema of a property, for queryables and OpenAPI. */
+export function jsonSchemaOf(p: PropertySpec): Record<string, unknown> {
+  return { type: p.type, description: p.description };
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/driver.js';
+import { badRequest, notFound } from './errors.js';
+import { type HotReader, storeReader } from './hot.js';
+
+/**
+ * What the routes share: the store, the city of a request, the data version (ETag base: the
+ * sources' import times, the latest access and health check runs) and small caches keyed by it
+ * (exact counts, extents, the walk graph) so that large tables are not counted on every request.
+ */
+export class ServerContext {
+  private versionCache = new Map<string, { at: number; version: string }>();
+  private citiesCache: { at: number; cities: string[] } | null = null;
+  private tableCache: { at: number; tables: Set<string> } | null = null;
+  /** values computed once per (city, data version) */
+  private memo = new Map<string, { version: string; value: Promise<unknown> }>();
+
+  /** reads on the hot path (tiles, item pages): prepared statements on a server, the store otherwise */
+  readonly read: HotReader;
+
+  constructor(readonly store: Store, readonly versionTtlMs = 2000, read?: HotReader) {
+    this.read = read ?? storeReader(store);
+  }
+
+  async cities(): Promise<string[]> {
+    const now = Date.now();
+    if (this.citiesCache && now - this.citiesCache.at < this.versionTtlMs) return this.citiesCache.cities;
+    const cities = (await this.store.query<{ city_id: string }>('SELECT city_id FROM cities ORDER BY city_id')).map((r) => r.city_id);
+    this.citiesCache = { at: now, cities };
+    return cities;
+  }
+
+  /** `?city=`, else the only city, else `default` when present; 400/404 otherwise. */
+  async resolveCity(city: string | undefined): Promise<string> {
+    const cities = await this.cities();
+    if (city !== undefined) {
+      if (!cities.includes(city)) throw notFound(`no city "${city.slice(0, 64)}" in the store${cities.length ? ` (cities: ${cities.join(', ')})` : ''}`);
+      return city;
+    }
+    if (cities.length === 1) return cities[0];
+    if (cities.includes('default')) return 'default';
+    if (!cities.length) throw notFound('the store holds no city yet: run `opencim import FILE` or `opencim demo` first');
+    throw badRequest(`the store holds several cities (${cities.join(', ')}): choose one with ?city=`);
+  }
+
+  /** Tables and views present (the access and health check results appear when their commands ran). */
+  async tables(): Promise<Set<string>> {
+    const now = Date.now();
+    if (this.tableCache && now - this.tableCache.at < this.versionTtlMs) return this.tableCache.tables;
+    const rows = await this.store.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`);
+    this.tableCache = { at: now, tables: new Set(rows.map((r) => r.name)) };
+    return this.tableCache.tables;
+  }
+
+  async hasTables(names: string[]): Promise<boolean> {
+    const t = await this.tables();
+    return names.every((n) => t.has(n));
+  }
+
+  /** A short hash that changes whenever the city's data or results change. */
+  async version(city: string): Promise<string> {
+    const now = Date.now();
+    const c = this.versionCache.get(city);
+    if (c && now - c.at < this.versionTtlMs) return c.version;
+    const t = await this.tables();
+    const parts: string[] = [];
+    const src = await this.store.query<{ v: string | null }>(
+      `SELECT string_agg(source_id || '@' || imported_at::text || '#' || sha256, ',' ORDER BY source_id) AS v FROM sources WHERE city_id = $1`, [city]);
+    parts.push(src[0]?.v ?? '');
+    if (t.has('access_runs')) {
+      const a = await this.store.query<{ v: unknown }>('SELECT max(run_id) AS v FROM access_runs WHERE city_id = $1', [city]);
+      parts.push(`access:${a[0]?.v ?? ''}`);
+    }
+    for (const [table, col] of [['health_check_runs', 'run_id'], ['check_runs', 'run_id']] as const) {
+      if (t.has(table)) {
+        const h = await this.store.query<{ v: unknown }>(`SELECT max(${col})::text AS v FROM ${table} WHERE city_id = $1`, [city]).catch(() => [{ v: '' }]);
+        parts.push(`${table}:${h[0]?.v ?? ''}`);
+      }
+    }
+    const version = createHash('sha1').update(city + '\n' + parts.join('\n')).digest('hex').slice(0, 16);
+    this.versionCache.set(city, { at: now, version });
+    return version;
+  }
+
+  /** Compute once per city and data version (concurrent callers share the promise). */
+  async cached<T>(city: string, key: string, compute: () => Promise<T>): Promise<T> {
+    const version = await this.version(city);
+    const k = `${city}\u0000${key}`;
+    const hit = this.memo.get(k);
+    if (hit && hit.version === version) return hit.value as Promise<T>;
+    const value = compute();
+    this.memo.set(k, { version, value });
+    value.catch(() => { if (this.memo.get(k)?.value === value) this.memo.delete(k); });
+    return value;
+  }
+
+  /** Forget every cached value (after a write). */
+  invalidate(): void {
+    this.versionCache.clear();
+    this.citiesCache = null;
+    this.tableCache = null;
+    this.memo.clear();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The HTML representation of the OGC API pages: the same JSON document, shown as a readable page
+ * (links, a table of features). Every value is escaped.
+ */
+interface Link { href: string; rel: string; type?: string; title?: string }
+
+export function esc(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const CSS = `body{font:14px/1.5 system-ui,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;color:#1f2933;background:#f7f8fa}
+header{background:#17324d;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:baseline}
+header a{color:#cfe3ff;text-decoration:none}header b{font-size:16px}
+main{max-width:1100px;margin:0 auto;padding:16px 24px}
+h1{font-size:22px;margin:8px 0 4px}h2{font-size:16px;margin:20px 0 6px}
+table{border-collapse:collapse;background:#fff;width:100%;font-size:13px}
+td,th{border:1px solid #e1e5ea;padding:4px 8px;text-align:left;vertical-align:top}th{background:#eef2f6}
+a{color:#1565c0}.muted{color:#6b7785}code{background:#eef2f6;padding:1px 4px;border-radius:3px}
+ul.links{padding-left:18px}footer{color:#6b7785;font-size:12px;padding:16px 24px}`;
+
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)} · OpenCIM</title><style>${CSS}</style></head><body>
+<header><b>OpenCIM</b><a href="/">地图 Map</a><a href="/?f=html">API</a><a href="/collections?f=html">数据集 Collections</a><a href="/api.html">OpenAPI</a></header>
+<main>${body}</main><footer>Data © OpenStreetMap contributors (ODbL 1.0) where imported from OpenStreetMap.</footer></body></html>`;
+}
+
+function htmlHref(href: string): string {
+  return href.replace(/([?&])f=json\b/, '$1f=html');
+}
+
+export function linksList(links: Link[]): string {
+  return `<ul class="links">${links.map((l) => `<li><a href="${esc(l.type === 'application/json' || l.type === 'application/geo+json' ? l.href : l.href)}">${esc(l.title ?? l.rel)}</a> <span class="muted">${esc(l.rel)}${l.type ? ` · ${esc(l.type)}` : ''}</span></li>`).join('')}</ul>`;
+}
+
+export function landingHtml(doc: { title: string; description: string; links: Link[] }): string {
+  return page(doc.title, `<h1>${esc(doc.title)}</h1><p>${esc(doc.description)}</p>${linksList(doc.links)}`);
+}
+
+export function conformanceHtml(doc: { conformsTo: string[] }): string {
+  return page('Conformance', `<h1>Conformance 符合性</h1><ul>${doc.conformsTo.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul>`);
+}
+
+interface CollectionDoc { id: string; title: string; description?: string; links: Link[]; extent?: { spatial?: { bbox: number[][] }; temporal?: { interval: unknown[][] } }; itemType?: string; crs?: string[] }
+
+function collectionBlock(c: CollectionDoc, heading: 'h1' | 'h2'): string {
+  const bbox = c.extent?.spatial?.bbox?.[0];
+  return `<${heading}><a href="/collections/${esc(encodeURIComponent(c.id))}?f=html">${esc(c.title)}</a> <code>${esc(c.id)}</code></${heading}>
+<p>${esc(c.description ?? '')}</p>${bbox ? `<p class="muted">extent: ${bbox.map((v) => Number(v).toFixed(5)).join(', ')}</p>` : ''}
+<p><a href="/collections/${esc(encodeURIComponent(c.id))}/items?f=html">items 要素</a> · <a href="/collections/${esc(encodeURIComponent(c.id))}/queryables?f=html">queryables</a></p>`;
+}
+
+export function collectionsHtml(doc: { collections: CollectionDoc[] }): string {
+  return page('Collections', `<h1>Collections 数据集</h1>${doc.collections.map((c) => collectionBlock(c, 'h2')).join('')}`);
+}
+
+export function collectionHtml(c: CollectionDoc): string {
+  return page(c.title, collectionBlock(c, 'h1') + linksList(c.links));
+}
+
+export function queryablesHtml(doc: { title: string; properties: Record<string, { type?: string; description?: string }> }): string {
+  return page(doc.title, `<h1>${esc(doc.title)}</h1><table><tr><th>name</th><th>type</th><th>description</th></tr>${Object.entries(doc.properties)
+    .map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${esc(v.type ?? 'geometry')}</td><td>${esc(v.description ?? '')}</td></tr>`).join('')}</table>`);
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '<span class="muted">–</span>';
+  if (typeof v === 'object') {
+    const s = JSON.stringify(v);
+    return `<code>${esc(s.length > 160 ? s.slice(0, 160) + '…' : s)}</code>`;
+  }
+  return esc(v);
+}
+
+export function itemsHtml(title: string, collectionId: string, fc: { features: { id: string; properties: Record<string, unknown> }[]; numberMatched?: number; numberReturned: number; links: Link[] }): string {
+  const cols = fc.features.length ? Object.keys(fc.features[0].properties).filter((k) => k !== 'tags') : [];
+  const nav = fc.links.filter((l) => l.rel === 'prev' || l.rel === 'next').map((l) => `<a href="${esc(htmlHref(l.href))}">${l.rel === 'next' ? '下一页 next →' : '← 上一页 prev'}</a>`).join(' · ');
+  return page(title, `<h1>${esc(title)}</h1><p class="muted">${fc.numberReturned} returned${fc.numberMatched !== undefined ? ` of ${fc.numberMatched} matched` : ''}. ${nav}</p>
+<table><tr><th>id</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${fc.features.map((f) =>
+    `<tr><td><a href="/collections/${esc(encodeURIComponent(collectionId))}/items/${esc(encodeURIComponent(f.id))}?f=html">${esc(f.id)}</a></td>${cols.map((c) => `<td>${cell(f.properties[c])}</td>`).join('')}</tr>`).join('')}</table><p>${nav}</p>`);
+}
+
+export function itemHtml(title: string, f: { id: string; properties: Record<string, unknown>; geometry: unknown }): string {
+  const g = f.geometry as { type?: string } | null;
+  return page(title, `<h1>${esc(title)}</h1><table>${Object.entries(f.properties).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${cell(v)}</td></tr>`).join('')}
+<tr><th>geometry</th><td>${esc(g?.type ?? 'none')}</td></tr></table>`);
+}

@@ -1,0 +1,165 @@
+/**
+ * `/tiles/{layer}/{z}/{x}/{y}.mvt` (one layer per tiled collection, gzip when accepted), a
+ * TileJSON 3.0 per layer at `/tiles/{layer}.json`, the list at `/tiles`. ETag = the city's data
+ * version (+ engine), so clients and proxies revalidate cheaply; tiles are kept in an LRU cache.
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { COLLECTION_BY_ID, COLLECTIONS, type CollectionSpec } from '../collections.js';
+import type { ServerContext } from '../context.js';
+import { badRequest, notFound } from '../errors.js';
+import { baseUrl } from '../ogc/routes.js';
+import { collectionExtent } from '../ogc/query.js';
+import { accessCategories, appTile, hasAsMvt, postgisTile } from './mvt.js';
+
+const gzip = promisify(gzipCb);
+export const MAX_ZOOM = 22;
+const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
+export const TILED = COLLECTIONS.filter((c) => c.tile);
+
+class Lru<V> {
+  private m = new Map<string, V>();
+  constructor(private max: number) {}
+  get(k: string): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) { this.m.delete(k); this.m.set(k, v); }
+    return v;
+  }
+  set(k: string, v: V): void {
+    if (this.max <= 0) return;
+    this.m.delete(k);
+    this.m.set(k, v);
+    while (this.m.size > this.max) this.m.delete(this.m.keys().next().value as string);
+  }
+  clear(): void { this.m.clear(); }
+}
+
+export interface TileOptions { engine: 'app' | 'postgis' | 'auto'; cacheSize: number }
+
+function layerSpec(layer: string): CollectionSpec {
+  const spec = COLLECTION_BY_ID.get(layer);
+  if (!spec?.tile) throw notFound(`no tile layer "${layer.slice(0, 64)}" (layers: ${TILED.map((c) => c.id).join(', ')})`);
+  return spec;
+}
+
+function coord(v: string, name: string, max: number): number {
+  if (!/^\d{1,8}$/.test(v)) throw badRequest(`tile ${name} must be a non-negative integer`);
+  const n = Number(v);
+  if (n > max) throw badRequest(`tile ${name} must be at most ${max}`);
+  return n;
+}
+
+function cityOf(req: FastifyRequest): string | undefined {
+  const c = (req.query as Record<string, unknown>).city;
+  if (c === undefined) return undefined;
+  if (typeof c !== 'string' || c.length > 128) throw badRequest('city must be a city id (at most 128 characters)');
+  return c;
+}
+
+export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts: TileOptions) {
+  const cache = new Lru<{ raw: Uint8Array; gz: Buffer | null }>(opts.cacheSize);
+  let asMvt: Promise<boolean> | null = null;
+  const engineFor = async (wanted?: string): Promise<'app' | 'postgis'> => {
+    const e = wanted ?? opts.engine;
+    if (e === 'app') return 'app';
+    asMvt ??= hasAsMvt(ctx);
+    const ok = await asMvt;
+    if (e === 'postgis' && !ok) throw badRequest('engine=postgis needs a PostgreSQL server whose PostGIS has ST_AsMVT (protobuf-c); this store has not');
+    return ok ? 'postgis' : 'app';
+  };
+
+  const tileSchema = {
+    summary: 'a vector tile (MVT) of one layer', tags: ['Vector tiles'],
+    params: {
+      type: 'object', required: ['layer', 'z', 'x', 'y'],
+      properties: {
+        layer: { type: 'string', enum: TILED.map((c) => c.id) },
+        z: { type: 'string', pattern: '^[0-9]{1,2}$' }, x: { type: 'string', pattern: '^[0-9]{1,8}$' }, y: { type: 'string', pattern: '^[0-9]{1,8}$' },
+      },
+    },
+    querystring: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        city: { type: 'string', maxLength: 128 },
+        engine: { type: 'string', enum: ['app', 'postgis'], description: 'diagnostics: force how the tile is cut (default: the server setting)' },
+      },
+    },
+  };
+
+  const serveTile = async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = req.params as { layer: string; z: string; x: string; y: string };
+    const spec = layerSpec(p.layer);
+    const z = coord(p.z, 'z', MAX_ZOOM);
+    const x = coord(p.x, 'x', 2 ** z - 1), y = coord(p.y, 'y', 2 ** z - 1);
+    const city = await ctx.resolveCity(cityOf(req));
+    if (!(await ctx.hasTables(spec.requires))) throw notFound(`layer ${spec.id} is not available`);
+    const engine = await engineFor((req.query as { engine?: string }).engine);
+    const version = await ctx.version(city);
+    const etag = `"${version}-${engine[0]}"`;
+    reply.header('etag', etag).header('cache-control', 'public, max-age=60').header('vary', 'Accept-Encoding').header('access-control-expose-headers', 'ETag');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    const key = `${city}\u0000${version}\u0000${engine}\u0000${spec.id}/${z}/${x}/${y}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      const raw = z < spec.tile!.minzoom ? new Uint8Array(0)
+        : engine === 'postgis' ? await postgisTile(ctx, spec, city, z, x, y) : await appTile(ctx, spec, city, z, x, y);
+      hit = { raw, gz: raw.length > 256 ? await gzip(raw, { level: 6 }) : null };
+      cache.set(key, hit);
+    }
+    if (!hit.raw.length) return reply.code(204).send();
+    reply.type(MVT_TYPE);
+    if (hit.gz && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(hit.gz);
+    return reply.send(Buffer.from(hit.raw.buffer, hit.raw.byteOffset, hit.raw.byteLength));
+  };
+  app.get('/tiles/:layer/:z/:x/:y.mvt', { schema: tileSchema }, serveTile);
+  app.get('/tiles/:layer/:z/:x/:y.pbf', { schema: { ...tileSchema, hide: true } }, serveTile);
+
+  const tileJson = async (req: FastifyRequest, spec: CollectionSpec) => {
+    const city = await ctx.resolveCity(cityOf(req));
+    const base = baseUrl(req);
+    const ext = await collectionExtent(ctx, spec, city);
+    const fields: Record<string, string> = { id: 'String' };
+    for (const p of spec.properties.filter((q) => q.tile)) fields[p.name] = p.type === 'string' ? 'String' : p.type === 'boolean' ? 'Boolean' : 'Number';
+    if (spec.tile!.access) for (const c of (await accessCategories(ctx, city))?.categories ?? []) fields[`d_${c}`] = 'Number';
+    const b = ext.bbox ?? [-180, -85.05, 180, 85.05];
+    const q = cityOf(req) ? `?city=${encodeURIComponent(city)}` : '';
+    return {
+      tilejson: '3.0.0',
+      name: spec.id,
+      description: `${spec.title_zh} ${spec.title}: ${spec.description}`,
+      version: await ctx.version(city),
+      attribution: '© OpenStreetMap contributors',
+      scheme: 'xyz',
+      tiles: [`${base}/tiles/${spec.id}/{z}/{x}/{y}.mvt${q}`],
+      minzoom: spec.tile!.minzoom,
+      maxzoom: spec.tile!.maxzoom,
+      bounds: b,
+      center: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, Math.max(spec.tile!.minzoom, 14)],
+      vector_layers: [{ id: spec.id, description: spec.title, minzoom: spec.tile!.minzoom, maxzoom: spec.tile!.maxzoom, fields }],
+    };
+  };
+
+  app.get('/tiles', {
+    schema: { summary: 'the vector tile layers (TileJSON each)', tags: ['Vector tiles'], querystring: { type: 'object', properties: { city: { type: 'string', maxLength: 128 } } } },
+  }, async (req) => {
+    const base = baseUrl(req);
+    const q = cityOf(req) ? `?city=${encodeURIComponent(cityOf(req)!)}` : '';
+    const layers = [];
+    for (const c of TILED) {
+      if (!(await ctx.hasTables(c.requires))) continue;
+      layers.push({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom, tilejson: `${base}/tiles/${c.id}.json${q}`, tiles: `${base}/tiles/${c.id}/{z}/{x}/{y}.mvt${q}` });
+    }
+    return { engine: await engineFor(), layers };
+  });
+
+  app.get('/tiles/:layer.json', {
+    schema: {
+      summary: 'TileJSON 3.0 of a layer', tags: ['Vector tiles'],
+      params: { type: 'object', properties: { layer: { type: 'string', enum: TILED.map((c) => c.id) } }, required: ['layer'] },
+      querystring: { type: 'object', properties: { city: { type: 'string', maxLength: 128 } } },
+    },
+  }, async (req) => tileJson(req, layerSpec((req.params as { layer: string }).layer)));
+
+  return { clearCache: () => cache.clear() };
+}

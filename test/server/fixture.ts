@@ -1,0 +1,30 @@
+import { openSource } from '../../src/ingest/index.js';
+import { computeAccess, summarize } from '../../src/network/access.js';
+import { placesFromStore, saveAccess, sourcesProvenance } from '../../src/network/store.js';
+import { buildServer, type Server } from '../../src/server/app.js';
+import type { ServerOptions } from '../../src/server/config.js';
+import { openStore, type Store } from '../../src/store/driver.js';
+import { importSources } from '../../src/store/import.js';
+import { dataFile } from '../helpers/stores.js';
+
+export const CITY = 'haidian';
+
+/** A store holding a real extract (Haidian, Beijing) and, unless `access: false`, a walking access run. */
+export async function cityStore(db: string, opts: { file?: string; city?: string; access?: boolean } = {}): Promise<Store> {
+  const store = await openStore(db);
+  const file = dataFile(opts.file ?? 'beijing-haidian-cau.osm.pbf');
+  const city = opts.city ?? CITY;
+  await importSources(store, city, [await openSource(file, { workers: 0 })]);
+  if (opts.access !== false) {
+    const places = await placesFromStore(store, city);
+    const result = await computeAccess(places, { workers: 1 });
+    await saveAccess(store, city, result, summarize(result), { provenance: await sourcesProvenance(store, city) });
+  }
+  return store;
+}
+
+export async function cityServer(db: string, options: ServerOptions = {}, fixture: Parameters<typeof cityStore>[1] = {}): Promise<Server & { store: Store; close: () => Promise<void> }> {
+  const store = await cityStore(db, fixture);
+  const s = await buildServer(store, { tokens: [], ...(db.startsWith('postgres') ? { pgUrl: db } : {}), ...options });
+  return { ...s, store, close: async () => { await s.app.close(); await store.close(); } };
+}

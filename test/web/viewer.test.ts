@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_WEB_ROOT } from '../../src/server/app.js';
+import { DRIVERS } from '../helpers/stores.js';
+import { cityServer } from '../server/fixture.js';
+
+/**
+ * End to end in headless Debian chromium (SwiftShader WebGL): the viewer served by the server,
+ * over a real extract (Haidian, Beijing) with walking access results. Screenshots go to
+ * test-output/web/ (gitignored).
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const OUT = join(ROOT, 'test-output/web');
+const CHROMIUM = process.env.OPENCIM_CHROMIUM ?? '/usr/bin/chromium';
+
+function newest(dir: string): number {
+  let m = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, f.name);
+    m = Math.max(m, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return m;
+}
+
+/** build the viewer when dist/web is missing or older than web/ */
+function ensureBuilt(): void {
+  const index = join(DEFAULT_WEB_ROOT, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vite build web failed: ${r.stderr}`);
+}
+
+describe('viewer (chromium)', () => {
+  let s: Awaited<ReturnType<typeof cityServer>>;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  const foreign: string[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(OUT, { recursive: true });
+    s = await cityServer(await DRIVERS[0].fresh(), {});
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = s.app.server.address() as { port: number };
+    base = `http://127.0.0.1:${addr.port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
+    page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+  /** a data-driven paint change re-lays the tiles out: wait until the map is idle again */
+  const idle = () => page.evaluate(() => new Promise<void>((res) => { const m = window.__opencim!.map; m.once('idle', () => res()); m.triggerRepaint(); }));
+  const text = (sel: string) => page.evaluate((q) => document.querySelector(q)?.textContent ?? '', sel);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('renders the city: buildings extruded in 3D, facilities, walk network; nothing fetched from the internet', async () => {
+    const t0 = Date.now();
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => window.__opencim?.firstBuildingsMs !== undefined, null, { timeout: 90_000 });
+    const first = await page.evaluate(() => window.__opencim!.firstBuildingsMs);
+    console.log(`viewer: first buildings rendered ${first} ms after script start (${Date.now() - t0} ms after navigation)`);
+    await page.waitForFunction(() => window.__opencim!.map.loaded() && window.__opencim!.map.areTilesLoaded(), null, { timeout: 60_000 });
+    const r = await page.evaluate(() => {
+      const m = window.__opencim!.map;
+      const b = m.queryRenderedFeatures({ layers: ['buildings-3d'] });
+      const f = m.queryRenderedFeatures({ layers: ['facilities-circle'] });
+      const w = m.getLayer('walk-minor') ? m.queryRenderedFeatures({ layers: ['walk-minor', 'walk-major', 'walk-path'] }) : [];
+      return { buildings: b.length, ids: new Set(b.map((x) => x.properties.id)).size, sample: b[0]?.properties, facilities: f.length, walk: w.length, pitch: m.getPitch() };
+    });
+    expect(r.buildings).toBeGreaterThan(50);
+    expect(r.ids).toBeGreaterThan(50);
+    expect(r.sample).toHaveProperty('use');
+    expect(r.facilities).toBeGreaterThan(5);
+    expect(r.walk).toBeGreaterThan(5);
+    expect(r.pitch).toBeGreaterThan(30);
+    await expect.poll(() => text('.maplibregl-ctrl-attrib'), { timeout: 10_000 }).toContain('© OpenStreetMap contributors');
+    await expect.poll(() => text('#title'), { timeout: 10_000 }).toMatch(/城市信息模型/);
+    await page.screenshot({ path: join(OUT, 'map-zh.png') });
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('clicking a building opens its panel with walking distances graded against the thresholds', async () => {
+    const target = await page.evaluate(() => {
+      const m = window.__opencim!.map;
+      const w = m.getCanvas().clientWidth, h = m.getCanvas().clientHeight;
+      // a residential building whose base is on screen, away from the panels, and that a click there hits
+      for (const f of m.queryRenderedFeatures({ layers: ['buildings-3d'] })) {
+        if (f.properties.residential !== true || !('d_bus_stop' in f.properties || 'd_supermarket' in f.properties)) continue;
+        const g = f.geometry as { type: string; coordinates: number[][][] | number[][][][] };
+        const ring = (g.type === 'Polygon' ? g.coordinates[0] : (g.coordinates as number[][][][])[0][0]) as number[][];
+        const c = ring.slice(1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
+        const p = m.project(c as [number, number]);
+        if (p.x < 340 || p.x > w - 420 || p.y < 80 || p.y > h - 80) continue;
+        const hit = m.queryRenderedFeatures(p, { layers: ['buildings-3d'] })[0];
+        if (hit && hit.properties.id === f.properties.id) return { x: p.x, y: p.y, id: String(f.properties.id) };
+      }
+      return null;
+    });
+    expect(target).not.toBeNull();
+    await page.mouse.click(target!.x, target!.y);
+    await page.waitForSelector('#panel .dists li', { timeout: 30_000 });
+    const panel = await page.evaluate(() => ({
+      title: document.querySelector('#panel h2')?.textContent ?? '',
+      rows: document.querySelectorAll('#panel .dists li').length,
+      ok: document.querySelectorAll('#panel .dists li.ok').length,
+      bad: document.querySelectorAll('#panel .dists li.bad').length,
+      text: (document.querySelector('#panel') as HTMLElement).innerText,
+      selected: window.__opencim!.state.selected,
+    }));
+    expect(panel.selected).toBe(target!.id);
+    expect(panel.rows).toBe(21);
+    expect(panel.ok + panel.bad).toBe(20); // every category with a walking threshold is graded (fire stations use a service area)
+    expect(panel.text).toMatch(/幼儿园/);
+    expect(panel.text).toMatch(/标准 300/);
+    await page.screenshot({ path: join(OUT, 'building-panel-zh.png') });
+  });
+
+  it('the language switch turns the interface to English and back', async () => {
+    await page.click('#btn-lang');
+    await expect.poll(() => text('#title'), { timeout: 10_000 }).toBe('OpenCIM City Information Model');
+    await expect.poll(() => text('#panel'), { timeout: 10_000 }).toContain('Kindergarten');
+    await expect.poll(() => text('#panel'), { timeout: 10_000 }).toContain('Walking distance to each facility category');
+    await expect.poll(() => text('#side'), { timeout: 10_000 }).toContain('Colour buildings by');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.screenshot({ path: join(OUT, 'building-panel-en.png') });
+    await page.click('#btn-lang');
+    await expect.poll(() => text('#title'), { timeout: 10_000 }).toMatch(/城市信息模型/);
+  });
+
+  it('colour by walking access to a category; the isochrone of a clicked point; the dashboard', async () => {
+    await page.selectOption('#mode', 'access');
+    await page.selectOption('#access-cat', 'supermarket');
+    await expect.poll(() => text('#side .legend'), { timeout: 10_000 }).toContain('≤ 300 米');
+    await idle();
+    await page.screenshot({ path: join(OUT, 'access-supermarket.png') });
+    await page.click('#panel [data-close]');
+    // an empty spot: no building or facility under it
+    const spot = await page.evaluate(() => {
+      const m = window.__opencim!.map;
+      const w = m.getCanvas().clientWidth, h = m.getCanvas().clientHeight;
+      for (let y = h * 0.3; y < h * 0.8; y += 17) {
+        for (let x = 360; x < w - 60; x += 23) {
+          if (!m.queryRenderedFeatures([x, y], { layers: ['buildings-3d', 'facilities-circle'] }).length
+            && m.queryRenderedFeatures([[x - 30, y - 30], [x + 30, y + 30]], { layers: ['walk-minor', 'walk-major'] }).length) return { x, y };
+        }
+      }
+      return null;
+    });
+    expect(spot).not.toBeNull();
+    await page.mouse.click(spot!.x, spot!.y);
+    await page.waitForSelector('#iso:not([hidden])', { timeout: 30_000 });
+    await page.waitForFunction(() => window.__opencim!.map.queryRenderedFeatures({ layers: ['isochrone-fill'] }).length > 0, null, { timeout: 30_000 });
+    await page.screenshot({ path: join(OUT, 'isochrone.png') });
+    await page.click('#btn-dash');
+    await page.waitForSelector('#panel #chart-access canvas', { timeout: 30_000 });
+    await expect.poll(() => text('#panel'), { timeout: 10_000 }).toContain('体检看板');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(OUT, 'dashboard-zh.png') });
+    expect(errors).toEqual([]);
+    expect(foreign).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+/** The viewer talks to the server's public APIs only: the same ones third parties use. */
+export interface Category { id: string; name_zh: string; name_en: string; threshold_m: number; living_circle: boolean }
+export interface Config {
+  basemap: { url: string; attribution: string } | null;
+  attribution: string;
+  cities: string[];
+  layers: { id: string; kind: string; minzoom: number; maxzoom: number }[];
+  report: string | null;
+}
+export interface Summary {
+  city_id: string;
+  counts: Record<string, number>;
+  residential_buildings: number;
+  bbox: [number, number, number, number] | null;
+  sources: { source_id: string; format: string; version: string | null; imported_at: string; path: string }[];
+  version: string;
+  access: { run_id: number; computed_at: string; categories: string[]; summary: AccessSummary } | null;
+  health_check: { from: string; generated_at: string | null; indicators: number } | null;
+}
+export interface AccessSummary {
+  residential_buildings: number;
+  residents: number;
+  categories: { id: string; name_zh: string; name_en: string; facilities: number; buildings_within: Record<string, number>; residents_within: Record<string, number>; median_m: number | null }[];
+}
+export interface BuildingAccess {
+  building_id: string; status: string; residents: number; run_id: number; computed_at: string | null;
+  distances: { category: string; name_zh: string; name_en: string; distance_m: number | null; threshold_m: number | null; within: boolean | null }[];
+}
+export interface Feature { type: 'Feature'; id: string; geometry: unknown; properties: Record<string, unknown> }
+export interface Indicator { id: string; name_zh?: string; name_en?: string; level: string; area_id: string; area_name?: string | null; value: number | null; unit?: string; target?: { op: string; value: number } | null; status?: string }
+export interface Ranking { level: string | null; explain: string; areas: { area_id: string; name: string | null; residents: number; completeness: number }[]; note?: string }
+export interface TileJson { tiles: string[]; minzoom: number; maxzoom: number; bounds: number[]; vector_layers: { id: string; fields: Record<string, string> }[] }
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+let city: string | null = new URLSearchParams(location.search).get('city');
+export function setCity(c: string | null): void { city = c; }
+export function cityParam(): string { return city ? `city=${encodeURIComponent(city)}` : ''; }
+
+export async function get<T>(path: string): Promise<T> {
+  const sep = path.includes('?') ? '&' : '?';
+  const url = city && !/[?&]city=/.test(path) ? `${path}${sep}${cityParam()}` : path;
+  const r = await fetch(url, { headers: { accept: 'application/json' } });
+  if (!r.ok) {
+    let msg = `${r.status}`;
+    try { msg = ((await r.json()) as { description?: string }).description ?? msg; } catch { /* not JSON */ }
+    throw new ApiError(r.status, msg);
+  }
+  return (await r.json()) as T;
+}
+
+/** null on 404 (results that do not exist yet), the error otherwise */
+export async function getOptional<T>(path: string): Promise<T | null> {
+  try {
+    return await get<T>(path);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
