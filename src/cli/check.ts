@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CheckResult } from '../indicators/run.js';
+import { Progress, table, UsageError } from './output.js';
+
+/** `opencim check FILE|--db D --out DIR`: the urban health check (城市体检). */
+export interface CheckCommandOptions {
+  db?: string;
+  city?: string;
+  out: string;
+  catalogue?: string;
+  manual?: string;
+  compare?: string;
+  year?: number;
+  param?: string[];
+  perCapita?: number;
+  cutoff?: number;
+  snapLimit?: number;
+  polygonReach?: number;
+  workers?: number;
+  attribution?: string;
+  name?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** `--param key=value` (JSON values, else text) → parameter overrides. */
+export function parseParams(list: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of list) {
+    const m = /^([a-z_][a-z0-9_]*)=(.*)$/i.exec(p);
+    if (!m) throw new UsageError(`--param expects key=value (JSON value), got "${p}"`);
+    try { out[m[1]] = JSON.parse(m[2]); } catch { out[m[1]] = m[2]; }
+  }
+  return out;
+}
+
+export async function checkCommand(file: string | undefined, o: CheckCommandOptions): Promise<{ result: CheckResult; runId?: number }> {
+  const t0 = performance.now();
+  if (file && o.db) throw new UsageError('give either FILE or --db, not both (FILE is read without a store)');
+  const progress = new Progress('check', o.quiet);
+  const { loadCatalogue } = await import('../indicators/catalogue.js');
+  const catalogue = loadCatalogue(o.catalogue ?? '2025');
+  const overrides = parseParams(o.param);
+  const unknown = Object.keys(overrides).filter((k) => !(k in catalogue.parameters));
+  if (unknown.length) throw new UsageError(`unknown parameter(s) ${unknown.join(', ')}; known: ${Object.keys(catalogue.parameters).join(', ')}`);
+  if (o.year !== undefined) overrides.reference_year = o.year;
+  const params = { ...catalogue.parameters, ...overrides } as typeof catalogue.parameters;
+
+  // inputs that can fail fast, before the city is read
+  const { readManual } = await import('../indicators/manual.js');
+  const manual = o.manual ? readManual(o.manual, catalogue) : undefined;
+  let previous;
+  if (o.compare) {
+    try {
+      previous = JSON.parse(readFileSync(o.compare, 'utf8')) as { generated_at?: string; indicators: { id: string; area_id: string; value: number | null }[] };
+      if (!Array.isArray(previous.indicators)) throw new Error('no "indicators" array');
+    } catch (e) { throw new UsageError(`--compare ${o.compare}: not an indicators.json (${(e as Error).message})`); }
+  }
+
+  const accessOpts = { cutoffM: o.cutoff, snapLimitM: o.snapLimit, polygonReachM: o.polygonReach, workers: o.workers };
+  const timings: Record<string, number> = {};
+  let tl = performance.now();
+  const lap = (k: string) => { const now = performance.now(); timings[k] = Math.round(now - tl); tl = now; };
+  const { runCheck } = await import('../indicators/run.js');
+  const onProgress = (stage: string, detail?: string) => progress.update(`${stage}${detail ? ` ${detail}` : ''}`);
+  let result: CheckResult;
+  let runId: number | undefined;
+  let cityId: string;
+  if (file) {
+    const { openSource } = await import('../ingest/index.js');
+    const { formatBytes } = await import('./output.js');
+    const { checkDataFromRecords } = await import('../indicators/data.js');
+    const src = await openSource(file, { onBytes: (read, total) => progress.update(`reading ${formatBytes(read)} / ${formatBytes(total)}`) });
+    const data = await checkDataFromRecords(src.records, params, { perCapitaM2: o.perCapita });
+    lap('read');
+    const osm = src.format === 'osm-pbf' || src.format === 'osm-xml';
+    cityId = o.city ?? src.sourceId;
+    result = await runCheck(data, {
+      catalogue: catalogue.version, params: overrides, city: o.name ?? cityId, source: resolve(file), manual, previous, access: accessOpts, perCapitaM2: o.perCapita,
+      attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress,
+      provenance: { sources: [{ source_id: src.sourceId, path: src.path, format: src.format, bytes: src.bytes, version: src.version ?? null, generator: src.generator ?? null }], manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
+    });
+    lap('check');
+  } else {
+    const { openStore } = await import('../store/driver.js');
+    const { resolveCity, sourcesProvenance } = await import('../network/store.js');
+    const { checkDataFromStore, saveCheck } = await import('../indicators/store.js');
+    const store = await openStore(o.db);
+    try {
+      cityId = await resolveCity(store, o.city);
+      const data = await checkDataFromStore(store, cityId, params, { ...accessOpts, perCapitaM2: o.perCapita, onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`) });
+      const sources = await sourcesProvenance(store, cityId) as { format?: string }[];
+      lap('read');
+      const osm = sources.some((s) => /^osm/.test(s.format ?? ''));
+      const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [cityId]))[0]?.name;
+      result = await runCheck(data, {
+        catalogue: catalogue.version, params: overrides, city: o.name ?? name ?? cityId, source: `city ${cityId} (${store.kind} ${store.location})`, manual, previous, access: accessOpts,
+        perCapitaM2: o.perCapita, attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress,
+        provenance: { sources, manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
+      });
+      lap('check');
+      progress.update('storing results');
+      const { statusSummary } = await import('../report/outputs.js');
+      runId = await saveCheck(store, cityId, result, { summary: statusSummary(result) });
+      lap('store');
+    } finally {
+      await store.close();
+    }
+  }
+  progress.update('writing outputs');
+  const { writeOutputs, statusSummary } = await import('../report/outputs.js');
+  const written = await writeOutputs(result, o.out);
+  lap('write');
+  const seconds = (performance.now() - t0) / 1000;
+  progress.done(`done in ${seconds.toFixed(1)} s`);
+  const summary = statusSummary(result);
+  if (o.json) {
+    process.stdout.write(JSON.stringify({
+      city: result.city, source: result.source, run_id: runId ?? null, out: resolve(o.out), files: written.files, bytes: written.bytes, seconds, summary,
+      units: Object.fromEntries(Object.entries(result.units.level).map(([k, v]) => [k, v.length])), notes: result.notes,
+      residential_buildings: result.accessSummary.residential_buildings, residents: result.accessSummary.residents,
+      timings_ms: { ...timings, ...Object.fromEntries(Object.entries(result.timings_ms).map(([k, v]) => [`check.${k}`, v])) },
+    }, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatCheckSummary(result, summary) + '\n');
+    process.stdout.write(`wrote ${Object.keys(written.files).join(', ')} to ${resolve(o.out)}\n`);
+    if (runId !== undefined) process.stdout.write(`stored as check run ${runId}\n`);
+  }
+  return { result, runId };
+}
+
+function fmtValue(v: number | null, unit: string): string {
+  if (v === null) return '–';
+  if (unit === 'ratio') return `${(100 * v).toFixed(1)}%`;
+  if (unit === 'count' || unit === 'persons/km2') return Math.round(v).toLocaleString('en');
+  return String(Math.round(v * 1000) / 1000);
+}
+
+export function formatCheckSummary(r: CheckResult, s: Record<string, unknown>): string {
+  const lines = [
+    `urban health check 城市体检: ${r.city} (${r.source})`,
+    `catalogue ${r.catalogue.version}: ${s.indicators} indicators — computed ${s.computed}, manual ${s.manual}, no data ${s.no_data}; pass ${s.pass}, fail ${s.fail}; ` +
+    `${s.problems} problems in the ledger, ${s.renewal_candidates} renewal candidates`,
+    `~${r.accessSummary.residents.toLocaleString('en')} residents (estimated) in ${r.accessSummary.residential_buildings.toLocaleString('en')} residential buildings; units: ` +
+    Object.entries(r.units.level).map(([k, v]) => `${v.length} ${k}`).join(', '),
+  ];
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  const rows: (string | number)[][] = [['indicator', '指标', 'value', 'target', 'status']];
+  for (const x of r.results) {
+    if (x.level !== 'city' || x.source === 'none') continue;
+    rows.push([x.id, x.name_zh, fmtValue(x.value, x.unit), x.target ? `${x.target.op} ${x.target.value}` : '', x.status + (x.source === 'manual' ? ' (manual)' : '')]);
+  }
+  lines.push(table(rows));
+  return lines.join('\n');
+}

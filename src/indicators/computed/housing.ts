@@ -1,0 +1,110 @@
+import { fmt, pct, residentsMethod, round, shareValues, tally } from '../common.js';
+import { originBuildings } from '../coverage.js';
+import type { AreaValue, CheckContext, Indicator } from '../types.js';
+import type { AreaLevel } from '../units.js';
+
+/** Housing stock indicators: age of the residential floor area, building heights. */
+const ALL: AreaLevel[] = ['city', 'district', 'street', 'community'];
+
+/** Per residential building: construction year (0 unknown) and floor area (m²). */
+export function housingStock(ctx: CheckContext): { year: Int16Array; floor: Float64Array } {
+  return ctx.memo('housingStock', () => {
+    const idx = originBuildings(ctx);
+    const o = ctx.data.places.origins;
+    const year = new Int16Array(o.count), floor = new Float64Array(o.count);
+    for (let i = 0; i < o.count; i++) {
+      year[i] = idx[i] >= 0 ? ctx.data.buildings.year[idx[i]] : 0;
+      floor[i] = o.residents[i] * ctx.perCapitaM2;
+    }
+    return { year, floor };
+  });
+}
+
+export const agedHousingShare: Indicator = {
+  id: 'aged_housing_share',
+  inputs: ['buildings:residential (start_date, footprint, levels)'],
+  unit: 'ratio',
+  levels: ALL,
+  explain(ctx) {
+    const y = ctx.params.reference_year - ctx.params.aged_housing_years;
+    return `Floor area of residential buildings built in ${y} or earlier (≥ ${ctx.params.aged_housing_years} years old in ${ctx.params.reference_year}) ÷ floor area of residential buildings whose construction year is known (start_date / building:start_date); ` +
+      `floor area = footprint × levels (building:levels, else height ÷ 3 m, else the population estimate's default). The coverage of known years is reported with each value: the share only speaks for that part of the stock.`;
+  },
+  compute(ctx) {
+    // weights are floor areas: the residents estimate is floor area ÷ per-capita area, so residents-weighted = floor-weighted
+    const { year } = housingStock(ctx);
+    const limit = ctx.params.reference_year - ctx.params.aged_housing_years;
+    const o = ctx.data.places.origins;
+    const known = (i: number) => year[i] > 0;
+    const t = tally(ctx, ALL, (i) => (year[i] > 0 && year[i] <= limit ? 1 : 0), known);
+    const all = tally(ctx, ALL, () => 1);
+    let anyKnown = 0;
+    for (let i = 0; i < o.count; i++) if (year[i] > 0) anyKnown++;
+    if (!anyKnown) {
+      return ALL.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason: 'no construction year (start_date) on any residential building in the data' }));
+    }
+    return shareValues(ctx, ALL, t, (x) => `${x.b} residential buildings with a known year.`, (a) => {
+      const tot = all.get(a);
+      const k = t.get(a);
+      return { known_year_buildings: k?.b ?? 0, residential_buildings: tot?.b ?? 0, coverage_floor_area: tot && tot.r > 0 ? round((k?.r ?? 0) / tot.r) : null, built_in_or_before: limit };
+    }).map((v): AreaValue => {
+      if (v.value === null) return { ...v, reason: 'no residential building with a known construction year in this area' };
+      const cov = v.details?.coverage_floor_area as number | null;
+      return { ...v, note: `${v.note} Known years cover ${pct(cov)} of the residential floor area.`, details: { ...v.details, aged_floor_area_share: v.value } };
+    });
+  },
+};
+
+export const highRiseCount: Indicator = {
+  id: 'high_rise_count',
+  inputs: ['buildings (height, building:levels, residential)', 'population estimate'],
+  unit: 'count',
+  levels: ['city', 'district', 'street'],
+  explain(ctx) {
+    const h = ctx.params.high_rise_m;
+    return `Value: residential buildings taller than ${h.residential} m; details: all buildings above 100, 150, 250 and 500 m. Height = height tag, else levels × ${ctx.params.storey_height_m} m (estimated, counted separately). ` +
+      `Verdict (2021 notice): a city under ${fmt(h.large_city_population)} residents may have none above ${h.cap_small_city} m (and strictly limits > ${h.limit_small_city} m), a larger one none above ${h.cap_large_city} m; ` +
+      (ctx.params.city_population != null ? `the city population is the given figure, ${fmt(Number(ctx.params.city_population))} (parameter city_population).` : `the city population is the estimate from the buildings in the data (${residentsMethod(ctx)}); for an extract of a larger city give the real figure with --param city_population=N.`);
+  },
+  compute(ctx) {
+    const b = ctx.data.buildings;
+    const h = ctx.params.high_rise_m;
+    const estimated = ctx.params.city_population === null || ctx.params.city_population === undefined;
+    const cityPop = estimated ? ctx.units.areas[ctx.units.level.city[0]].residents : Number(ctx.params.city_population);
+    const large = cityPop >= h.large_city_population;
+    const cap = large ? h.cap_large_city : h.cap_small_city;
+    const levels: ('city' | 'district' | 'street')[] = ['city', 'district', 'street'];
+    const counts = new Map<number, { res80: number; o100: number; o150: number; o250: number; o500: number; estimated: number; overCap: string[] }>();
+    for (const lv of levels) for (const a of ctx.units.level[lv]) counts.set(a, { res80: 0, o100: 0, o150: 0, o250: 0, o500: 0, estimated: 0, overCap: [] });
+    let tagged = 0, fromLevels = 0;
+    for (let i = 0; i < b.count; i++) {
+      let H = b.height[i];
+      let est = false;
+      if (!(H > 0)) { if (b.levels[i] > 0) { H = b.levels[i] * ctx.params.storey_height_m; est = true; fromLevels++; } else continue; } else tagged++;
+      if (H <= Math.min(h.residential, 100)) continue;
+      const areas = levels.map((lv) => (lv === 'city' ? ctx.units.level.city[0] : ctx.units.locate(lv, b.lon[i], b.lat[i])));
+      for (const a of areas) {
+        const c = a >= 0 ? counts.get(a) : undefined;
+        if (!c) continue;
+        if (b.residential[i] && H > h.residential) c.res80++;
+        if (H > 100) c.o100++;
+        if (H > 150) c.o150++;
+        if (H > 250) c.o250++;
+        if (H > 500) c.o500++;
+        if (est) c.estimated++;
+        if (H > cap && c.overCap.length < 20) c.overCap.push(`${b.ids[i]} (${Math.round(H)} m${est ? ', estimated' : ''})`);
+      }
+    }
+    if (!b.count || !(tagged + fromLevels)) {
+      return [...counts].map(([a]) => ({ area: a, value: null, reason: b.count ? 'no building has a height or a number of levels in the data' : 'no buildings in the data' }));
+    }
+    return [...counts].map(([a, c]): AreaValue => ({
+      area: a, value: c.res80,
+      note: `${c.res80} residential > ${h.residential} m; all buildings > 100 m: ${c.o100}, > 150 m: ${c.o150}, > 250 m: ${c.o250}, > 500 m: ${c.o500}${c.estimated ? ` (${c.estimated} heights estimated from levels)` : ''}.`,
+      details: { residential_over_80: c.res80, over_100: c.o100, over_150: c.o150, over_250: c.o250, over_500: c.o500, estimated_heights: c.estimated, over_cap: c.overCap, cap_m: cap, city_population: Math.round(cityPop), city_population_estimated: estimated, ...(a === ctx.units.level.city[0] ? { heights_known: { tagged, from_levels: fromLevels, buildings: b.count } } : {}) },
+      status: c.overCap.length
+        ? { status: 'fail', why: `buildings above the ${cap} m cap for a city of ${large ? '≥' : '<'} ${fmt(h.large_city_population)} residents` }
+        : { status: 'pass', why: `no building above the ${cap} m cap for a city of ${large ? '≥' : '<'} ${fmt(h.large_city_population)} residents` },
+    }));
+  },
+};

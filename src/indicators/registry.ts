@@ -1,0 +1,16 @@
+import { livingCircleCompleteness, serviceEquity, transitAccess } from './computed/access.js';
+import { activitySpaceShortfall, childcareShortfall, elderlyShortfall, kindergartenShortfall } from './computed/community.js';
+import { fireStationCoverage, greenwayCoverage, middleSchoolCoverage, parkServiceCoverage } from './computed/coverage.js';
+import { agedHousingShare, highRiseCount } from './computed/housing.js';
+import { parkGreenPerCapita, populationDensity, roadNetworkDensity } from './computed/land.js';
+import type { Indicator } from './types.js';
+
+/** Every computed indicator, by catalogue id: the one registry the check runner reads. */
+export const INDICATORS: readonly Indicator[] = [
+  parkServiceCoverage, middleSchoolCoverage, greenwayCoverage, fireStationCoverage,
+  roadNetworkDensity, transitAccess, livingCircleCompleteness,
+  kindergartenShortfall, elderlyShortfall, childcareShortfall, activitySpaceShortfall,
+  parkGreenPerCapita, populationDensity, agedHousingShare, highRiseCount, serviceEquity,
+];
+
+export const INDICATOR_BY_ID: ReadonlyMap<string, Indicator> = new Map(INDICATORS.map((i) => [i.id, i]));

@@ -1,0 +1,175 @@
+import { computeAccess, summarize, type AccessOptions, type AccessResult, type AccessSummary } from '../network/access.js';
+import { SegmentIndex } from '../network/snap.js';
+import { loadCatalogue, type Catalogue, type CatalogueEntry, type CheckParameters } from './catalogue.js';
+import { buildRaster, type CoverageRaster } from './coverage.js';
+import type { CheckData } from './data.js';
+import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
+import { ManualInputError, type ManualValue } from './manual.js';
+import { INDICATOR_BY_ID } from './registry.js';
+import { buildRenewal, type Renewal } from './renewal.js';
+import type { AreaValue, CheckContext, IndicatorResult } from './types.js';
+import { buildUnits, type Units } from './units.js';
+
+/**
+ * The urban health check: units of analysis, walking access, every catalogue indicator (computed,
+ * manual or no_data with the reason), grading, year-on-year comparison, the problem ledger and
+ * the renewal candidates. Pure apart from the engine's worker threads: I/O is the caller's.
+ */
+export interface CheckOptions {
+  catalogue?: string;
+  params?: Partial<CheckParameters>;
+  city?: string;
+  /** what was read, for the report (file path or store) */
+  source?: string;
+  provenance?: unknown;
+  manual?: ManualValue[];
+  previous?: PreviousRun;
+  access?: AccessOptions;
+  perCapitaM2?: number;
+  /** "© OpenStreetMap contributors" when the data is OSM */
+  attribution?: string;
+  onProgress?: (stage: string, detail?: string) => void;
+}
+
+export interface CheckResult {
+  city: string;
+  source: string;
+  generated_at: string;
+  catalogue: Catalogue;
+  parameters: CheckParameters;
+  units: Units;
+  results: IndicatorResult[];
+  access: AccessResult;
+  accessSummary: AccessSummary;
+  renewal: Renewal;
+  data: CheckData;
+  attribution?: string;
+  provenance?: unknown;
+  notes: string[];
+  notes_zh: string[];
+  timings_ms: Record<string, number>;
+  /** the run's shared intermediate results (per-building living-circle completeness, ...) */
+  memo: Map<string, unknown>;
+}
+
+export const ENGINE_VERSION = 'opencim-check/1';
+
+function noDataReason(e: CatalogueEntry): string {
+  const c = e.computability;
+  const special: Record<string, string> = {
+    rail_station_commute_coverage: 'needs commuting origin–destination data (G + OD); transit_access reports the residents’ side from walking distances',
+    housing_age_friendly_retrofit: 'needs lift data and a survey (F); OSM rarely records lifts: enter the surveyed count with --manual',
+    old_commercial_blocks_to_renew: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
+    old_factory_areas_to_renew: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
+    old_blocks_to_renew: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
+    primary_school_seat_shortfall: 'departmental statistics (A): a map estimate needs school capacities and the school-age population; enter with --manual',
+  };
+  if (special[e.id]) return special[e.id];
+  if (c.includes('G*')) return 'needs authoritative facility, land or population layers and provisioning standards (G*), not computed from open map data in this version: enter the official figure with --manual';
+  if (c.includes('F')) return `field inspection (F${c.includes('A') ? '/A' : ''}): not derivable from map data; enter the surveyed figure with --manual`;
+  if (c.includes('A')) return 'departmental statistics (A): enter the figure with --manual';
+  return 'not computed in this version: enter with --manual';
+}
+
+export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promise<CheckResult> {
+  const t: Record<string, number> = {};
+  let t0 = performance.now();
+  const lap = (k: string) => { const now = performance.now(); t[k] = Math.round(now - t0); t0 = now; };
+  const catalogue = loadCatalogue(opts.catalogue ?? '2025');
+  const params: CheckParameters = { ...catalogue.parameters, ...opts.params } as CheckParameters;
+  const city = opts.city ?? 'city';
+  const progress = opts.onProgress ?? (() => {});
+
+  progress('units');
+  const units = buildUnits(data, params, city);
+  lap('units');
+
+  progress('access', `${data.places.origins.count.toLocaleString('en')} residential buildings`);
+  const index = new SegmentIndex(data.places.graph);
+  const accessOptions: AccessOptions = { ...opts.access, onProgress: (s, d) => progress(`access ${s}`, d) };
+  const access = await computeAccess(data.places, { ...accessOptions, categories: undefined }, index);
+  const accessSummary = summarize(access);
+  lap('access');
+
+  const catIndex = new Map(access.categories.map((c, k) => [c, k]));
+  const n = access.origins.count;
+  const memo = new Map<string, unknown>();
+  let raster: CoverageRaster | undefined;
+  const ctx: CheckContext = {
+    city, params, catalogue, data, units, access, perCapitaM2: opts.perCapitaM2 ?? data.places.perCapitaM2,
+    cat: (id) => catIndex.get(id) ?? -1,
+    dist: (c, i) => access.distances[c * n + i],
+    raster: () => (raster ??= buildRaster(ctx)),
+    memo: <T>(key: string, make: () => T): T => { if (!memo.has(key)) memo.set(key, make()); return memo.get(key) as T; },
+    extra: new Map<string, unknown>([['segmentIndex', index], ['accessOptions', { ...opts.access }]]),
+  };
+
+  const results: IndicatorResult[] = [];
+  const entryFor = (e: CatalogueEntry, a: number, v: AreaValue | null, explain: string, source: IndicatorResult['source']): IndicatorResult => {
+    const area = units.areas[a];
+    const value = v?.value ?? null;
+    let status = gradeStatus(e, value);
+    let why = '';
+    if (v?.status && value !== null) { status = v.status.status; why = ` Verdict: ${v.status.why}.`; }
+    const r: IndicatorResult = {
+      id: e.id, name_zh: e.name_zh, name_en: e.name_en, level: area.level, system_level: e.level, seq: e.seq,
+      area_id: area.id, ...(area.name ? { area_name: area.name } : {}), area_kind: area.kind,
+      value, unit: e.unit, unit_zh: e.unit_zh, target: e.target, status,
+      ...(area.level === 'city' ? { grade: gradeBand(e, value) } : {}),
+      direction: e.direction, computability: e.computability, source,
+      // the method in full on the city value; sub-areas carry their own figures and point to it
+      explain: (area.level === 'city' || source === 'manual' ? explain : `Method as for the city value of ${e.id}.`) +
+        (value === null && v?.reason ? ` No value: ${v.reason}.` : `${v?.note ? ' ' + v.note : ''}${why}`),
+      ...(v?.details ? { details: v.details } : {}),
+    };
+    return r;
+  };
+
+  for (const e of catalogue.indicators) {
+    const ind = INDICATOR_BY_ID.get(e.id);
+    if (!ind) {
+      results.push(entryFor(e, units.level.city[0], null, noDataReason(e), 'none'));
+      continue;
+    }
+    if (ind.unit !== e.unit) throw new Error(`indicator ${e.id}: unit ${ind.unit} does not match the catalogue's ${e.unit}`);
+    progress('indicator', e.id);
+    const values = await ind.compute(ctx);
+    const method = `${ind.explain(ctx)} Inputs: ${ind.inputs.join('; ')}.`;
+    for (const v of values) results.push(entryFor(e, v.area, v, method, v.value === null ? 'none' : 'computed'));
+    lap(`indicator.${e.id}`);
+  }
+
+  // manual values replace or add entries
+  for (const m of opts.manual ?? []) {
+    const e = catalogue.byId.get(m.indicator_id)!;
+    const area = units.byId.get(m.area_id);
+    if (!area) {
+      const sample = [...units.byId.keys()].slice(0, 6).join(', ');
+      throw new ManualInputError(`${m.where}: unknown area "${m.area_id}" for ${m.indicator_id}; areas of this run: ${sample}${units.byId.size > 6 ? ', ...' : ''} (use "city" for the whole city)`);
+    }
+    const k = results.findIndex((r) => r.id === m.indicator_id && r.area_id === area.id);
+    const computed = k >= 0 && results[k].source === 'computed' ? results[k].value : null;
+    const r = entryFor(e, area.index, { area: area.index, value: m.value }, `Entered manually${m.source ? ` from ${m.source}` : ''}${m.year ? ` (${m.year})` : ''} (${m.where}).${computed !== null ? ` The computed value was ${computed}.` : ''}`, 'manual');
+    if (m.year !== undefined) r.year = m.year;
+    if (m.source) r.data_source = m.source;
+    if (computed !== null) r.details = { ...results[k].details, computed_value: computed };
+    if (k >= 0) results[k] = r; else results.push(r);
+  }
+  lap('manual');
+
+  if (opts.previous) compareWith(results, opts.previous);
+
+  progress('renewal');
+  const renewal = buildRenewal(ctx, results);
+  lap('renewal');
+
+  const notes = [...units.notes], notesZh = [...units.notesZh];
+  if (!data.compounds.length) {
+    notes.push('no residential landuse (landuse=residential) in the data: residential land is approximated by residential building footprints, and communities cannot be compounds');
+    notesZh.push('数据中没有居住用地（landuse=residential）：居住用地以住宅建筑基底近似，社区不能以小区划分');
+  }
+  return {
+    city, source: opts.source ?? '', generated_at: new Date().toISOString(), catalogue, parameters: params, units, results, access, accessSummary, renewal, data,
+    ...(opts.attribution ? { attribution: opts.attribution } : {}), provenance: opts.provenance, notes, notes_zh: notesZh, timings_ms: t, memo,
+  };
+}

@@ -1,0 +1,145 @@
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Areal, Position } from '../model/geometry.js';
+import { centroid } from '../model/geo.js';
+import type { CheckResult } from '../indicators/run.js';
+import { accessCsvHeader, accessCsvRows } from '../network/csv.js';
+
+/**
+ * The health check's files (DESIGN.md contract): indicators.json, indicators.csv (UTF-8 with BOM
+ * for Excel), access.csv, renewal.geojson and report.html, each written to a temporary name in
+ * the output folder and renamed into place, so a reader never sees half a file.
+ */
+export function writeAtomic(dir: string, name: string, write: (path: string) => void): string {
+  const final = join(dir, name);
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  try {
+    write(tmp);
+    renameSync(tmp, final);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return final;
+}
+
+export function indicatorsDocument(r: CheckResult): Record<string, unknown> {
+  const areaCounts = Object.fromEntries(Object.entries(r.units.level).map(([k, v]) => [k, v.length]));
+  return {
+    city: r.city,
+    source: r.source,
+    generated_at: r.generated_at,
+    engine: 'opencim-check/1',
+    catalogue: { version: r.catalogue.version, title_zh: r.catalogue.title_zh, title_en: r.catalogue.title_en, indicators: r.catalogue.indicators.length },
+    parameters: r.parameters,
+    units: { counts: areaCounts, provision_units: r.units.provision.length, source: r.units.source, notes: r.notes },
+    access: { params: r.access.params, residential_buildings: r.accessSummary.residential_buildings, residents: r.accessSummary.residents, graph: r.access.graph },
+    ...(r.attribution ? { attribution: r.attribution } : {}),
+    ...(r.provenance !== undefined ? { provenance: r.provenance } : {}),
+    summary: statusSummary(r),
+    // city rows in full; sub-area rows without what the city row and the catalogue already say
+    indicators: r.results.map((x) => {
+      if (x.level === 'city') return x;
+      const { seq: _s, system_level: _l, unit_zh: _u, direction: _d, computability: _c, ...rest } = x;
+      return rest;
+    }),
+    // the problem ledger (问题清单) is in renewal.geojson (and the store); counts here
+    problems: Object.entries(r.renewal.ledger.reduce<Record<string, number>>((m, p) => { m[p.indicator_id] = (m[p.indicator_id] ?? 0) + 1; return m; }, {})).map(([indicator_id, count]) => ({ indicator_id, count })),
+  };
+}
+
+export function statusSummary(r: CheckResult): Record<string, unknown> {
+  const city = r.results.filter((x) => x.level === 'city');
+  const count = (f: (x: (typeof city)[number]) => boolean) => city.filter(f).length;
+  return {
+    indicators: city.length,
+    computed: count((x) => x.source === 'computed'), manual: count((x) => x.source === 'manual'), no_data: count((x) => x.status === 'no_data'),
+    pass: count((x) => x.status === 'pass'), fail: count((x) => x.status === 'fail'), no_target: count((x) => x.status === 'no_target'),
+    problems: r.renewal.ledger.length, renewal_candidates: r.renewal.candidates.length,
+  };
+}
+
+const CSV_COLUMNS = ['id', 'seq', 'name_zh', 'name_en', 'system_level', 'level', 'area_id', 'area_name', 'area_kind', 'value', 'unit', 'unit_zh', 'target', 'status', 'grade', 'source', 'year', 'data_source', 'previous_value', 'delta', 'change', 'computability', 'explain'];
+
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function indicatorsCsv(r: CheckResult): string {
+  let s = '\uFEFF' + CSV_COLUMNS.join(',') + '\r\n';
+  for (const x of r.results) {
+    const row = [
+      x.id, x.seq, x.name_zh, x.name_en, x.system_level, x.level, x.area_id, x.area_name, x.area_kind, x.value, x.unit, x.unit_zh,
+      x.target ? `${x.target.op} ${x.target.value}` : '', x.status, x.grade ? x.grade.zh : '', x.source, x.year, x.data_source,
+      x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain,
+    ];
+    s += row.map(csvField).join(',') + '\r\n';
+  }
+  return s;
+}
+
+const r7 = (v: number) => Math.round(v * 1e7) / 1e7;
+function roundGeom(g: Areal): Areal {
+  const ring = (rg: Position[]) => rg.map(([x, y]) => [r7(x), r7(y)] as Position);
+  return g.type === 'Polygon' ? { type: 'Polygon', coordinates: g.coordinates.map(ring) } : { type: 'MultiPolygon', coordinates: g.coordinates.map((p) => p.map(ring)) };
+}
+
+/** renewal.geojson: ranked candidates (polygons) and the problem ledger (points at their area). */
+export function renewalGeojson(r: CheckResult): Record<string, unknown> {
+  const features: unknown[] = [];
+  for (const c of r.renewal.candidates) {
+    const { geometry, lon, lat, ...props } = c;
+    features.push({ type: 'Feature', id: c.id, geometry: geometry ? roundGeom(geometry) : { type: 'Point', coordinates: [lon, lat] }, properties: { feature_type: 'candidate', ...props, lon, lat } });
+  }
+  const byId = new Map(r.renewal.candidates.map((c) => [c.id, c]));
+  const points = new Map<string, Position | null>();
+  for (const p of r.renewal.ledger) {
+    let pt = points.get(p.area_id);
+    if (pt === undefined) {
+      const a = r.units.byId.get(p.area_id);
+      const cand = a ? undefined : byId.get(p.area_id);
+      pt = a?.geometry ? centroid(a.geometry) : cand ? [cand.lon, cand.lat] : null;
+      points.set(p.area_id, pt);
+    }
+    features.push({ type: 'Feature', geometry: pt ? { type: 'Point', coordinates: [r7(pt[0]), r7(pt[1])] } : null, properties: { feature_type: 'problem', ...p } });
+  }
+  return {
+    type: 'FeatureCollection',
+    name: 'renewal',
+    city: r.city,
+    generated_at: r.generated_at,
+    method: r.renewal.method,
+    weights: r.renewal.weights,
+    scored_places: r.renewal.scored,
+    ...(r.attribution ? { attribution: r.attribution } : {}),
+    features,
+  };
+}
+
+export interface WrittenFiles { dir: string; files: Record<string, string>; bytes: Record<string, number> }
+
+/** Write all five outputs into `dir`. */
+export async function writeOutputs(r: CheckResult, dir: string): Promise<WrittenFiles> {
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = {};
+  const bytes: Record<string, number> = {};
+  const text = (name: string, s: string) => { files[name] = writeAtomic(dir, name, (p) => writeFileSync(p, s)); bytes[name] = Buffer.byteLength(s); };
+  text('indicators.json', JSON.stringify(indicatorsDocument(r)));
+  text('indicators.csv', indicatorsCsv(r));
+  files['access.csv'] = writeAtomic(dir, 'access.csv', (p) => {
+    const fd = openSync(p, 'w');
+    let n = 0;
+    try {
+      const h = accessCsvHeader(r.access.categories);
+      writeSync(fd, h); n += h.length;
+      for (let i = 0; i < r.access.origins.count; i += 20_000) { const s = accessCsvRows(r.access, i, Math.min(r.access.origins.count, i + 20_000)); writeSync(fd, s); n += s.length; }
+    } finally { closeSync(fd); }
+    bytes['access.csv'] = n;
+  });
+  text('renewal.geojson', JSON.stringify(renewalGeojson(r)));
+  const { reportHtml } = await import('./html.js');
+  text('report.html', reportHtml(r));
+  return { dir, files, bytes };
+}
