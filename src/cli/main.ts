@@ -56,11 +56,51 @@ program.command('fetch')
   .action(async (o) => { await (await import('./fetch.js')).fetchCommand(o); });
 
 program.command('demo')
-  .description('quick start: generate the demo city, import it into the embedded store and print a summary')
+  .description('quick start: generate the demo city, import it, compute accessibility and the health check, serve the viewer')
   .addOption(dbOption())
   .option('--buildings <n>', 'size of the demo city', int('--buildings'), 5000)
+  .option('--port <n>', 'port of the viewer', int('--port'), 8080)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--no-serve', 'prepare the demo city and stop (no server)')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (o) => { await (await import('./demo.js')).demoCommand(o); });
+
+program.command('serve')
+  .description('serve the city: OGC API – Features, vector tiles, /api/v1 and the 3D viewer (城市地图) at http://HOST:PORT/')
+  .addOption(dbOption())
+  .option('--port <n>', 'port', int('--port'), 8080)
+  .option('--host <host>', 'address to listen on (0.0.0.0 for all)', '127.0.0.1')
+  .option('--cors <origins>', 'CORS: "*" (default), "off", or comma-separated origins')
+  .option('--private', 'reads need a bearer token too (tokens from OPENCIM_TOKENS="token:role,...")')
+  .addOption(new Option('--tiles <engine>', 'vector tiles cut in the app, or by ST_AsMVT on a PostgreSQL server').choices(['auto', 'app', 'postgis']).default('auto'))
+  .option('--tile-cache <n>', 'tiles kept in memory', int('--tile-cache'), 2000)
+  .option('--basemap <url>', 'optional raster basemap URL template ({z}/{x}/{y}); default none (works offline)')
+  .option('--basemap-attribution <text>', 'attribution of the basemap')
+  .option('--report <dir>', 'the output folder of `opencim check` (report.html, indicators.json) to serve and link')
+  .option('--log', 'log requests')
+  .action(async (o) => { await (await import('./serve.js')).serveCommand(o); });
+
+program.command('check')
+  .description('urban health check (城市体检): indicators, report, renewal candidates; writes indicators.json/.csv, access.csv, renewal.geojson, report.html')
+  .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .geojson, ...) instead of the store; nothing is stored')
+  .addOption(dbOption())
+  .requiredOption('--out <dir>', 'output folder')
+  .option('--city <name>', 'city in the store (default: the only one); with FILE, the city id for the outputs')
+  .option('--name <text>', 'city name shown in the report')
+  .option('--catalogue <version>', 'indicator catalogue version (src/indicators/catalogue/*.json)', '2025')
+  .option('--manual <file>', 'manually entered values: CSV or JSON with indicator_id,area_id,value,year,source')
+  .option('--compare <file>', 'a previous indicators.json: year-on-year change')
+  .option('--year <n>', 'reference year of the check (building ages); default the current year', int('--year'))
+  .option('--param <key=value>', 'override a catalogue parameter (JSON value; repeatable), e.g. --param park_network_m=300', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--per-capita <m2>', 'floor area per resident, for the population estimate', (v: string) => { const n = Number(v); if (!(n > 0)) throw new UsageError(`--per-capita must be positive, got "${v}"`); return n; })
+  .option('--cutoff <m>', 'walking search cut-off in metres', int('--cutoff'))
+  .option('--snap-limit <m>', 'places farther than this from any walkable edge are unsnapped', int('--snap-limit'))
+  .option('--polygon-reach <m>', 'parks and polygons are entered from edges within this distance', int('--polygon-reach'))
+  .option('--workers <n>', 'search threads', int('--workers'))
+  .option('--attribution <text>', 'data attribution shown in the report (default: "© OpenStreetMap contributors" for OSM data)')
+  .option('--json', 'print the summary as JSON')
+  .option('-q, --quiet', 'no progress on stderr')
+  .action(async (file: string | undefined, o) => { await (await import('./check.js')).checkCommand(file, o); });
 
 program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
 program.parseAsync(process.argv).catch(fail);

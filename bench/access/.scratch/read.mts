@@ -1,0 +1,13 @@
+import { openSource } from '/work/main/src/ingest/index.js';
+import { PlacesCollector } from '/work/main/src/network/access.js';
+const file = process.argv[2];
+let t = performance.now();
+let n = 0;
+for await (const b of (await openSource(file)).records) n += b.length;
+console.log('read only', (performance.now() - t).toFixed(0), n, 'rss', process.memoryUsage().rss >> 20);
+t = performance.now();
+const c = new PlacesCollector();
+for await (const b of (await openSource(file)).records) for (const r of b) c.add(r);
+const t1 = performance.now();
+const p = c.finish();
+console.log('read+collect', (t1 - t).toFixed(0), 'finish', (performance.now() - t1).toFixed(0), p.graph.nodeCount, 'rss', process.memoryUsage().rss >> 20);

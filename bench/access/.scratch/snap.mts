@@ -1,0 +1,16 @@
+import { synthCity } from '/work/main/bench/access/synth.js';
+import { SegmentIndex, snapPoints } from '/work/main/src/network/snap.js';
+import { hilbertOrder } from '/work/main/src/network/graph.js';
+const c = synthCity(Number(process.argv[2]));
+const idx = new SegmentIndex(c.graph);
+const n = c.origins.count;
+let t = performance.now();
+const a = snapPoints(idx, c.origins.lon, c.origins.lat);
+console.log('as is', (performance.now() - t).toFixed(0));
+const ord = hilbertOrder(n, (i) => c.origins.lon[i], (i) => c.origins.lat[i]);
+const lon = Float64Array.from(ord, (i) => c.origins.lon[i]), lat = Float64Array.from(ord, (i) => c.origins.lat[i]);
+t = performance.now();
+const b = snapPoints(idx, lon, lat);
+console.log('hilbert-sorted', (performance.now() - t).toFixed(0));
+let bad = 0; for (let k = 0; k < n; k++) if (Math.abs(b.leg[k] - a.leg[ord[k]]) > 1e-9) bad++;
+console.log('mismatch', bad);

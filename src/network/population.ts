@@ -1,0 +1,38 @@
+/**
+ * Residents per building when no population data is imported (reference/facility-taxonomy.md):
+ * floor area ÷ per-capita floor area (default 40 m²/person), floor area = footprint × levels,
+ * levels from `building:levels`, else height / 3 m, else a default: 6 for apartment-like buildings
+ * (use yes/apartments/residential/dormitory) inside residential landuse, 2 otherwise.
+ */
+export const DEFAULT_PER_CAPITA_M2 = 40;
+export const STOREY_HEIGHT_M = 3;
+
+const APARTMENT_LIKE = new Set(['yes', '', 'apartments', 'residential', 'dormitory']);
+
+export interface PopulationInput {
+  area_m2: number;
+  levels?: number | null;
+  height?: number | null;
+  use: string;
+  residential: boolean;
+}
+
+export type LevelsFrom = 'levels' | 'height' | 'default_landuse' | 'default';
+
+/**
+ * `inResidentialLanduse`: whether the building lies in residential landuse, when known. When it is
+ * not known (undefined), a `building=yes` that is residential can only be so because of the landuse
+ * around it (the classification rule), so it counts as inside; anything else does not.
+ */
+export function estimateResidents(b: PopulationInput, inResidentialLanduse: boolean | undefined, perCapitaM2 = DEFAULT_PER_CAPITA_M2): { residents: number; levels: number; from: LevelsFrom } {
+  let levels: number;
+  let from: LevelsFrom;
+  if (b.levels != null && b.levels > 0) { levels = b.levels; from = 'levels'; }
+  else if (b.height != null && b.height > 0) { levels = Math.max(1, Math.round(b.height / STOREY_HEIGHT_M)); from = 'height'; }
+  else {
+    const inside = inResidentialLanduse ?? ((b.use === 'yes' || b.use === '') && b.residential);
+    if (inside && APARTMENT_LIKE.has(b.use)) { levels = 6; from = 'default_landuse'; } else { levels = 2; from = 'default'; }
+  }
+  const area = Number.isFinite(b.area_m2) && b.area_m2 > 0 ? b.area_m2 : 0;
+  return { residents: (area * levels) / perCapitaM2, levels, from };
+}
