@@ -230,13 +230,20 @@ class WorkerPool {
 
   private spawn(): PoolWorker {
     const spec = workerSpec();
-    // Workers inherit the process's Node options; --input-type (as in `node --input-type=module -e`)
-    // makes a worker fail to start, so it is left out.
+    // Workers get the process's module-loading options (loaders such as tsx under the tests) and
+    // nothing else: per-isolate V8 flags (--max-old-space-size, --max-semi-space-size, ...) make
+    // a worker fail to start, and so does --input-type (as in `node --input-type=module -e`).
     const execArgv: string[] = [];
+    const WITH_VALUE = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
     for (let i = 0; i < process.execArgv.length; i++) {
       const arg = process.execArgv[i];
-      if (arg === '--input-type') i++;
-      else if (!arg.startsWith('--input-type=')) execArgv.push(arg);
+      const name = arg.split('=')[0];
+      if (WITH_VALUE.has(name)) {
+        execArgv.push(arg);
+        if (!arg.includes('=') && i + 1 < process.execArgv.length) execArgv.push(process.execArgv[++i]);
+      } else if (arg === '--enable-source-maps' || arg === '--no-warnings' || (arg.startsWith('--experimental-') && !arg.startsWith('--experimental-default-type'))) {
+        execArgv.push(arg);
+      }
     }
     const w = new Worker(spec.url, { execArgv });
     live++;
