@@ -47,6 +47,12 @@ export function parseYear(v: string | undefined): number | undefined {
   return y >= 1000 && y <= 2100 ? y : undefined;
 }
 
+/** Would an area with these tags become any model record? (decides whether to assemble a relation) */
+export function isModelArea(tags: Tags): boolean {
+  return isBuilding(tags) || facilityCategories(tags).length > 0 || greenKind(tags) !== undefined || tags.landuse !== undefined ||
+    isResidentialLanduse(tags) || (tags.boundary === 'administrative' && tags.admin_level !== undefined) || isWalkable(tags);
+}
+
 export interface ClassifyExtra {
   /** OSM node ids along a line geometry */
   nodeIds?: number[];

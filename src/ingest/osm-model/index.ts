@@ -1,4 +1,4 @@
-import { classifyFeature } from '../../model/classify.js';
+import { classifyFeature, isModelArea } from '../../model/classify.js';
 import type { Geometry, Position } from '../../model/geometry.js';
 import type { CityRecord, IngestProblem } from '../../model/types.js';
 import { IngestError } from '../errors.js';
@@ -89,6 +89,8 @@ export async function* osmToCity(
   };
   const out: CityRecord[] = [];
   for (const rel of relations) {
+    const { tags } = rel;
+    if (!isModelArea(tags)) continue; // e.g. a country boundary cut by the extract: not ours to report
     const members: RingWay[] = [];
     const missing: number[] = [];
     for (const m of rel.members) {
@@ -96,9 +98,6 @@ export async function* osmToCity(
       const refs = ways.get(m.ref);
       if (refs) members.push({ wayId: m.ref, role: m.role, refs }); else missing.push(m.ref);
     }
-    const { tags } = rel;
-    const relevant = classifyFeature(`r${rel.id}`, tags, { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }).length > 0;
-    if (!relevant) continue;
     const area = assembleArea(members, locate);
     const what = tags.name ? `${tags.type} "${tags.name}"` : tags.type;
     if (missing.length) problems.push({ id: `r${rel.id}`, problem: `${what}: ${missing.length} member way(s) missing from the file (e.g. w${missing[0]})` });
