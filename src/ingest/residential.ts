@@ -19,7 +19,13 @@ export class ResidentialZones {
   }
 
   see(r: CityRecord): void {
-    if (r.kind === 'land_use' && isResidentialLanduse(r.tags)) { this.zones.push(r.geometry); this.index = undefined; }
+    if (r.kind === 'land_use' && isResidentialLanduse(r.tags)) this.add(r.geometry);
+  }
+
+  /** a residential landuse area known by its geometry alone (read from the store) */
+  add(g: Areal): void {
+    this.zones.push(g);
+    this.index = undefined;
   }
 
   contains(x: number, y: number): boolean {

@@ -1,7 +1,7 @@
-import Flatbush from 'flatbush';
 import type { Areal } from '../model/geometry.js';
-import { bboxOf, centroid, pointInAreal } from '../model/geo.js';
-import { CATEGORIES, CATEGORY_IDS, categoryById, isResidentialLanduse } from '../model/taxonomy.js';
+import { centroid } from '../model/geo.js';
+import { ResidentialZones } from '../ingest/residential.js';
+import { CATEGORIES, CATEGORY_IDS, categoryById } from '../model/taxonomy.js';
 import type { CityRecord } from '../model/types.js';
 import { GraphBuilder, graphStats, sharedF64, type GraphOptions, type WalkGraph } from './graph.js';
 import { runCategories } from './parallel.js';
@@ -133,25 +133,6 @@ export async function computeAccess(places: AccessPlaces, opts: AccessOptions = 
  * shoelace sums on raw lon/lat (values ~100 against differences ~1e-4) lose ~1e-9 degrees,
  * tenths of a metre. Falls back to the vertex mean for degenerate rings.
  */
-export function areaCentroid(g: Areal): [number, number] {
-  const rings = g.type === 'Polygon' ? [g.coordinates[0]] : g.coordinates.map((p) => p[0]);
-  const first = rings.find((r) => r && r.length)?.[0];
-  if (!first) return [NaN, NaN];
-  const [ox, oy] = first;
-  let cx = 0, cy = 0, a = 0;
-  for (const r of rings) {
-    if (!r) continue;
-    for (let i = 1; i < r.length; i++) {
-      const x0 = r[i - 1][0] - ox, y0 = r[i - 1][1] - oy, x1 = r[i][0] - ox, y1 = r[i][1] - oy;
-      const c = x0 * y1 - x1 * y0;
-      a += c; cx += (x0 + x1) * c; cy += (y0 + y1) * c;
-    }
-  }
-  if (Math.abs(a) > 1e-20) return [ox + cx / (3 * a), oy + cy / (3 * a)];
-  const [mx, my] = centroid(g);
-  return [mx, my];
-}
-
 interface BuildingRow { id: string; lon: number; lat: number; area_m2: number; levels?: number | null; height?: number | null; use: string; residential: boolean; inLanduse?: boolean }
 
 /**
@@ -162,7 +143,7 @@ export class PlacesCollector {
   readonly builder = new GraphBuilder();
   private buildings: BuildingRow[] = [];
   private facilities = new Map<string, Place[]>();
-  private zones: Areal[] = [];
+  private zones = new ResidentialZones();
   private sawLanduse = false;
 
   constructor(private perCapitaM2 = DEFAULT_PER_CAPITA_M2, private wanted?: Set<string>) {}
@@ -174,7 +155,7 @@ export class PlacesCollector {
         break;
       case 'building': {
         if (!r.residential) break;
-        const [lon, lat] = areaCentroid(r.geometry);
+        const [lon, lat] = centroid(r.geometry);
         this.buildings.push({ id: r.id, lon, lat, area_m2: r.area_m2, levels: r.levels, height: r.height, use: r.use, residential: r.residential });
         break;
       }
@@ -188,7 +169,7 @@ export class PlacesCollector {
         break;
       case 'land_use':
         this.sawLanduse = true;
-        if (r.landuse === 'residential' || isResidentialLanduse(r.tags)) this.zones.push(r.geometry);
+        this.zones.see(r);
         break;
       default:
     }
@@ -206,7 +187,7 @@ export class PlacesCollector {
   /** A residential landuse area (store reader): buildings whose centroid lies in one are "in residential landuse". */
   addResidentialZone(g: Areal): void {
     this.sawLanduse = true;
-    if (g.type === 'Polygon' || g.type === 'MultiPolygon') this.zones.push(g);
+    if (g.type === 'Polygon' || g.type === 'MultiPolygon') this.zones.add(g);
   }
 
   async addAll(records: AsyncIterable<CityRecord[]>): Promise<void> {
@@ -217,19 +198,12 @@ export class PlacesCollector {
     const graph = this.builder.finish(opts);
     const n = this.buildings.length;
     const origins: Origins = { count: n, ids: new Array(n), lon: sharedF64(n), lat: sharedF64(n), residents: new Float64Array(n) };
-    // residential landuse around each building, when the model has landuse
-    let zoneIndex: Flatbush | null = null;
-    if (this.zones.length) {
-      zoneIndex = new Flatbush(this.zones.length);
-      for (const z of this.zones) { const [a, b, c, d] = bboxOf(z); zoneIndex.add(a, b, c, d); }
-      zoneIndex.finish();
-    }
     const levelsFrom: Record<LevelsFrom, number> = { levels: 0, height: 0, default_landuse: 0, default: 0 };
     this.buildings.forEach((b, i) => {
       origins.ids[i] = b.id; origins.lon[i] = b.lon; origins.lat[i] = b.lat;
       let inside = b.inLanduse;
       if (inside === undefined && this.sawLanduse) {
-        inside = zoneIndex !== null && zoneIndex.search(b.lon, b.lat, b.lon, b.lat).some((z) => pointInAreal(b.lon, b.lat, this.zones[z]));
+        inside = this.zones.contains(b.lon, b.lat); // residential landuse around the building
       }
       const est = estimateResidents(b, inside, this.perCapitaM2);
       origins.residents[i] = est.residents;

@@ -12,7 +12,7 @@ export {
 export { dijkstraKernel, bucketKernel, seedKernel, evaluateKernel, categoryKernel } from './kernels.js';
 export { runCategories, type CategoryRun } from './parallel.js';
 export {
-  computeAccess, placesFromRecords, PlacesCollector, summarize, resolveCategories, distanceOf, areaCentroid,
+  computeAccess, placesFromRecords, PlacesCollector, summarize, resolveCategories, distanceOf,
   DEFAULT_CUTOFF_M, SUMMARY_THRESHOLDS_M,
   type AccessOptions, type AccessPlaces, type AccessResult, type AccessSummary, type CategoryStats, type CategorySummary, type Origins,
 } from './access.js';
