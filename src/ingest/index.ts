@@ -8,6 +8,7 @@ import { openOsm } from './osm/index.js';
 import { osmToCity, describeHeader } from './osm-model/index.js';
 import { resolveResidential } from './residential.js';
 import { readFeatureRecords, type FeatureSourceOptions } from './feature-source.js';
+import { featureFormat } from './features.js';
 
 export type SourceFormat = 'osm-pbf' | 'osm-xml' | 'geojson' | 'shapefile' | 'csv';
 
@@ -44,9 +45,8 @@ export function detectFormat(file: string): SourceFormat {
     throw new IngestError(file, undefined, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read the file: ${code ?? (e as Error).message}`);
   }
   const lower = file.toLowerCase();
-  if (lower.endsWith('.shp')) return 'shapefile';
-  if (lower.endsWith('.csv') || lower.endsWith('.txt')) return 'csv';
-  if (/\.(geojson|geojsonl|geojsons|ndjson|jsonl|json)$/.test(lower)) return 'geojson';
+  const feature = featureFormat(file);
+  if (feature) return feature;
   if (lower.endsWith('.pbf') || (head.length >= 8 && head.readUInt32BE(0) < 64 * 1024 && head.subarray(4, 16).includes(Buffer.from('OSMHeader')))) return 'osm-pbf';
   const text = head.toString('utf8').trimStart();
   if (lower.endsWith('.osm') || lower.endsWith('.xml') || text.startsWith('<?xml') || text.startsWith('<osm')) return 'osm-xml';
