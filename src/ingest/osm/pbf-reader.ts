@@ -289,7 +289,9 @@ class WorkerPool {
     this.closed = true;
     const all = this.workers;
     this.workers = [];
-    await Promise.all(all.map((pw) => pw.w.terminate().catch(() => 0)));
+    // idle workers are unref'd; ref them while they stop, or the event loop may empty before
+    // terminate() settles (a script that breaks out of the batches early then exits with 13)
+    await Promise.all(all.map((pw) => { pw.w.ref(); return pw.w.terminate().catch(() => 0); }));
   }
 }
 
