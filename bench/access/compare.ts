@@ -18,10 +18,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveCategories, type AccessPlaces } from '../../src/network/access.js';
-import { bucketKernel, dijkstraKernel, seedKernel } from '../../src/network/kernels.js';
-import { runCategories } from '../../src/network/parallel.js';
-import { SegmentIndex, snapPoints, snapSources } from '../../src/network/snap.js';
+import { resolveCategories, type AccessPlaces } from '../../src/analysis/network/access.js';
+import { bucketKernel, dijkstraKernel, seedKernel } from '../../src/analysis/network/kernels.js';
+import { runCategories } from '../../src/analysis/network/parallel.js';
+import { SegmentIndex, snapPoints, snapSources } from '../../src/analysis/network/snap.js';
 import { synthCity } from './synth.js';
 
 const { positionals, values: o } = parseArgs({ allowPositionals: true, options: { nx: { type: 'string', default: '2' }, repeat: { type: 'string', default: '3' }, cutoff: { type: 'string', default: '3000' }, keep: { type: 'boolean', default: false } } });
@@ -32,7 +32,7 @@ let t = performance.now();
 if (mode === 'synth') places = synthCity(Number(arg));
 else {
   const { openSource } = await import('../../src/ingest/index.js');
-  const { placesFromRecords } = await import('../../src/network/access.js');
+  const { placesFromRecords } = await import('../../src/analysis/network/access.js');
   places = await placesFromRecords((await openSource(arg)).records);
 }
 const g = places.graph;

@@ -7,8 +7,8 @@
  */
 import { openSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { computeAccess, placesFromRecords, summarize } from '../../src/network/access.js';
-import { writeAccessCsv } from '../../src/network/csv.js';
+import { computeAccess, placesFromRecords, summarize } from '../../src/analysis/network/access.js';
+import { writeAccessCsv } from '../../src/analysis/network/csv.js';
 import { synthCity } from './synth.js';
 
 const [mode, arg, out] = process.argv.slice(2);

@@ -8,9 +8,9 @@
 import type { Position } from '../../src/model/geometry.js';
 import { metresPerDegree } from '../../src/model/geo.js';
 import { CATEGORY_IDS } from '../../src/model/taxonomy.js';
-import type { AccessPlaces, Origins } from '../../src/network/access.js';
-import { GraphBuilder, sharedF64 } from '../../src/network/graph.js';
-import type { Place } from '../../src/network/snap.js';
+import type { AccessPlaces, Origins } from '../../src/analysis/network/access.js';
+import { GraphBuilder, sharedF64 } from '../../src/analysis/network/graph.js';
+import type { Place } from '../../src/analysis/network/snap.js';
 
 /** facilities per 1M buildings */
 const RATE: Record<string, number> = {

@@ -1,5 +1,5 @@
 import { Command, type Option } from 'commander';
-import type { AccessPlaces, AccessResult, AccessSummary } from '../network/access.js';
+import type { AccessPlaces, AccessResult, AccessSummary } from '../analysis/network/access.js';
 import { Progress, table, UsageError } from './output.js';
 
 export interface AccessCommandOptions {
@@ -52,7 +52,7 @@ export async function accessCommand(file: string | undefined, o: AccessCommandOp
   const t0 = performance.now();
   if (file && o.db) throw new UsageError('give either FILE or --db, not both (FILE is read without a store)');
   const progress = new Progress('access', o.quiet || o.out === '-');
-  const { computeAccess, summarize, placesFromRecords, resolveCategories } = await import('../network/access.js');
+  const { computeAccess, summarize, placesFromRecords, resolveCategories } = await import('../analysis/network/access.js');
   const categories = resolveCategories(o.categories ? o.categories.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
   const opts = {
     categories, cutoffM: o.cutoff, snapLimitM: o.snapLimit, polygonReachM: o.polygonReach, islandMaxM: o.islandMax, perCapitaM2: o.perCapita,
@@ -77,13 +77,13 @@ export async function accessCommand(file: string | undefined, o: AccessCommandOp
     lap('compute');
     summary = summarize(result);
     const out = o.out ?? 'access.csv';
-    const { writeAccessCsv } = await import('../network/csv.js');
+    const { writeAccessCsv } = await import('../analysis/network/csv.js');
     writeAccessCsv(result, out);
     lap('write');
     o.out = out;
   } else {
     const { openStore } = await import('../store/driver.js');
-    const { placesFromStore, resolveCity, saveAccess, sourcesProvenance } = await import('../network/store.js');
+    const { placesFromStore, resolveCity, saveAccess, sourcesProvenance } = await import('../analysis/network/store.js');
     const store = await openStore(o.db);
     try {
       const city = await resolveCity(store, o.city);
@@ -103,7 +103,7 @@ export async function accessCommand(file: string | undefined, o: AccessCommandOp
       await store.close();
     }
     if (o.out) {
-      const { writeAccessCsv } = await import('../network/csv.js');
+      const { writeAccessCsv } = await import('../analysis/network/csv.js');
       writeAccessCsv(result, o.out);
       lap('write');
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CheckResult } from '../indicators/run.js';
+import type { CheckResult } from '../analysis/indicators/run.js';
 import { Progress, table, UsageError } from './output.js';
 
 /** `opencim check FILE|--db D --out DIR`: the urban health check (城市体检). */
@@ -39,7 +39,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
   const t0 = performance.now();
   if (file && o.db) throw new UsageError('give either FILE or --db, not both (FILE is read without a store)');
   const progress = new Progress('check', o.quiet);
-  const { loadCatalogue } = await import('../indicators/catalogue.js');
+  const { loadCatalogue } = await import('../analysis/indicators/catalogue.js');
   const catalogue = loadCatalogue(o.catalogue ?? '2025');
   const overrides = parseParams(o.param);
   const unknown = Object.keys(overrides).filter((k) => !(k in catalogue.parameters));
@@ -48,7 +48,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
   const params = { ...catalogue.parameters, ...overrides } as typeof catalogue.parameters;
 
   // inputs that can fail fast, before the city is read
-  const { readManual } = await import('../indicators/manual.js');
+  const { readManual } = await import('../analysis/indicators/manual.js');
   const manual = o.manual ? readManual(o.manual, catalogue) : undefined;
   let previous;
   if (o.compare) {
@@ -62,7 +62,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
   const timings: Record<string, number> = {};
   let tl = performance.now();
   const lap = (k: string) => { const now = performance.now(); timings[k] = Math.round(now - tl); tl = now; };
-  const { runCheck } = await import('../indicators/run.js');
+  const { runCheck } = await import('../analysis/indicators/run.js');
   const onProgress = (stage: string, detail?: string) => progress.update(`${stage}${detail ? ` ${detail}` : ''}`);
   let result: CheckResult;
   let runId: number | undefined;
@@ -70,7 +70,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
   if (file) {
     const { openSource } = await import('../ingest/index.js');
     const { formatBytes } = await import('./output.js');
-    const { checkDataFromRecords } = await import('../indicators/data.js');
+    const { checkDataFromRecords } = await import('../analysis/indicators/data.js');
     const src = await openSource(file, { onBytes: (read, total) => progress.update(`reading ${formatBytes(read)} / ${formatBytes(total)}`) });
     const data = await checkDataFromRecords(src.records, params, { perCapitaM2: o.perCapita });
     lap('read');
@@ -84,8 +84,8 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
     lap('check');
   } else {
     const { openStore } = await import('../store/driver.js');
-    const { resolveCity, sourcesProvenance } = await import('../network/store.js');
-    const { checkDataFromStore, saveCheck } = await import('../indicators/store.js');
+    const { resolveCity, sourcesProvenance } = await import('../analysis/network/store.js');
+    const { checkDataFromStore, saveCheck } = await import('../analysis/indicators/store.js');
     const store = await openStore(o.db);
     try {
       cityId = await resolveCity(store, o.city);

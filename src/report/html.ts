@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Areal } from '../model/geometry.js';
 import { categoryById } from '../model/taxonomy.js';
-import { livingCircle } from '../indicators/computed/access.js';
-import type { CheckResult } from '../indicators/run.js';
+import { livingCircle } from '../analysis/indicators/computed/access.js';
+import type { CheckResult } from '../analysis/indicators/run.js';
 import { statusSummary } from './outputs.js';
 
 /**

@@ -2,8 +2,8 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writ
 import { join } from 'node:path';
 import type { Areal, Position } from '../model/geometry.js';
 import { centroid } from '../model/geo.js';
-import type { CheckResult } from '../indicators/run.js';
-import { accessCsvHeader, accessCsvRows } from '../network/csv.js';
+import type { CheckResult } from '../analysis/indicators/run.js';
+import { accessCsvHeader, accessCsvRows } from '../analysis/network/csv.js';
 
 /**
  * The health check's files (DESIGN.md contract): indicators.json, indicators.csv (UTF-8 with BOM

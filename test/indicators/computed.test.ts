@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../src/indicators/catalogue.js';
-import { checkDataFromRecords } from '../../src/indicators/data.js';
-import { runCheck, type CheckResult } from '../../src/indicators/run.js';
-import type { IndicatorResult } from '../../src/indicators/types.js';
+import { loadCatalogue } from '../../src/analysis/indicators/catalogue.js';
+import { checkDataFromRecords } from '../../src/analysis/indicators/data.js';
+import { runCheck, type CheckResult } from '../../src/analysis/indicators/run.js';
+import type { IndicatorResult } from '../../src/analysis/indicators/types.js';
 import type { CityRecord } from '../../src/model/types.js';
 import { integrate, P, PARAMS, rect, town } from './fixture.js';
 

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogueVersions, loadCatalogue } from '../../src/indicators/catalogue.js';
-import { checkDataFromRecords } from '../../src/indicators/data.js';
-import { compareWith, gradeBand, gradeStatus } from '../../src/indicators/grading.js';
-import { parseCsv, readManual } from '../../src/indicators/manual.js';
-import { runCheck } from '../../src/indicators/run.js';
-import type { IndicatorResult } from '../../src/indicators/types.js';
+import { catalogueVersions, loadCatalogue } from '../../src/analysis/indicators/catalogue.js';
+import { checkDataFromRecords } from '../../src/analysis/indicators/data.js';
+import { compareWith, gradeBand, gradeStatus } from '../../src/analysis/indicators/grading.js';
+import { parseCsv, readManual } from '../../src/analysis/indicators/manual.js';
+import { runCheck } from '../../src/analysis/indicators/run.js';
+import type { IndicatorResult } from '../../src/analysis/indicators/types.js';
 import { tempDir } from '../helpers/stores.js';
 import { PARAMS, town } from './fixture.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pointInAreal } from '../../src/model/geo.js';
 import type { Areal } from '../../src/model/geometry.js';
-import { edt, Grid } from '../../src/indicators/raster.js';
-import { PreparedPolygon } from '../../src/indicators/units.js';
+import { edt, Grid } from '../../src/analysis/indicators/raster.js';
+import { PreparedPolygon } from '../../src/analysis/indicators/units.js';
 import { P, rect } from './fixture.js';
 
 /** The geometric kernels under the area-based indicators, against brute force. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { metresPerDegree } from '../../src/model/geo.js';
-import { buildGraph } from '../../src/network/graph.js';
-import { bucketKernel, dijkstraKernel } from '../../src/network/kernels.js';
-import { runCategories } from '../../src/network/parallel.js';
-import { SNAP_ISLAND, SNAP_NONE, SNAP_OK, SegmentIndex, snapPoints, snapSources, type Place } from '../../src/network/snap.js';
+import { buildGraph } from '../../src/analysis/network/graph.js';
+import { bucketKernel, dijkstraKernel } from '../../src/analysis/network/kernels.js';
+import { runCategories } from '../../src/analysis/network/parallel.js';
+import { SNAP_ISLAND, SNAP_NONE, SNAP_OK, SegmentIndex, snapPoints, snapSources, type Place } from '../../src/analysis/network/snap.js';
 import { bruteDistances, bruteGraph, bruteSnap, randomPoints, randomWays, rng, type BruteGraph, type BruteSource, type Pos, type Way } from './brute.js';
 
 const lines = (ways: Way[]) => ways.map((w) => ({ coordinates: w.coords, nodeIds: w.ids }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { metresPerDegree } from '../../src/model/geo.js';
-import { buildGraph } from '../../src/network/graph.js';
-import { isochrone } from '../../src/network/isochrone.js';
+import { buildGraph } from '../../src/analysis/network/graph.js';
+import { isochrone } from '../../src/analysis/network/isochrone.js';
 
 const [KX, KY] = metresPerDegree(39.9);
 /** metres east/north of (116.3, 39.9) → lon/lat */

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSource } from '../../src/ingest/index.js';
-import { computeAccess, placesFromRecords, SUMMARY_THRESHOLDS_M } from '../../src/network/access.js';
+import { computeAccess, placesFromRecords, SUMMARY_THRESHOLDS_M } from '../../src/analysis/network/access.js';
 import { dataFile } from '../helpers/stores.js';
 
 /**

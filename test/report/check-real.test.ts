@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../src/indicators/catalogue.js';
+import { loadCatalogue } from '../../src/analysis/indicators/catalogue.js';
 import { runCli } from '../helpers/cli.js';
 import { DRIVERS, dataFile, tempDir } from '../helpers/stores.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLLECTION_BY_ID } from '../../src/server/collections.js';
+import { COLLECTION_BY_ID } from '../../src/catalog/collections.js';
 import { compileCql2, Cql2Error, MAX_DEPTH, Params, parseCql2 } from '../../src/server/ogc/cql2.js';
 
 const buildings = COLLECTION_BY_ID.get('buildings')!;

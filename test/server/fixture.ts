@@ -1,6 +1,6 @@
 import { openSource } from '../../src/ingest/index.js';
-import { computeAccess, summarize } from '../../src/network/access.js';
-import { placesFromStore, saveAccess, sourcesProvenance } from '../../src/network/store.js';
+import { computeAccess, summarize } from '../../src/analysis/network/access.js';
+import { placesFromStore, saveAccess, sourcesProvenance } from '../../src/analysis/network/store.js';
 import { buildServer, type Server } from '../../src/server/app.js';
 import type { ServerOptions } from '../../src/server/config.js';
 import { openStore, type Store } from '../../src/store/driver.js';

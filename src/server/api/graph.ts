@@ -2,8 +2,8 @@
  * The walk graph of a city, read from the store once per data version (keyset pages of WKB lines),
  * for isochrones. The graph and its segment index stay in memory while the data does not change.
  */
-import { GraphBuilder, type WalkGraph } from '../../network/graph.js';
-import { isochrone, segmentIndexOf, type IsochroneCollection } from '../../network/isochrone.js';
+import { GraphBuilder, type WalkGraph } from '../../analysis/network/graph.js';
+import { isochrone, segmentIndexOf, type IsochroneCollection } from '../../analysis/network/isochrone.js';
 import type { ServerContext } from '../context.js';
 
 const PAGE = 50_000;

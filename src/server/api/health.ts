@@ -41,7 +41,7 @@ export async function indicatorResults(ctx: ServerContext, city: string, reportD
       if (!run.length) return null;
       const names = new Map<string, { name_zh: string; name_en: string }>();
       try {
-        const { loadCatalogue } = await import('../../indicators/catalogue.js');
+        const { loadCatalogue } = await import('../../analysis/indicators/catalogue.js');
         for (const e of loadCatalogue(run[0].catalogue).indicators) names.set(e.id, { name_zh: e.name_zh, name_en: e.name_en });
       } catch { /* names stay ids */ }
       const rows = await ctx.store.query<Record<string, unknown>>(

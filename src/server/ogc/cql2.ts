@@ -8,8 +8,8 @@
  * Limits (each gives a 400 with the position): filter length, nesting depth, list and coordinate
  * counts.
  */
-import type { CollectionSpec, PropType } from '../collections.js';
-import { GEOMETRY_NAME, propertyByName, queryables } from '../collections.js';
+import type { CollectionSpec, PropType } from '../../catalog/collections.js';
+import { GEOMETRY_NAME, propertyByName, queryables } from '../../catalog/collections.js';
 
 export const MAX_FILTER_LENGTH = 8192;
 /** nesting of parentheses and NOT */

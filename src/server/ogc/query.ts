@@ -3,8 +3,8 @@
  * equality, CQL2 filter) become a parameterised WHERE over the registry's SQL, and rows become
  * GeoJSON features (geometry from ST_AsGeoJSON, spliced as text).
  */
-import type { CollectionSpec, PropertySpec } from '../collections.js';
-import { GEOMETRY_NAME, propertyByName, queryables } from '../collections.js';
+import type { CollectionSpec, PropertySpec } from '../../catalog/collections.js';
+import { GEOMETRY_NAME, propertyByName, queryables } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { compileCql2, Cql2Error, Params, parseCql2 } from './cql2.js';

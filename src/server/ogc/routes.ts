@@ -4,8 +4,8 @@
  * get the viewer, `?f=json` / `Accept: application/json` the landing document, `?f=html` its HTML.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CollectionSpec } from '../collections.js';
-import { COLLECTION_BY_ID, COLLECTIONS, GEOMETRY_NAME, jsonSchemaOf, queryables } from '../collections.js';
+import type { CollectionSpec } from '../../catalog/collections.js';
+import { COLLECTION_BY_ID, COLLECTIONS, GEOMETRY_NAME, jsonSchemaOf, queryables } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { collectionExtent, countItems, DEFAULT_LIMIT, featureJson, fetchItem, fetchItems, MAX_LIMIT, MAX_OFFSET, buildItemsQuery } from './query.js';

@@ -9,7 +9,7 @@
  * A lon/lat box is a Web Mercator box (the projection is separable), so clipping in EPSG:4326 is exact.
  */
 import { MvtLayer, type EncFeature, type Ring } from './encode.js';
-import type { CollectionSpec } from '../collections.js';
+import type { CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 
 export const EXTENT = 4096;

@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { COLLECTION_BY_ID, COLLECTIONS, type CollectionSpec } from '../collections.js';
+import { COLLECTION_BY_ID, COLLECTIONS, type CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { baseUrl } from '../ogc/routes.js';

@@ -1,4 +1,4 @@
-import { categoryById } from '../../model/taxonomy.js';
+import { categoryById } from '../../../model/taxonomy.js';
 import { areasOf, cv, gini, pct, residentsMethod, round, shareValues, tally } from '../common.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';

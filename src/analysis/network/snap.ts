@@ -1,6 +1,6 @@
 import Flatbush from 'flatbush';
-import type { Areal } from '../model/geometry.js';
-import { metresPerDegree } from '../model/geo.js';
+import type { Areal } from '../../model/geometry.js';
+import { metresPerDegree } from '../../model/geo.js';
 import { hilbertOrder, sharedF64, sharedI32, type WalkGraph } from './graph.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { Areal } from '../model/geometry.js';
-import { centroid } from '../model/geo.js';
-import { ResidentialZones } from '../ingest/residential.js';
-import { CATEGORIES, CATEGORY_IDS, categoryById } from '../model/taxonomy.js';
-import type { CityRecord } from '../model/types.js';
+import type { Areal } from '../../model/geometry.js';
+import { centroid } from '../../model/geo.js';
+import { ResidentialZones } from '../../ingest/residential.js';
+import { CATEGORIES, CATEGORY_IDS, categoryById } from '../../model/taxonomy.js';
+import type { CityRecord } from '../../model/types.js';
 import { GraphBuilder, graphStats, sharedF64, type GraphOptions, type WalkGraph } from './graph.js';
 import { runCategories } from './parallel.js';
 import { DEFAULT_PER_CAPITA_M2, estimateResidents, type LevelsFrom } from './population.js';

@@ -1,4 +1,4 @@
-import type { Areal } from '../model/geometry.js';
+import type { Areal } from '../../model/geometry.js';
 import { pct, round } from './common.js';
 import { categoryName, livingCircle } from './computed/access.js';
 import { provision } from './computed/community.js';

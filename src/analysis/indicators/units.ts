@@ -1,6 +1,6 @@
 import Flatbush from 'flatbush';
-import type { Areal } from '../model/geometry.js';
-import { metresPerDegree } from '../model/geo.js';
+import type { Areal } from '../../model/geometry.js';
+import { metresPerDegree } from '../../model/geo.js';
 import type { CheckParameters } from './catalogue.js';
 import type { CheckData, PolygonArea } from './data.js';
 

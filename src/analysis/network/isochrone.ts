@@ -1,5 +1,5 @@
-import { metresPerDegree } from '../model/geo.js';
-import type { Position } from '../model/geometry.js';
+import { metresPerDegree } from '../../model/geo.js';
+import type { Position } from '../../model/geometry.js';
 import type { WalkGraph } from './graph.js';
 import { dijkstraKernel } from './kernels.js';
 import { DEFAULT_SNAP_LIMIT_M, SNAP_ISLAND, SNAP_OK, SegmentIndex } from './snap.js';

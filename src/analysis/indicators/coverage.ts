@@ -1,4 +1,4 @@
-import type { Areal } from '../model/geometry.js';
+import type { Areal } from '../../model/geometry.js';
 import type { Place } from '../network/snap.js';
 import { polygonArea, type PolygonArea } from './data.js';
 import { Grid } from './raster.js';

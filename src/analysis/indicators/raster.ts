@@ -1,5 +1,5 @@
-import type { Areal, Position } from '../model/geometry.js';
-import { metresPerDegree } from '../model/geo.js';
+import type { Areal, Position } from '../../model/geometry.js';
+import { metresPerDegree } from '../../model/geo.js';
 
 /**
  * A regular grid over the city in a local metric projection (equirectangular at the centre

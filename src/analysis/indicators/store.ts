@@ -1,10 +1,10 @@
-import type { Areal, MultiPolygon, Position } from '../model/geometry.js';
-import type { AdminLevelName } from '../model/types.js';
+import type { Areal, MultiPolygon, Position } from '../../model/geometry.js';
+import type { AdminLevelName } from '../../model/types.js';
 import { placesFromStore } from '../network/store.js';
 import type { AccessOptions } from '../network/access.js';
-import type { Queryable, Store } from '../store/driver.js';
-import { copyValue } from '../store/driver.js';
-import { toHexEwkb } from '../store/wkb.js';
+import type { Queryable, Store } from '../../store/driver.js';
+import { copyValue } from '../../store/driver.js';
+import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, polygonArea, type CheckData } from './data.js';
 import type { CheckResult } from './run.js';

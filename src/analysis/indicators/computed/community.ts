@@ -1,5 +1,5 @@
-import { arealAreaM2, bboxOf, pointInAreal } from '../../model/geo.js';
-import type { Areal } from '../../model/geometry.js';
+import { arealAreaM2, bboxOf, pointInAreal } from '../../../model/geo.js';
+import type { Areal } from '../../../model/geometry.js';
 import { areasOf, fmt, minDistance, pct, residentsMethod, round } from '../common.js';
 import { PolygonIndex } from '../units.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';

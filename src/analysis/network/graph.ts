@@ -1,5 +1,5 @@
-import type { Position } from '../model/geometry.js';
-import { distanceM } from '../model/geo.js';
+import type { Position } from '../../model/geometry.js';
+import { distanceM } from '../../model/geo.js';
 
 /**
  * The walk graph in compressed sparse row form, on typed arrays.

@@ -1,5 +1,5 @@
-import type { Queryable, Store } from '../store/driver.js';
-import { copyValue } from '../store/driver.js';
+import type { Queryable, Store } from '../../store/driver.js';
+import { copyValue } from '../../store/driver.js';
 import type { AccessPlaces, AccessOptions, AccessResult, AccessSummary } from './access.js';
 import { PlacesCollector, resolveCategories } from './access.js';
 import type { Place } from './snap.js';

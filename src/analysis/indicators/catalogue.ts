@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
- * The versioned indicator catalogue (src/indicators/catalogue/<version>.json): every indicator of
+ * The versioned indicator catalogue (src/analysis/indicators/catalogue/<version>.json): every indicator of
  * the MOHURD four-level system and the supplementary ones, with names, units, computability,
  * direction, targets and grading bands, and the versioned parameters (radii, size classes, ...).
  * Data, not code: a new year's library is a new file (or a file that `extends` an older one).
  */
-const CATALOGUE_DIR = fileURLToPath(new URL('../../src/indicators/catalogue/', import.meta.url));
+const CATALOGUE_DIR = fileURLToPath(new URL('../../../src/analysis/indicators/catalogue/', import.meta.url));
 
 export const SYSTEM_LEVELS = ['housing', 'community', 'block', 'city'] as const;
 export type SystemLevel = (typeof SYSTEM_LEVELS)[number];
