@@ -59,7 +59,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'buildings', title: 'Buildings', title_zh: '建筑',
     description: 'Building footprints with height, levels, use, construction year and whether residential.',
-    from: 'buildings t', requires: ['buildings'],
+    from: 'buildings_current t', requires: ['buildings_versions'],
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     time: {
@@ -82,7 +82,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'facilities', title: 'Facilities', title_zh: '公共服务设施',
     description: 'Facilities by category of the facility taxonomy (one feature per facility and category; id = osm-id:category).',
-    from: 'facilities t', requires: ['facilities'],
+    from: 'facilities_current t', requires: ['facilities_versions'],
     key: [{ name: 'id', sql: 't.id' }, { name: 'category', sql: 't.category' }],
     geometry: { sql: 't.geom', type: 'Geometry' },
     properties: [
@@ -96,7 +96,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'green_spaces', title: 'Parks and green spaces', title_zh: '公园绿地',
     description: 'Parks, gardens and other green land, with area and whether public.',
-    from: 'green_spaces t', requires: ['green_spaces'],
+    from: 'green_spaces_current t', requires: ['green_spaces_versions'],
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
@@ -111,7 +111,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'land_use', title: 'Land use', title_zh: '用地',
     description: 'Land use parcels (residential, commercial, industrial, ...).',
-    from: 'land_use t', requires: ['land_use'],
+    from: 'land_use_current t', requires: ['land_use_versions'],
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
@@ -125,7 +125,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'admin_areas', title: 'Administrative areas', title_zh: '行政区划',
     description: 'Districts, streets (街道) and communities (社区) with their OSM admin level.',
-    from: 'admin_areas t', requires: ['admin_areas'],
+    from: 'admin_areas_current t', requires: ['admin_areas_versions'],
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
@@ -139,7 +139,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'walk_network', title: 'Walk network', title_zh: '步行网络',
     description: 'Walkable ways (the OSMnx "walk" filter), two-way for pedestrians, with geodesic length.',
-    from: 'walk_edges t', requires: ['walk_edges'],
+    from: 'walk_edges_current t', requires: ['walk_edges_versions'],
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'LineString' },
     properties: [

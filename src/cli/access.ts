@@ -15,6 +15,7 @@ export interface AccessCommandOptions {
   workers?: number;
   json?: boolean;
   quiet?: boolean;
+  actor?: string;
 }
 
 const metres = (name: string) => (v: string) => {
@@ -43,6 +44,7 @@ export function accessCommandSpec(dbOption: Option): Command {
     .option('--per-capita <m2>', 'floor area per resident, for the population estimate', positive('--per-capita'), 40)
     .option('--out <file>', 'write access.csv here ("-" = stdout); default ./access.csv with FILE, none with --db')
     .option('--workers <n>', 'search threads (default: cores, up to 4)', positive('--workers'))
+    .option('--actor <name>', 'who runs it, recorded with the run (default $OPENCIM_ACTOR or cli:<user>)')
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (file: string | undefined, o: AccessCommandOptions) => { await accessCommand(file, o); });
@@ -83,22 +85,15 @@ export async function accessCommand(file: string | undefined, o: AccessCommandOp
     o.out = out;
   } else {
     const { openStore } = await import('../store/driver.js');
-    const { placesFromStore, resolveCity, saveAccess, sourcesProvenance } = await import('../analysis/network/store.js');
+    const { accessRun } = await import('../app/access.js');
+    const { cliActor } = await import('./actor.js');
     const store = await openStore(o.db);
     try {
-      const city = await resolveCity(store, o.city);
-      what = `city ${city} (${store.kind} ${store.location})`;
-      places = await placesFromStore(store, city, { ...opts, onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`) });
-      lap('read');
-      result = await computeAccess(places, opts);
-      lap('compute');
-      summary = summarize(result);
-      progress.update('storing results');
-      runId = await saveAccess(store, city, result, summary, {
-        params: { per_capita_m2: o.perCapita ?? 40 }, provenance: await sourcesProvenance(store, city),
-        stats: { levels_from: places.levelsFrom, landuse_known: places.landuseKnown },
-      });
-      lap('store');
+      const r = await accessRun(store, { ...opts, city: o.city, actor: cliActor(o.actor), onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`) });
+      what = `city ${r.city} (${store.kind} ${store.location})`;
+      ({ places, result, summary } = r);
+      runId = r.run.run_id;
+      Object.assign(timings, r.timings);
     } finally {
       await store.close();
     }

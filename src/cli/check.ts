@@ -22,6 +22,7 @@ export interface CheckCommandOptions {
   name?: string;
   json?: boolean;
   quiet?: boolean;
+  actor?: string;
 }
 
 /** `--param key=value` (JSON values, else text) → parameter overrides. */
@@ -102,7 +103,11 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
       lap('check');
       progress.update('storing results');
       const { statusSummary } = await import('../report/outputs.js');
-      runId = await saveCheck(store, cityId, result, { summary: statusSummary(result) });
+      const { withRun } = await import('../store/runs.js');
+      const { cliActor } = await import('./actor.js');
+      const checked = result;
+      runId = await withRun(store, { cityId, kind: 'check', params: { catalogue: catalogue.version, ...overrides, access: accessOpts, per_capita_m2: o.perCapita ?? null }, actor: cliActor(o.actor) },
+        (run) => saveCheck(store, run.run_id, cityId, checked, { summary: statusSummary(checked) }));
       lap('store');
     } finally {
       await store.close();

@@ -1,6 +1,7 @@
 import { openSource, type OpenSourceOptions } from '../ingest/index.js';
 import { openStore } from '../store/driver.js';
 import { importSources, type SourceSummary, type SourceToLoad } from '../store/import.js';
+import { cliActor } from './actor.js';
 import { formatBytes, Progress, table } from './output.js';
 
 export interface ImportOptions {
@@ -16,6 +17,8 @@ export interface ImportOptions {
   encoding?: string;
   map?: string;
   workers?: number;
+  actor?: string;
+  reason?: string;
 }
 
 /** `opencim import FILE...`: all files in one transaction; nothing written on any error. */
@@ -36,7 +39,10 @@ export async function importCommand(files: string[], o: ImportOptions): Promise<
         void bytes;
       }
     }
-    summaries = await importSources(store, o.city, sources(), (e) => progress.update(`${e.source}: ${e.records.toLocaleString('en')} records`));
+    summaries = await importSources(store, o.city, sources(), {
+      actor: cliActor(o.actor), reason: o.reason,
+      onProgress: (e) => progress.update(`${e.source}: ${e.records.toLocaleString('en')} records`),
+    });
   } finally {
     await store.close();
   }
@@ -66,7 +72,9 @@ export function formatSummary(s: SourceSummary): string {
     cats ? `facility categories: ${cats}` : 'facility categories: none',
   ];
   if (s.repaired) lines.push(`repaired invalid geometries (ST_MakeValid): ${s.repaired}`);
-  if (s.replaced) lines.push(`replaced records of the previous import: ${s.replaced}`);
+  if (s.changed || s.removed || s.unchanged) {
+    lines.push(`archive 档案 (change set ${s.changeset}): ${s.added} added 新增, ${s.changed} changed 变更, ${s.unchanged} unchanged 未变, ${s.removed} removed 移除`);
+  }
   if (s.problems.length) {
     lines.push(`problems (${s.problems.length}, not silently dropped):`);
     for (const p of s.problems.slice(0, 10)) lines.push(`  ${p.id}: ${p.problem}`);

@@ -30,6 +30,8 @@ program.command('import')
   .option('--encoding <enc>', 'text encoding of .dbf/.csv (e.g. gbk)')
   .option('--map <mapping>', 'property mapping for non-OSM data, e.g. kind=building,height=HEIGHT,levels=FLOORS,name=NAME')
   .option('--workers <n>', 'PBF decoding threads', int('--workers'))
+  .option('--actor <name>', 'who loads the data, recorded in the archive (default $OPENCIM_ACTOR or cli:<user>)')
+  .option('--reason <text>', 'why, recorded in the archive (default "import FILE")')
   .action(async (files: string[], o) => { await (await import('./import.js')).importCommand(files, o); });
 
 program.command('stats')
@@ -98,6 +100,7 @@ program.command('check')
   .option('--polygon-reach <m>', 'parks and polygons are entered from edges within this distance', int('--polygon-reach'))
   .option('--workers <n>', 'search threads', int('--workers'))
   .option('--attribution <text>', 'data attribution shown in the report (default: "© OpenStreetMap contributors" for OSM data)')
+  .option('--actor <name>', 'who runs it, recorded with the run (default $OPENCIM_ACTOR or cli:<user>)')
   .option('--json', 'print the summary as JSON')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (file: string | undefined, o) => { await (await import('./check.js')).checkCommand(file, o); });

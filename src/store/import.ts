@@ -3,6 +3,7 @@ import type { Queryable, Store } from './driver.js';
 import { TABLES, TABLE_BY_KIND, copyFields, copyLine, type TableSpec } from './tables.js';
 import { ResidentialZones } from '../ingest/residential.js';
 import { centroid } from '../model/geo.js';
+import { appendVersion, contentColumns, keyText, openChangeset, sealChangeset, writeStaged, type Changeset } from './archive.js';
 
 /** One source ready to load: its records stream and what is known of it. */
 export interface SourceToLoad {
@@ -30,7 +31,15 @@ export interface SourceSummary {
   repaired: number;
   dropped: number;
   duplicates: number;
+  /** records of a previous import changed or removed (changed + removed) */
   replaced: number;
+  /** the archive's view: new objects, new versions of changed ones, untouched ones, closed ones */
+  added: number;
+  changed: number;
+  unchanged: number;
+  removed: number;
+  /** the change set that holds this import's versions */
+  changeset: number;
   problems: IngestProblem[];
 }
 
@@ -40,7 +49,7 @@ const BUILDINGS = TABLE_BY_KIND.get('building')!;
 const RESIDENTIAL_COL = BUILDINGS.columns.indexOf('residential');
 
 /**
- * Buffers COPY lines per table and flushes them in large chunks. Buildings that the
+ * Buffers COPY lines per stage table and flushes them in large chunks. Buildings that the
  * residential-by-landuse rule may still change wait as two compact strings (the row before and
  * after the `residential` field) plus their centroid, until all landuse is known.
  */
@@ -51,15 +60,7 @@ class StageWriter {
   private zones = new ResidentialZones();
   private pending: { head: string[]; tail: string[]; x: number[]; y: number[] } = { head: [], tail: [], x: [], y: [] };
   private inflight: Promise<void> = Promise.resolve();
-  /**
-   * @param direct write straight into the city tables (rows prefixed with city and source), else
-   *   into the per-source stage tables
-   */
-  constructor(private tx: Queryable, private direct?: { cityId: string; sourceId: string }) {}
-
-  private prefix(): string {
-    return this.direct ? `${copyFields([this.direct.cityId, this.direct.sourceId])}\t` : '';
-  }
+  constructor(private tx: Queryable) {}
 
   async add(r: CityRecord): Promise<void> {
     const spec = TABLE_BY_KIND.get(r.kind)!;
@@ -69,10 +70,10 @@ class StageWriter {
       const [row] = spec.rows(r);
       const [x, y] = centroid(r.geometry);
       const p = this.pending;
-      p.head.push(this.prefix() + copyFields(row, 0, RESIDENTIAL_COL)); p.tail.push(copyFields(row, RESIDENTIAL_COL + 1)); p.x.push(x); p.y.push(y);
+      p.head.push(copyFields(row, 0, RESIDENTIAL_COL)); p.tail.push(copyFields(row, RESIDENTIAL_COL + 1)); p.x.push(x); p.y.push(y);
       return;
     }
-    for (const row of spec.rows(r)) await this.push(spec, this.prefix() + copyLine(row));
+    for (const row of spec.rows(r)) await this.push(spec, copyLine(row));
   }
 
   private async push(spec: TableSpec, line: string): Promise<void> {
@@ -92,9 +93,7 @@ class StageWriter {
     const data = lines.join('');
     // one COPY in flight while the next chunk is produced (the server parses on its own core)
     await this.inflight;
-    const copy = this.direct
-      ? this.tx.copyIn(spec.table, ['city_id', 'source_id', ...spec.columns], data)
-      : this.tx.copyIn(`stage_${spec.table}`, spec.columns, data);
+    const copy = this.tx.copyIn(`stage_${spec.table}`, spec.columns, data);
     copy.catch(() => {}); // awaited below or in finish(); never unhandled
     this.inflight = copy;
   }
@@ -113,21 +112,32 @@ class StageWriter {
 
 export interface ImportProgress { (event: { source: string; records: number }): void }
 
+export interface ImportOptions {
+  /** who loads the data (recorded on every version written) */
+  actor: string;
+  /** why (default: "import <file>") */
+  reason?: string;
+  onProgress?: ImportProgress;
+}
+
 /**
- * Load sources into a city in ONE transaction: each source's records are staged by COPY, repaired
- * (ST_MakeValid) where invalid, and replace that source's previous records (idempotent re-import;
- * objects also present in another source are taken over by the newer import). Any error rolls
- * everything back: the store is exactly as before.
+ * Load sources into a city in ONE transaction. Each source is one change set of the archive: its
+ * records are staged by COPY, repaired (ST_MakeValid) where invalid, and compared by content hash
+ * with what the city holds: new objects are added, changed ones get a new version, unchanged ones
+ * are left alone, and the source's objects missing from the file are closed (unless another
+ * source still holds them). Any error rolls everything back: the store is exactly as before.
  */
 export async function importSources(
-  store: Store, cityId: string, sources: AsyncIterable<SourceToLoad> | Iterable<SourceToLoad>, onProgress?: ImportProgress,
+  store: Store, cityId: string, sources: AsyncIterable<SourceToLoad> | Iterable<SourceToLoad>, o: ImportOptions,
 ): Promise<SourceSummary[]> {
   return store.transaction(async (tx) => {
     await tx.query('INSERT INTO cities (city_id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING', [cityId]);
+    // one import per city at a time (a second waits); other writers of the city are not held up
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('opencim.import'), hashtext($1))`, [cityId]);
     const summaries: SourceSummary[] = [];
-    for await (const src of sources) summaries.push(await loadSource(tx, cityId, src, onProgress));
+    for await (const src of sources) summaries.push(await loadSource(tx, cityId, src, o));
     // fresh planner statistics: without them the first spatial reads of a big city crawl
-    await tx.exec(`ANALYZE ${TABLES.map((t) => t.table).join(', ')}`);
+    await tx.exec(`ANALYZE ${TABLES.map((t) => t.archive.table).join(', ')}`);
     return summaries;
   });
 }
@@ -135,92 +145,74 @@ export async function importSources(
 /** formats whose object ids are unique within a file by construction */
 const UNIQUE_ID_FORMATS = new Set(['osm-pbf', 'osm-xml']);
 
-async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, onProgress?: ImportProgress): Promise<SourceSummary> {
+async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: ImportOptions): Promise<SourceSummary> {
   const timing = process.env.OPENCIM_TIMING ? (label: string) => process.stderr.write(`[timing] ${label} ${((Date.now() - t0) / 1000).toFixed(1)} s\n`) : () => {};
   const t0 = Date.now();
   const summary: SourceSummary = {
     source_id: src.sourceId, path: src.path, format: src.format, version: src.version,
-    counts: {}, categories: {}, residential_buildings: 0, repaired: 0, dropped: 0, duplicates: 0, replaced: 0, problems: src.problems,
+    counts: {}, categories: {}, residential_buildings: 0, repaired: 0, dropped: 0, duplicates: 0, replaced: 0,
+    added: 0, changed: 0, unchanged: 0, removed: 0, changeset: 0, problems: src.problems,
   };
-  // Fast path: the city holds no other source, and ids are unique in the file: rows go straight
-  // into the city tables (no stage, no merge). Otherwise: stage, then merge with the other sources.
-  const direct = UNIQUE_ID_FORMATS.has(src.format) &&
-    !(await tx.query('SELECT 1 FROM sources WHERE city_id = $1 AND source_id <> $2 LIMIT 1', [cityId, src.sourceId])).length;
+  const cs = await openChangeset(tx, { cityId, actor: o.actor, reason: o.reason ?? `import ${src.path}`, kind: 'import', sourceId: src.sourceId });
+  summary.changeset = cs.id;
+  const others = (await tx.query('SELECT 1 FROM sources WHERE city_id = $1 AND source_id <> $2 LIMIT 1', [cityId, src.sourceId])).length > 0;
   for (const t of TABLES) {
-    const removed = await tx.query<{ n: number }>(
-      `WITH d AS (DELETE FROM ${t.table} WHERE city_id = $1 AND source_id = $2 RETURNING 1) SELECT count(*)::int AS n FROM d`, [cityId, src.sourceId]);
-    summary.replaced += Number(removed[0].n);
-    if (!direct) {
-      await tx.exec(`DROP TABLE IF EXISTS stage_${t.table}; CREATE TEMP TABLE stage_${t.table} (LIKE ${t.table}) ON COMMIT DROP;
-        ALTER TABLE stage_${t.table} ALTER COLUMN city_id DROP NOT NULL, ALTER COLUMN source_id DROP NOT NULL`);
-    }
+    await tx.exec(`DROP TABLE IF EXISTS stage_${t.table}; CREATE TEMP TABLE stage_${t.table} ON COMMIT DROP AS SELECT ${t.columns.join(', ')} FROM ${t.archive.table} LIMIT 0`);
   }
-  const writer = new StageWriter(tx, direct ? { cityId, sourceId: src.sourceId } : undefined);
+  const writer = new StageWriter(tx);
   let n = 0;
-  try {
-    for await (const batch of src.records) {
-      for (const r of batch) await writer.add(r);
-      n += batch.length;
-      onProgress?.({ source: src.sourceId, records: n });
-    }
-    timing('streamed');
-    await writer.finish();
-  } catch (e) {
-    const err = e as Error & { code?: string; detail?: string };
-    if (err.code === '23505') throw new Error(`${src.path}: the file holds an object twice (${err.detail ?? err.message}); merge or sort it with osmium first`);
-    throw e;
+  for await (const batch of src.records) {
+    for (const r of batch) await writer.add(r);
+    n += batch.length;
+    o.onProgress?.({ source: src.sourceId, records: n });
   }
-  timing(direct ? 'loaded' : 'staged');
+  timing('streamed');
+  await writer.finish();
+  timing('staged');
 
   for (const t of TABLES) {
-    // what this source wrote: its rows in the city table, or the stage
-    const target = direct ? t.table : `stage_${t.table}`;
-    const mine = direct ? `city_id = $1 AND source_id = $2` : 'true';
-    const params = direct ? [cityId, src.sourceId] : [];
+    const stage = `stage_${t.table}`;
     if (t.geomType !== 'LineString') {
       const polygonal = t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON') AND ` : '';
       const repaired = await tx.query<{ id: string }>(
-        `UPDATE ${target} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3))
-         WHERE ${mine} AND ${polygonal}NOT ST_IsValid(geom) RETURNING id`, params);
+        `UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) WHERE ${polygonal}NOT ST_IsValid(geom) RETURNING id`);
       summary.repaired += repaired.length;
       if (repaired.length && t.columns.includes('area_m2')) {
-        await tx.query(`UPDATE ${target} SET area_m2 = ST_Area(geom::geography) WHERE ${mine} AND id = ANY($${params.length + 1})`, [...params, repaired.map((r) => r.id)]);
+        await tx.query(`UPDATE ${stage} SET area_m2 = ST_Area(geom::geography) WHERE id = ANY($1)`, [repaired.map((r) => r.id)]);
       }
     }
-    const empty = await tx.query<{ id: string }>(
-      `DELETE FROM ${target} WHERE ${mine} AND (ST_IsEmpty(geom) OR NOT ST_IsValid(geom)) RETURNING id`, params);
+    const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE ST_IsEmpty(geom) OR NOT ST_IsValid(geom) RETURNING id`);
     for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
     summary.dropped += empty.length;
     timing(`${t.table} repaired`);
 
-    if (!direct) {
-      const key = t.key.join(', ');
-      const cols = t.columns.join(', ');
-      const staged = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${target}`))[0].n);
-      const inserted = await tx.query<{ n: number }>(
-        `WITH i AS (
-           INSERT INTO ${t.table} (city_id, source_id, ${cols})
-           SELECT DISTINCT ON (${key}) $1, $2, ${cols} FROM ${target} ORDER BY ${key}
-           ON CONFLICT (city_id, ${key}) DO UPDATE SET source_id = EXCLUDED.source_id, ${t.columns.filter((c) => !t.key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-           RETURNING 1)
-         SELECT count(*)::int AS n FROM i`, [cityId, src.sourceId]);
-      const dup = staged - Number(inserted[0].n);
-      summary.duplicates += dup;
-      if (dup) summary.problems.push({ id: '*', problem: `${t.kind}: ${dup} duplicate id(s) in the source; the first of each kept` });
-      timing(`${t.table} merged`);
-    }
+    if (others) await noteHoldings(tx, t, cityId, src.sourceId);
+    const w = await writeStaged(tx, t.archive, cs, stage, {
+      sourceId: src.sourceId, unique: UNIQUE_ID_FORMATS.has(src.format),
+      closeMissing: { column: 'source_id', value: src.sourceId, returnKeys: others },
+    }).catch((e: Error & { code?: string; detail?: string }) => {
+      if (e.code === '23505') throw new Error(`${src.path}: the file holds an object twice (${e.detail ?? e.message}); merge or sort it with osmium first`);
+      throw e;
+    });
+    if (w.removedKeys?.length) w.removed -= await restoreHeldElsewhere(tx, t, cs, src.sourceId, w.removedKeys);
+    summary.added += w.added; summary.changed += w.changed; summary.unchanged += w.unchanged; summary.removed += w.removed;
+    summary.replaced += w.changed + w.removed;
+    summary.duplicates += w.duplicates;
+    if (w.duplicates) summary.problems.push({ id: '*', problem: `${t.kind}: ${w.duplicates} duplicate id(s) in the source; the first of each kept` });
+    timing(`${t.table} written (${w.added} added, ${w.changed} changed, ${w.unchanged} unchanged, ${w.removed} removed)`);
+
     const count = t.table === 'facilities' ? 'count(DISTINCT id)' : 'count(*)';
-    summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${target} WHERE ${mine}`, params))[0].n);
+    summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${stage}`))[0].n);
     if (t.table === 'facilities') {
-      for (const r of await tx.query<{ category: string; n: number }>(
-        `SELECT category, count(*)::int AS n FROM ${target} WHERE ${mine} GROUP BY category ORDER BY category`, params)) {
+      for (const r of await tx.query<{ category: string; n: number }>(`SELECT category, count(*)::int AS n FROM ${stage} GROUP BY category ORDER BY category`)) {
         summary.categories[r.category] = Number(r.n);
       }
     }
     if (t.table === 'buildings') {
-      summary.residential_buildings = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${target} WHERE ${mine} AND residential`, params))[0].n);
+      summary.residential_buildings = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${stage} WHERE residential`))[0].n);
     }
   }
+  await sealChangeset(tx, cs);
   const bbox = src.bbox ? `SRID=4326;POLYGON((${src.bbox[0]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[1]}))` : null;
   await tx.query(
     `INSERT INTO sources (city_id, source_id, path, format, version, generator, sha256, bytes, bbox, counts, problems, imported_at)
@@ -233,4 +225,45 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, onPr
       JSON.stringify(summary.problems.slice(0, 1000))],
   );
   return summary;
+}
+
+/**
+ * Objects of this source that another source wrote last (or both hold): remember that both hold
+ * them, so that one source's re-import never removes what another still has.
+ */
+async function noteHoldings(tx: Queryable, t: TableSpec, cityId: string, sourceId: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO source_holdings (city_id, kind, key, source_id)
+     SELECT $1, $3, x.k, h.src FROM (
+       SELECT ${keyText(t.archive, 'c')} AS k, c.source_id FROM ${t.archive.current} c
+       JOIN stage_${t.table} s ON ${t.key.map((c) => `s.${c} = c.${c}`).join(' AND ')}
+       WHERE c.city_id = $1 AND c.source_id <> $2) x
+     CROSS JOIN LATERAL (VALUES (x.source_id), ($2)) h(src)
+     ON CONFLICT DO NOTHING`,
+    [cityId, sourceId, t.archive.kind]);
+}
+
+/**
+ * Objects this source no longer has but another source still holds: their latest version from
+ * that source becomes current again. Returns how many were restored (not removed after all).
+ */
+async function restoreHeldElsewhere(tx: Queryable, t: TableSpec, cs: Changeset, sourceId: string, removed: string[]): Promise<number> {
+  const held = await tx.query<{ key: string; source_id: string }>(
+    `DELETE FROM source_holdings WHERE city_id = $1 AND kind = $2 AND source_id = $3 AND key = ANY($4) RETURNING key, source_id`,
+    [cs.cityId, t.archive.kind, sourceId, removed]);
+  if (!held.length) return 0;
+  const cols = await contentColumns(tx, t.archive.table);
+  const k = keyText(t.archive, 'v');
+  let restored = 0;
+  for (const h of held) {
+    const other = (await tx.query<{ row: Record<string, unknown>; source_id: string }>(
+      `SELECT jsonb_build_object(${cols.map((c) => `'${c}', ${c === 'geom' ? `encode(ST_AsEWKB(v.geom), 'hex')` : `v.${c}`}`).join(', ')}) AS row, v.source_id
+       FROM ${t.archive.table} v JOIN source_holdings s ON s.city_id = v.city_id AND s.kind = $2 AND s.key = ${k} AND s.source_id = v.source_id
+       WHERE v.city_id = $1 AND ${k} = $3 ORDER BY v.version DESC LIMIT 1`, [cs.cityId, t.archive.kind, h.key]))[0];
+    if (!other) continue;
+    const row = typeof other.row === 'string' ? JSON.parse(other.row) : other.row;
+    await appendVersion(tx, t.archive, cs, row, { sourceId: other.source_id });
+    restored++;
+  }
+  return restored;
 }

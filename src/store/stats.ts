@@ -19,20 +19,20 @@ export async function cityStats(db: Queryable, cityId?: string): Promise<CitySta
     const counts: Record<string, number> = {};
     for (const t of TABLES) {
       const sql = t.table === 'facilities'
-        ? 'SELECT count(DISTINCT id)::int AS n FROM facilities WHERE city_id = $1'
-        : `SELECT count(*)::int AS n FROM ${t.table} WHERE city_id = $1`;
+        ? 'SELECT count(DISTINCT id)::int AS n FROM facilities_current WHERE city_id = $1'
+        : `SELECT count(*)::int AS n FROM ${t.archive.current} WHERE city_id = $1`;
       counts[t.table] = Number((await db.query<{ n: number }>(sql, [city]))[0].n);
     }
-    const residential = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings WHERE city_id = $1 AND residential', [city]))[0].n);
+    const residential = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_current WHERE city_id = $1 AND residential', [city]))[0].n);
     const categories: Record<string, number> = {};
     for (const r of await db.query<{ category: string; n: number }>(
-      'SELECT category, count(*)::int AS n FROM facilities WHERE city_id = $1 GROUP BY category ORDER BY category', [city])) {
+      'SELECT category, count(*)::int AS n FROM facilities_current WHERE city_id = $1 GROUP BY category ORDER BY category', [city])) {
       categories[r.category] = Number(r.n);
     }
     const ext = (await db.query<{ w: number | null; s: number; e: number; n: number }>(
       `WITH e AS (SELECT ST_Extent(geom) AS b FROM (
-         SELECT geom FROM buildings WHERE city_id = $1 UNION ALL SELECT geom FROM walk_edges WHERE city_id = $1
-         UNION ALL SELECT geom FROM facilities WHERE city_id = $1 UNION ALL SELECT geom FROM land_use WHERE city_id = $1) g)
+         SELECT geom FROM buildings_current WHERE city_id = $1 UNION ALL SELECT geom FROM walk_edges_current WHERE city_id = $1
+         UNION ALL SELECT geom FROM facilities_current WHERE city_id = $1 UNION ALL SELECT geom FROM land_use_current WHERE city_id = $1) g)
        SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n FROM e`, [city]))[0];
     const sources = (await db.query<CityStats['sources'][number]>(
       `SELECT source_id, format, version, path, to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS imported_at, sha256

@@ -2,10 +2,14 @@ import type { Areal, MultiPolygon } from '../model/geometry.js';
 import type { CityRecord, RecordKind } from '../model/types.js';
 import { copyValue } from './driver.js';
 import { toHexEwkb } from './wkb.js';
+import { versioned, type VersionedSpec } from './archive.js';
 
 /** How each record kind maps onto its table: declared once, used by the loader and stats. */
 export interface TableSpec {
+  /** the record kind's name: `<table>_versions` holds every version, `<table>_current` what is true now */
   table: string;
+  /** the archive's view of it */
+  archive: VersionedSpec;
   kind: RecordKind;
   /** columns written by COPY besides city_id, source_id */
   columns: string[];
@@ -20,12 +24,12 @@ const multi = (g: Areal): MultiPolygon => (g.type === 'Polygon' ? { type: 'Multi
 
 export const TABLES: TableSpec[] = [
   {
-    table: 'buildings', kind: 'building', geomType: 'MultiPolygon', key: ['id'],
+    table: 'buildings', archive: versioned('buildings', 'buildings', ['id'], true), kind: 'building', geomType: 'MultiPolygon', key: ['id'],
     columns: ['id', 'name', 'use', 'height', 'levels', 'year', 'residential', 'area_m2', 'tags', 'geom'],
     rows: (r) => r.kind !== 'building' ? [] : [[r.id, r.name, r.use, r.height, r.levels, r.year, r.residential, r.area_m2, r.tags, toHexEwkb(multi(r.geometry))]],
   },
   {
-    table: 'facilities', kind: 'facility', geomType: 'Geometry', key: ['id', 'category'],
+    table: 'facilities', archive: versioned('facilities', 'facilities', ['id', 'category'], true), kind: 'facility', geomType: 'Geometry', key: ['id', 'category'],
     columns: ['id', 'category', 'name', 'tags', 'geom'],
     rows: (r) => {
       if (r.kind !== 'facility') return [];
@@ -34,22 +38,22 @@ export const TABLES: TableSpec[] = [
     },
   },
   {
-    table: 'green_spaces', kind: 'green_space', geomType: 'MultiPolygon', key: ['id'],
+    table: 'green_spaces', archive: versioned('green_spaces', 'green_spaces', ['id'], true), kind: 'green_space', geomType: 'MultiPolygon', key: ['id'],
     columns: ['id', 'name', 'green_kind', 'is_public', 'area_m2', 'tags', 'geom'],
     rows: (r) => r.kind !== 'green_space' ? [] : [[r.id, r.name, r.green_kind, r.is_public, r.area_m2, r.tags, toHexEwkb(multi(r.geometry))]],
   },
   {
-    table: 'land_use', kind: 'land_use', geomType: 'MultiPolygon', key: ['id'],
+    table: 'land_use', archive: versioned('land_use', 'land_use', ['id'], true), kind: 'land_use', geomType: 'MultiPolygon', key: ['id'],
     columns: ['id', 'name', 'landuse', 'area_m2', 'tags', 'geom'],
     rows: (r) => r.kind !== 'land_use' ? [] : [[r.id, r.name, r.landuse, r.area_m2, r.tags, toHexEwkb(multi(r.geometry))]],
   },
   {
-    table: 'admin_areas', kind: 'admin_area', geomType: 'MultiPolygon', key: ['id'],
+    table: 'admin_areas', archive: versioned('admin_areas', 'admin_areas', ['id'], true), kind: 'admin_area', geomType: 'MultiPolygon', key: ['id'],
     columns: ['id', 'name', 'admin_level', 'level', 'tags', 'geom'],
     rows: (r) => r.kind !== 'admin_area' ? [] : [[r.id, r.name, r.admin_level, r.level, r.tags, toHexEwkb(multi(r.geometry))]],
   },
   {
-    table: 'walk_edges', kind: 'walk_edge', geomType: 'LineString', key: ['id'],
+    table: 'walk_edges', archive: versioned('walk_edges', 'walk_edges', ['id'], true), kind: 'walk_edge', geomType: 'LineString', key: ['id'],
     columns: ['id', 'name', 'highway', 'length_m', 'node_ids', 'tags', 'geom'],
     rows: (r) => r.kind !== 'walk_edge' ? [] : [[r.id, r.name, r.highway, r.length_m, r.node_ids ? `{${r.node_ids.join(',')}}` : undefined, r.tags, toHexEwkb(r.geometry)]],
   },

@@ -84,7 +84,7 @@ describe('re-import of a newer extract of the same area', () => {
     const pg = await import('pg');
     const c = new pg.default.Client({ connectionString: db });
     await c.connect();
-    const row = await c.query('SELECT use, residential FROM buildings WHERE id = $1', [`w${changedId}`]);
+    const row = await c.query('SELECT use, residential FROM buildings_current WHERE id = $1', [`w${changedId}`]);
     await c.end();
     expect(row.rows[0]).toEqual({ use: 'apartments', residential: true });
     // importing the same file again changes nothing

@@ -10,6 +10,7 @@ import { computeAccess, placesFromRecords, resolveCategories, summarize } from '
 import { accessCsvHeader, accessCsvRows } from '../../src/analysis/network/csv.js';
 import { estimateResidents } from '../../src/analysis/network/population.js';
 import { placesFromStore, saveAccess } from '../../src/analysis/network/store.js';
+import { startRun } from '../../src/store/runs.js';
 import { resolveResidential } from '../../src/ingest/residential.js';
 import { openStore } from '../../src/store/driver.js';
 import { importSources, type SourceToLoad } from '../../src/store/import.js';
@@ -117,7 +118,7 @@ describe.each(DRIVERS)('access with the store ($name)', (driver) => {
     const db = await driver.fresh();
     const store = await openStore(db);
     try {
-      await importSources(store, 'c1', [source('town', await townRecords())]);
+      await importSources(store, 'c1', [source('town', await townRecords())], { actor: "test" });
       const fromRecords = await computeAccess(await placesFromRecords(await townRecords(), { islandMaxM: 0 }), { categories: ['kindergarten', 'park'] });
       const places = await placesFromStore(store, 'c1', { categories: ['kindergarten', 'park'], islandMaxM: 0 });
       expect(places.landuseKnown).toBe(true);
@@ -131,7 +132,7 @@ describe.each(DRIVERS)('access with the store ($name)', (driver) => {
           expect(r.origins.residents[i]).toBeCloseTo(fromRecords.origins.residents[j], 3);
         });
       }
-      const runId = await saveAccess(store, 'c1', r, summarize(r), { provenance: [{ source_id: 'town' }] });
+      const runId = await saveAccess(store, (await startRun(store, { cityId: 'c1', kind: 'access', actor: 'test' })).run_id, 'c1', r, summarize(r), { provenance: [{ source_id: 'town' }] });
       const rows = await store.query<{ building_id: string; category: string; distance_m: number | null; status: string }>(
         "SELECT building_id, category, distance_m, status FROM access_distances WHERE city_id = 'c1' ORDER BY building_id, category");
       expect(rows.length).toBe(8);
@@ -142,9 +143,15 @@ describe.each(DRIVERS)('access with the store ($name)', (driver) => {
       expect(Number(run[0].run_id)).toBe(runId);
       expect(run[0].categories).toEqual(['kindergarten', 'park']);
       expect(run[0].params.cutoff_m).toBe(3000);
-      // a second run replaces the city's results
-      await saveAccess(store, 'c1', r, summarize(r));
-      expect(Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM access_results'))[0].n)).toBe(4);
+      // a second run keeps the first run's results (append-only); the current results are the second's
+      const second = (await startRun(store, { cityId: 'c1', kind: 'access', actor: 'test' })).run_id;
+      await saveAccess(store, second, 'c1', r, summarize(r));
+      expect(Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM access_results'))[0].n)).toBe(8);
+      const current = await store.query<{ run_id: number }>('SELECT DISTINCT run_id FROM access_results_current');
+      expect(current.map((x) => Number(x.run_id))).toEqual([second]);
+      expect(Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM access_distances'))[0].n)).toBe(8);
+      const runs = await store.query<{ run_id: number; status: string; actor: string }>("SELECT run_id, status, actor FROM runs WHERE kind = 'access' ORDER BY run_id");
+      expect(runs.map((x) => [Number(x.run_id), x.status, x.actor])).toEqual([[runId, 'succeeded', 'test'], [second, 'succeeded', 'test']]);
     } finally {
       await store.close();
     }
@@ -165,7 +172,7 @@ describe('opencim access', () => {
   it('--db: reads the store and records the run', async () => {
     const db = await DRIVERS[0].fresh();
     const store = await openStore(db);
-    try { await importSources(store, 'town', [source('town', await townRecords())]); } finally { await store.close(); }
+    try { await importSources(store, 'town', [source('town', await townRecords())], { actor: "test" }); } finally { await store.close(); }
     const { runId, result } = await accessCommand(undefined, { db, quiet: true, json: true, categories: 'park,kindergarten', islandMax: 0 });
     expect(runId).toBeGreaterThan(0);
     expect(result.categories).toEqual(['kindergarten', 'park']);

@@ -1,6 +1,7 @@
 import { openSource } from '../../src/ingest/index.js';
 import { computeAccess, summarize } from '../../src/analysis/network/access.js';
 import { placesFromStore, saveAccess, sourcesProvenance } from '../../src/analysis/network/store.js';
+import { startRun } from '../../src/store/runs.js';
 import { buildServer, type Server } from '../../src/server/app.js';
 import type { ServerOptions } from '../../src/server/config.js';
 import { openStore, type Store } from '../../src/store/driver.js';
@@ -14,11 +15,11 @@ export async function cityStore(db: string, opts: { file?: string; city?: string
   const store = await openStore(db);
   const file = dataFile(opts.file ?? 'beijing-haidian-cau.osm.pbf');
   const city = opts.city ?? CITY;
-  await importSources(store, city, [await openSource(file, { workers: 0 })]);
+  await importSources(store, city, [await openSource(file, { workers: 0 })], { actor: "test" });
   if (opts.access !== false) {
     const places = await placesFromStore(store, city);
     const result = await computeAccess(places, { workers: 1 });
-    await saveAccess(store, city, result, summarize(result), { provenance: await sourcesProvenance(store, city) });
+    await saveAccess(store, (await startRun(store, { cityId: city, kind: 'access', actor: 'test' })).run_id, city, result, summarize(result), { provenance: await sourcesProvenance(store, city) });
   }
   return store;
 }

@@ -16,8 +16,8 @@ const INJECTIONS = [
   "'; DROP TABLE buildings; --",
   "' OR '1'='1",
   '1 OR 1=1',
-  "x' UNION SELECT city_id, id, name FROM buildings --",
-  '1); DELETE FROM buildings; --',
+  "x' UNION SELECT city_id, id, name FROM buildings_current --",
+  '1); DELETE FROM buildings_current; --',
   '$1',
   '\\',
   "haidian' --",
@@ -55,10 +55,10 @@ for (const driver of DRIVERS) {
     const otherIds = new Set<string>();
     beforeAll(async () => {
       s = await cityServer(await driver.fresh(), {}, { access: true });
-      await importSources(s.store, OTHER, [await openSource(dataFile('beijing-bupt.osm.pbf'), { workers: 0 })]);
+      await importSources(s.store, OTHER, [await openSource(dataFile('beijing-bupt.osm.pbf'), { workers: 0 })], { actor: "test" });
       s.ctx.invalidate();
-      count = Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings')).map((r) => r.n)[0]);
-      for (const r of await s.store.query<{ id: string }>('SELECT id FROM buildings WHERE city_id = $1', [OTHER])) otherIds.add(r.id);
+      count = Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_current')).map((r) => r.n)[0]);
+      for (const r of await s.store.query<{ id: string }>('SELECT id FROM buildings_current WHERE city_id = $1', [OTHER])) otherIds.add(r.id);
     });
     afterAll(async () => { await s?.close(); });
 
@@ -116,7 +116,7 @@ for (const driver of DRIVERS) {
       }
       expect(n).toBe(paths.length * INJECTIONS.length);
       // nothing was changed or dropped
-      expect(Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings'))[0].n)).toBe(count);
+      expect(Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_current'))[0].n)).toBe(count);
     });
 
     it('CQL2 injection attempts: quoted names, literals and functions never reach SQL as text', async () => {
@@ -124,7 +124,7 @@ for (const driver of DRIVERS) {
         `name = '''; DROP TABLE buildings; --'`,
         `"name; DROP TABLE buildings" = 'x'`,
         `name = 'x' OR pg_sleep(5) = 1`,
-        `S_INTERSECTS(geometry, POINT(0 0)) OR name = 'x'); DELETE FROM buildings; --`,
+        `S_INTERSECTS(geometry, POINT(0 0)) OR name = 'x'); DELETE FROM buildings_current; --`,
         `height > 1 UNION SELECT 1`,
         `name LIKE '%' ESCAPE '\\'`,
         `city_id = '${OTHER}'`,
@@ -163,7 +163,7 @@ for (const driver of DRIVERS) {
       expect(nots.statusCode).toBe(400);
       const long = await s.app.inject({ url: `/collections/buildings/items?city=${CITY}&filter=${'x'.repeat(20000)}` });
       expect(long.statusCode).toBe(400);
-      expect(Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings'))[0].n)).toBe(count);
+      expect(Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_current'))[0].n)).toBe(count);
     });
 
     it('huge or malformed numbers, boxes and dates: 400 saying what is wrong', async () => {

@@ -39,7 +39,7 @@ for (const driver of DRIVERS) {
       reportDir = tempDir('report-');
       s = await cityServer(await driver.fresh(), { tokens, reportDir, tileEngine: 'app' });
       const r = await s.store.query<{ id: string; lon: number; lat: number }>(
-        `SELECT b.id, ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat FROM buildings b JOIN access_results a ON a.city_id = b.city_id AND a.building_id = b.id
+        `SELECT b.id, ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat FROM buildings_current b JOIN access_results a ON a.city_id = b.city_id AND a.building_id = b.id
          WHERE b.city_id = $1 AND a.status = 'ok' ORDER BY b.id LIMIT 1`, [CITY]);
       residentialId = r[0].id;
       centre = [Number(r[0].lon), Number(r[0].lat)];
@@ -93,7 +93,7 @@ for (const driver of DRIVERS) {
     });
 
     it('items: paging with numberMatched, next/prev links, limit bounds', async () => {
-      const total = Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings WHERE city_id = $1', [CITY]))[0].n);
+      const total = Number((await s.store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_current WHERE city_id = $1', [CITY]))[0].n);
       const p1 = json(await s.app.inject({ url: '/collections/buildings/items?limit=100' }));
       expect(p1.type).toBe('FeatureCollection');
       expect(p1.numberMatched).toBe(total);
@@ -122,7 +122,7 @@ for (const driver of DRIVERS) {
       const box = [lon - 0.003, lat - 0.002, lon + 0.003, lat + 0.002];
       const byBox = json(await s.app.inject({ url: `/collections/buildings/items?limit=1000&bbox=${box.join(',')}` }));
       const sqlBox = Number((await s.store.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM buildings WHERE city_id = $1 AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))', [CITY, ...box]))[0].n);
+        'SELECT count(*)::int AS n FROM buildings_current WHERE city_id = $1 AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))', [CITY, ...box]))[0].n);
       expect(byBox.numberReturned).toBe(sqlBox);
       expect(sqlBox).toBeGreaterThan(0);
       const cql = json(await s.app.inject({ url: `/collections/buildings/items?limit=1000&filter=${encodeURIComponent(`S_INTERSECTS(geometry, BBOX(${box.join(',')}))`)}` }));
@@ -132,7 +132,7 @@ for (const driver of DRIVERS) {
       expect(wkt.numberReturned).toBe(sqlBox);
 
       const count = async (where: string, params: unknown[] = []) =>
-        Number((await s.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM buildings WHERE city_id = $1 AND ${where}`, [CITY, ...params]))[0].n);
+        Number((await s.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM buildings_current WHERE city_id = $1 AND ${where}`, [CITY, ...params]))[0].n);
       const matched = async (qs: string) => {
         const r = await s.app.inject({ url: `/collections/buildings/items?limit=1&${qs}` });
         expect(r.statusCode, r.body).toBe(200);
@@ -272,7 +272,7 @@ for (const driver of DRIVERS) {
       const bus = acc.distances.find((d: { category: string }) => d.category === 'bus_stop');
       expect(bus.threshold_m).toBe(500);
       if (bus.distance_m !== null) expect(bus.within).toBe(bus.distance_m <= 500);
-      const nonRes = (await s.store.query<{ id: string }>('SELECT id FROM buildings WHERE city_id = $1 AND NOT residential LIMIT 1', [CITY]))[0];
+      const nonRes = (await s.store.query<{ id: string }>('SELECT id FROM buildings_current WHERE city_id = $1 AND NOT residential LIMIT 1', [CITY]))[0];
       const nr = await s.app.inject({ url: `/api/v1/buildings/${nonRes.id}/access` });
       expect(nr.statusCode).toBe(404);
       expect(json(nr).description).toMatch(/not residential/);

@@ -38,7 +38,7 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
     const db = await driver.fresh();
     const store = await openStore(db);
     try {
-      const [s] = await importSources(store, 'c1', [source('src', sampleCity())]);
+      const [s] = await importSources(store, 'c1', [source('src', sampleCity())], { actor: "test" });
       expect(s.counts.buildings).toBe(3);
       expect(s.counts.facilities).toBe(3); // kindergarten, convenience, park
       expect(s.categories).toEqual({ kindergarten: 1, park: 1, supermarket: 1 });
@@ -46,24 +46,24 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
       expect(s.counts.walk_edges).toBe(1);
       expect(s.repaired).toBe(1);
       const rows = await store.query<{ id: string; valid: boolean; year: number | null; residential: boolean }>(
-        "SELECT id, ST_IsValid(geom) AS valid, year, residential FROM buildings WHERE city_id = 'c1' ORDER BY id");
+        "SELECT id, ST_IsValid(geom) AS valid, year, residential FROM buildings_current WHERE city_id = 'c1' ORDER BY id");
       expect(rows.map((r) => [r.id, r.valid, r.year, r.residential])).toEqual([['w1', true, 1988, true], ['w2', true, null, false], ['w6', true, null, false]]);
       const len = await store.query<{ ours: number; postgis: number }>(
-        "SELECT length_m AS ours, ST_Length(geom::geography) AS postgis FROM walk_edges WHERE id = 'w4'");
+        "SELECT length_m AS ours, ST_Length(geom::geography) AS postgis FROM walk_edges_current WHERE id = 'w4'");
       expect(Math.abs(Number(len[0].ours) - Number(len[0].postgis))).toBeLessThan(0.5);
       const area = await store.query<{ ours: number; postgis: number }>(
-        "SELECT area_m2 AS ours, ST_Area(geom::geography) AS postgis FROM green_spaces WHERE id = 'w5'");
+        "SELECT area_m2 AS ours, ST_Area(geom::geography) AS postgis FROM green_spaces_current WHERE id = 'w5'");
       expect(Math.abs(Number(area[0].ours) / Number(area[0].postgis) - 1)).toBeLessThan(0.003);
 
       // a newer version of the same source: w2 deleted, w1 changed → replaced, no duplicates
       const newer = sampleCity().filter((r) => r.id !== 'w2');
       for (const r of newer) if (r.kind === 'building' && r.id === 'w1') r.levels = 9;
-      const [s2] = await importSources(store, 'c1', [source('src', newer)]);
+      const [s2] = await importSources(store, 'c1', [source('src', newer)], { actor: "test" });
       expect(s2.replaced).toBeGreaterThan(0);
       const [st] = await cityStats(store, 'c1');
       expect(st.counts.buildings).toBe(2);
       expect(st.categories).toEqual({ park: 1, supermarket: 1 });
-      expect((await store.query<{ levels: number }>("SELECT levels FROM buildings WHERE id = 'w1'"))[0].levels).toBe(9);
+      expect((await store.query<{ levels: number }>("SELECT levels FROM buildings_current WHERE id = 'w1'"))[0].levels).toBe(9);
       expect(st.sources.map((x) => x.source_id)).toEqual(['src']);
     } finally {
       await store.close();
@@ -74,11 +74,11 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
     const db = await driver.fresh();
     const store = await openStore(db);
     try {
-      await importSources(store, 'c1', [source('a', sampleCity())]);
+      await importSources(store, 'c1', [source('a', sampleCity())], { actor: "test" });
       const before = await cityStats(store);
-      await expect(importSources(store, 'c1', [source('b', sampleCity().map((r) => ({ ...r, id: r.id + 'b' }))), source('a', sampleCity(), { failAfter: 3 })]))
+      await expect(importSources(store, 'c1', [source('b', sampleCity().map((r) => ({ ...r, id: r.id + 'b' }))), source('a', sampleCity(), { failAfter: 3 })], { actor: "test" }))
         .rejects.toThrow(/mid-stream/);
-      await expect(importSources(store, 'c2', [source('a', sampleCity(), { failAfter: 2 })])).rejects.toThrow(/mid-stream/);
+      await expect(importSources(store, 'c2', [source('a', sampleCity(), { failAfter: 2 })], { actor: "test" })).rejects.toThrow(/mid-stream/);
       expect(await cityStats(store)).toEqual(before);
     } finally {
       await store.close();

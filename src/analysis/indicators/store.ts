@@ -8,6 +8,7 @@ import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, polygonArea, type CheckData } from './data.js';
 import type { CheckResult } from './run.js';
+import { succeedRun } from '../../store/runs.js';
 
 /**
  * The health check's edges to the store: read the city model (the accessibility engine reads its
@@ -26,7 +27,7 @@ export async function checkDataFromStore(
 ): Promise<CheckData> {
   // fresh planner statistics: without them (PGlite has no autovacuum; an import does not analyse) the keyset
   // pages below are planned as sort-everything-per-page, which turns quadratic on a large city
-  await db.exec('ANALYZE buildings, walk_edges, land_use, facilities, admin_areas, green_spaces');
+  await db.exec('ANALYZE buildings_versions, walk_edges_versions, land_use_versions, facilities_versions, admin_areas_versions, green_spaces_versions');
   const places = await placesFromStore(db, city, { ...opts, categories: undefined });
   const c = new CheckCollector(params, opts.perCapitaM2);
   // every building: centroid and what the housing indicators read
@@ -35,34 +36,34 @@ export async function checkDataFromStore(
   for (;;) {
     const rows = await db.query<{ id: string; lon: number; lat: number; area_m2: number; height: number | null; levels: number | null; year: number | null; residential: boolean }>(
       `SELECT id, ST_X(c) AS lon, ST_Y(c) AS lat, area_m2, height, levels, year, residential
-       FROM (SELECT id, ST_Centroid(geom) AS c, area_m2, height, levels, year, residential FROM buildings WHERE city_id = $1 AND id > $2 ORDER BY id LIMIT ${PAGE}) b ORDER BY id`, [city, last]);
+       FROM (SELECT id, ST_Centroid(geom) AS c, area_m2, height, levels, year, residential FROM buildings_current WHERE city_id = $1 AND id > $2 ORDER BY id LIMIT ${PAGE}) b ORDER BY id`, [city, last]);
     for (const r of rows) c.addBuilding(r.id, Number(r.lon), Number(r.lat), Number(r.area_m2), r.height === null ? null : Number(r.height), r.levels === null ? null : Number(r.levels), r.year === null ? null : Number(r.year), r.residential);
     n += rows.length;
     opts.onRows?.('buildings', n);
     if (rows.length < PAGE) break;
     last = rows[rows.length - 1].id;
   }
-  const lu = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM land_use WHERE city_id = $1', [city]);
+  const lu = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM land_use_current WHERE city_id = $1', [city]);
   if (Number(lu[0].n) > 0) c.noteLanduseKnown();
   for (const r of await db.query<{ id: string; name: string | null; area_m2: number; g: string }>(
-    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential') ORDER BY id`, [city])) {
+    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential') ORDER BY id`, [city])) {
     const g = areal(r.g);
     if (g) c.addCompound(polygonArea(r.id, r.name ?? undefined, g, Number(r.area_m2)));
   }
   for (const r of await db.query<{ id: string; name: string | null; admin_level: number; level: string; g: string }>(
-    `SELECT id, name, admin_level, level, ST_AsGeoJSON(geom) AS g FROM admin_areas WHERE city_id = $1 AND level IN ('district', 'street', 'community') ORDER BY id`, [city])) {
+    `SELECT id, name, admin_level, level, ST_AsGeoJSON(geom) AS g FROM admin_areas_current WHERE city_id = $1 AND level IN ('district', 'street', 'community') ORDER BY id`, [city])) {
     const g = areal(r.g);
     if (g) c.addAdmin({ ...polygonArea(r.id, r.name ?? undefined, g), admin_level: Number(r.admin_level), level: r.level as AdminLevelName });
   }
   for (const r of await db.query<{ id: string; green_kind: string; is_public: boolean; area_m2: number; lon: number; lat: number }>(
-    `SELECT id, green_kind, is_public, area_m2, ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT id, green_kind, is_public, area_m2, ST_Centroid(geom) AS c FROM green_spaces WHERE city_id = $1) g ORDER BY id`, [city])) {
+    `SELECT id, green_kind, is_public, area_m2, ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT id, green_kind, is_public, area_m2, ST_Centroid(geom) AS c FROM green_spaces_current WHERE city_id = $1) g ORDER BY id`, [city])) {
     c.addGreen({ id: r.id, kind: r.green_kind, is_public: r.is_public, area_m2: Number(r.area_m2), lon: Number(r.lon), lat: Number(r.lat) });
   }
   // road centrelines of the counted classes, and greenway candidates (named, or paths that may lie in parks)
   last = ''; n = 0;
   for (;;) {
     const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; length_m: number; g: string }>(
-      `SELECT id, highway, name, tags->>'greenway' AS greenway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges
+      `SELECT id, highway, name, tags->>'greenway' AS greenway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
        WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR highway = ANY($4) OR name ~* $5 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
       [city, last, params.road_highways, params.greenway_park_path_highways, params.greenway_name_pattern]);
     for (const r of rows) {
@@ -80,14 +81,17 @@ export async function checkDataFromStore(
 const multi = (g: Areal): MultiPolygon => (g.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [g.coordinates] } : g);
 const line = (vals: unknown[]) => vals.map(copyValue).join('\t') + '\n';
 
-/** Store a check run: parameters, provenance, areas, indicator values, problems, candidates. Returns the run id. */
-export async function saveCheck(store: Store, city: string, r: CheckResult, extra: { provenance?: unknown; summary?: Record<string, unknown> } = {}): Promise<number> {
+/**
+ * Store the results of check run `runId` (started with `startRun`): parameters, provenance, areas,
+ * indicator values, problems, candidates, and the run marked succeeded, in one transaction.
+ */
+export async function saveCheck(store: Store, runId: number, city: string, r: CheckResult, extra: { provenance?: unknown; summary?: Record<string, unknown> } = {}): Promise<number> {
   return store.transaction(async (tx) => {
-    const run = await tx.query<{ run_id: string | number }>(
-      'INSERT INTO check_runs (city_id, catalogue, params, provenance, summary) VALUES ($1, $2, $3, $4, $5) RETURNING run_id',
-      [city, r.catalogue.version, JSON.stringify({ ...r.parameters, access: r.access.params, engine: 'opencim-check/1' }), JSON.stringify(extra.provenance ?? r.provenance ?? null),
+    await tx.query(
+      'INSERT INTO check_runs (city_id, run_id, catalogue, params, provenance, summary) VALUES ($1, $2, $3, $4, $5, $6)',
+      [city, runId, r.catalogue.version, JSON.stringify({ ...r.parameters, access: r.access.params, engine: 'opencim-check/1' }), JSON.stringify(extra.provenance ?? r.provenance ?? null),
         JSON.stringify({ ...extra.summary, units: r.units.source, notes: r.notes, timings_ms: r.timings_ms })]);
-    const id = Number(run[0].run_id);
+    const id = runId;
     const cityV = copyValue(city);
     const chunks = async (table: string, cols: string[], rows: Iterable<unknown[]>) => {
       let data = '';
@@ -109,6 +113,7 @@ export async function saveCheck(store: Store, city: string, r: CheckResult, extr
         return [c.rank, c.id, c.name, c.kind, c.score, components, c.residents, c.buildings, pgTextArray(reasons_zh), pgTextArray(reasons_en), props,
           toHexEwkb(geometry ? multi(geometry) : { type: 'Point', coordinates: [c.lon, c.lat] })];
       }));
+    await succeedRun(tx, id, extra.summary);
     return id;
   });
 }

@@ -4,6 +4,7 @@ import type { AccessPlaces, AccessOptions, AccessResult, AccessSummary } from '.
 import { PlacesCollector, resolveCategories } from './access.js';
 import type { Place } from './snap.js';
 import { SNAP_STATUS } from './snap.js';
+import { succeedRun } from '../../store/runs.js';
 
 /**
  * The accessibility engine's edges to the store: read the city model into typed arrays (keyset
@@ -103,23 +104,23 @@ async function readPlaces(db: Queryable, city: string, opts: PlacesFromStoreOpti
   const each = pager(db);
   let n = 0;
   await each<{ ids: number[] | null; wkb: Uint8Array }>(
-    'SELECT node_ids::float8[] AS ids, ST_AsBinary(geom) AS wkb FROM walk_edges WHERE city_id = $1', [city], (rows) => {
+    'SELECT node_ids::float8[] AS ids, ST_AsBinary(geom) AS wkb FROM walk_edges_current WHERE city_id = $1', [city], (rows) => {
       for (const r of rows) c.builder.addFlat(wkbLine(bytes(r.wkb)), r.ids ? r.ids.map(Number) : null);
       opts.onRows?.('walk_edges', (n += rows.length));
     });
   // residential landuse, tested against building centroids as the file path does
-  const landuseKnown = (await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM land_use WHERE city_id = $1) AS any', [city]))[0].any;
+  const landuseKnown = (await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM land_use_current WHERE city_id = $1) AS any', [city]))[0].any;
   if (landuseKnown) {
     c.noteLanduseKnown();
     await each<{ g: string }>(
-      "SELECT ST_AsGeoJSON(geom) AS g FROM land_use WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential')", [city], (rows) => {
+      "SELECT ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential')", [city], (rows) => {
         for (const r of rows) c.addResidentialZone(JSON.parse(r.g));
       });
   }
   n = 0;
   await each<{ id: string; lon: number; lat: number; area_m2: number; levels: number | null; height: number | null; use: string }>(
     `SELECT id, ST_X(c) AS lon, ST_Y(c) AS lat, area_m2, levels, height, use
-     FROM (SELECT id, ST_Centroid(geom) AS c, area_m2, levels, height, use FROM buildings WHERE city_id = $1 AND residential) b ORDER BY id`, [city], (rows) => {
+     FROM (SELECT id, ST_Centroid(geom) AS c, area_m2, levels, height, use FROM buildings_current WHERE city_id = $1 AND residential) b ORDER BY id`, [city], (rows) => {
       for (const r of rows) {
         c.addBuilding({
           id: r.id, lon: Number(r.lon), lat: Number(r.lat), area_m2: Number(r.area_m2), levels: r.levels === null ? null : Number(r.levels),
@@ -130,7 +131,7 @@ async function readPlaces(db: Queryable, city: string, opts: PlacesFromStoreOpti
     });
   n = 0;
   await each<{ id: string; category: string; g: string }>(
-    'SELECT id, category, ST_AsGeoJSON(geom) AS g FROM facilities WHERE city_id = $1 AND category = ANY($2) ORDER BY category, id', [city, categories], (rows) => {
+    'SELECT id, category, ST_AsGeoJSON(geom) AS g FROM facilities_current WHERE city_id = $1 AND category = ANY($2) ORDER BY category, id', [city, categories], (rows) => {
       for (const r of rows) {
         const g = JSON.parse(r.g) as Place['geometry'] | { type: string };
         if (g.type === 'Point' || g.type === 'Polygon' || g.type === 'MultiPolygon') c.addFacility(r.category, { id: r.id, geometry: g as Place['geometry'] });
@@ -157,21 +158,20 @@ function pgArray(r: AccessResult, i: number): string {
 }
 
 /**
- * Store a run: its parameters, provenance, stats and summary in `access_runs`, and the distances
- * of every residential building in `access_results` (replacing the city's previous results), in
- * one transaction. Returns the run id.
+ * Store the results of run `runId` (started with `startRun`): its parameters, provenance, stats and
+ * summary in `access_runs`, the distances of every residential building in `access_results`, and
+ * the run marked succeeded, in one transaction. Earlier runs' results are kept (append-only);
+ * `access_results_current` is the latest run's.
  */
 export async function saveAccess(
-  store: Store, city: string, r: AccessResult, summary: AccessSummary, extra: { params?: Record<string, unknown>; provenance?: unknown; stats?: Record<string, unknown> } = {},
+  store: Store, runId: number, city: string, r: AccessResult, summary: AccessSummary, extra: { params?: Record<string, unknown>; provenance?: unknown; stats?: Record<string, unknown> } = {},
 ): Promise<number> {
   return store.transaction(async (tx) => {
-    const run = await tx.query<{ run_id: string | number }>(
-      `INSERT INTO access_runs (city_id, categories, params, provenance, stats, summary) VALUES ($1, $2, $3, $4, $5, $6) RETURNING run_id`,
-      [city, r.categories, JSON.stringify({ ...r.params, engine: ENGINE_VERSION, ...extra.params }), JSON.stringify(extra.provenance ?? null),
+    await tx.query(
+      `INSERT INTO access_runs (city_id, run_id, categories, params, provenance, stats, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [city, runId, r.categories, JSON.stringify({ ...r.params, engine: ENGINE_VERSION, ...extra.params }), JSON.stringify(extra.provenance ?? null),
         JSON.stringify({ graph: r.graph, categories: r.categoryStats.map((s) => ({ ...s, unsnapped: s.unsnapped.slice(0, 1000), island: s.island.slice(0, 1000) })), timings_ms: r.timings_ms, ...extra.stats }),
         JSON.stringify(summary)]);
-    const runId = Number(run[0].run_id);
-    await tx.query('DELETE FROM access_results WHERE city_id = $1', [city]);
     const cols = ['city_id', 'building_id', 'run_id', 'status', 'snap_m', 'residents', 'distances'];
     const cityV = copyValue(city);
     const step = 20_000;
@@ -184,6 +184,7 @@ export async function saveAccess(
       }
       await tx.copyIn('access_results', cols, data);
     }
+    await succeedRun(tx, runId, { buildings: r.origins.count, categories: r.categories.length });
     return runId;
   });
 }

@@ -37,7 +37,7 @@ export async function loadWalkGraph(ctx: ServerContext, city: string): Promise<W
     let last = '';
     for (;;) {
       const rows = await ctx.store.query<{ id: string; ids: number[] | null; wkb: unknown }>(
-        `SELECT id, node_ids::float8[] AS ids, ST_AsBinary(geom) AS wkb FROM walk_edges WHERE city_id = $1 AND id > $2 ORDER BY id LIMIT ${PAGE}`, [city, last]);
+        `SELECT id, node_ids::float8[] AS ids, ST_AsBinary(geom) AS wkb FROM walk_edges_current WHERE city_id = $1 AND id > $2 ORDER BY id LIMIT ${PAGE}`, [city, last]);
       for (const r of rows) b.addFlat(wkbLine(bytes(r.wkb)), r.ids ? r.ids.map(Number) : null);
       if (rows.length < PAGE) break;
       last = rows[rows.length - 1].id;

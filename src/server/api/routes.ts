@@ -84,10 +84,10 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const id = (req.params as { id: string }).id;
     const acc = await accessCategories(ctx, city);
     if (!acc) throw notFound('no walking access results for this city yet: run `opencim access --db D`');
-    const b = await ctx.store.query<{ id: string; residential: boolean; name: string | null }>('SELECT id, residential, name FROM buildings WHERE city_id = $1 AND id = $2', [city, id]);
+    const b = await ctx.store.query<{ id: string; residential: boolean; name: string | null }>('SELECT id, residential, name FROM buildings_current WHERE city_id = $1 AND id = $2', [city, id]);
     if (!b.length) throw notFound(`no building "${id}"`);
     const r = await ctx.store.query<{ status: string; snap_m: number | null; residents: number; distances: (number | null)[]; run_id: number }>(
-      'SELECT status, snap_m, residents, distances, run_id FROM access_results WHERE city_id = $1 AND building_id = $2', [city, id]);
+      'SELECT status, snap_m, residents, distances, run_id FROM access_results_current WHERE city_id = $1 AND building_id = $2', [city, id]);
     if (!r.length) {
       throw notFound(b[0].residential ? `building ${id} has no access result (the run may predate its import)` : `building ${id} is not residential: walking access is computed for residential buildings`);
     }
@@ -220,15 +220,15 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
  * access run (a building belongs to the area containing a point on its surface).
  */
 async function completenessRanking(ctx: ServerContext, city: string, categories: string[], level?: string) {
-  const levels = await ctx.store.query<{ level: string; n: number }>('SELECT level, count(*)::int AS n FROM admin_areas WHERE city_id = $1 GROUP BY level', [city]);
+  const levels = await ctx.store.query<{ level: string; n: number }>('SELECT level, count(*)::int AS n FROM admin_areas_current WHERE city_id = $1 GROUP BY level', [city]);
   const have = new Set(levels.map((l) => l.level));
   const lvl = level ?? ['community', 'street', 'district'].find((l) => have.has(l));
   const cats = categories.map((c, i) => ({ c, i, t: categoryById.get(c)?.threshold_m ?? 0 })).filter((x) => LIVING_CIRCLE.includes(x.c) && x.t > 0);
   const explain = `resident-weighted share of the ${cats.length} living-circle categories within their walking threshold (GB 50180-2018 5/10/15-minute radii), from the latest walking access run; buildings are placed by a point on their surface`;
   if (!lvl || !have.has(lvl)) return { level: lvl ?? null, categories: cats.map((x) => x.c), explain, areas: [] as unknown[], note: 'no administrative areas of this level in the data' };
   const rows = await ctx.store.query<{ area_id: string; name: string | null; residents: number; within: number[] | null; buildings: number }>(
-    `WITH a AS (SELECT id, name, geom FROM admin_areas WHERE city_id = $1 AND level = $2),
-          r AS (SELECT r.residents, r.distances, ST_PointOnSurface(b.geom) AS p FROM access_results r JOIN buildings b ON b.city_id = r.city_id AND b.id = r.building_id WHERE r.city_id = $1)
+    `WITH a AS (SELECT id, name, geom FROM admin_areas_current WHERE city_id = $1 AND level = $2),
+          r AS (SELECT r.residents, r.distances, ST_PointOnSurface(b.geom) AS p FROM access_results_current r JOIN buildings_current b ON b.city_id = r.city_id AND b.id = r.building_id WHERE r.city_id = $1)
      SELECT a.id AS area_id, a.name, sum(r.residents)::float8 AS residents, count(*)::int AS buildings,
        ARRAY[${cats.map((x) => `sum(CASE WHEN r.distances[${x.i + 1}] <= ${x.t} THEN r.residents ELSE 0 END)::float8`).join(', ') || 'NULL::float8'}] AS within
      FROM a JOIN r ON ST_Intersects(a.geom, r.p) GROUP BY a.id, a.name`, [city, lvl]);

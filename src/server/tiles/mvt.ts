@@ -54,8 +54,9 @@ async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string):
   if (spec.tile?.access) {
     const acc = await accessCategories(ctx, city);
     if (acc) {
-      from = `${spec.from} LEFT JOIN access_results a ON a.city_id = t.city_id AND a.building_id = t.id`;
+      from = `${spec.from} LEFT JOIN access_results a ON a.city_id = t.city_id AND a.run_id = ${Number(acc.runId)} AND a.building_id = t.id`;
       acc.categories.forEach((c, i) => { names.push(`d_${c}`); select.push(`round(a.distances[${i + 1}])`); });
+      names.push('access_run'); select.push(`a.run_id`);
     }
   }
   return { select, names, from };

@@ -1,0 +1,343 @@
+/**
+ * The city archive (城市建设档案): versioned, append-only, hash-chained records (migration 004).
+ *
+ * Every kept record lives in a table `<name>_versions` with its key, its content and the envelope
+ * (version, valid_from, valid_to, changeset_id, closed_by, source_id, content_hash, prev_hash,
+ * hash); `<name>_current` is what is true now. Writes happen in a change set (who, why, when),
+ * which is sealed into the city's chain. The SQL of the content hash is defined once, in the
+ * database (`archive_content_sql`), and used by writes and by `verify` alike.
+ */
+import type { Queryable } from './driver.js';
+
+export interface VersionedSpec {
+  /** collection id / record kind, e.g. 'buildings', 'inspections' */
+  kind: string;
+  /** physical table holding every version, e.g. 'buildings_versions' */
+  table: string;
+  /** view of what is true now, e.g. 'buildings_current' */
+  current: string;
+  /** key columns (besides city_id) naming a record across its versions */
+  key: string[];
+  /** has a `geom` geometry column */
+  geom: boolean;
+}
+
+export interface Changeset {
+  id: number;
+  cityId: string;
+  actor: string;
+  reason: string;
+  kind: string;
+  sourceId?: string;
+  /** versioned tables written in it (what the seal's digest reads) */
+  touched: Set<string>;
+  counts: Record<string, { added: number; changed: number; removed: number }>;
+}
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+  readonly status = 409;
+}
+
+export class ArchiveError extends Error {
+  override name = 'ArchiveError';
+}
+
+export const ENVELOPE = ['city_id', 'version', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'source_id', 'content_hash', 'prev_hash', 'hash'];
+
+/** the spec of a versioned table named `<base>_versions` */
+export function versioned(kind: string, base: string, key: string[], geom: boolean): VersionedSpec {
+  return { kind, table: `${base}_versions`, current: `${base}_current`, key, geom };
+}
+
+const exprCache = new Map<string, string>();
+const colsCache = new Map<string, string[]>();
+
+/** the SQL expression of the content hash of a row of `table` aliased `alias` */
+export async function contentHashSql(q: Queryable, table: string, alias: string): Promise<string> {
+  const k = `${table}\u0000${alias}`;
+  let e = exprCache.get(k);
+  if (!e) {
+    e = (await q.query<{ e: string }>('SELECT archive_content_sql($1::regclass, $2) AS e', [table, alias]))[0].e;
+    exprCache.set(k, e);
+  }
+  return e;
+}
+
+/** the content columns of a versioned table (key columns included, envelope excluded) */
+export async function contentColumns(q: Queryable, table: string): Promise<string[]> {
+  let c = colsCache.get(table);
+  if (!c) {
+    c = (await q.query<{ n: string }>(
+      `SELECT attname AS n FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [table]))
+      .map((r) => r.n).filter((n) => !ENVELOPE.includes(n));
+    colsCache.set(table, c);
+  }
+  return c;
+}
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+export const keyText = (spec: VersionedSpec, alias: string) => spec.key.map((k) => `${alias}.${ident(k)}::text`).join(` || '|' || `);
+const keyEq = (spec: VersionedSpec, a: string, b: string) => spec.key.map((k) => `${a}.${ident(k)} = ${b}.${ident(k)}`).join(' AND ');
+
+/** Open a change set in the caller's transaction: every version written in it names it. */
+export async function openChangeset(tx: Queryable, o: { cityId: string; actor: string; reason: string; kind: string; sourceId?: string }): Promise<Changeset> {
+  if (!o.actor) throw new ArchiveError('a change set needs an actor (who made the change)');
+  // content hashes render timestamps in the session's time zone: the archive always uses UTC
+  await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
+  const r = await tx.query<{ id: number }>(
+    'INSERT INTO changesets (city_id, kind, actor, reason, source_id) VALUES ($1, $2, $3, $4, $5) RETURNING changeset_id AS id',
+    [o.cityId, o.kind, o.actor, o.reason || o.kind, o.sourceId ?? null]);
+  return { id: Number(r[0].id), cityId: o.cityId, actor: o.actor, reason: o.reason || o.kind, kind: o.kind, sourceId: o.sourceId, touched: new Set(), counts: {} };
+}
+
+function count(cs: Changeset, spec: VersionedSpec, what: 'added' | 'changed' | 'removed', n: number): void {
+  cs.touched.add(spec.table);
+  const c = (cs.counts[spec.kind] ??= { added: 0, changed: 0, removed: 0 });
+  c[what] += n;
+}
+
+/**
+ * Seal a change set: a digest over the hashes of the versions it wrote and the marks of the
+ * versions it closed, chained to the city's previous head. Serialised per city (advisory lock held
+ * to the end of the transaction), so the chain has one order.
+ */
+export async function sealChangeset(tx: Queryable, cs: Changeset): Promise<{ seq: number; head: string }> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('opencim.archive.head'), hashtext($1))`, [cs.cityId]);
+  const parts = [...cs.touched].sort().map((t) =>
+    `SELECT hash AS h FROM ${t} WHERE changeset_id = $1 UNION ALL SELECT archive_close_mark(hash, valid_to) FROM ${t} WHERE closed_by = $1`);
+  const digest = parts.length
+    ? `(SELECT sha256(coalesce(string_agg(h, ''::bytea ORDER BY h), ''::bytea)) FROM (${parts.join(' UNION ALL ')}) x)`
+    : `sha256(''::bytea)`;
+  const r = await tx.query<{ seq: number; head: string }>(
+    `WITH p AS (SELECT seq, head FROM changesets WHERE city_id = $2 AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1),
+          d AS (SELECT ${digest} AS digest)
+     UPDATE changesets c SET seq = coalesce((SELECT seq FROM p), 0) + 1, counts = $3::jsonb, digest = (SELECT digest FROM d),
+       prev_head = (SELECT head FROM p),
+       head = archive_head_hash((SELECT head FROM p), (SELECT digest FROM d), c.changeset_id, c.city_id, c.kind, c.actor, c.reason, c.recorded_at,
+         coalesce((SELECT seq FROM p), 0) + 1)
+     WHERE c.changeset_id = $1 RETURNING c.seq, encode(c.head, 'hex') AS head`,
+    [cs.id, cs.cityId, JSON.stringify(cs.counts)]);
+  return { seq: Number(r[0].seq), head: r[0].head };
+}
+
+/**
+ * Write one record: a new version when its content differs from the current one (or when it has
+ * none), else nothing. `row` holds the key and content columns (geometry as hex EWKB or EWKT).
+ * With `expectedVersion`, a record whose current version is another (0 = must not exist) is a
+ * ConflictError: two people cannot move one record at once.
+ */
+export async function appendVersion(
+  tx: Queryable, spec: VersionedSpec, cs: Changeset, row: Record<string, unknown>, o: { expectedVersion?: number; sourceId?: string } = {},
+): Promise<{ version: number; changed: boolean }> {
+  const cols = await contentColumns(tx, spec.table);
+  for (const k of Object.keys(row)) if (!cols.includes(k)) throw new ArchiveError(`${spec.kind}: no column "${k}"`);
+  for (const k of spec.key) if (row[k] === undefined || row[k] === null) throw new ArchiveError(`${spec.kind}: the key "${k}" is missing`);
+  const key = spec.key.map((k) => String(row[k])).join('|');
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [spec.table, `${cs.cityId}|${key}`]);
+  const where = spec.key.map((k, i) => `${ident(k)} = $${i + 2}`).join(' AND ');
+  const keyVals = spec.key.map((k) => row[k]);
+  const last = (await tx.query<{ version: number; current: boolean; ch: string; hash: string }>(
+    `SELECT version, valid_to IS NULL AS current, encode(content_hash, 'hex') AS ch, encode(hash, 'hex') AS hash
+     FROM ${spec.table} WHERE city_id = $1 AND ${where} ORDER BY version DESC LIMIT 1`, [cs.cityId, ...keyVals]))[0];
+  const currentVersion = last?.current ? Number(last.version) : 0;
+  if (o.expectedVersion !== undefined && o.expectedVersion !== currentVersion) {
+    throw new ConflictError(`${spec.kind} ${key}: version ${currentVersion} is current, not ${o.expectedVersion} (someone else changed it; reload and try again) 记录已被他人修改`);
+  }
+  const expr = await contentHashSql(tx, spec.table, 'r');
+  const record = `jsonb_populate_record(NULL::${spec.table}, $1::jsonb)`;
+  const json = JSON.stringify(row);
+  const ch = (await tx.query<{ ch: string }>(`SELECT encode(${expr}, 'hex') AS ch FROM ${record} r`, [json]))[0].ch;
+  if (last?.current && last.ch === ch) return { version: currentVersion, changed: false };
+  if (last?.current) {
+    await tx.query(`UPDATE ${spec.table} SET valid_to = now(), closed_by = $${spec.key.length + 2} WHERE city_id = $1 AND ${where} AND version = $${spec.key.length + 3}`,
+      [cs.cityId, ...keyVals, cs.id, currentVersion]);
+  }
+  const version = (last ? Number(last.version) : 0) + 1;
+  const list = cols.map(ident).join(', ');
+  await tx.query(
+    `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
+     SELECT ${cols.map((c) => `r.${ident(c)}`).join(', ')}, $2, $3, now(), $4, $5, ${expr}, decode($6, 'hex'),
+       archive_chain_hash(decode($6, 'hex'), ${expr}, $7, $8, $3, $4)
+     FROM ${record} r`,
+    [json, cs.cityId, version, cs.id, o.sourceId ?? cs.sourceId ?? null, last?.hash ?? null, spec.kind, key]);
+  count(cs, spec, last?.current ? 'changed' : 'added', 1);
+  return { version, changed: true };
+}
+
+/** Close a record (it no longer exists): its current version gets valid_to; nothing is deleted. */
+export async function closeRecord(tx: Queryable, spec: VersionedSpec, cs: Changeset, key: Record<string, unknown>, o: { expectedVersion?: number } = {}): Promise<boolean> {
+  const keyVals = spec.key.map((k) => key[k]);
+  const keyStr = keyVals.map(String).join('|');
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [spec.table, `${cs.cityId}|${keyStr}`]);
+  const where = spec.key.map((k, i) => `${ident(k)} = $${i + 2}`).join(' AND ');
+  const cur = (await tx.query<{ version: number }>(`SELECT version FROM ${spec.table} WHERE city_id = $1 AND ${where} AND valid_to IS NULL`, [cs.cityId, ...keyVals]))[0];
+  if (o.expectedVersion !== undefined && o.expectedVersion !== (cur ? Number(cur.version) : 0)) {
+    throw new ConflictError(`${spec.kind} ${keyStr}: version ${cur ? cur.version : 0} is current, not ${o.expectedVersion}`);
+  }
+  if (!cur) return false;
+  await tx.query(`UPDATE ${spec.table} SET valid_to = now(), closed_by = $${spec.key.length + 2} WHERE city_id = $1 AND ${where} AND valid_to IS NULL`, [cs.cityId, ...keyVals, cs.id]);
+  count(cs, spec, 'removed', 1);
+  return true;
+}
+
+export interface StagedResult { added: number; changed: number; unchanged: number; removed: number; duplicates: number; removedKeys?: string[] }
+
+/**
+ * Write many records from a staged temp table holding the content columns (key included): new
+ * records are added, changed ones get a new version (content hashes compared, not timestamps),
+ * unchanged ones are left alone. `closeMissing`: current records whose `column` = `value` that are
+ * not in the stage are closed (a re-imported source's removed objects). Duplicate keys in the
+ * stage: the first row wins and the rest are counted.
+ */
+export async function writeStaged(
+  tx: Queryable, spec: VersionedSpec, cs: Changeset, stage: string,
+  o: { sourceId?: string; closeMissing?: { column: string; value: unknown; returnKeys?: boolean }; unique?: boolean } = {},
+): Promise<StagedResult> {
+  const cols = await contentColumns(tx, spec.table);
+  const list = cols.map(ident).join(', ');
+  const res: StagedResult = { added: 0, changed: 0, unchanged: 0, removed: 0, duplicates: 0 };
+  if (!o.unique) {
+    res.duplicates = (await tx.query(`DELETE FROM ${stage} a USING ${stage} b WHERE ${keyEq(spec, 'a', 'b')} AND a.ctid > b.ctid RETURNING 1`)).length;
+  }
+  await tx.exec(`ANALYZE ${stage}`);
+  const staged = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${stage}`))[0].n);
+  const expr = await contentHashSql(tx, spec.table, 's');
+  const src = o.sourceId ?? cs.sourceId ?? null;
+  const any = (await tx.query(`SELECT 1 FROM ${spec.table} WHERE city_id = $1 LIMIT 1`, [cs.cityId])).length > 0;
+  if (!any) {
+    // a fresh city: every staged record is version 1
+    const n = await tx.query(
+      `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
+       SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
+       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s) x RETURNING 1`, [cs.cityId, cs.id, src, spec.kind]);
+    res.added = n.length;
+  } else {
+    const keys = spec.key.map(ident).join(', ');
+    await tx.exec('DROP TABLE IF EXISTS archive_delta');
+    await tx.query(
+      `CREATE TEMP TABLE archive_delta ON COMMIT DROP AS
+       SELECT x.*, c.version AS cur_version, coalesce(c.version, h.version) AS last_version, coalesce(c.hash, h.hash) AS last_hash
+       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s) x
+       LEFT JOIN ${spec.table} c ON c.city_id = $1 AND c.valid_to IS NULL AND ${keyEq(spec, 'c', 'x')}
+       LEFT JOIN (SELECT DISTINCT ON (${keys}) ${keys}, version, hash FROM ${spec.table} WHERE city_id = $1 AND valid_to IS NOT NULL ORDER BY ${keys}, version DESC) h
+         ON ${keyEq(spec, 'h', 'x')}
+       WHERE c.content_hash IS DISTINCT FROM x.ch`, [cs.cityId]);
+    const delta = Number((await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_delta'))[0].n);
+    res.unchanged = staged - delta;
+    if (delta) {
+      res.changed = (await tx.query(
+        `UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2 FROM archive_delta d
+         WHERE v.city_id = $1 AND v.valid_to IS NULL AND d.cur_version IS NOT NULL AND ${keyEq(spec, 'v', 'd')} AND v.version = d.cur_version RETURNING 1`,
+        [cs.cityId, cs.id])).length;
+      const inserted = await tx.query(
+        `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
+         SELECT ${cols.map((c) => `d.${ident(c)}`).join(', ')}, $1, coalesce(d.last_version, 0) + 1, now(), $2, $3, d.ch, d.last_hash,
+           archive_chain_hash(d.last_hash, d.ch, $4, ${keyText(spec, 'd')}, coalesce(d.last_version, 0) + 1, $2)
+         FROM archive_delta d RETURNING 1`, [cs.cityId, cs.id, src, spec.kind]);
+      res.added = inserted.length - res.changed;
+    }
+    await tx.exec('DROP TABLE archive_delta');
+  }
+  if (o.closeMissing) {
+    const closed = await tx.query<{ k: string }>(
+      `UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2
+       WHERE v.city_id = $1 AND v.valid_to IS NULL AND v.${ident(o.closeMissing.column)} = $3
+         AND NOT EXISTS (SELECT 1 FROM ${stage} s WHERE ${keyEq(spec, 's', 'v')})
+       RETURNING ${o.closeMissing.returnKeys ? keyText(spec, 'v') : `''`} AS k`, [cs.cityId, cs.id, o.closeMissing.value]);
+    res.removed = closed.length;
+    if (o.closeMissing.returnKeys) res.removedKeys = closed.map((r) => r.k);
+  }
+  count(cs, spec, 'added', res.added);
+  count(cs, spec, 'changed', res.changed);
+  count(cs, spec, 'removed', res.removed);
+  return res;
+}
+
+// ---------------------------------------------------------------- reading the archive
+
+export interface HistoryEntry {
+  version: number;
+  valid_from: string;
+  valid_to: string | null;
+  changeset: number;
+  actor: string;
+  reason: string;
+  recorded_at: string;
+  closed_by: { changeset: number; actor: string; reason: string } | null;
+  source_id: string | null;
+  hash: string;
+  /** the content of this version (key and attributes; the geometry as GeoJSON) */
+  content: Record<string, unknown>;
+  /** fields that differ from the previous version ('geom' when the geometry did) */
+  changed_fields: string[];
+}
+
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Every version of one record, oldest first, with who/when/why and the fields each changed. */
+export async function history(q: Queryable, spec: VersionedSpec, cityId: string, key: Record<string, unknown>): Promise<HistoryEntry[]> {
+  const where = spec.key.map((k, i) => `v.${ident(k)} = $${i + 2}`).join(' AND ');
+  const rows = await q.query<{
+    version: number; valid_from: string; valid_to: string | null; changeset_id: number; actor: string; reason: string; recorded_at: string;
+    closed_by: number | null; closed_actor: string | null; closed_reason: string | null; source_id: string | null; hash: string; content: Record<string, unknown>; g: string | null; ewkb: string | null;
+  }>(
+    `SELECT v.version, ${iso('v.valid_from')} AS valid_from, ${iso('v.valid_to')} AS valid_to, v.changeset_id, c.actor, c.reason, ${iso('c.recorded_at')} AS recorded_at,
+       v.closed_by, cc.actor AS closed_actor, cc.reason AS closed_reason, v.source_id, encode(v.hash, 'hex') AS hash,
+       to_jsonb(v) - $${spec.key.length + 2}::text[] AS content,
+       ${spec.geom ? `ST_AsGeoJSON(v.geom) AS g, md5(ST_AsEWKB(v.geom)) AS ewkb` : 'NULL AS g, NULL AS ewkb'}
+     FROM ${spec.table} v JOIN changesets c ON c.changeset_id = v.changeset_id LEFT JOIN changesets cc ON cc.changeset_id = v.closed_by
+     WHERE v.city_id = $1 AND ${where} ORDER BY v.version`,
+    [cityId, ...spec.key.map((k) => key[k]), [...ENVELOPE, 'geom']]);
+  let prev: { content: Record<string, unknown>; ewkb: string | null } | null = null;
+  return rows.map((r) => {
+    const content = typeof r.content === 'string' ? JSON.parse(r.content) : r.content;
+    const changed: string[] = [];
+    if (prev) {
+      for (const k of new Set([...Object.keys(prev.content), ...Object.keys(content)])) {
+        if (JSON.stringify(prev.content[k] ?? null) !== JSON.stringify(content[k] ?? null)) changed.push(k);
+      }
+      if (prev.ewkb !== r.ewkb) changed.push('geom');
+    }
+    prev = { content, ewkb: r.ewkb };
+    return {
+      version: Number(r.version), valid_from: r.valid_from, valid_to: r.valid_to, changeset: Number(r.changeset_id), actor: r.actor, reason: r.reason,
+      recorded_at: r.recorded_at, closed_by: r.closed_by === null ? null : { changeset: Number(r.closed_by), actor: r.closed_actor!, reason: r.closed_reason! },
+      source_id: r.source_id, hash: r.hash, content: r.g ? { ...content, geometry: JSON.parse(r.g) } : content, changed_fields: changed,
+    };
+  });
+}
+
+/** The versioned tables the store holds (city model and domains), from the database's own registry. */
+export async function archiveTables(q: Queryable): Promise<VersionedSpec[]> {
+  const rows = await q.query<{ kind: string; table_name: string; key: string[]; has_geom: boolean }>('SELECT kind, table_name, key, has_geom FROM archive_tables ORDER BY kind');
+  return rows.map((r) => ({ kind: r.kind, table: r.table_name, current: r.table_name.replace(/_versions$/, '_current'), key: r.key, geom: r.has_geom }));
+}
+
+/** SQL FROM-clause replacement: the records of `spec` as they were at time parameter `$n` */
+export function asOfSql(spec: VersionedSpec, param: string): string {
+  return `(SELECT * FROM ${spec.table} WHERE valid_from <= ${param} AND (valid_to IS NULL OR valid_to > ${param}))`;
+}
+
+export interface ChangeList { kind: string; added: string[]; changed: string[]; removed: string[] }
+
+/** What changed in a city between two times: per kind, the keys added, changed and removed. */
+export async function changes(q: Queryable, cityId: string, since: string, until: string, kinds?: string[]): Promise<ChangeList[]> {
+  const out: ChangeList[] = [];
+  for (const spec of await archiveTables(q)) {
+    if (kinds && !kinds.includes(spec.kind)) continue;
+    const k = keyText(spec, 'v');
+    const at = (p: string) => `SELECT ${k} AS k, v.version FROM ${spec.table} v WHERE v.city_id = $1 AND v.valid_from <= ${p} AND (v.valid_to IS NULL OR v.valid_to > ${p})
+      AND ${k} IN (SELECT k FROM touched)`;
+    const rows = await q.query<{ what: string; k: string }>(
+      `WITH touched AS (SELECT DISTINCT ${k} AS k FROM ${spec.table} v WHERE v.city_id = $1
+          AND ((v.valid_from > $2 AND v.valid_from <= $3) OR (v.valid_to > $2 AND v.valid_to <= $3))),
+        a AS (${at('$2')}), b AS (${at('$3')})
+       SELECT CASE WHEN a.version IS NULL THEN 'added' WHEN b.version IS NULL THEN 'removed' ELSE 'changed' END AS what, coalesce(a.k, b.k) AS k
+       FROM a FULL JOIN b ON a.k = b.k WHERE a.version IS DISTINCT FROM b.version ORDER BY 2`, [cityId, since, until]);
+    const c: ChangeList = { kind: spec.kind, added: [], changed: [], removed: [] };
+    for (const r of rows) (c[r.what as 'added' | 'changed' | 'removed']).push(r.k);
+    out.push(c);
+  }
+  return out;
+}
