@@ -38,6 +38,7 @@ program.command('stats')
   .description('what the store holds: counts per kind and facility category, extent, sources and versions')
   .addOption(dbOption())
   .option('--city <name>', 'only this city')
+  .option('--as-of <time>', 'the city as it was then: YYYY-MM-DD (end of that day, UTC) or an ISO date-time (档案: 历史时点)')
   .option('--json', 'JSON output')
   .action(async (o) => { await (await import('./stats.js')).statsCommand(o); });
 
@@ -106,4 +107,5 @@ program.command('check')
   .action(async (file: string | undefined, o) => { await (await import('./check.js')).checkCommand(file, o); });
 
 program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
+for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c);
 program.parseAsync(process.argv).catch(fail);

@@ -124,6 +124,7 @@ export async function sealChangeset(tx: Queryable, cs: Changeset): Promise<{ seq
 /**
  * Write one record: a new version when its content differs from the current one (or when it has
  * none), else nothing. `row` holds the key and content columns (geometry as hex EWKB or EWKT).
+ * The version's source is `o.sourceId`, else the change set's, else the previous version's.
  * With `expectedVersion`, a record whose current version is another (0 = must not exist) is a
  * ConflictError: two people cannot move one record at once.
  */
@@ -137,8 +138,8 @@ export async function appendVersion(
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [spec.table, `${cs.cityId}|${key}`]);
   const where = spec.key.map((k, i) => `${ident(k)} = $${i + 2}`).join(' AND ');
   const keyVals = spec.key.map((k) => row[k]);
-  const last = (await tx.query<{ version: number; current: boolean; ch: string; hash: string }>(
-    `SELECT version, valid_to IS NULL AS current, encode(content_hash, 'hex') AS ch, encode(hash, 'hex') AS hash
+  const last = (await tx.query<{ version: number; current: boolean; ch: string; hash: string; source_id: string | null }>(
+    `SELECT version, valid_to IS NULL AS current, encode(content_hash, 'hex') AS ch, encode(hash, 'hex') AS hash, source_id
      FROM ${spec.table} WHERE city_id = $1 AND ${where} ORDER BY version DESC LIMIT 1`, [cs.cityId, ...keyVals]))[0];
   const currentVersion = last?.current ? Number(last.version) : 0;
   if (o.expectedVersion !== undefined && o.expectedVersion !== currentVersion) {
@@ -160,7 +161,7 @@ export async function appendVersion(
      SELECT ${cols.map((c) => `r.${ident(c)}`).join(', ')}, $2, $3, now(), $4, $5, ${expr}, decode($6, 'hex'),
        archive_chain_hash(decode($6, 'hex'), ${expr}, $7, $8, $3, $4)
      FROM ${record} r`,
-    [json, cs.cityId, version, cs.id, o.sourceId ?? cs.sourceId ?? null, last?.hash ?? null, spec.kind, key]);
+    [json, cs.cityId, version, cs.id, o.sourceId ?? cs.sourceId ?? last?.source_id ?? null, last?.hash ?? null, spec.kind, key]);
   count(cs, spec, last?.current ? 'changed' : 'added', 1);
   return { version, changed: true };
 }
@@ -275,37 +276,51 @@ export interface HistoryEntry {
 
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** Every version of one record, oldest first, with who/when/why and the fields each changed. */
-export async function history(q: Queryable, spec: VersionedSpec, cityId: string, key: Record<string, unknown>): Promise<HistoryEntry[]> {
-  const where = spec.key.map((k, i) => `v.${ident(k)} = $${i + 2}`).join(' AND ');
+/**
+ * Every version of one record, oldest first, with who/when/why and the fields each changed. Key
+ * columns left out of `key` are not filtered (e.g. a facility's id without its category: all of
+ * its categories, each with its own versions).
+ */
+export async function history(q: Queryable, spec: VersionedSpec, cityId: string, key: Record<string, unknown>): Promise<(HistoryEntry & { key: string })[]> {
+  const given = spec.key.filter((k) => key[k] !== undefined && key[k] !== null);
+  const where = given.map((k, i) => ` AND v.${ident(k)} = $${i + 3}`).join('');
   const rows = await q.query<{
-    version: number; valid_from: string; valid_to: string | null; changeset_id: number; actor: string; reason: string; recorded_at: string;
+    k: string; version: number; valid_from: string; valid_to: string | null; changeset_id: number; actor: string; reason: string; recorded_at: string;
     closed_by: number | null; closed_actor: string | null; closed_reason: string | null; source_id: string | null; hash: string; content: Record<string, unknown>; g: string | null; ewkb: string | null;
   }>(
-    `SELECT v.version, ${iso('v.valid_from')} AS valid_from, ${iso('v.valid_to')} AS valid_to, v.changeset_id, c.actor, c.reason, ${iso('c.recorded_at')} AS recorded_at,
+    `SELECT ${keyText(spec, 'v')} AS k, v.version, ${iso('v.valid_from')} AS valid_from, ${iso('v.valid_to')} AS valid_to, v.changeset_id, c.actor, c.reason, ${iso('c.recorded_at')} AS recorded_at,
        v.closed_by, cc.actor AS closed_actor, cc.reason AS closed_reason, v.source_id, encode(v.hash, 'hex') AS hash,
-       to_jsonb(v) - $${spec.key.length + 2}::text[] AS content,
+       to_jsonb(v) - $2::text[] AS content,
        ${spec.geom ? `ST_AsGeoJSON(v.geom) AS g, md5(ST_AsEWKB(v.geom)) AS ewkb` : 'NULL AS g, NULL AS ewkb'}
      FROM ${spec.table} v JOIN changesets c ON c.changeset_id = v.changeset_id LEFT JOIN changesets cc ON cc.changeset_id = v.closed_by
-     WHERE v.city_id = $1 AND ${where} ORDER BY v.version`,
-    [cityId, ...spec.key.map((k) => key[k]), [...ENVELOPE, 'geom']]);
-  let prev: { content: Record<string, unknown>; ewkb: string | null } | null = null;
+     WHERE v.city_id = $1${where} ORDER BY ${spec.key.map((k) => `v.${ident(k)}`).join(', ')}, v.version LIMIT 10000`,
+    [cityId, [...ENVELOPE, 'geom'], ...given.map((k) => key[k])]);
+  let prev: { k: string; content: Record<string, unknown>; ewkb: string | null } | null = null;
   return rows.map((r) => {
     const content = typeof r.content === 'string' ? JSON.parse(r.content) : r.content;
     const changed: string[] = [];
-    if (prev) {
-      for (const k of new Set([...Object.keys(prev.content), ...Object.keys(content)])) {
-        if (JSON.stringify(prev.content[k] ?? null) !== JSON.stringify(content[k] ?? null)) changed.push(k);
+    if (prev && prev.k === r.k) {
+      for (const f of new Set([...Object.keys(prev.content), ...Object.keys(content)])) {
+        if (JSON.stringify(prev.content[f] ?? null) !== JSON.stringify(content[f] ?? null)) changed.push(f);
       }
       if (prev.ewkb !== r.ewkb) changed.push('geom');
     }
-    prev = { content, ewkb: r.ewkb };
+    prev = { k: r.k, content, ewkb: r.ewkb };
     return {
-      version: Number(r.version), valid_from: r.valid_from, valid_to: r.valid_to, changeset: Number(r.changeset_id), actor: r.actor, reason: r.reason,
+      key: r.k, version: Number(r.version), valid_from: r.valid_from, valid_to: r.valid_to, changeset: Number(r.changeset_id), actor: r.actor, reason: r.reason,
       recorded_at: r.recorded_at, closed_by: r.closed_by === null ? null : { changeset: Number(r.closed_by), actor: r.closed_actor!, reason: r.closed_reason! },
       source_id: r.source_id, hash: r.hash, content: r.g ? { ...content, geometry: JSON.parse(r.g) } : content, changed_fields: changed,
     };
   });
+}
+
+/** A time given by a person (`--as-of`, `?as_of=`): ISO 8601 date (the end of that day, UTC) or date-time. */
+export function parseArchiveTime(text: string, what = '--as-of'): string {
+  const s = String(text).trim();
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  const t = date ? Date.parse(`${s}T23:59:59.999Z`) : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s) ? Date.parse(s.replace(' ', 'T')) : NaN;
+  if (!Number.isFinite(t)) throw new ArchiveError(`${what}: "${s.slice(0, 40)}" is not a date or time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ) 日期格式无效`);
+  return new Date(t).toISOString();
 }
 
 /** The versioned tables the store holds (city model and domains), from the database's own registry. */

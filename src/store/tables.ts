@@ -60,6 +60,7 @@ export const TABLES: TableSpec[] = [
 ];
 
 export const TABLE_BY_KIND = new Map(TABLES.map((t) => [t.kind, t]));
+export const TABLE_BY_NAME = new Map(TABLES.map((t) => [t.table, t]));
 
 /** COPY text fields joined by tabs (no newline) */
 export function copyFields(values: unknown[], from = 0, to = values.length): string {

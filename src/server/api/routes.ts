@@ -127,7 +127,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const city = await ctx.resolveCity(cityOf(req));
     const minutes = q.minutes.split(',').map(Number);
     if (minutes.some((m) => !(m >= 1 && m <= 60))) throw badRequest('minutes: each value from 1 to 60');
-    if (!(await ctx.hasTables(['walk_edges']))) throw notFound('no walk network');
+    if (!(await ctx.hasTables(['walk_edges_versions']))) throw notFound('no walk network');
     const fc = await isochroneOf(ctx, city, q.lon, q.lat, minutes, q.speed);
     if (!fc) throw notFound('this city has no walk network: import OSM data with highways');
     return fc;
