@@ -156,3 +156,41 @@ describe('the archive commands (real CLI)', () => {
     expect(() => parseArchiveTime('yesterday')).toThrow(/not a date/);
   });
 });
+
+describe('upgrading a v0.1 store', () => {
+  it('migration 004 turns the records held into version 1 of a sealed change set, and access/check runs into runs', async () => {
+    const { listMigrations } = await import('../../src/store/migrate.js');
+    const pg = (await import('pg')).default;
+    const url = await DRIVERS[1].fresh();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      for (const m of listMigrations().filter((m) => m.version <= 3)) await c.query(m.sql);
+      await c.query(`INSERT INTO cities (city_id) VALUES ('old')`);
+      await c.query(`INSERT INTO sources (city_id, source_id, path, format, sha256, bytes, counts, problems) VALUES ('old', 's', '/x.osm', 'osm-xml', 'ab', 1, '{}', '[]')`);
+      await c.query(`INSERT INTO buildings (city_id, id, source_id, use, residential, area_m2, tags, geom)
+        VALUES ('old', 'w1', 's', 'apartments', true, 100, '{"building":"apartments"}', ST_Multi(ST_MakeEnvelope(116.3, 39.9, 116.301, 39.901, 4326)))`);
+      await c.query(`INSERT INTO access_runs (city_id, categories, params, provenance, stats, summary) VALUES ('old', '{school}', '{}', '[]', '{}', '{}')`);
+      await c.query(`INSERT INTO access_results (city_id, building_id, run_id, status, residents, distances) VALUES ('old', 'w1', 1, 'ok', 10, '{120}')`);
+      await c.query(`INSERT INTO check_runs (city_id, catalogue, params, provenance, summary) VALUES ('old', '2025', '{}', '[]', '{}')`);
+      await c.query(`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(`INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
+    } finally {
+      await c.end();
+    }
+    const store = await openStore(url);
+    try {
+      const h = await history(store, BUILDINGS, 'old', { id: 'w1' });
+      expect(h.map((v) => [v.version, v.actor, v.valid_to])).toEqual([[1, 'system:migration-004', null]]);
+      expect((await verifyArchive(store)).ok).toBe(true);
+      const runs = await store.query<{ run_id: number; kind: string }>('SELECT run_id, kind FROM runs ORDER BY run_id');
+      expect(runs.map((r) => [Number(r.run_id), r.kind])).toEqual([[1, 'access'], [2, 'check']]);
+      expect((await store.query('SELECT * FROM access_results_current')).length).toBe(1);
+      // new runs continue after the migrated ones
+      const { startRun } = await import('../../src/store/runs.js');
+      expect((await startRun(store, { cityId: 'old', kind: 'access', actor: 't' })).run_id).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+});
