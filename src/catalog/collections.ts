@@ -6,6 +6,11 @@
  *
  * SQL expressions here are trusted code, never client input; they refer to the row as `t`.
  */
+import type { VersionedSpec } from '../store/archive.js';
+import { TABLE_BY_NAME } from '../store/tables.js';
+
+const archiveOf = (table: string): VersionedSpec => TABLE_BY_NAME.get(table)!.archive;
+
 export type PropType = 'string' | 'number' | 'integer' | 'boolean' | 'object';
 
 export interface PropertySpec {
@@ -26,6 +31,8 @@ export interface CollectionSpec {
   description: string;
   /** FROM clause (alias t) */
   from: string;
+  /** the archive behind it, when the collection is versioned: `?as_of=` reads the records as they were */
+  archive?: VersionedSpec;
   /** tables (or views) that must exist for the collection to be available */
   requires: string[];
   /** why it may be missing, for the 404 */
@@ -59,7 +66,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'buildings', title: 'Buildings', title_zh: '建筑',
     description: 'Building footprints with height, levels, use, construction year and whether residential.',
-    from: 'buildings_current t', requires: ['buildings_versions'],
+    from: 'buildings_current t', requires: ['buildings_versions'], archive: archiveOf('buildings'),
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     time: {
@@ -82,7 +89,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'facilities', title: 'Facilities', title_zh: '公共服务设施',
     description: 'Facilities by category of the facility taxonomy (one feature per facility and category; id = osm-id:category).',
-    from: 'facilities_current t', requires: ['facilities_versions'],
+    from: 'facilities_current t', requires: ['facilities_versions'], archive: archiveOf('facilities'),
     key: [{ name: 'id', sql: 't.id' }, { name: 'category', sql: 't.category' }],
     geometry: { sql: 't.geom', type: 'Geometry' },
     properties: [
@@ -96,7 +103,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'green_spaces', title: 'Parks and green spaces', title_zh: '公园绿地',
     description: 'Parks, gardens and other green land, with area and whether public.',
-    from: 'green_spaces_current t', requires: ['green_spaces_versions'],
+    from: 'green_spaces_current t', requires: ['green_spaces_versions'], archive: archiveOf('green_spaces'),
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
@@ -111,7 +118,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'land_use', title: 'Land use', title_zh: '用地',
     description: 'Land use parcels (residential, commercial, industrial, ...).',
-    from: 'land_use_current t', requires: ['land_use_versions'],
+    from: 'land_use_current t', requires: ['land_use_versions'], archive: archiveOf('land_use'),
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
@@ -125,7 +132,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'admin_areas', title: 'Administrative areas', title_zh: '行政区划',
     description: 'Districts, streets (街道) and communities (社区) with their OSM admin level.',
-    from: 'admin_areas_current t', requires: ['admin_areas_versions'],
+    from: 'admin_areas_current t', requires: ['admin_areas_versions'], archive: archiveOf('admin_areas'),
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
@@ -139,7 +146,7 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'walk_network', title: 'Walk network', title_zh: '步行网络',
     description: 'Walkable ways (the OSMnx "walk" filter), two-way for pedestrians, with geodesic length.',
-    from: 'walk_edges_current t', requires: ['walk_edges_versions'],
+    from: 'walk_edges_current t', requires: ['walk_edges_versions'], archive: archiveOf('walk_edges'),
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'LineString' },
     properties: [

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import type { Store } from '../store/driver.js';
 import { apiRoutes } from './api/routes.js';
+import { archiveRoutes } from './api/archive.js';
 import { roleOf } from './auth.js';
 import { type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
@@ -128,6 +129,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   await ogcRoutes(app, ctx, { countCap: opts.countCap! });
   const tiles = await tileRoutes(app, ctx, { engine: opts.tileEngine!, cacheSize: opts.tileCacheSize! });
   await apiRoutes(app, ctx, { ...opts, clearTileCache: tiles.clearCache });
+  await archiveRoutes(app, ctx);
 
   app.get('/api', { schema: { hide: true } }, async (req, reply) => {
     if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');

@@ -68,6 +68,15 @@ export class ServerContext {
     const src = await this.store.query<{ v: string | null }>(
       `SELECT string_agg(source_id || '@' || imported_at::text || '#' || sha256, ',' ORDER BY source_id) AS v FROM sources WHERE city_id = $1`, [city]);
     parts.push(src[0]?.v ?? '');
+    // every write to the archive (imports, edits, domain records) moves the city's chain head
+    if (t.has('changesets')) {
+      const h = await this.store.query<{ v: unknown }>('SELECT max(seq)::text AS v FROM changesets WHERE city_id = $1', [city]);
+      parts.push(`archive:${h[0]?.v ?? ''}`);
+    }
+    if (t.has('runs')) {
+      const r = await this.store.query<{ v: unknown }>(`SELECT max(run_id)::text AS v FROM runs WHERE city_id = $1 AND status = 'succeeded'`, [city]);
+      parts.push(`runs:${r[0]?.v ?? ''}`);
+    }
     if (t.has('access_runs')) {
       const a = await this.store.query<{ v: unknown }>('SELECT max(run_id) AS v FROM access_runs WHERE city_id = $1', [city]);
       parts.push(`access:${a[0]?.v ?? ''}`);

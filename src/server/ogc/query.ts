@@ -3,6 +3,7 @@
  * equality, CQL2 filter) become a parameterised WHERE over the registry's SQL, and rows become
  * GeoJSON features (geometry from ST_AsGeoJSON, spliced as text).
  */
+import { asOfSql, parseArchiveTime } from '../../store/archive.js';
 import type { CollectionSpec, PropertySpec } from '../../catalog/collections.js';
 import { GEOMETRY_NAME, propertyByName, queryables } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
@@ -16,7 +17,7 @@ export const MAX_VALUE_LENGTH = 256;
 const CRS84 = ['http://www.opengis.net/def/crs/OGC/1.3/CRS84', 'http://www.opengis.net/def/crs/EPSG/0/4326'];
 
 /** query parameters every items request may carry (others must be queryables) */
-export const ITEM_PARAMS = new Set(['f', 'city', 'limit', 'offset', 'bbox', 'bbox-crs', 'datetime', 'filter', 'filter-lang', 'filter-crs']);
+export const ITEM_PARAMS = new Set(['f', 'city', 'limit', 'offset', 'bbox', 'bbox-crs', 'datetime', 'as_of', 'filter', 'filter-lang', 'filter-crs']);
 
 export interface ItemsQuery {
   limit: number;
@@ -27,6 +28,8 @@ export interface ItemsQuery {
   filtered: boolean;
   /** the SQL has a fixed shape (no CQL2 text): it may be a prepared statement */
   fixedShape: boolean;
+  /** FROM clause (alias t): the collection now, or its archive as of a time */
+  from: string;
 }
 
 function one(v: unknown, name: string): string | undefined {
@@ -136,6 +139,16 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
     where.push(`ST_Intersects(${spec.geometry.sql}, ${env})`);
     filtered = true;
   }
+  // the archive: the records as they were at `as_of` (the collections' own time is `datetime`)
+  let from = spec.from;
+  const asOfText = one(q.as_of, 'as_of');
+  if (asOfText !== undefined) {
+    if (!spec.archive) throw badRequest(`collection ${spec.id} is not versioned: as_of does not apply`);
+    let asOf: string;
+    try { asOf = parseArchiveTime(asOfText, 'as_of'); } catch (e) { throw badRequest((e as Error).message); }
+    from = `${asOfSql(spec.archive, params.add(asOf, 'timestamptz'))} t`;
+    filtered = true;
+  }
   const dt = parseDatetime(q.datetime);
   if (dt) {
     if (!spec.time) throw badRequest(`collection ${spec.id} has no time: datetime does not apply`);
@@ -160,7 +173,7 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
     }
     filtered = true;
   }
-  return { limit, offset, where, params, filtered, fixedShape: filter === undefined };
+  return { limit, offset, where, params, filtered, fixedShape: filter === undefined, from };
 }
 
 export interface FeatureRow { fid: string; props: Record<string, unknown>; geometry: string | null }
@@ -206,7 +219,7 @@ export async function fetchItems(ctx: ServerContext, spec: CollectionSpec, city:
   const props = spec.properties;
   const p = iq.params;
   const n = p.values.length;
-  const sql = `SELECT ${selectList(spec, props)} FROM ${spec.from} WHERE ${iq.where.join(' AND ')} ORDER BY ${spec.key.map((k) => k.sql).join(', ')} ` +
+  const sql = `SELECT ${selectList(spec, props)} FROM ${iq.from} WHERE ${iq.where.join(' AND ')} ORDER BY ${spec.key.map((k) => k.sql).join(', ')} ` +
     `LIMIT $${n + 1}::int OFFSET $${n + 2}::int`;
   const rows = await ctx.read.query<Record<string, unknown>>(sql, [...p.values, iq.limit + 1, iq.offset], iq.fixedShape);
   const more = rows.length > iq.limit;
@@ -222,12 +235,12 @@ export async function countItems(ctx: ServerContext, spec: CollectionSpec, city:
     });
   }
   const where = iq.where.join(' AND ');
-  const r = await ctx.read.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM (SELECT 1 FROM ${spec.from} WHERE ${where} LIMIT ${cap + 1}) s`, iq.params.values, iq.fixedShape);
+  const r = await ctx.read.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM (SELECT 1 FROM ${iq.from} WHERE ${where} LIMIT ${cap + 1}) s`, iq.params.values, iq.fixedShape);
   const n = Number(r[0].n);
   if (n <= cap) return { n, exact: true };
   // the planner's estimate (EXPLAIN takes no parameters: substitute them as typed literals is what we avoid; estimate on the plan of a prepared-like statement instead)
   try {
-    const plan = await ctx.store.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${spec.from} WHERE ${where}`, iq.params.values);
+    const plan = await ctx.store.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${iq.from} WHERE ${where}`, iq.params.values);
     const raw = plan[0]?.['QUERY PLAN'];
     const json = typeof raw === 'string' ? JSON.parse(raw) : raw;
     const est = Number((json as { Plan: { 'Plan Rows': number } }[])[0].Plan['Plan Rows']);

@@ -222,6 +222,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
       bbox: { type: 'string', maxLength: 200, description: 'minLon,minLat,maxLon,maxLat (CRS84)' },
       'bbox-crs': { type: 'string', maxLength: 200 },
       datetime: { type: 'string', maxLength: 100, description: 'RFC 3339 instant or interval (a/b, ../b, a/..); buildings: the construction year' },
+      as_of: { type: 'string', maxLength: 40, description: 'the archive: the features as they were at this time (YYYY-MM-DD = end of that day UTC, or an ISO date-time); 档案历史时点' },
       filter: { type: 'string', maxLength: 8192, description: 'CQL2 text: comparisons, AND/OR/NOT, LIKE, IN, BETWEEN, IS NULL, S_INTERSECTS(geometry, BBOX(...) | WKT)' },
       'filter-lang': { type: 'string', enum: ['cql2-text'] },
       'filter-crs': { type: 'string', maxLength: 200 },
