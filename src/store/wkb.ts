@@ -52,3 +52,30 @@ export function toHexEwkb(g: Geometry): string {
   write(shared, g, true);
   return shared.buf.toString('hex', 0, shared.pos);
 }
+
+// ---- reading: the one WKB decoder for what the store returns ----
+
+/** a bytea value as the drivers return it (Uint8Array / Buffer, or '\x..' hex text) */
+export function byteaOf(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === 'string') return Buffer.from(v.replace(/^\\x/, ''), 'hex');
+  throw new Error('unexpected bytea value');
+}
+
+/** (E)WKB LineString, either byte order, with Z/M dimensions skipped → flat lon/lat */
+export function wkbLineString(b: Uint8Array): Float64Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const le = dv.getUint8(0) === 1;
+  const type = dv.getUint32(1, le);
+  let off = 5;
+  if (type & SRID_FLAG) off += 4;
+  const n = dv.getUint32(off, le); off += 4;
+  const iso = Math.floor((type & 0x0fffffff) / 1000); // ISO WKB: 1 Z, 2 M, 3 ZM
+  const dims = 2 + (type & 0x80000000 || iso === 1 || iso === 3 ? 1 : 0) + (type & 0x40000000 || iso === 2 || iso === 3 ? 1 : 0);
+  const out = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = dv.getFloat64(off, le); out[2 * i + 1] = dv.getFloat64(off + 8, le);
+    off += 8 * dims;
+  }
+  return out;
+}

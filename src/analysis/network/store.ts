@@ -1,4 +1,5 @@
 import type { Queryable, Store } from '../../store/driver.js';
+import { byteaOf, wkbLineString } from '../../store/wkb.js';
 import { copyValue } from '../../store/driver.js';
 import type { AccessPlaces, AccessOptions, AccessResult, AccessSummary } from './access.js';
 import { PlacesCollector, resolveCategories } from './access.js';
@@ -30,29 +31,7 @@ export async function resolveCity(db: Queryable, city?: string): Promise<string>
   throw Object.assign(new Error(`the store holds several cities (${cities.join(', ')}): choose one with --city`), { name: 'UsageError' });
 }
 
-/** Little-endian or big-endian WKB LineString → flat lon/lat. */
-function wkbLine(b: Uint8Array): Float64Array {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const le = dv.getUint8(0) === 1;
-  const type = dv.getUint32(1, le);
-  let off = 5;
-  if (type & 0x20000000) off += 4; // EWKB SRID
-  const n = dv.getUint32(off, le); off += 4;
-  const iso = Math.floor((type & 0x0fffffff) / 1000); // 1 Z, 2 M, 3 ZM
-  const dims = 2 + (type & 0x80000000 || iso === 1 || iso === 3 ? 1 : 0) + (type & 0x40000000 || iso === 2 || iso === 3 ? 1 : 0);
-  const out = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = dv.getFloat64(off, le); out[2 * i + 1] = dv.getFloat64(off + 8, le);
-    off += 8 * dims;
-  }
-  return out;
-}
 
-function bytes(v: unknown): Uint8Array {
-  if (v instanceof Uint8Array) return v;
-  if (typeof v === 'string') return Buffer.from(v.replace(/^\\x/, ''), 'hex');
-  throw new Error('unexpected bytea value');
-}
 
 type Pager = <T>(sql: string, params: unknown[], onPage: (rows: T[]) => void) => Promise<void>;
 
@@ -105,7 +84,7 @@ async function readPlaces(db: Queryable, city: string, opts: PlacesFromStoreOpti
   let n = 0;
   await each<{ ids: number[] | null; wkb: Uint8Array }>(
     'SELECT node_ids::float8[] AS ids, ST_AsBinary(geom) AS wkb FROM walk_edges_current WHERE city_id = $1', [city], (rows) => {
-      for (const r of rows) c.builder.addFlat(wkbLine(bytes(r.wkb)), r.ids ? r.ids.map(Number) : null);
+      for (const r of rows) c.builder.addFlat(wkbLineString(byteaOf(r.wkb)), r.ids ? r.ids.map(Number) : null);
       opts.onRows?.('walk_edges', (n += rows.length));
     });
   // residential landuse, tested against building centroids as the file path does

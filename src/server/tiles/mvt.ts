@@ -9,6 +9,7 @@
  * A lon/lat box is a Web Mercator box (the projection is separable), so clipping in EPSG:4326 is exact.
  */
 import { MvtLayer, type EncFeature, type Ring } from './encode.js';
+import { byteaOf } from '../../store/wkb.js';
 import type { CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 
@@ -177,11 +178,6 @@ function toTileFeature(wkb: Uint8Array, p: Projector, tags: number[]): EncFeatur
   return null;
 }
 
-function bytes(v: unknown): Uint8Array {
-  if (v instanceof Uint8Array) return v;
-  if (typeof v === 'string') return Buffer.from(v.replace(/^\\x/, ''), 'hex');
-  throw new Error('unexpected bytea value');
-}
 
 /** One layer of one tile, cut in the app; returns the uncompressed MVT (empty layer → zero bytes). */
 export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number): Promise<Uint8Array> {
@@ -207,7 +203,7 @@ export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: st
       if (v === null || v === undefined) continue;
       tags.push(i, layer.value(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : Number(v)));
     }
-    const f = toTileFeature(bytes(r.wkb), p, tags);
+    const f = toTileFeature(byteaOf(r.wkb), p, tags);
     if (f) layer.add(f);
   }
   return layer.length ? layer.finish() : new Uint8Array(0);
@@ -225,7 +221,7 @@ export async function postgisTile(ctx: ServerContext, spec: CollectionSpec, city
     SELECT ST_AsMVT(q, $5::text, ${EXTENT}, 'mvtgeom') AS mvt FROM q WHERE mvtgeom IS NOT NULL`;
   const rows = await ctx.read.query<{ mvt: unknown }>(sql, [city, z, x, y, spec.id], true);
   const v = rows[0]?.mvt;
-  return v === null || v === undefined ? new Uint8Array(0) : bytes(v);
+  return v === null || v === undefined ? new Uint8Array(0) : byteaOf(v);
 }
 
 /** Does this store make tiles with ST_AsMVT? (PostGIS built with protobuf-c) */
