@@ -85,30 +85,18 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
     lap('check');
   } else {
     const { openStore } = await import('../store/driver.js');
-    const { resolveCity, sourcesProvenance } = await import('../analysis/network/store.js');
-    const { checkDataFromStore, saveCheck } = await import('../analysis/indicators/store.js');
+    const { checkRun } = await import('../app/check.js');
+    const { cliActor } = await import('./actor.js');
     const store = await openStore(o.db);
     try {
-      cityId = await resolveCity(store, o.city);
-      const data = await checkDataFromStore(store, cityId, params, { ...accessOpts, perCapitaM2: o.perCapita, onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`) });
-      const sources = await sourcesProvenance(store, cityId) as { format?: string }[];
-      lap('read');
-      const osm = sources.some((s) => /^osm/.test(s.format ?? ''));
-      const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [cityId]))[0]?.name;
-      result = await runCheck(data, {
-        catalogue: catalogue.version, params: overrides, city: o.name ?? name ?? cityId, source: `city ${cityId} (${store.kind} ${store.location})`, manual, previous, access: accessOpts,
-        perCapitaM2: o.perCapita, attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress,
-        provenance: { sources, manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
+      const r = await checkRun(store, {
+        city: o.city, actor: cliActor(o.actor), catalogue: catalogue.version, params, overrides, access: accessOpts, perCapitaM2: o.perCapita,
+        name: o.name, attribution: o.attribution, manual, previous, onProgress, inputs: { manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
+        onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`),
       });
-      lap('check');
-      progress.update('storing results');
-      const { statusSummary } = await import('../report/outputs.js');
-      const { withRun } = await import('../store/runs.js');
-      const { cliActor } = await import('./actor.js');
-      const checked = result;
-      runId = await withRun(store, { cityId, kind: 'check', params: { catalogue: catalogue.version, ...overrides, access: accessOpts, per_capita_m2: o.perCapita ?? null }, actor: cliActor(o.actor) },
-        (run) => saveCheck(store, run.run_id, cityId, checked, { summary: statusSummary(checked) }));
-      lap('store');
+      ({ result, city: cityId } = r);
+      runId = r.run.run_id;
+      Object.assign(timings, r.timings);
     } finally {
       await store.close();
     }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { VectorTile } from '@mapbox/vector-tile';
+import Pbf from 'pbf';
 import { buildServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/driver.js';
 import { importSources, type SourceToLoad } from '../../src/store/import.js';
@@ -40,6 +42,19 @@ describe.each(DRIVERS)('the archive over HTTP ($name)', (driver) => {
       expect(bad.body.description).toMatch(/as_of: "not-a-date" is not a date/);
       const ch = await get(`/api/v1/changes?since=${encodeURIComponent(t1)}`);
       expect(ch.body.kinds.find((k: { kind: string }) => k.kind === 'buildings')).toEqual({ kind: 'buildings', added: ['b3'], changed: ['b1'], removed: ['b2'] });
+      // the map as it was: vector tiles and their TileJSON follow as_of
+      const z = 15, n = 2 ** z;
+      const x = Math.floor(((116.3012 + 180) / 360) * n), y = Math.floor(((1 - Math.log(Math.tan((39.9002 * Math.PI) / 180) + 1 / Math.cos((39.9002 * Math.PI) / 180)) / Math.PI) / 2) * n);
+      const tileIds = async (q: string) => {
+        const r = await s.app.inject({ url: `/tiles/buildings/${z}/${x}/${y}.mvt${q}` });
+        if (r.statusCode === 204) return [];
+        const layer = new VectorTile(new Pbf(r.rawPayload)).layers.buildings;
+        return Array.from({ length: layer.length }, (_, i) => String(layer.feature(i).properties.id)).sort();
+      };
+      expect(await tileIds('')).toEqual(['b1', 'b3']);
+      expect(await tileIds(`?as_of=${encodeURIComponent(t1)}`)).toEqual(['b1', 'b2']);
+      expect((await get(`/tiles/buildings.json?as_of=${encodeURIComponent(t1)}`)).body.tiles[0]).toContain('as_of=');
+      expect((await s.app.inject({ url: `/tiles/buildings/${z}/${x}/${y}.mvt?as_of=nope` })).statusCode).toBe(400);
       const arch = await get('/api/v1/archive');
       expect(arch.body.head.seq).toBe(2);
       expect(arch.body.changesets[0].actor).toBe('survey-2026');

@@ -10,6 +10,7 @@ import { initI18n, lang, setLang, t, tx } from './i18n';
 import { buildStyle, colorExpr, facilityColor, GROUP_LAYERS, legendOf, type LayerGroup } from './map';
 import { esc, loadBuilding, renderBuilding, type PanelState } from './panel';
 import { STYLE, type ColorMode } from './style';
+import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
 import './app.css';
 
 interface AppState {
@@ -25,6 +26,7 @@ interface AppState {
   dashboard: DashboardData | null;
   isochrone: { lon: number; lat: number; minutes: number[] } | null;
   selected: string | null;
+  archive: ArchiveState;
 }
 
 declare global {
@@ -57,6 +59,7 @@ async function main() {
     facilityOn: new Set(categories.map((c) => c.id)),
     groupsOn: new Set<LayerGroup>(['land_use', 'green_spaces', 'walk_network', 'admin_areas', 'facilities', 'buildings', 'renewal_candidates']),
     panel: null, dashboard: null, isochrone: null, selected: null,
+    archive: { asOf: '', since: '', changes: null },
   };
 
   // frame the buildings (walkable ways of an extract often reach far beyond it)
@@ -107,7 +110,10 @@ async function main() {
       <h3>${esc(t('layers'))}</h3>
       <div class="groups">${groups.filter(([g]) => available.has(g)).map(([g, label]) => `<label><input type="checkbox" data-group="${g}"${state.groupsOn.has(g) ? ' checked' : ''}> ${esc(label)}</label>`).join('')}</div>
       <h3>${esc(t('facilities'))} <span class="links"><a href="#" data-fac="all">${esc(t('all'))}</a> · <a href="#" data-fac="none">${esc(t('none'))}</a></span></h3>
-      <ul class="facs">${facs.map((c) => `<li><label><input type="checkbox" data-cat="${c.id}"${state.facilityOn.has(c.id) ? ' checked' : ''}><i style="background:${facilityColor(c.id)}"></i>${esc(catName(c))}</label></li>`).join('')}</ul>`;
+      <ul class="facs">${facs.map((c) => `<li><label><input type="checkbox" data-cat="${c.id}"${state.facilityOn.has(c.id) ? ' checked' : ''}><i style="background:${facilityColor(c.id)}"></i>${esc(catName(c))}</label></li>`).join('')}</ul>
+      ${archiveSection(state.archive)}`;
+    $('#as-of').addEventListener('change', async (e) => { state.archive.asOf = (e.target as HTMLInputElement).value; applyAsOf(map, state.archive); await applyChanges(map, state.archive); renderSide(); });
+    $('#since').addEventListener('change', async (e) => { state.archive.since = (e.target as HTMLInputElement).value; await applyChanges(map, state.archive); renderSide(); });
     $('#mode').addEventListener('change', (e) => { state.mode = state.modes.find((m) => m.id === (e.target as HTMLSelectElement).value)!; applyColors(); renderSide(); });
     document.querySelector('#access-cat')?.addEventListener('change', (e) => { state.accessCategory = categories.find((c) => c.id === (e.target as HTMLSelectElement).value); applyColors(); renderSide(); });
     $('#side').querySelectorAll<HTMLInputElement>('input[data-group]').forEach((el) => el.addEventListener('change', () => {

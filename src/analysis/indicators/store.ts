@@ -1,6 +1,6 @@
 import type { Areal, MultiPolygon, Position } from '../../model/geometry.js';
 import type { AdminLevelName } from '../../model/types.js';
-import { placesFromStore } from '../network/store.js';
+import { placesFromStore, writeAccessResults } from '../network/store.js';
 import type { AccessOptions } from '../network/access.js';
 import type { Queryable, Store } from '../../store/driver.js';
 import { copyValue } from '../../store/driver.js';
@@ -92,6 +92,8 @@ export async function saveCheck(store: Store, runId: number, city: string, r: Ch
       [city, runId, r.catalogue.version, JSON.stringify({ ...r.parameters, access: r.access.params, engine: 'opencim-check/1' }), JSON.stringify(extra.provenance ?? r.provenance ?? null),
         JSON.stringify({ ...extra.summary, units: r.units.source, notes: r.notes, timings_ms: r.timings_ms })]);
     const id = runId;
+    // the distances this check graded are its run's access results: the map and the report never mix runs
+    await writeAccessResults(tx, id, city, r.access, r.accessSummary, { provenance: extra.provenance ?? r.provenance ?? null, params: { from_check: true } });
     const cityV = copyValue(city);
     const chunks = async (table: string, cols: string[], rows: Iterable<unknown[]>) => {
       let data = '';

@@ -143,9 +143,20 @@ function pgArray(r: AccessResult, i: number): string {
  * `access_results_current` is the latest run's.
  */
 export async function saveAccess(
-  store: Store, runId: number, city: string, r: AccessResult, summary: AccessSummary, extra: { params?: Record<string, unknown>; provenance?: unknown; stats?: Record<string, unknown> } = {},
+  store: Store, runId: number, city: string, r: AccessResult, summary: AccessSummary, extra: AccessExtra = {},
 ): Promise<number> {
   return store.transaction(async (tx) => {
+    await writeAccessResults(tx, runId, city, r, summary, extra);
+    await succeedRun(tx, runId, { buildings: r.origins.count, categories: r.categories.length });
+    return runId;
+  });
+}
+
+type AccessExtra = { params?: Record<string, unknown>; provenance?: unknown; stats?: Record<string, unknown> };
+
+/** The access results of run `runId` in the caller's transaction (a check run writes the distances it graded too). */
+export async function writeAccessResults(tx: Queryable, runId: number, city: string, r: AccessResult, summary: AccessSummary, extra: AccessExtra = {}): Promise<void> {
+  {
     await tx.query(
       `INSERT INTO access_runs (city_id, run_id, categories, params, provenance, stats, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [city, runId, r.categories, JSON.stringify({ ...r.params, engine: ENGINE_VERSION, ...extra.params }), JSON.stringify(extra.provenance ?? null),
@@ -163,7 +174,5 @@ export async function saveAccess(
       }
       await tx.copyIn('access_results', cols, data);
     }
-    await succeedRun(tx, runId, { buildings: r.origins.count, categories: r.categories.length });
-    return runId;
-  });
+  }
 }

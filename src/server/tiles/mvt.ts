@@ -10,6 +10,7 @@
  */
 import { MvtLayer, type EncFeature, type Ring } from './encode.js';
 import { byteaOf } from '../../store/wkb.js';
+import { asOfSql } from '../../store/archive.js';
 import type { CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 
@@ -47,10 +48,12 @@ export async function accessCategories(ctx: ServerContext, city: string): Promis
 interface LayerSql { select: string[]; names: string[]; from: string }
 
 /** The tile attributes of a layer: the registry's tile properties, plus `d_<category>` for buildings. */
-async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string): Promise<LayerSql> {
+async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string, asOf?: string): Promise<LayerSql> {
   const props = spec.properties.filter((p) => p.tile);
   const names = ['id', ...props.map((p) => p.name)];
   const select = [`${spec.key.map((k) => k.sql).join(` || ':' || `)}`, ...props.map((p) => p.sql)];
+  // the archive as of a time (an ISO instant checked by parseArchiveTime: safe as a literal); no analysis results then
+  if (asOf && spec.archive) return { select, names, from: `${asOfSql(spec.archive, `'${asOf.replace(/[^0-9TZ:.+-]/g, '')}'::timestamptz`)} t` };
   let from = spec.from;
   if (spec.tile?.access) {
     const acc = await accessCategories(ctx, city);
@@ -180,9 +183,9 @@ function toTileFeature(wkb: Uint8Array, p: Projector, tags: number[]): EncFeatur
 
 
 /** One layer of one tile, cut in the app; returns the uncompressed MVT (empty layer → zero bytes). */
-export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number): Promise<Uint8Array> {
+export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number, asOf?: string): Promise<Uint8Array> {
   const t = spec.tile!;
-  const { select, names, from } = await layerSql(ctx, spec, city);
+  const { select, names, from } = await layerSql(ctx, spec, city, asOf);
   const [w, s, e, n] = tileBounds(z, x, y, BUFFER);
   const geom = t.geometry ?? spec.geometry.sql;
   const tol = unitDeg(z) * 0.5;
@@ -210,9 +213,9 @@ export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: st
 }
 
 /** One layer of one tile by ST_AsMVT in a PostgreSQL server. */
-export async function postgisTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number): Promise<Uint8Array> {
+export async function postgisTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number, asOf?: string): Promise<Uint8Array> {
   const t = spec.tile!;
-  const { select, names, from } = await layerSql(ctx, spec, city);
+  const { select, names, from } = await layerSql(ctx, spec, city, asOf);
   const geom = t.geometry ?? spec.geometry.sql;
   const cols = select.map((c, i) => `${c} AS "${names[i]}"`).join(', ');
   const sql = `WITH env AS (SELECT ST_TileEnvelope($2::int, $3::int, $4::int) AS m, ST_Transform(ST_TileEnvelope($2::int, $3::int, $4::int, margin => ${BUFFER / EXTENT}), 4326) AS b),

@@ -4,6 +4,7 @@
  * version (+ engine), so clients and proxies revalidate cheaply; tiles are kept in an LRU cache.
  */
 import { promisify } from 'node:util';
+import { parseArchiveTime } from '../../store/archive.js';
 import { gzip as gzipCb } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COLLECTION_BY_ID, COLLECTIONS, type CollectionSpec } from '../../catalog/collections.js';
@@ -57,6 +58,13 @@ function cityOf(req: FastifyRequest): string | undefined {
   return c;
 }
 
+/** `?as_of=` as an ISO instant (400 when it is not a date) */
+function asOfParam(req: FastifyRequest): string | undefined {
+  const v = (req.query as { as_of?: string }).as_of;
+  if (v === undefined || v === '') return undefined;
+  try { return parseArchiveTime(v, 'as_of'); } catch (e) { throw badRequest((e as Error).message); }
+}
+
 export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts: TileOptions) {
   const cache = new Lru<{ raw: Uint8Array; gz: Buffer | null }>(opts.cacheSize);
   let asMvt: Promise<boolean> | null = null;
@@ -82,6 +90,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
       type: 'object', additionalProperties: false,
       properties: {
         city: { type: 'string', maxLength: 128 },
+        as_of: { type: 'string', maxLength: 40, description: 'the archive: the layer as it was at this time (YYYY-MM-DD or an ISO date-time)' },
         engine: { type: 'string', enum: ['app', 'postgis'], description: 'diagnostics: force how the tile is cut (default: the server setting)' },
       },
     },
@@ -95,15 +104,16 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     const city = await ctx.resolveCity(cityOf(req));
     if (!(await ctx.hasTables(spec.requires))) throw notFound(`layer ${spec.id} is not available`);
     const engine = await engineFor((req.query as { engine?: string }).engine);
+    const asOf = asOfParam(req);
     const version = await ctx.version(city);
-    const etag = `"${version}-${engine[0]}"`;
+    const etag = `"${version}-${engine[0]}${asOf ? `-${asOf}` : ''}"`;
     reply.header('etag', etag).header('cache-control', 'public, max-age=60').header('vary', 'Accept-Encoding').header('access-control-expose-headers', 'ETag');
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-    const key = `${city}\u0000${version}\u0000${engine}\u0000${spec.id}/${z}/${x}/${y}`;
+    const key = `${city}\u0000${version}\u0000${engine}\u0000${asOf ?? ''}\u0000${spec.id}/${z}/${x}/${y}`;
     let hit = cache.get(key);
     if (!hit) {
       const raw = z < spec.tile!.minzoom ? new Uint8Array(0)
-        : engine === 'postgis' ? await postgisTile(ctx, spec, city, z, x, y) : await appTile(ctx, spec, city, z, x, y);
+        : engine === 'postgis' ? await postgisTile(ctx, spec, city, z, x, y, asOf) : await appTile(ctx, spec, city, z, x, y, asOf);
       hit = { raw, gz: raw.length > 256 ? await gzip(raw, { level: 6 }) : null };
       cache.set(key, hit);
     }
@@ -117,13 +127,15 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
 
   const tileJson = async (req: FastifyRequest, spec: CollectionSpec) => {
     const city = await ctx.resolveCity(cityOf(req));
+    const asOf = asOfParam(req);
     const base = baseUrl(req);
     const ext = await collectionExtent(ctx, spec, city);
     const fields: Record<string, string> = { id: 'String' };
     for (const p of spec.properties.filter((q) => q.tile)) fields[p.name] = p.type === 'string' ? 'String' : p.type === 'boolean' ? 'Boolean' : 'Number';
-    if (spec.tile!.access) for (const c of (await accessCategories(ctx, city))?.categories ?? []) fields[`d_${c}`] = 'Number';
+    if (spec.tile!.access && !asOf) for (const c of (await accessCategories(ctx, city))?.categories ?? []) fields[`d_${c}`] = 'Number';
     const b = ext.bbox ?? [-180, -85.05, 180, 85.05];
-    const q = cityOf(req) ? `?city=${encodeURIComponent(city)}` : '';
+    const qs = new URLSearchParams({ ...(cityOf(req) ? { city } : {}), ...(asOf && spec.archive ? { as_of: asOf } : {}) }).toString();
+    const q = qs ? `?${qs}` : '';
     return {
       tilejson: '3.0.0',
       name: spec.id,
@@ -157,7 +169,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     schema: {
       summary: 'TileJSON 3.0 of a layer', tags: ['Vector tiles'],
       params: { type: 'object', properties: { layer: { type: 'string', enum: TILED.map((c) => c.id) } }, required: ['layer'] },
-      querystring: { type: 'object', properties: { city: { type: 'string', maxLength: 128 } } },
+      querystring: { type: 'object', properties: { city: { type: 'string', maxLength: 128 }, as_of: { type: 'string', maxLength: 40 } } },
     },
   }, async (req) => tileJson(req, layerSpec((req.params as { layer: string }).layer)));
 

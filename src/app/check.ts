@@ -1,0 +1,60 @@
+/**
+ * Use case: the urban health check (城市体检) of a city in the store, as a run (kind `check`). The
+ * run is recorded when it starts; its indicator values, areas, problems, renewal candidates and the
+ * walking distances it graded are written with it, in the transaction that marks it succeeded.
+ */
+import type { AccessOptions } from '../analysis/network/access.js';
+import type { CheckParameters } from '../analysis/indicators/catalogue.js';
+import type { CheckResult, CheckOptions } from '../analysis/indicators/run.js';
+import type { Store } from '../store/driver.js';
+import { withRun, type Run } from '../store/runs.js';
+
+export interface CheckRunOptions {
+  city?: string;
+  actor: string;
+  jobId?: string;
+  catalogue: string;
+  /** every parameter in force (catalogue defaults with the overrides) */
+  params: CheckParameters;
+  /** the overrides alone, as given */
+  overrides: Record<string, unknown>;
+  access: AccessOptions;
+  perCapitaM2?: number;
+  name?: string;
+  attribution?: string;
+  manual?: CheckOptions['manual'];
+  previous?: CheckOptions['previous'];
+  inputs?: { manual: string | null; compare: string | null };
+  onProgress?: (stage: string, detail?: string) => void;
+  onRows?: (what: string, n: number) => void;
+}
+
+export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run: Run; city: string; result: CheckResult; timings: Record<string, number> }> {
+  const { resolveCity, sourcesProvenance } = await import('../analysis/network/store.js');
+  const { checkDataFromStore, saveCheck } = await import('../analysis/indicators/store.js');
+  const { runCheck } = await import('../analysis/indicators/run.js');
+  const { statusSummary } = await import('../report/outputs.js');
+  const city = await resolveCity(store, o.city);
+  const runParams = { catalogue: o.catalogue, ...o.overrides, access: o.access, per_capita_m2: o.perCapitaM2 ?? null, manual: o.inputs?.manual ?? null };
+  return withRun(store, { cityId: city, kind: 'check', params: runParams, actor: o.actor, jobId: o.jobId }, async (run) => {
+    const timings: Record<string, number> = {};
+    let tl = performance.now();
+    const lap = (k: string) => { const now = performance.now(); timings[k] = Math.round(now - tl); tl = now; };
+    const data = await checkDataFromStore(store, city, o.params, { ...o.access, perCapitaM2: o.perCapitaM2, onRows: o.onRows });
+    const sources = await sourcesProvenance(store, city) as { format?: string }[];
+    lap('read');
+    const osm = sources.some((s) => /^osm/.test(s.format ?? ''));
+    const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [city]))[0]?.name;
+    const result = await runCheck(data, {
+      catalogue: o.catalogue, params: o.overrides, city: o.name ?? name ?? city, source: `city ${city} (${store.kind} ${store.location}), run ${run.run_id}`,
+      manual: o.manual, previous: o.previous, access: o.access, perCapitaM2: o.perCapitaM2,
+      attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress: o.onProgress,
+      provenance: { run_id: run.run_id, data_version: run.inputs, sources, ...o.inputs },
+    });
+    lap('check');
+    o.onProgress?.('storing results');
+    await saveCheck(store, run.run_id, city, result, { summary: statusSummary(result) });
+    lap('store');
+    return { run: { ...run, status: 'succeeded' }, city, result, timings };
+  });
+}
