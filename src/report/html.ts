@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { LEGENDS } from '../catalog/legends.js';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Areal } from '../model/geometry.js';
@@ -128,6 +129,7 @@ export function reportData(r: CheckResult): Record<string, unknown> {
   const ledgerCounts: Record<string, number> = {};
   for (const p of r.renewal.ledger) ledgerCounts[p.indicator_id] = (ledgerCounts[p.indicator_id] ?? 0) + 1;
   return {
+    legends: LEGENDS,
     meta: {
       city: r.city, source: r.source, generated_at: r.generated_at, catalogue: { version: r.catalogue.version, title_zh: r.catalogue.title_zh, title_en: r.catalogue.title_en },
       attribution: r.attribution ?? null, notes: r.notes, notes_zh: r.notes_zh, units: r.units.source, unit_counts: Object.fromEntries(Object.entries(units.level).map(([k, v]) => [k, v.length])),

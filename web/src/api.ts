@@ -1,8 +1,13 @@
 /** The viewer talks to the server's public APIs only: the same ones third parties use. */
 export interface Category { id: string; name_zh: string; name_en: string; threshold_m: number; living_circle: boolean }
+export interface Band { min: number; color: string; label: { zh: string; en: string } }
 export interface Config {
   basemap: { url: string; attribution: string } | null;
   attribution: string;
+  /** the grading bands (src/catalog/legends.ts): the same colours as the report */
+  legends: { coverage: Band[]; completeness: Band[]; data_gap: { color: string; label: { zh: string; en: string } } };
+  /** the walking search cut-off of the access runs, metres */
+  access_cutoff_m: number;
   cities: string[];
   layers: { id: string; kind: string; minzoom: number; maxzoom: number }[];
   report: string | null;

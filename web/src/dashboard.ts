@@ -3,7 +3,7 @@ import { BarChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { getOptional, type Category, type Indicator, type Ranking, type Summary } from './api';
+import { getOptional, type Category, type Config, type Indicator, type Ranking, type Summary } from './api';
 import { lang, t } from './i18n';
 import { esc } from './panel';
 
@@ -33,7 +33,8 @@ function within(c: { residents_within: Record<string, number> }, threshold: numb
   return { share: c.residents_within[String(at)] ?? 0, at };
 }
 
-export function renderDashboard(el: HTMLElement, d: DashboardData, categories: Category[]): void {
+export function renderDashboard(el: HTMLElement, d: DashboardData, categories: Category[], legends: Config['legends']): void {
+  const band = (v: number) => (legends.coverage.find((b) => v >= b.min) ?? legends.coverage[legends.coverage.length - 1]).color;
   for (const c of charts.splice(0)) c.dispose();
   const s = d.summary;
   const zh = lang() === 'zh';
@@ -67,7 +68,7 @@ export function renderDashboard(el: HTMLElement, d: DashboardData, categories: C
       xAxis: { type: 'value', max: 1, interval: 0.5, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` }, splitLine: { lineStyle: { color: '#eef1f4' } } },
       yAxis: { type: 'category', data: rows.map((r) => `${r.name} ≤${r.at}${zh ? '米' : 'm'}`), axisLabel: { fontSize: 11 } },
       series: [{
-        type: 'bar', data: rows.map((r) => ({ value: r.share, itemStyle: { color: !r.has ? '#b0b7bf' : r.share >= 0.8 ? '#2e9d5b' : r.share >= 0.5 ? '#f0b429' : '#d64545', borderRadius: [0, 3, 3, 0] } })),
+        type: 'bar', data: rows.map((r) => ({ value: r.share, itemStyle: { color: !r.has ? legends.data_gap.color : band(r.share), borderRadius: [0, 3, 3, 0] } })),
         label: { show: true, position: 'right', formatter: (p: { value: number; dataIndex: number }) => rows[p.dataIndex].has ? `${Math.round(p.value * 100)}%` : (zh ? '数据中无此类设施' : 'none in the data'), fontSize: 10 }, barMaxWidth: 14,
       }],
     });

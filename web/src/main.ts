@@ -91,7 +91,7 @@ async function main() {
     $('#hint').textContent = t('isochroneHint');
     renderSide();
     if (state.panel) $('#panel').innerHTML = renderBuilding(state.panel);
-    if (state.dashboard && $('#panel').dataset.kind === 'dashboard') renderDashboard($('#panel'), state.dashboard, categories);
+    if (state.dashboard && $('#panel').dataset.kind === 'dashboard') renderDashboard($('#panel'), state.dashboard, categories, config.legends);
     updateZoomHint();
   };
 
@@ -99,7 +99,7 @@ async function main() {
     const modeOpts = state.modes.map((m) => `<option value="${m.id}"${m.id === state.mode.id ? ' selected' : ''}>${esc(tx(m.label))}</option>`).join('');
     const accessCats = categories.filter((c) => fields[`d_${c.id}`] && c.threshold_m > 0);
     const catOpts = accessCats.map((c) => `<option value="${c.id}"${c.id === state.accessCategory?.id ? ' selected' : ''}>${esc(catName(c))} · ${c.threshold_m}${lang() === 'zh' ? '米' : ' m'}</option>`).join('');
-    const legend = legendOf(state.mode, state.accessCategory, catName);
+    const legend = legendOf(state.mode, state.accessCategory, catName, (state.summary?.access as { params?: { cutoff_m?: number } } | null)?.params?.cutoff_m ?? config.access_cutoff_m);
     const groups: [LayerGroup, string][] = [['buildings', t('buildings')], ['facilities', t('facilities')], ['green_spaces', t('parks')], ['land_use', t('landUse')], ['walk_network', t('walkNetwork')], ['admin_areas', t('adminAreas')], ['renewal_candidates', t('renewal')]];
     const facs = (withFacilities.length ? withFacilities : categories);
     $('#side').innerHTML = `
@@ -183,7 +183,7 @@ async function main() {
     panel.innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
     if (!summary) { panel.innerHTML = `<p class="muted">${esc(t('noData'))}</p>`; return; }
     state.dashboard ??= await loadDashboard(summary, config.report);
-    renderDashboard(panel, state.dashboard, categories);
+    renderDashboard(panel, state.dashboard, categories, config.legends);
   });
   $('#btn-lang').addEventListener('click', async () => {
     await setLang(lang() === 'zh' ? 'en' : 'zh');

@@ -46,7 +46,7 @@ export function colorExpr(mode: ColorMode, cat?: Category): ExpressionSpecificat
   return ['case', ['boolean', ['feature-state', 'selected'], false], S.buildings.selected, e] as unknown as ExpressionSpecification;
 }
 
-export function legendOf(mode: ColorMode, cat: Category | undefined, name: (c: Category) => string): { items: LegendItem[]; note?: string } {
+export function legendOf(mode: ColorMode, cat: Category | undefined, name: (c: Category) => string, cutoffM = 3000): { items: LegendItem[]; note?: string } {
   if (mode.kind === 'match') return { items: [...(mode.override && !mode.match?.some((m) => m.color === mode.override!.color) ? [{ color: mode.override.color, label: { zh: '居住', en: 'Residential' } }] : []), ...(mode.match ?? []).map((m) => ({ color: m.color, label: m.label })), mode.fallback] };
   if (mode.kind === 'step') return { items: [...(mode.steps ?? []).map((s) => ({ color: s.color, label: s.label })), mode.fallback] };
   const a = mode.access!;
@@ -58,7 +58,7 @@ export function legendOf(mode: ColorMode, cat: Category | undefined, name: (c: C
       { color: a.within, label: { zh: `≤ ${t} 米 (达标)`, en: `≤ ${t} m (within standard)` } },
       { color: a.near, label: { zh: `${t}–${n} 米`, en: `${t}–${n} m` } },
       { color: a.far, label: { zh: `> ${n} 米`, en: `> ${n} m` } },
-      { color: a.none, label: { zh: '3 公里内不可达', en: 'none within 3 km' } },
+      { color: a.none, label: { zh: `${cutoffM / 1000} 公里内不可达`, en: `none within ${cutoffM / 1000} km` } },
       mode.fallback,
     ],
   };

@@ -115,7 +115,9 @@
       '<div class="legend">' + LC_CLASSES.map(function (c) { return '<span><i style="background:' + c[2] + '"></i>' + c[0] + '–' + c[1] + '%</span>'; }).join('') + '</div></div>' +
       '</div><p class="muted small">' + (b.sampled_every > 1 ? t('sampled') + ' ' + b.sampled_every + ' ' + t('every') + ' (' + num(b.total, 0) + ')' : '') + '</p></section>';
   }
-  var LC_CLASSES = [[0, 20, '#b2182b'], [20, 40, '#ef8a62'], [40, 60, '#fddbc7'], [60, 80, '#a6d96a'], [80, 100, '#1a9641']];
+  // the bands of src/catalog/legends.ts (the viewer's dashboard uses the same): [from %, to %, colour], ascending
+  var LC_CLASSES = D.legends.completeness.slice().reverse().map(function (b, i, a) { return [Math.round(b.min * 100), i < a.length - 1 ? Math.round(a[i + 1].min * 100) : 100, b.color]; });
+  function covColor(v) { var c = D.legends.coverage; for (var i = 0; i < c.length; i++) if (v >= 100 * c[i].min) return c[i].color; return c[c.length - 1].color; }
 
   function levelTables() {
     var out = '<section id="levels"><h2>' + t('levels') + '</h2><p class="muted small">' + esc(D.meta.catalogue['title_' + lang]) + ' ' + t('explainLang') + '</p>';
@@ -206,7 +208,7 @@
       textStyle: font, tooltip: { trigger: 'axis', valueFormatter: function (v) { return v + '%'; } }, grid: { left: 150, right: 30, top: 10, bottom: 30 },
       xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
       yAxis: { type: 'category', data: acc.map(function (a) { var th = a.threshold > 0 ? a.threshold : 1000; return (lang === 'zh' ? a.name_zh : a.name_en) + ' ≤' + (th <= 300 ? 300 : th <= 500 ? 500 : 1000) + 'm'; }), axisLabel: { fontSize: 11 } },
-      series: [{ type: 'bar', data: acc.map(function (a) { var v = Math.round(1000 * within(a)) / 10; return { value: v, itemStyle: { color: v >= 80 ? '#1b9e5a' : v >= 50 ? '#f0a202' : '#d7301f' } }; }), label: { show: true, position: 'right', formatter: '{c}%', fontSize: 10 } }],
+      series: [{ type: 'bar', data: acc.map(function (a) { var v = Math.round(1000 * within(a)) / 10; return { value: v, itemStyle: { color: covColor(v) } }; }), label: { show: true, position: 'right', formatter: '{c}%', fontSize: 10 } }],
     });
     charts.push(c2);
 

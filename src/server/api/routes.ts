@@ -14,6 +14,8 @@ import { requireRole } from '../auth.js';
 import { accessCategories } from '../tiles/mvt.js';
 import { TILED } from '../tiles/routes.js';
 import { isochroneOf } from './graph.js';
+import { LEGENDS } from '../../catalog/legends.js';
+import { DEFAULT_CUTOFF_M } from '../../analysis/network/access.js';
 import { indicatorResults, renewalCandidates, reportFile } from './health.js';
 
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
@@ -32,6 +34,8 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   }, async () => ({
     basemap: opts.basemapUrl ? { url: opts.basemapUrl, attribution: opts.basemapAttribution ?? '' } : null,
     attribution: '© OpenStreetMap contributors',
+    legends: LEGENDS,
+    access_cutoff_m: DEFAULT_CUTOFF_M,
     cities: await ctx.cities(),
     layers: (await Promise.all(TILED.map(async (c) => ((await ctx.hasTables(c.requires)) ? c : null)))).filter((c) => c !== null)
       .map((c) => ({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom })),
