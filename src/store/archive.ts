@@ -198,10 +198,13 @@ export async function writeStaged(
   const cols = await contentColumns(tx, spec.table);
   const list = cols.map(ident).join(', ');
   const res: StagedResult = { added: 0, changed: 0, unchanged: 0, removed: 0, duplicates: 0 };
-  if (!o.unique) {
-    res.duplicates = (await tx.query(`DELETE FROM ${stage} a USING ${stage} b WHERE ${keyEq(spec, 'a', 'b')} AND a.ctid > b.ctid RETURNING 1`)).length;
-  }
   await tx.exec(`ANALYZE ${stage}`);
+  if (!o.unique) {
+    // sort-based (window), so it stays n log n whatever the plan
+    const keys = spec.key.map(ident).join(', ');
+    res.duplicates = (await tx.query(
+      `DELETE FROM ${stage} WHERE ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY ${keys} ORDER BY ctid) AS n FROM ${stage}) x WHERE n > 1) RETURNING 1`)).length;
+  }
   const staged = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${stage}`))[0].n);
   const expr = await contentHashSql(tx, spec.table, 's');
   const src = o.sourceId ?? cs.sourceId ?? null;
@@ -240,11 +243,14 @@ export async function writeStaged(
     }
     await tx.exec('DROP TABLE archive_delta');
   }
-  if (o.closeMissing) {
+  if (o.closeMissing && any) {
+    // NOT IN over the stage's keys is a hashed subplan: linear whatever the planner believes of
+    // tables written earlier in this transaction (a NOT EXISTS could become a quadratic nested loop)
+    const keys = spec.key.map((k) => `v.${ident(k)}`).join(', ');
     const closed = await tx.query<{ k: string }>(
       `UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2
        WHERE v.city_id = $1 AND v.valid_to IS NULL AND v.${ident(o.closeMissing.column)} = $3
-         AND NOT EXISTS (SELECT 1 FROM ${stage} s WHERE ${keyEq(spec, 's', 'v')})
+         AND (${keys}) NOT IN (SELECT ${spec.key.map((k) => `s.${ident(k)}`).join(', ')} FROM ${stage} s)
        RETURNING ${o.closeMissing.returnKeys ? keyText(spec, 'v') : `''`} AS k`, [cs.cityId, cs.id, o.closeMissing.value]);
     res.removed = closed.length;
     if (o.closeMissing.returnKeys) res.removedKeys = closed.map((r) => r.k);
