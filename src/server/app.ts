@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest }
 import type { Store } from '../store/driver.js';
 import { apiRoutes } from './api/routes.js';
 import { archiveRoutes } from './api/archive.js';
+import { styleRoutes } from './api/style.js';
 import { roleOf } from './auth.js';
 import { type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
@@ -130,6 +131,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   const tiles = await tileRoutes(app, ctx, { engine: opts.tileEngine!, cacheSize: opts.tileCacheSize! });
   await apiRoutes(app, ctx, { ...opts, clearTileCache: tiles.clearCache });
   await archiveRoutes(app, ctx);
+  await styleRoutes(app, ctx, opts);
 
   app.get('/api', { schema: { hide: true } }, async (req, reply) => {
     if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');

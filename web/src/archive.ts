@@ -14,7 +14,7 @@ export interface ArchiveState {
 }
 
 /** the versioned layers (the city model): their sources follow `as_of` */
-const VERSIONED = ['buildings', 'facilities', 'green_spaces', 'land_use', 'admin_areas', 'walk_edges'];
+const VERSIONED = ['buildings', 'facilities', 'green_spaces', 'land_use', 'admin_areas', 'walk_network'];
 export const CHANGE_COLORS = { added: '#1b9e77', changed: '#e6a100' };
 
 export function archiveSection(a: ArchiveState): string {

@@ -7,9 +7,10 @@ import type { MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
 import { ApiError, get, getOptional, cityParam, setCity, type Category, type Config, type Summary, type TileJson } from './api';
 import { loadDashboard, renderDashboard, resizeCharts, type DashboardData } from './dashboard';
 import { initI18n, lang, setLang, t, tx } from './i18n';
-import { buildStyle, colorExpr, facilityColor, GROUP_LAYERS, legendOf, type LayerGroup } from './map';
+import type { StyleSpecification } from 'maplibre-gl';
+import { colorExpr, facilityColor, GROUP_LAYERS, legendOf, type LayerGroup } from './map';
 import { esc, loadBuilding, renderBuilding, type PanelState } from './panel';
-import { STYLE, type ColorMode } from './style';
+import { STYLE, type ColorMode } from '../../src/catalog/style';
 import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
 import './app.css';
 
@@ -66,10 +67,8 @@ async function main() {
   const b = (bt?.bounds?.length === 4 ? bt.bounds : null) ?? summary?.bbox ?? [73, 18, 135, 54];
   const map = new maplibregl.Map({
     container: 'map',
-    style: buildStyle({
-      tileUrl: (id) => `/tiles/${id}.json${cityParam() ? `?${cityParam()}` : ''}`,
-      basemap: config.basemap, mode: state.mode, category: state.accessCategory, available,
-    }),
+    // the served style document (the same one other clients load); the chosen colour mode is applied once it has loaded
+    style: await get<StyleSpecification>(`/styles/city.json${cityParam() ? `?${cityParam()}` : ''}`),
     bounds: [[b[0], b[1]], [b[2], b[3]]],
     fitBoundsOptions: { padding: { top: 60, bottom: 40, left: 320, right: 40 } },
     pitch: 55, bearing: -17, maxPitch: 75,
@@ -250,7 +249,7 @@ async function main() {
   }
 
   renderChrome();
-  map.on('load', () => { app.ready = true; applyFacilityFilter(); });
+  map.on('load', () => { app.ready = true; applyColors(); applyFacilityFilter(); });
   const firstBuildings = () => {
     if (app.firstBuildingsMs !== undefined || !map.getLayer('buildings-3d')) return;
     if (map.queryRenderedFeatures({ layers: ['buildings-3d'] }).length > 0) {

@@ -1,7 +1,7 @@
 /** The building panel: attributes, walking distance to every category (against its threshold), records. */
 import { ApiError, get, getOptional, type BuildingAccess, type Feature } from './api';
 import { lang, t } from './i18n';
-import { STYLE } from './style';
+import { STYLE } from '../../src/catalog/style';
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
