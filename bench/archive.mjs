@@ -28,16 +28,16 @@ const run = (bin, args) => {
 };
 const fmt = (n, d = 2) => n.toFixed(d);
 
-// the city as OSM XML (so that 1% of its buildings can be changed by a text pass)
-const file = join(cache, `archive-${o.buildings}.osm`);
+// the city as OSM XML (so that 1% of its buildings can be changed by a text pass), imported as PBF (osmium converts)
+const xml = join(cache, `archive-${o.buildings}.osm`);
 const bin = join(root, 'bin/opencim.js');
-if (!existsSync(file)) run(bin, ['generate', '--out', file, '--buildings', o.buildings, '-q']);
-const changed = join(cache, `archive-${o.buildings}-1pct.osm`);
-if (!existsSync(changed)) {
+if (!existsSync(xml)) run(bin, ['generate', '--out', xml, '--buildings', o.buildings, '-q']);
+const changedXml = join(cache, `archive-${o.buildings}-1pct.osm`);
+if (!existsSync(changedXml)) {
   // every 100th building way gets one more storey (or a levels tag)
-  const out = createWriteStream(changed);
+  const out = createWriteStream(changedXml);
   let inWay = false, building = false, n = 0, buf = [];
-  for await (const line of createInterface({ input: createReadStream(file) })) {
+  for await (const line of createInterface({ input: createReadStream(xml) })) {
     if (line.includes('<way ')) { inWay = true; building = false; buf = [line]; continue; }
     if (inWay) {
       buf.push(line);
@@ -57,6 +57,9 @@ if (!existsSync(changed)) {
   }
   await new Promise((r) => out.end(r));
 }
+const file = join(cache, `archive-${o.buildings}.osm.pbf`);
+const changed = join(cache, `archive-${o.buildings}-1pct.osm.pbf`);
+for (const [from, to] of [[xml, file], [changedXml, changed]]) if (!existsSync(to)) execFileSync('osmium', ['cat', from, '-o', to, '--overwrite']);
 
 // the pre-archive code, built once
 const base = join(cache, `baseline-${o.baseline}`);

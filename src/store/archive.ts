@@ -43,7 +43,7 @@ export class ArchiveError extends Error {
   override name = 'ArchiveError';
 }
 
-export const ENVELOPE = ['city_id', 'version', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'source_id', 'content_hash', 'prev_hash', 'hash'];
+export const ENVELOPE = ['city_id', 'version', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'source_id', 'content_hash', 'prev_hash', 'hash', 'import_fp'];
 
 /** the spec of a versioned table named `<base>_versions` */
 export function versioned(kind: string, base: string, key: string[], geom: boolean): VersionedSpec {
@@ -193,9 +193,16 @@ export interface StagedResult { added: number; changed: number; unchanged: numbe
  */
 export async function writeStaged(
   tx: Queryable, spec: VersionedSpec, cs: Changeset, stage: string,
-  o: { sourceId?: string; closeMissing?: { column: string; value: unknown; returnKeys?: boolean }; unique?: boolean } = {},
+  o: {
+    sourceId?: string; unique?: boolean;
+    /** close what is missing; keys in `seen` (a temp table of key columns) are present though not staged */
+    closeMissing?: { column: string; value: unknown; returnKeys?: boolean; seen?: string };
+    /** envelope columns the stage carries into the new versions (e.g. import_fp) */
+    carry?: string[];
+  } = {},
 ): Promise<StagedResult> {
-  const cols = await contentColumns(tx, spec.table);
+  const content = await contentColumns(tx, spec.table);
+  const cols = [...content, ...(o.carry ?? [])];
   const list = cols.map(ident).join(', ');
   const res: StagedResult = { added: 0, changed: 0, unchanged: 0, removed: 0, duplicates: 0 };
   await tx.exec(`ANALYZE ${stage}`);
@@ -250,7 +257,7 @@ export async function writeStaged(
     const closed = await tx.query<{ k: string }>(
       `UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2
        WHERE v.city_id = $1 AND v.valid_to IS NULL AND v.${ident(o.closeMissing.column)} = $3
-         AND (${keys}) NOT IN (SELECT ${spec.key.map((k) => `s.${ident(k)}`).join(', ')} FROM ${stage} s)
+         AND (${keys}) NOT IN (SELECT ${spec.key.map((k) => `s.${ident(k)}`).join(', ')} FROM ${stage} s${o.closeMissing.seen ? ` UNION ALL SELECT ${spec.key.map((k) => `p.${ident(k)}`).join(', ')} FROM ${o.closeMissing.seen} p` : ''})
        RETURNING ${o.closeMissing.returnKeys ? keyText(spec, 'v') : `''`} AS k`, [cs.cityId, cs.id, o.closeMissing.value]);
     res.removed = closed.length;
     if (o.closeMissing.returnKeys) res.removedKeys = closed.map((r) => r.k);

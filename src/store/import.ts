@@ -49,18 +49,44 @@ const BUILDINGS = TABLE_BY_KIND.get('building')!;
 const RESIDENTIAL_COL = BUILDINGS.columns.indexOf('residential');
 
 /**
+ * The importer's fingerprint of an input row (its COPY line): 53 bits of two FNV-1a passes. A
+ * re-import leaves rows whose fingerprint is the one stored with their current version out of the
+ * stage (no parsing, validity checks or hashing in the database); the content hash stays the
+ * archive's truth for everything staged.
+ */
+export function rowFingerprint(line: string): number {
+  let a = 0x811c9dc5, b = 0x01000193 ^ line.length;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0) * 2097152 + ((b >>> 0) & 0x1fffff);
+}
+
+/** key text of a COPY line: its first `n` fields joined by '|' (the archive's key text) */
+function lineKey(line: string, n: number): string {
+  let end = line.indexOf('\t');
+  if (n === 2) end = line.indexOf('\t', end + 1);
+  return line.slice(0, end).replace('\t', '|');
+}
+
+/**
  * Buffers COPY lines per stage table and flushes them in large chunks. Buildings that the
  * residential-by-landuse rule may still change wait as two compact strings (the row before and
- * after the `residential` field) plus their centroid, until all landuse is known.
+ * after the `residential` field) plus their centroid, until all landuse is known. Rows whose
+ * fingerprint matches `known` (the source's current rows) are not staged, only noted as seen.
  */
 class StageWriter {
   private buf = new Map<string, string[]>();
   private size = new Map<string, number>();
   readonly counts = new Map<RecordKind, number>();
+  /** per table: key lines (COPY text of the key columns) of rows present but unchanged */
+  readonly seen = new Map<string, string[]>();
   private zones = new ResidentialZones();
   private pending: { head: string[]; tail: string[]; x: number[]; y: number[] } = { head: [], tail: [], x: [], y: [] };
   private inflight: Promise<void> = Promise.resolve();
-  constructor(private tx: Queryable) {}
+  constructor(private tx: Queryable, private known: Map<string, Map<string, number>>) {}
 
   async add(r: CityRecord): Promise<void> {
     const spec = TABLE_BY_KIND.get(r.kind)!;
@@ -76,7 +102,20 @@ class StageWriter {
     for (const row of spec.rows(r)) await this.push(spec, copyLine(row));
   }
 
-  private async push(spec: TableSpec, line: string): Promise<void> {
+  private async push(spec: TableSpec, row: string): Promise<void> {
+    const body = row.endsWith('\n') ? row.slice(0, -1) : row;
+    const fp = rowFingerprint(body);
+    const known = this.known.get(spec.table);
+    if (known) {
+      const k = lineKey(body, spec.key.length);
+      if (known.get(k) === fp) {
+        let seen = this.seen.get(spec.table);
+        if (!seen) this.seen.set(spec.table, (seen = []));
+        seen.push(body.slice(0, k.length) + '\n');
+        return;
+      }
+    }
+    const line = `${body}\t${fp}\n`;
     let lines = this.buf.get(spec.table);
     if (!lines) { lines = []; this.buf.set(spec.table, lines); this.size.set(spec.table, 0); }
     lines.push(line);
@@ -93,7 +132,7 @@ class StageWriter {
     const data = lines.join('');
     // one COPY in flight while the next chunk is produced (the server parses on its own core)
     await this.inflight;
-    const copy = this.tx.copyIn(`stage_${spec.table}`, spec.columns, data);
+    const copy = this.tx.copyIn(`stage_${spec.table}`, [...spec.columns, 'import_fp'], data);
     copy.catch(() => {}); // awaited below or in finish(); never unhandled
     this.inflight = copy;
   }
@@ -107,6 +146,25 @@ class StageWriter {
     }
     for (const spec of TABLES) await this.flush(spec);
     await this.inflight;
+    for (const spec of TABLES) {
+      const seen = this.seen.get(spec.table);
+      if (seen?.length) await this.tx.copyIn(`seen_${spec.table}`, spec.key, seen.join(''));
+    }
+  }
+}
+
+/** the fingerprints of a source's current rows, by key text */
+async function knownRows(tx: Queryable, t: TableSpec, cityId: string, sourceId: string): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  const key = keyText(t.archive, 'v');
+  let last = '';
+  for (;;) {
+    const rows = await tx.query<{ k: string; fp: number }>(
+      `SELECT ${key} AS k, v.import_fp AS fp FROM ${t.archive.current} v
+       WHERE v.city_id = $1 AND v.source_id = $2 AND v.import_fp IS NOT NULL AND ${key} > $3 ORDER BY 1 LIMIT 100000`, [cityId, sourceId, last]);
+    for (const r of rows) m.set(r.k, Number(r.fp));
+    if (rows.length < 100000) return m;
+    last = rows[rows.length - 1].k;
   }
 }
 
@@ -156,10 +214,14 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
   const cs = await openChangeset(tx, { cityId, actor: o.actor, reason: o.reason ?? `import ${src.path}`, kind: 'import', sourceId: src.sourceId });
   summary.changeset = cs.id;
   const others = (await tx.query('SELECT 1 FROM sources WHERE city_id = $1 AND source_id <> $2 LIMIT 1', [cityId, src.sourceId])).length > 0;
+  const known = new Map<string, Map<string, number>>();
   for (const t of TABLES) {
-    await tx.exec(`DROP TABLE IF EXISTS stage_${t.table}; CREATE TEMP TABLE stage_${t.table} ON COMMIT DROP AS SELECT ${t.columns.join(', ')} FROM ${t.archive.table} LIMIT 0`);
+    await tx.exec(`DROP TABLE IF EXISTS stage_${t.table}; CREATE TEMP TABLE stage_${t.table} ON COMMIT DROP AS SELECT ${t.columns.join(', ')}, import_fp FROM ${t.archive.table} LIMIT 0;
+      DROP TABLE IF EXISTS seen_${t.table}; CREATE TEMP TABLE seen_${t.table} ON COMMIT DROP AS SELECT ${t.key.join(', ')} FROM ${t.archive.table} LIMIT 0`);
+    const k = await knownRows(tx, t, cityId, src.sourceId);
+    if (k.size) known.set(t.table, k);
   }
-  const writer = new StageWriter(tx);
+  const writer = new StageWriter(tx, known);
   let n = 0;
   for await (const batch of src.records) {
     for (const r of batch) await writer.add(r);
@@ -187,29 +249,34 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
     timing(`${t.table} repaired`);
 
     if (others) await noteHoldings(tx, t, cityId, src.sourceId);
+    const seen = writer.seen.get(t.table)?.length ?? 0;
     const w = await writeStaged(tx, t.archive, cs, stage, {
-      sourceId: src.sourceId, unique: UNIQUE_ID_FORMATS.has(src.format),
-      closeMissing: { column: 'source_id', value: src.sourceId, returnKeys: others },
+      sourceId: src.sourceId, unique: UNIQUE_ID_FORMATS.has(src.format), carry: ['import_fp'],
+      closeMissing: { column: 'source_id', value: src.sourceId, returnKeys: others, seen: seen ? `seen_${t.table}` : undefined },
     }).catch((e: Error & { code?: string; detail?: string }) => {
       if (e.code === '23505') throw new Error(`${src.path}: the file holds an object twice (${e.detail ?? e.message}); merge or sort it with osmium first`);
       throw e;
     });
     if (w.removedKeys?.length) w.removed -= await restoreHeldElsewhere(tx, t, cs, src.sourceId, w.removedKeys);
+    w.unchanged += seen;
     summary.added += w.added; summary.changed += w.changed; summary.unchanged += w.unchanged; summary.removed += w.removed;
     summary.replaced += w.changed + w.removed;
     summary.duplicates += w.duplicates;
     if (w.duplicates) summary.problems.push({ id: '*', problem: `${t.kind}: ${w.duplicates} duplicate id(s) in the source; the first of each kept` });
     timing(`${t.table} written (${w.added} added, ${w.changed} changed, ${w.unchanged} unchanged, ${w.removed} removed)`);
 
+    // what the file holds: the staged rows and the unchanged ones seen
+    const all = `(SELECT ${t.key.join(', ')} FROM ${stage} UNION ALL SELECT ${t.key.join(', ')} FROM seen_${t.table})`;
     const count = t.table === 'facilities' ? 'count(DISTINCT id)' : 'count(*)';
-    summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${stage}`))[0].n);
+    summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${all} x`))[0].n);
     if (t.table === 'facilities') {
-      for (const r of await tx.query<{ category: string; n: number }>(`SELECT category, count(*)::int AS n FROM ${stage} GROUP BY category ORDER BY category`)) {
+      for (const r of await tx.query<{ category: string; n: number }>(`SELECT category, count(*)::int AS n FROM ${all} x GROUP BY category ORDER BY category`)) {
         summary.categories[r.category] = Number(r.n);
       }
     }
     if (t.table === 'buildings') {
-      summary.residential_buildings = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${stage} WHERE residential`))[0].n);
+      summary.residential_buildings = Number((await tx.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM ${stage} WHERE residential) + (SELECT count(*) FROM seen_buildings s JOIN buildings_current c ON c.city_id = $1 AND c.id = s.id WHERE c.residential) AS n`, [cityId]))[0].n);
     }
   }
   await sealChangeset(tx, cs);

@@ -62,9 +62,11 @@ END $$;
 CREATE TRIGGER changesets_append_only BEFORE UPDATE OR DELETE ON changesets FOR EACH ROW EXECUTE FUNCTION changeset_guard();
 CREATE TRIGGER changesets_no_truncate BEFORE TRUNCATE ON changesets FOR EACH STATEMENT EXECUTE FUNCTION archive_guard();
 
--- the envelope columns: never part of the content
+-- the envelope columns: never part of the content. import_fp (city model only) is the importer's
+-- fingerprint of the input row a version came from: a re-import skips rows whose input is unchanged
+-- without parsing them; the content hash stays the archive's truth.
 CREATE FUNCTION archive_envelope() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-  SELECT ARRAY['city_id', 'version', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'source_id', 'content_hash', 'prev_hash', 'hash']
+  SELECT ARRAY['city_id', 'version', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'source_id', 'content_hash', 'prev_hash', 'hash', 'import_fp']
 $$;
 
 -- The SQL expression of a row's content hash (alias = the row's alias), from the table's columns:
@@ -143,7 +145,7 @@ BEGIN
     EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', t.name || '_versions', t.name || '_pkey');
     EXECUTE format('ALTER TABLE %I ADD COLUMN version integer NOT NULL DEFAULT 1, ADD COLUMN valid_from timestamptz,
       ADD COLUMN valid_to timestamptz, ADD COLUMN changeset_id bigint, ADD COLUMN closed_by bigint,
-      ADD COLUMN content_hash bytea, ADD COLUMN prev_hash bytea, ADD COLUMN hash bytea', t.name || '_versions');
+      ADD COLUMN content_hash bytea, ADD COLUMN prev_hash bytea, ADD COLUMN hash bytea, ADD COLUMN import_fp bigint', t.name || '_versions');
     EXECUTE format('UPDATE %I v SET changeset_id = c.changeset_id, valid_from = c.recorded_at FROM changesets c WHERE c.city_id = v.city_id',
       t.name || '_versions');
     expr := archive_content_sql((t.name || '_versions')::regclass, 'v');
