@@ -170,6 +170,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
       { name: 'indicator_id', sql: 't.indicator_id', type: 'string', description: 'indicator id (catalogue)' },
+      { name: 'run_id', sql: 't.run_id', type: 'integer', description: 'the health check run that computed it (/api/v1/runs/{run})' },
       { name: 'area_id', sql: 't.area_id', type: 'string', description: 'area of analysis' },
       { name: 'area_name', sql: 't.area_name', type: 'string', description: 'name of the area' },
       { name: 'area_kind', sql: 't.area_kind', type: 'string', description: 'city | district | street | community | compound | grid' },
@@ -196,6 +197,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     geometry: { sql: 't.geom', type: 'Geometry' },
     properties: [
       { name: 'rank', sql: 't.rank', type: 'integer', description: '1 = most in need' },
+      { name: 'run_id', sql: 't.run_id', type: 'integer', description: 'the health check run that proposed it (/api/v1/runs/{run})', tile: true },
       { name: 'place_id', sql: 't.place_id', type: 'string', description: 'the place (compound, community, grid cell, building cluster)' },
       name,
       { name: 'kind', sql: 't.kind', type: 'string', description: 'compound | community | grid | old_building_cluster' },
