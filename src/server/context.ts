@@ -68,9 +68,10 @@ export class ServerContext {
     const src = await this.store.query<{ v: string | null }>(
       `SELECT string_agg(source_id || '@' || imported_at::text || '#' || sha256, ',' ORDER BY source_id) AS v FROM sources WHERE city_id = $1`, [city]);
     parts.push(src[0]?.v ?? '');
-    // every write to the archive (imports, edits, domain records) moves the city's chain head
     if (t.has('changesets')) {
-      const h = await this.store.query<{ v: unknown }>('SELECT max(seq)::text AS v FROM changesets WHERE city_id = $1', [city]);
+      // only change sets that touched the city model: a citizen's report (a case) does not invalidate the map tiles
+      const h = await this.store.query<{ v: unknown }>(
+        `SELECT max(seq)::text AS v FROM changesets WHERE city_id = $1 AND (kind = 'migration' OR counts ?| ARRAY['buildings', 'facilities', 'green_spaces', 'land_use', 'admin_areas', 'walk_edges'])`, [city]);
       parts.push(`archive:${h[0]?.v ?? ''}`);
     }
     if (t.has('runs')) {

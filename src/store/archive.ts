@@ -213,6 +213,7 @@ export async function writeStaged(
       `DELETE FROM ${stage} WHERE ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY ${keys} ORDER BY ctid) AS n FROM ${stage}) x WHERE n > 1) RETURNING 1`)).length;
   }
   const staged = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${stage}`))[0].n);
+  // (OFFSET 0 keeps the subquery from being flattened, which would compute each hash twice)
   const expr = await contentHashSql(tx, spec.table, 's');
   const src = o.sourceId ?? cs.sourceId ?? null;
   const any = (await tx.query(`SELECT 1 FROM ${spec.table} WHERE city_id = $1 LIMIT 1`, [cs.cityId])).length > 0;
@@ -221,18 +222,18 @@ export async function writeStaged(
     const n = await tx.query(
       `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
        SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
-       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s) x RETURNING 1`, [cs.cityId, cs.id, src, spec.kind]);
+       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x RETURNING 1`, [cs.cityId, cs.id, src, spec.kind]);
     res.added = n.length;
   } else {
-    const keys = spec.key.map(ident).join(', ');
     await tx.exec('DROP TABLE IF EXISTS archive_delta');
     await tx.query(
       `CREATE TEMP TABLE archive_delta ON COMMIT DROP AS
        SELECT x.*, c.version AS cur_version, coalesce(c.version, h.version) AS last_version, coalesce(c.hash, h.hash) AS last_hash
-       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s) x
+       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x
        LEFT JOIN ${spec.table} c ON c.city_id = $1 AND c.valid_to IS NULL AND ${keyEq(spec, 'c', 'x')}
-       LEFT JOIN (SELECT DISTINCT ON (${keys}) ${keys}, version, hash FROM ${spec.table} WHERE city_id = $1 AND valid_to IS NOT NULL ORDER BY ${keys}, version DESC) h
-         ON ${keyEq(spec, 'h', 'x')}
+       -- a record that was closed (removed) and comes back continues its chain: its latest version, by the key's index
+       LEFT JOIN LATERAL (SELECT h.version, h.hash FROM ${spec.table} h WHERE c.version IS NULL AND h.city_id = $1 AND ${keyEq(spec, 'h', 'x')}
+         ORDER BY h.version DESC LIMIT 1) h ON true
        WHERE c.content_hash IS DISTINCT FROM x.ch`, [cs.cityId]);
     const delta = Number((await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_delta'))[0].n);
     res.unchanged = staged - delta;

@@ -154,7 +154,7 @@ describe('the archive commands (real CLI)', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no record buildings\/nope/);
     expect(() => parseArchiveTime('yesterday')).toThrow(/not a date/);
-  });
+  }, 400_000);
 });
 
 describe('upgrading a v0.1 store', () => {

@@ -171,4 +171,27 @@ describe('viewer (chromium)', () => {
     expect(errors).toEqual([]);
     expect(foreign).toEqual([]);
   });
+
+  it('the archive control: the city as of a date before its import is empty, and everything is new since then', async () => {
+    if (!(await page.evaluate(() => window.__opencim?.firstBuildingsMs !== undefined))) {
+      await page.goto(`${base}/`);
+      await page.waitForFunction(() => window.__opencim?.firstBuildingsMs !== undefined, null, { timeout: 90_000 });
+    }
+    await page.evaluate(() => { (document.querySelector('#panel') as HTMLElement).hidden = true; });
+    const yesterday = new Date(Date.now() - 86400_000).toISOString().slice(0, 10);
+    const rendered = () => page.evaluate(() => window.__opencim!.map.queryRenderedFeatures({ layers: ['buildings-3d'] }).length);
+    expect(await rendered()).toBeGreaterThan(0);
+    await page.fill('#as-of', yesterday);
+    await page.dispatchEvent('#as-of', 'change');
+    await expect.poll(rendered, { timeout: 30_000 }).toBe(0);
+    await page.fill('#as-of', '');
+    await page.dispatchEvent('#as-of', 'change');
+    await expect.poll(rendered, { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.fill('#since', yesterday);
+    await page.dispatchEvent('#since', 'change');
+    await expect.poll(() => text('#changes-legend'), { timeout: 30_000 }).toMatch(/新增 [1-9]\d*/);
+    await page.waitForFunction(() => window.__opencim!.map.queryRenderedFeatures({ layers: ['archive-changes'] }).length > 0, null, { timeout: 30_000 });
+    await page.screenshot({ path: join(OUT, 'archive-changes.png') });
+    expect(errors).toEqual([]);
+  });
 });

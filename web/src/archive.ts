@@ -13,8 +13,6 @@ export interface ArchiveState {
   changes: { added: string[]; changed: string[]; removed: string[] } | null;
 }
 
-/** the versioned layers (the city model): their sources follow `as_of` */
-const VERSIONED = ['buildings', 'facilities', 'green_spaces', 'land_use', 'admin_areas', 'walk_network'];
 export const CHANGE_COLORS = { added: '#1b9e77', changed: '#e6a100' };
 
 export function archiveSection(a: ArchiveState): string {
@@ -38,12 +36,14 @@ const withParams = (path: string, extra: Record<string, string>) => {
   return s ? `${path}?${s}` : path;
 };
 
-/** point the versioned sources at the city as of `a.asOf` ('' = now) */
-export function applyAsOf(map: maplibregl.Map, a: ArchiveState): void {
-  for (const id of VERSIONED) {
-    const src = map.getSource(id) as maplibregl.VectorTileSource | undefined;
-    src?.setUrl(withParams(`/tiles/${id}.json`, { as_of: a.asOf }));
-  }
+/**
+ * The city as of `a.asOf` ('' = now): the served style for that time (its versioned sources carry
+ * `as_of`), applied as a diff; `restyle` re-applies what the user chose (colours, filters, layers).
+ */
+export async function applyAsOf(map: maplibregl.Map, a: ArchiveState, restyle: () => void): Promise<void> {
+  const style = await get<maplibregl.StyleSpecification>(withParams('/styles/city.json', { as_of: a.asOf }));
+  map.once('styledata', () => { restyle(); void applyChanges(map, a); });
+  map.setStyle(style, { diff: true });
 }
 
 /** fetch the buildings changed since `a.since` and outline them on the map */

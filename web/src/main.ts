@@ -111,7 +111,7 @@ async function main() {
       <h3>${esc(t('facilities'))} <span class="links"><a href="#" data-fac="all">${esc(t('all'))}</a> · <a href="#" data-fac="none">${esc(t('none'))}</a></span></h3>
       <ul class="facs">${facs.map((c) => `<li><label><input type="checkbox" data-cat="${c.id}"${state.facilityOn.has(c.id) ? ' checked' : ''}><i style="background:${facilityColor(c.id)}"></i>${esc(catName(c))}</label></li>`).join('')}</ul>
       ${archiveSection(state.archive)}`;
-    $('#as-of').addEventListener('change', async (e) => { state.archive.asOf = (e.target as HTMLInputElement).value; applyAsOf(map, state.archive); await applyChanges(map, state.archive); renderSide(); });
+    $('#as-of').addEventListener('change', async (e) => { state.archive.asOf = (e.target as HTMLInputElement).value; await applyAsOf(map, state.archive, restyle); renderSide(); });
     $('#since').addEventListener('change', async (e) => { state.archive.since = (e.target as HTMLInputElement).value; await applyChanges(map, state.archive); renderSide(); });
     $('#mode').addEventListener('change', (e) => { state.mode = state.modes.find((m) => m.id === (e.target as HTMLSelectElement).value)!; applyColors(); renderSide(); });
     document.querySelector('#access-cat')?.addEventListener('change', (e) => { state.accessCategory = categories.find((c) => c.id === (e.target as HTMLSelectElement).value); applyColors(); renderSide(); });
@@ -134,6 +134,12 @@ async function main() {
 
   const applyColors = () => {
     if (map.getLayer('buildings-3d')) map.setPaintProperty('buildings-3d', 'fill-extrusion-color', colorExpr(state.mode, state.accessCategory));
+  };
+  /** what the user chose, again on a new style document (the archive's as-of) */
+  const restyle = () => {
+    applyColors();
+    applyFacilityFilter();
+    for (const [g, ids] of Object.entries(GROUP_LAYERS)) for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', state.groupsOn.has(g as LayerGroup) ? 'visible' : 'none');
   };
   const applyFacilityFilter = () => {
     if (map.getLayer('facilities-circle')) map.setFilter('facilities-circle', ['in', ['get', 'category'], ['literal', [...state.facilityOn]]]);
