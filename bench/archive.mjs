@@ -71,10 +71,14 @@ if (!existsSync(join(base, 'dist'))) {
 }
 
 console.log(`city: ${o.buildings} generated buildings (${file})`);
-const tBase = run(join(base, 'bin/opencim.js'), ['import', file, '--db', fresh('bench_archive_base'), '--city', 'c', '-q']);
-const db = fresh('bench_archive');
-const tNew = run(bin, ['import', file, '--db', db, '--city', 'c', '-q', '--actor', 'bench']);
-console.log(`(a) fresh import: pre-archive ${fmt(tBase)} s, with versioning ${fmt(tNew)} s → ${fmt(tNew / tBase)}× (goal ≤ 1.25×)`);
+// interleaved rounds, the best of each (the machine is shared: one slow round says little)
+let tBase = Infinity, tNew = Infinity;
+const db = `${o.pg}/bench_archive`;
+for (let i = 0; i < 2; i++) {
+  tBase = Math.min(tBase, run(join(base, 'bin/opencim.js'), ['import', file, '--db', fresh('bench_archive_base'), '--city', 'c', '-q']));
+  tNew = Math.min(tNew, run(bin, ['import', file, '--db', fresh('bench_archive'), '--city', 'c', '-q', '--actor', 'bench']));
+}
+console.log(`(a) fresh import (best of 2, interleaved): pre-archive ${fmt(tBase)} s, with versioning ${fmt(tNew)} s → ${fmt(tNew / tBase)}× (goal ≤ 1.25×)`);
 const tRe = run(bin, ['import', changed, '--db', db, '--city', 'c', '-q', '--source', `archive-${o.buildings}`, '--actor', 'bench']);
 const versions = psql('bench_archive', `SELECT count(*) FROM buildings_versions WHERE version = 2`);
 console.log(`(b) re-import with 1% of buildings changed (${versions} new versions): ${fmt(tRe)} s = ${fmt(tRe / tNew)} of the full import (goal < 0.33)`);
