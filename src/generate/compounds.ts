@@ -1,6 +1,7 @@
 /**
  * Residential blocks: 小区 compounds with their neighbourhood facilities, urban villages.
  */
+import { isResidentialBuilding } from '../model/residential.js';
 import { Rng } from './prng.js';
 import { COMPOUND_SUFFIX_NEW, COMPOUND_SUFFIX_OLD, CONVENIENCE_NAMES, PHARMACY_NAMES, SUPERMARKET_NAMES } from './names.js';
 import { SALT_ERA, type Tags } from './plan.js';
@@ -286,13 +287,13 @@ export function genCompound(e: BlockEnv): void {
     const value = rng.weighted(spec.values, spec.valueWeights);
     const levels = spec.levels();
     const tags = buildingTags(rng, value, levels, variant === 'old' ? Math.max(1960, year + rng.int(-2, 2)) : year);
-    closedPoly(e, footprint(rng, fp, spec.notch), tags, { residential: value !== 'yes' || hasLanduse });
+    closedPoly(e, footprint(rng, fp, spec.notch), tags, { residential: isResidentialBuilding(value, hasLanduse) });
     spots.push(fp);
   }
   // gate house by the south gate and a garage row
   if (rng.chance(0.6)) {
     const g: Rect = { x0: e.gx + 4, y0: e.plot.y0 + 1, x1: e.gx + 8, y1: e.plot.y0 + 6.5 };
-    closedRect(e, g, ['building', 'yes', 'building:levels', '1', 'name', '门卫室'], { residential: hasLanduse });
+    closedRect(e, g, ['building', 'yes', 'building:levels', '1', 'name', '门卫室'], { residential: isResidentialBuilding('yes', hasLanduse) });
   }
   if (rng.chance(0.25)) {
     const q = e.quads[rng.int(0, 1)];
@@ -336,7 +337,7 @@ export function genVillage(e: BlockEnv): void {
     for (const s of layoutGrid(e.quads[q], w, d, rng.range(2.5, 4), rng.range(3, 5))) {
       const fp = jitter(rng, s, 0.9);
       const value = rng.chance(0.93) ? 'yes' : 'house';
-      closedRect(e, fp, buildingTags(rng, value, rng.int(3, 7), rng.int(1985, 2010), 0.4, 0.05, 0.05), { residential: value !== 'yes' || hasLanduse });
+      closedRect(e, fp, buildingTags(rng, value, rng.int(3, 7), rng.int(1985, 2010), 0.4, 0.05, 0.05), { residential: isResidentialBuilding(value, hasLanduse) });
       spots.push(fp);
     }
   }

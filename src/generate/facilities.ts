@@ -1,6 +1,7 @@
 /**
  * Facility blocks: schools, hospitals, public service blocks and the civic centre.
  */
+import { isResidentialBuilding } from '../model/residential.js';
 import { hash32 } from './prng.js';
 import { CONVENIENCE_NAMES, PHARMACY_NAMES, SUPERMARKET_NAMES, cnNumber } from './names.js';
 import type { Tags } from './plan.js';
@@ -35,7 +36,9 @@ export function genSchool(e: BlockEnv, middle: boolean): void {
     for (let k = 0; k < slots.length; k++) {
       const dorm = middle && q >= 2 && k === slots.length - 1 && rng.chance(0.6);
       const fp = jitter(rng, slots[k]);
-      closedPoly(e, footprint(rng, fp, 0.2), buildingTags(rng, dorm ? 'dormitory' : rng.chance(0.7) ? 'school' : 'yes', rng.int(3, 6), Math.min(2024, year + rng.int(0, 10))), { residential: dorm });
+      const pts = footprint(rng, fp, 0.2);
+      const value = dorm ? 'dormitory' : rng.chance(0.7) ? 'school' : 'yes';
+      closedPoly(e, pts, buildingTags(rng, value, rng.int(3, 6), Math.min(2024, year + rng.int(0, 10))), { residential: isResidentialBuilding(value, false) });
     }
   }
   if (rng.chance(0.4)) poi(e, e.gx + 4, e.gy + 4, ['leisure', 'playground']);
