@@ -6,7 +6,7 @@ import type { SourceToLoad } from '../store/import.js';
 import { IngestError } from './errors.js';
 import { openOsm } from './osm/index.js';
 import { osmToCity, describeHeader } from './osm-model/index.js';
-import { resolveResidential } from './residential.js';
+import { resolveResidential } from '../model/residential.js';
 import { readFeatureRecords, type FeatureSourceOptions } from './feature-source.js';
 import { featureFormat } from './features.js';
 

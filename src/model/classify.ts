@@ -1,8 +1,9 @@
 import type { Areal, Geometry, LineString } from './geometry.js';
 import { arealAreaM2, lineLengthM } from './geo.js';
 import {
-  adminLevelName, facilityCategories, greenKind, isBuilding, isPark, isResidentialLanduse, isResidentialUse, isWalkable, type Tags,
+  adminLevelName, facilityCategories, greenKind, isBuilding, isPark, isWalkable, type Tags,
 } from './taxonomy.js';
+import { isResidentialLanduse, isResidentialUse } from './residential.js';
 import type { CityRecord } from './types.js';
 
 /** A closed ring given as a LineString, or any polygon: the areal reading of a geometry. */

@@ -143,23 +143,8 @@ export function isWalkable(t: Tags): boolean {
   return true;
 }
 
-const RESIDENTIAL_BUILDING = new Set([
-  'residential', 'apartments', 'house', 'detached', 'semidetached_house', 'terrace', 'dormitory', 'bungalow', 'farm', 'hut',
-]);
-
 export function isBuilding(t: Tags): boolean {
   return t.building !== undefined && t.building !== 'no';
-}
-/** Residential by its own tag; `building=yes` inside residential landuse is resolved later (classify step). */
-export function isResidentialUse(use: string): boolean {
-  return RESIDENTIAL_BUILDING.has(use);
-}
-/** building=yes (or missing use) can become residential from the landuse around it. */
-export function mayBeResidentialByLanduse(use: string): boolean {
-  return use === 'yes' || use === '';
-}
-export function isResidentialLanduse(t: Tags): boolean {
-  return t.landuse === 'residential' || t.residential !== undefined;
 }
 
 export function adminLevelName(level: number): 'province' | 'city' | 'district' | 'street' | 'community' | 'other' {

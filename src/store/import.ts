@@ -1,7 +1,7 @@
 import type { CityRecord, IngestProblem, RecordKind } from '../model/types.js';
 import type { Queryable, Store } from './driver.js';
 import { TABLES, TABLE_BY_KIND, copyFields, copyLine, type TableSpec } from './tables.js';
-import { ResidentialZones } from '../ingest/residential.js';
+import { ResidentialZones } from '../model/residential.js';
 import { centroid } from '../model/geo.js';
 import { appendVersion, contentColumns, keyText, openChangeset, sealChangeset, writeStaged, type Changeset } from './archive.js';
 

@@ -11,7 +11,7 @@ import { accessCsvHeader, accessCsvRows } from '../../src/analysis/network/csv.j
 import { estimateResidents } from '../../src/analysis/network/population.js';
 import { placesFromStore, saveAccess } from '../../src/analysis/network/store.js';
 import { startRun } from '../../src/store/runs.js';
-import { resolveResidential } from '../../src/ingest/residential.js';
+import { resolveResidential } from '../../src/model/residential.js';
 import { openStore } from '../../src/store/driver.js';
 import { importSources, type SourceToLoad } from '../../src/store/import.js';
 import { dataFile, DRIVERS, tempDir } from '../helpers/stores.js';

@@ -1,6 +1,7 @@
 import type { Areal, Position } from '../../model/geometry.js';
 import { arealAreaM2, bboxOf, centroid, distanceM } from '../../model/geo.js';
-import { isResidentialLanduse, type Tags } from '../../model/taxonomy.js';
+import { isResidentialLanduse } from '../../model/residential.js';
+import type { Tags } from '../../model/taxonomy.js';
 import type { AdminLevelName, CityRecord } from '../../model/types.js';
 import type { AccessPlaces } from '../network/access.js';
 import type { GraphOptions } from '../network/graph.js';

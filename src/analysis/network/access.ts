@@ -1,6 +1,6 @@
 import type { Areal } from '../../model/geometry.js';
 import { centroid } from '../../model/geo.js';
-import { ResidentialZones } from '../../ingest/residential.js';
+import { ResidentialZones } from '../../model/residential.js';
 import { CATEGORIES, CATEGORY_IDS, categoryById } from '../../model/taxonomy.js';
 import type { CityRecord } from '../../model/types.js';
 import { GraphBuilder, graphStats, sharedF64, type GraphOptions, type WalkGraph } from './graph.js';

@@ -6,6 +6,7 @@ import { PlacesCollector, resolveCategories } from './access.js';
 import type { Place } from './snap.js';
 import { SNAP_STATUS } from './snap.js';
 import { succeedRun } from '../../store/runs.js';
+import { RESIDENTIAL_LANDUSE_SQL } from '../../model/residential.js';
 
 /**
  * The accessibility engine's edges to the store: read the city model into typed arrays (keyset
@@ -92,7 +93,7 @@ async function readPlaces(db: Queryable, city: string, opts: PlacesFromStoreOpti
   if (landuseKnown) {
     c.noteLanduseKnown();
     await each<{ g: string }>(
-      "SELECT ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential')", [city], (rows) => {
+      `SELECT ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND ${RESIDENTIAL_LANDUSE_SQL}`, [city], (rows) => {
         for (const r of rows) c.addResidentialZone(JSON.parse(r.g));
       });
   }

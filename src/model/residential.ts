@@ -1,8 +1,36 @@
+/**
+ * The residential rule, once for every consumer (classify, importer, access, indicators):
+ * a building is residential by its own `building` value, or — a `building=yes` (or no use) —
+ * when its centroid lies in residential landuse (how most Chinese compounds are mapped).
+ */
 import Flatbush from 'flatbush';
-import { bboxOf, centroid, pointInAreal } from '../model/geo.js';
-import type { Areal } from '../model/geometry.js';
-import { isResidentialLanduse, mayBeResidentialByLanduse } from '../model/taxonomy.js';
-import type { Building, CityRecord } from '../model/types.js';
+import { bboxOf, centroid, pointInAreal } from './geo.js';
+import type { Areal } from './geometry.js';
+import type { Tags } from './taxonomy.js';
+import type { Building, CityRecord } from './types.js';
+
+const RESIDENTIAL_BUILDING = new Set([
+  'residential', 'apartments', 'house', 'detached', 'semidetached_house', 'terrace', 'dormitory', 'bungalow', 'farm', 'hut',
+]);
+
+/** Residential by its own tag (classify); a `building=yes` inside residential landuse is resolved by ResidentialZones. */
+export function isResidentialUse(use: string): boolean {
+  return RESIDENTIAL_BUILDING.has(use);
+}
+/** building=yes (or missing use) can become residential from the landuse around it. */
+export function mayBeResidentialByLanduse(use: string): boolean {
+  return use === 'yes' || use === '';
+}
+/** The whole rule for one building whose surroundings are known (the generator knows them by construction). */
+export function isResidentialBuilding(use: string, inResidentialLanduse: boolean): boolean {
+  return isResidentialUse(use) || (inResidentialLanduse && mayBeResidentialByLanduse(use));
+}
+/** Landuse that makes the buildings in it residential: `landuse=residential` or any `residential=*`. */
+export function isResidentialLanduse(t: Tags): boolean {
+  return t.landuse === 'residential' || t.residential !== undefined;
+}
+/** isResidentialLanduse over stored `land_use` rows (classify keeps `landuse` = the tag, else 'residential'). */
+export const RESIDENTIAL_LANDUSE_SQL = "(landuse = 'residential' OR tags ? 'residential')";
 
 /**
  * The taxonomy's second residential rule: a `building=yes` whose centroid lies in residential

@@ -1,0 +1,93 @@
+/**
+ * The `--map` mapping: what the features of a file are (`kind`) and which of their fields
+ * hold height, levels, use, year, name, category, id; parsed from `kind=building,height=HEIGHT`
+ * (or JSON) and resolved against a file's field names.
+ */
+import { z } from 'zod';
+import { IngestError } from './errors.js';
+
+export const MAPPING_KINDS = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge'] as const;
+export type MappingKind = (typeof MAPPING_KINDS)[number];
+export const MAPPING_FIELDS = ['height', 'levels', 'use', 'year', 'name', 'category', 'id'] as const;
+export type MappingField = (typeof MAPPING_FIELDS)[number];
+
+export const featureMappingSchema = z
+  .object({
+    kind: z.enum(MAPPING_KINDS).optional(),
+    fields: z
+      .object({
+        height: z.string().min(1).optional(),
+        levels: z.string().min(1).optional(),
+        use: z.string().min(1).optional(),
+        year: z.string().min(1).optional(),
+        name: z.string().min(1).optional(),
+        category: z.string().min(1).optional(),
+        id: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type FeatureMapping = z.infer<typeof featureMappingSchema>;
+
+/**
+ * Parse `kind=building,height=HEIGHT,levels=FLOORS,name=NAME` (keys: kind and the field roles
+ * height, levels, use, year, name, category, id; values are source field names) or the same as
+ * JSON (`{"kind":"building","fields":{"height":"HEIGHT"}}`). Throws Error with a usable message.
+ */
+export function parseMapping(spec: string): FeatureMapping {
+  const s = spec.trim();
+  let raw: unknown;
+  if (s.startsWith('{')) {
+    try {
+      raw = JSON.parse(s);
+    } catch (e) {
+      throw new Error(`mapping: invalid JSON: ${(e as Error).message}`);
+    }
+  } else {
+    const fields: Record<string, string> = {};
+    let kind: string | undefined;
+    for (const part of s.split(',')) {
+      if (part.trim() === '') continue;
+      const eq = part.indexOf('=');
+      if (eq < 0) throw new Error(`mapping: "${part.trim()}" is not key=value (e.g. kind=building,height=HEIGHT)`);
+      const key = part.slice(0, eq).trim().toLowerCase();
+      const value = part.slice(eq + 1).trim();
+      if (!value) throw new Error(`mapping: no value for "${key}"`);
+      if (key === 'kind') kind = value;
+      else if ((MAPPING_FIELDS as readonly string[]).includes(key)) {
+        if (fields[key]) throw new Error(`mapping: "${key}" given twice`);
+        fields[key] = value;
+      } else {
+        throw new Error(`mapping: unknown key "${key}" (expected kind, ${MAPPING_FIELDS.join(', ')})`);
+      }
+    }
+    raw = { ...(kind !== undefined ? { kind } : {}), ...(Object.keys(fields).length ? { fields } : {}) };
+  }
+  const r = featureMappingSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue.path.join('.');
+    if (where === 'kind') throw new Error(`mapping: kind must be one of ${MAPPING_KINDS.join(', ')}`);
+    throw new Error(`mapping: ${where ? `${where}: ` : ''}${issue.message}`);
+  }
+  return r.data;
+}
+/**
+ * Resolve the mapping's field names against a feature's properties (exact, else ignoring case):
+ * a name that matches nothing is an IngestError listing the fields there are.
+ */
+export function resolveMapping(mapping: FeatureMapping, properties: Record<string, unknown>, file: string): FeatureMapping {
+  if (!mapping.fields) return mapping;
+  const keys = Object.keys(properties);
+  const fields: Record<string, string> = {};
+  for (const [role, name] of Object.entries(mapping.fields)) {
+    if (name === undefined) continue;
+    const hit = name in properties ? name : keys.find((k) => k.toLowerCase() === name.toLowerCase()) ?? keys.find((k) => k.trim() === name.trim());
+    if (hit === undefined) {
+      throw new IngestError(file, 'mapping', `no field "${name}" (for ${role}); the fields are: ${keys.join(', ') || '(none)'}`);
+    }
+    fields[role] = hit;
+  }
+  return { ...mapping, fields };
+}
