@@ -50,10 +50,19 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
     `  viewer      ${url}/\n  OGC API     ${url}/?f=json  ${url}/collections\n  OpenAPI     ${url}/api  (Swagger UI ${url}/api.html)\n` +
     `  tiles       ${url}/tiles/{layer}/{z}/{x}/{y}.mvt\n  platform    ${url}/api/v1/summary\n` +
     `  ${o.private ? 'reads need a bearer token' : 'read-only and public'}; writes need a token with a role (opencim users add, OPENCIM_TOKENS). Ctrl-C stops.\n`);
+  // PGlite has no queue and no workers: this process runs the scheduled jobs when they are due
+  let scheduler: { stop: () => Promise<void> } | null = null;
+  if (store.kind === 'pglite') {
+    const s = Number(process.env.OPENCIM_SCHEDULER_S);
+    scheduler = (await import('../jobs/in-process.js')).startScheduler(store, {
+      intervalMs: s > 0 ? s * 1000 : 60_000, log: (m) => process.stderr.write(`opencim serve: ${m}\n`),
+    });
+  }
   let closing = false;
   const stop = async () => {
     if (closing) return;
     closing = true;
+    await scheduler?.stop().catch(() => {});
     await server.close().catch(() => {});
     await store.close().catch(() => {});
     process.exit(0);

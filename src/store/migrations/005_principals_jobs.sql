@@ -36,3 +36,4 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_status ON jobs (status, job_id);
 CREATE INDEX jobs_kind ON jobs (kind, created_at);
+CREATE UNIQUE INDEX jobs_queue_id ON jobs (queue_id);
