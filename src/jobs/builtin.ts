@@ -11,8 +11,8 @@ export const analyzeJob = defineJob({
   timeoutSeconds: 1800,
   async run(ctx, p) {
     if (p.table) {
-      const t = await ctx.store.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [p.table]);
-      if (!t[0]?.t) throw new Error(`store.analyze: no table "${p.table}"`);
+      const t = await ctx.store.query<{ relkind: string }>('SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)', [p.table]);
+      if (!t.length || !['r', 'p', 'm'].includes(t[0].relkind)) throw new Error(`store.analyze: no table "${p.table}" (a view has no statistics of its own: give its table)`);
     }
     const t0 = Date.now();
     await ctx.store.exec(p.table ? `ANALYZE ${p.table}` : 'ANALYZE');

@@ -26,7 +26,7 @@ describe('in-process runner on PGlite', () => {
     expect(row).toMatchObject({ kind: 'noop.sleep', status: 'succeeded', runner: 'in-process', actor: 'tester', attempts: 1, result: { slept_ms: 200 }, error: null });
     expect(seen).toEqual([0.25, 0.5, 0.75, 1]);
     expect(Date.parse(row.finished_at!) - Date.parse(row.started_at!)).toBeGreaterThanOrEqual(190);
-    const analyze = await runNow(store, 'store.analyze', { table: 'buildings' }, 'tester');
+    const analyze = await runNow(store, 'store.analyze', { table: 'jobs' }, 'tester');
     expect(analyze.status).toBe('succeeded');
   });
 
