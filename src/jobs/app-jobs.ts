@@ -1,5 +1,6 @@
 /** The use cases of src/app/ as jobs: the worker calls the same functions as the CLI and the server. */
 import { z } from 'zod';
+import { CATEGORIES, categoryById } from '../model/taxonomy.js';
 import { defineJob } from './contract.js';
 
 export const accessJob = defineJob({
@@ -7,7 +8,7 @@ export const accessJob = defineJob({
   description: '步行可达性 / walking access of a city in the store, as a run',
   params: z.object({
     city: z.string().min(1).max(128).optional(),
-    categories: z.array(z.string().min(1)).min(1).optional(),
+    categories: z.array(z.string().refine((c) => categoryById.has(c), { message: `not a facility category (known: ${CATEGORIES.map((c) => c.id).join(', ')})` })).min(1).optional(),
     cutoff_m: z.number().positive().optional(),
     snap_limit_m: z.number().nonnegative().optional(),
     polygon_reach_m: z.number().nonnegative().optional(),

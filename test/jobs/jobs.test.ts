@@ -7,7 +7,7 @@ import { attemptJob } from '../../src/jobs/execute.js';
 import { runNow, startScheduler } from '../../src/jobs/in-process.js';
 import { createJob, getJobRow, listJobs, type JobRow } from '../../src/jobs/rows.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { DRIVERS } from '../helpers/stores.js';
+import { dataFile, DRIVERS } from '../helpers/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const [PGLITE, POSTGRES] = DRIVERS;
@@ -184,5 +184,39 @@ describe('pg-boss runner on PostgreSQL', () => {
     expect(list.stdout).toMatch(/store\.analyze\s+failed\s+3\/3/);
     w.p.kill('SIGTERM');
     expect(await w.exited).toBe(0);
+  });
+});
+
+describe('use cases as jobs', () => {
+  it('access: a worker runs the same use case as the CLI; the run names its job and actor', async () => {
+    const db = await POSTGRES.fresh();
+    const imp = await runCli(['import', dataFile('beijing-haidian-cau.osm.pbf'), '--db', db, '--city', 'haidian', '-q']);
+    expect(imp.code, imp.stderr).toBe(0);
+    const bad = await runCli(['jobs', 'submit', 'access', '--params', '{"cutoff_m": -1}', '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('params.cutoff_m');
+    const cat = await runCli(['jobs', 'submit', 'access', '--params', '{"categories": ["park", "school"]}', '--db', db]);
+    expect(cat.code).toBe(2);
+    expect(cat.stderr).toContain('params.categories.1: not a facility category');
+    const sub = await runCli(['jobs', 'submit', 'access', '--params', '{"city": "haidian", "categories": ["primary_school", "park"]}', '--db', db, '--actor', 'planner', '-q']);
+    expect(sub.code, sub.stderr).toBe(0);
+    const jobId = Number(sub.stdout.trim());
+    const w = spawn(process.execPath, [BIN, 'worker', '--db', db], { env: { ...process.env, DATABASE_URL: undefined, ...WORKER_ENV } });
+    const store = await openStore(db);
+    try {
+      const t0 = Date.now();
+      let r = await getJobRow(store, jobId);
+      while (r!.status !== 'succeeded' && r!.status !== 'failed' && Date.now() - t0 < 120_000) { await sleep(300); r = await getJobRow(store, jobId); }
+      expect(r, JSON.stringify(r)).toMatchObject({ status: 'succeeded', actor: 'planner', attempts: 1 });
+      const runs = await store.query<{ run_id: number; status: string; actor: string; job_id: string }>(`SELECT run_id, status, actor, job_id FROM runs WHERE kind = 'access' AND city_id = 'haidian'`);
+      expect(runs).toEqual([{ run_id: (r!.result as { run_id: number }).run_id, status: 'succeeded', actor: 'planner', job_id: String(jobId) }]);
+      const n = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM access_results WHERE run_id = $1', [runs[0].run_id]);
+      expect(n[0].n).toBe((r!.result as { buildings: number }).buildings);
+      expect(n[0].n).toBeGreaterThan(100);
+    } finally {
+      w.kill('SIGTERM');
+      await new Promise((res) => w.on('exit', res));
+      await store.close();
+    }
   });
 });
