@@ -77,7 +77,7 @@ describe('opencim jobs through the CLI (PGlite)', () => {
     const w = await runCli(['worker', '--db', db]);
     expect(w.code).toBe(2);
     expect(w.stderr).toContain('needs a PostgreSQL server');
-  });
+  }, 300_000);
 });
 
 describe('pg-boss runner on PostgreSQL', () => {

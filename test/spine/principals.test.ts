@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/driver.js';
+import { addPrincipal } from '../../src/store/principals.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { DRIVERS } from '../helpers/stores.js';
 
@@ -46,14 +47,16 @@ for (const driver of DRIVERS) {
       db = await driver.fresh();
       const store = await openStore(db);
       await store.query(`INSERT INTO cities (city_id, name) VALUES ('t', 'T')`);
+      // two through the module (each CLI start costs seconds on PGlite), two through the real CLI
+      for (const [n, r] of [['carol', 'editor'], ['root', 'admin']] as const) tok[n] = (await addPrincipal(store, { name: n, roles: [r], createdBy: 'test-admin' })).token;
       await store.close();
-      for (const [n, r] of [['alice', 'editor'], ['bob', 'viewer,inspector'], ['carol', 'editor'], ['root', 'admin']]) tok[n] = (await addUser(db, n, r)).token;
+      for (const [n, r] of [['alice', 'editor'], ['bob', 'viewer,inspector']]) tok[n] = (await addUser(db, n, r)).token;
       const rv = await runCli(['users', 'revoke', 'carol', '--db', db, '--actor', 'ops']);
       expect(rv.code, rv.stderr).toBe(0);
       listed = await runCli(['users', 'list', '--db', db, '--json']);
       // (PGlite is one process's folder: the CLI writes before the server opens it)
       s = await serve(db, { OPENCIM_TOKENS: 'ci-token-0123456789abcdef:editor,old-read-token-0123456:read' });
-    });
+    }, 300_000);
     afterAll(async () => { await s?.stop(); });
 
     const patch = (auth?: string, name = 'x') => fetch(`${s.url}/api/v1/cities/t`, {
@@ -139,5 +142,5 @@ describe('users: bad input', () => {
     const none = await runCli(['users', 'revoke', 'nobody', '--db', db]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no user "nobody"');
-  });
+  }, 300_000);
 });
