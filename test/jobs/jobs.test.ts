@@ -53,6 +53,29 @@ describe('in-process runner on PGlite', () => {
   });
 });
 
+describe('opencim serve on PGlite runs due scheduled jobs', () => {
+  it('a scheduled job runs in the server process, recorded as actor schedule', async () => {
+    const db = await PGLITE.fresh();
+    const port = 20000 + (process.pid % 20000);
+    const p = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', String(port)], { env: { ...process.env, DATABASE_URL: undefined, OPENCIM_SCHEDULER_S: '1' } });
+    let log = '';
+    const done = new Promise<void>((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`no scheduled job ran: ${log}`)), 120_000);
+      p.stderr!.on('data', (d) => { log += d; if (/scheduled job \d+ store\.analyze: succeeded/.test(log)) { clearTimeout(t); res(); } });
+    });
+    try {
+      await done;
+    } finally {
+      const exited = new Promise((r) => p.on('exit', r));
+      p.kill('SIGTERM');
+      await exited;
+    }
+    const list = await runCli(['jobs', '--db', db, '--json']);
+    const jobs = JSON.parse(list.stdout).jobs as JobRow[];
+    expect(jobs.map((j) => [j.kind, j.status, j.actor, j.scheduled])).toEqual([['store.analyze', 'succeeded', 'schedule', true]]);
+  }, 300_000);
+});
+
 describe('opencim jobs through the CLI (PGlite)', () => {
   it('submit runs now; a bad parameter is a clear error naming the field and exit 2; jobs lists', async () => {
     const db = await PGLITE.fresh();
@@ -125,6 +148,8 @@ describe('pg-boss runner on PostgreSQL', () => {
     const by = new Set(rows.map((r) => r.worker));
     expect(by).toEqual(new Set([a.name, b.name]));
     for (const r of rows) expect(r.attempts).toBe(1);
+    // the workers registered the scheduled jobs with pg-boss
+    expect(await store.query(`SELECT name, cron, timezone FROM pgboss.schedule`)).toEqual([{ name: 'store.analyze', cron: '0 3 * * *', timezone: 'UTC' }]);
     // SIGTERM: a worker finishes its current job and exits 0
     const late = await submit('noop.sleep', { ms: 2500, steps: 5 });
     await until('the late job to start', async () => (await row(late)).status === 'running');
