@@ -213,7 +213,7 @@ describe('pg-boss runner on PostgreSQL', () => {
 });
 
 describe('use cases as jobs', () => {
-  it('access: a worker runs the same use case as the CLI; the run names its job and actor', async () => {
+  it('access and check: a worker runs the same use cases as the CLI; each run names its job and actor', async () => {
     const db = await POSTGRES.fresh();
     const imp = await runCli(['import', dataFile('beijing-haidian-cau.osm.pbf'), '--db', db, '--city', 'haidian', '-q']);
     expect(imp.code, imp.stderr).toBe(0);
@@ -238,10 +238,23 @@ describe('use cases as jobs', () => {
       const n = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM access_results WHERE run_id = $1', [runs[0].run_id]);
       expect(n[0].n).toBe((r!.result as { buildings: number }).buildings);
       expect(n[0].n).toBeGreaterThan(100);
+      // the health check as a job: its parameters are checked against the catalogue at submit
+      const badCheck = await runCli(['jobs', 'submit', 'check', '--params', '{"params": {"no_such_parameter": 1}}', '--db', db]);
+      expect(badCheck.code).toBe(2);
+      expect(badCheck.stderr).toContain('params.params.no_such_parameter: not a parameter of catalogue 2025');
+      const c = await runCli(['jobs', 'submit', 'check', '--params', '{"city": "haidian", "year": 2025}', '--db', db, '--actor', 'planner', '-q']);
+      expect(c.code, c.stderr).toBe(0);
+      const checkId = Number(c.stdout.trim());
+      let cr = await getJobRow(store, checkId);
+      while (cr!.status !== 'succeeded' && cr!.status !== 'failed' && Date.now() - t0 < 240_000) { await sleep(300); cr = await getJobRow(store, checkId); }
+      expect(cr, JSON.stringify(cr)).toMatchObject({ status: 'succeeded', actor: 'planner' });
+      const checkRuns = await store.query<{ run_id: number; job_id: string }>(`SELECT run_id, job_id FROM runs WHERE kind = 'check' AND city_id = 'haidian' AND status = 'succeeded'`);
+      expect(checkRuns).toEqual([{ run_id: (cr!.result as { run_id: number }).run_id, job_id: String(checkId) }]);
+      expect((cr!.result as { indicators: number }).indicators).toBeGreaterThan(10);
     } finally {
       w.kill('SIGTERM');
       await new Promise((res) => w.on('exit', res));
       await store.close();
     }
-  });
+  }, 300_000);
 });
