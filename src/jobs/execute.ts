@@ -5,6 +5,7 @@
  * same job at once (a retry of an expired job waits for the first to end) and a job that succeeded
  * is never run again: it finishes exactly once. A killed worker's lock dies with its connection.
  */
+import type pg from 'pg';
 import type { Queryable, Store } from '../store/driver.js';
 import { parseParams, type JobContext } from './contract.js';
 import { getJob } from './registry.js';
@@ -17,20 +18,39 @@ export interface AttemptOptions {
   signal?: AbortSignal;
   log?: (message: string) => void;
   onProgress?: (fraction: number, message?: string) => void;
+  /** connections for the attempts' locks, apart from the store's pool (a worker: one per job it may run at once, so that jobs never wait for their own pool) */
+  lockPool?: pg.Pool;
 }
+
+type Lock = Pick<Queryable, 'query'>;
 
 const LOCK_SPACE = 7310422;
 
 export async function attemptJob(store: Store, jobId: number, o: AttemptOptions): Promise<Attempt> {
   if (store.kind !== 'postgres') return attempt(store, null, jobId, o);
   // the lock's transaction runs on a connection of its own; the job uses the store as usual
-  return store.transaction(async (lock) => {
-    await lock.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, jobId]);
-    return attempt(store, lock, jobId, o);
-  });
+  if (!o.lockPool) {
+    return store.transaction(async (lock) => {
+      await lock.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, jobId]);
+      return attempt(store, lock, jobId, o);
+    });
+  }
+  const client = await o.lockPool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, jobId]);
+    const r = await attempt(store, { query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] }, jobId, o);
+    await client.query('COMMIT');
+    return r;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
 }
 
-async function attempt(store: Store, lock: Queryable | null, jobId: number, o: AttemptOptions): Promise<Attempt> {
+async function attempt(store: Store, lock: Lock | null, jobId: number, o: AttemptOptions): Promise<Attempt> {
   if ((await jobStatus(store, jobId)) === 'succeeded') return { status: 'skipped' };
   const row = await claimJob(store, jobId, o.worker);
   if (!row) return { status: 'skipped' };

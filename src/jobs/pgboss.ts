@@ -6,6 +6,7 @@
  * another worker (up to `retries`), or it is marked failed; `attemptJob` makes sure it finishes once.
  */
 import { hostname } from 'node:os';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Store } from '../store/driver.js';
 import { parseParams, type Job } from './contract.js';
@@ -79,6 +80,8 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
   const log = o.log ?? (() => {});
   const name = `${hostname()}:${process.pid}`;
   const abort = new AbortController();
+  const concurrency = Math.max(1, o.concurrency ?? 1);
+  const lockPool = new pg.Pool({ connectionString: url, max: concurrency * JOBS.length, application_name: 'opencim-job-locks' });
   const boss = await openBoss(url, true, log);
   await reconcile(store);
   for (const job of JOBS) {
@@ -92,12 +95,12 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
           jobId = await createJob(store, { kind: job.kind, params: parseParams(getJob(job.kind), {}), actor: 'schedule', runner: 'pg-boss', maxAttempts: opts.retryLimit + 1, scheduled: true, queueId: bj.id });
         }
         log(`job ${jobId} ${job.kind}: started`);
-        const r = await attemptJob(store, jobId, { worker: name, signal: abort.signal, log });
+        const r = await attemptJob(store, jobId, { worker: name, signal: abort.signal, log, lockPool });
         log(`job ${jobId} ${job.kind}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
         if (r.status === 'failed' || r.status === 'retry') throw new Error(r.error);
       }
     };
-    for (let i = 0; i < Math.max(1, o.concurrency ?? 1); i++) {
+    for (let i = 0; i < concurrency; i++) {
       await boss.work(job.kind, { batchSize: 1, pollingIntervalSeconds: POLL_S() }, handler);
     }
     if (job.schedule) await boss.schedule(job.kind, job.schedule, { scheduled: true }, { tz: 'UTC', ...opts });
@@ -111,6 +114,7 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
         await boss.stop({ graceful: true, wait: true, timeout: graceMs, close: true });
       } finally {
         clearTimeout(t);
+        await lockPool.end().catch(() => {});
       }
     },
   };

@@ -40,7 +40,7 @@ export async function jobStatus(q: Queryable, jobId: number): Promise<JobStatus 
   return (await q.query<{ status: JobStatus }>('SELECT status FROM jobs WHERE job_id = $1', [jobId]))[0]?.status ?? null;
 }
 
-export async function succeedJob(q: Queryable, jobId: number, worker: string, result: unknown): Promise<void> {
+export async function succeedJob(q: Pick<Queryable, 'query'>, jobId: number, worker: string, result: unknown): Promise<void> {
   await q.query(`UPDATE jobs SET status = 'succeeded', worker = $2, result = $3, error = NULL, progress = 1, finished_at = clock_timestamp() WHERE job_id = $1`,
     [jobId, worker, JSON.stringify(result ?? null)]);
 }

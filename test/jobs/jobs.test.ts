@@ -182,6 +182,22 @@ describe('pg-boss runner on PostgreSQL', () => {
     await b.exited;
   });
 
+  it('SIGTERM past the grace time releases the running job: rolled back, queued again, finished by another worker', async () => {
+    const id = await submit('noop.sleep', { ms: 6000, steps: 60 });
+    const a = worker(['--grace', '1']);
+    await until('the job to run', async () => (await row(id)).status === 'running');
+    a.p.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    const released = await row(id);
+    expect(released.status).toBe('queued');
+    expect(released.error).toContain('released');
+    const b = worker();
+    await until('the job to succeed on another worker', async () => (await row(id)).status === 'succeeded', 90_000);
+    expect(await row(id)).toMatchObject({ attempts: 2, worker: b.name });
+    b.p.kill('SIGTERM');
+    await b.exited;
+  });
+
   it('two attempts at once at the same job: one runs, the other waits and skips it', async () => {
     const id = await createJob(store, { kind: 'noop.sleep', params: { ms: 600, steps: 2 }, actor: 't', runner: 'pg-boss', maxAttempts: 3 });
     const other = await openStore(db);
