@@ -42,7 +42,10 @@ const KIND = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 /** declare a job (checks its kind and cron once, at load) */
 export function defineJob<P>(job: Job<P>): Job<P> {
   if (!KIND.test(job.kind) || job.kind.length > 50) throw new Error(`job kind "${job.kind}": lower-case words joined by dots, at most 50 characters`);
-  if (job.schedule) parseCron(job.schedule, job.kind);
+  if (job.schedule) {
+    parseCron(job.schedule, job.kind);
+    if (!job.params.safeParse({}).success) throw new Error(`job ${job.kind}: a scheduled job runs with {}: its parameters need defaults`);
+  }
   return job;
 }
 

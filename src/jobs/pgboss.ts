@@ -1,8 +1,8 @@
 /**
  * The pg-boss runner: jobs queue in PostgreSQL (pg-boss's schema `pgboss`, in the store's own
  * database) and `opencim worker` processes, on one machine or many, take them. A job's row in
- * `jobs` and its queue entry are written in one transaction. A worker that dies (kill -9) stops
- * renewing nothing: its job expires after the job's `timeoutSeconds` and pg-boss retries it on
+ * `jobs` and its queue entry are written in one transaction. A worker that dies (kill -9) leaves
+ * its job active in pg-boss: it expires after the job's `timeoutSeconds` and pg-boss retries it on
  * another worker (up to `retries`), or it is marked failed; `attemptJob` makes sure it finishes once.
  */
 import { hostname } from 'node:os';
