@@ -6,7 +6,9 @@ program
   .name('opencim')
   .description('OpenCIM: open City Information Modeling. 城市信息模型平台: 数据底座, 步行可达性, 城市体检')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // a command's options come before its subcommands (`jobs --db D` lists, `jobs submit K --db D` submits)
+  .enablePositionalOptions();
 
 const dbOption = () => new Option('--db <db>', 'store: a folder (embedded PGlite) or a postgres:// URL; default $DATABASE_URL or ./.opencim/db');
 const int = (name: string) => (v: string) => {
@@ -108,4 +110,10 @@ program.command('check')
 
 program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
 for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c);
+program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
+{
+  const jobs = await import('./jobs.js');
+  program.addCommand(jobs.jobsCommandSpec(dbOption));
+  program.addCommand(jobs.workerCommandSpec(dbOption));
+}
 program.parseAsync(process.argv).catch(fail);

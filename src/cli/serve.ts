@@ -25,9 +25,12 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (o.private && !tokens.length) throw new UsageError('--private needs tokens: set OPENCIM_TOKENS="token:role,..." (roles read, editor, admin; tokens of 16+ characters)');
   const cors = o.cors === undefined || o.cors === '*' ? '*' : o.cors === 'off' ? false : o.cors.split(',').map((s) => s.trim()).filter(Boolean);
   const store = await openStore(o.db);
+  if (o.private && !tokens.length && !(await (await import('../store/principals.js')).activePrincipals(store))) {
+    await store.close();
+    throw new UsageError('--private needs someone who can sign in (无可登录用户): `opencim users add NAME --role viewer`, or OPENCIM_TOKENS="token:role,..." (tokens of 16+ characters)');
+  }
   let server;
   try {
     server = await startServer(store, { port: o.port, host: o.host }, {
@@ -46,11 +49,20 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
   process.stderr.write(`opencim serve: ${store.kind} ${store.location}${cities.length ? ` (cities: ${cities.join(', ')})` : ' (no city yet: run `opencim import FILE`)'}\n` +
     `  viewer      ${url}/\n  OGC API     ${url}/?f=json  ${url}/collections\n  OpenAPI     ${url}/api  (Swagger UI ${url}/api.html)\n` +
     `  tiles       ${url}/tiles/{layer}/{z}/{x}/{y}.mvt\n  platform    ${url}/api/v1/summary\n` +
-    `  ${o.private ? 'reads need a bearer token' : 'read-only and public'}; writes need a token with a role (OPENCIM_TOKENS). Ctrl-C stops.\n`);
+    `  ${o.private ? 'reads need a bearer token' : 'read-only and public'}; writes need a token with a role (opencim users add, OPENCIM_TOKENS). Ctrl-C stops.\n`);
+  // PGlite has no queue and no workers: this process runs the scheduled jobs when they are due
+  let scheduler: { stop: () => Promise<void> } | null = null;
+  if (store.kind === 'pglite') {
+    const s = Number(process.env.OPENCIM_SCHEDULER_S);
+    scheduler = (await import('../jobs/in-process.js')).startScheduler(store, {
+      intervalMs: s > 0 ? s * 1000 : 60_000, log: (m) => process.stderr.write(`opencim serve: ${m}\n`),
+    });
+  }
   let closing = false;
   const stop = async () => {
     if (closing) return;
     closing = true;
+    await scheduler?.stop().catch(() => {});
     await server.close().catch(() => {});
     await store.close().catch(() => {});
     process.exit(0);

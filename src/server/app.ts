@@ -15,7 +15,7 @@ import type { Store } from '../store/driver.js';
 import { apiRoutes } from './api/routes.js';
 import { archiveRoutes } from './api/archive.js';
 import { styleRoutes } from './api/style.js';
-import { roleOf } from './auth.js';
+import { Authenticator, principalOf } from './auth.js';
 import { type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
 import { errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
@@ -35,6 +35,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     ...options,
     tokens: options.tokens ?? tokensFromEnv(process.env.OPENCIM_TOKENS),
   };
+  opts.auth = new Authenticator(store, opts.tokens!, opts.principalTtlMs ?? 2000);
   const read = opts.pgUrl && store.kind === 'postgres' ? await pgReader(opts.pgUrl) : undefined;
   const ctx = new ServerContext(store, opts.versionTtlMs, read);
   const app = Fastify({
@@ -44,6 +45,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
   });
 
+  app.decorateRequest('principal', undefined);
   app.addHook('onClose', async () => { await ctx.read.close(); });
 
   // ---- errors: OGC exception documents; no internals in 500s ----
@@ -87,7 +89,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   if (!opts.publicRead) {
     app.addHook('onRequest', async (req: FastifyRequest) => {
       if (req.method === 'OPTIONS') return;
-      if (!roleOf(opts, req)) throw unauthorized('this server needs a bearer token (publicRead is off)');
+      if (!(await principalOf(opts, req))) throw unauthorized('this server needs a valid bearer token (publicRead is off; 需要有效令牌)');
     });
   }
 

@@ -1,32 +1,77 @@
 /**
- * Bearer tokens with roles (read < editor < admin). Reads are public unless `publicRead: false`;
- * every write route carries `requireRole(...)`. Tokens are compared in constant time on their
- * SHA-256, so neither their length nor a prefix leaks through timing.
+ * Who is asking: a bearer token resolves to `req.principal = { name, roles }`, from the principals
+ * in the store (looked up by the token's SHA-256, never the token) or from the bootstrap tokens of
+ * OPENCIM_TOKENS (principal `env:<role>:<n>`, compared in constant time on their SHA-256, so neither
+ * length nor a prefix leaks through timing). Reads are public unless `publicRead: false`; every
+ * write route carries `requireRole(opts, ...roles)`: 401 without a valid token (unknown or
+ * revoked), 403 when the principal lacks the role. `admin` holds every role.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Role, ServerOptions } from './config.js';
+import type { Queryable } from '../store/driver.js';
+import { hashToken, hasRole, principalByTokenHash, type Principal, type Role } from '../store/principals.js';
+import type { EnvToken, ServerOptions } from './config.js';
 import { forbidden, unauthorized } from './errors.js';
 
-const RANK: Record<Role, number> = { read: 1, editor: 2, admin: 3 };
-const hash = (s: string) => createHash('sha256').update(s).digest();
-
-export function roleOf(opts: ServerOptions, req: FastifyRequest): Role | null {
-  const h = req.headers.authorization;
-  if (typeof h !== 'string' || !/^Bearer [\x21-\x7e]{1,512}$/.test(h)) return null;
-  const given = hash(h.slice(7));
-  let role: Role | null = null;
-  for (const t of opts.tokens ?? []) if (timingSafeEqual(hash(t.token), given)) role = t.role;
-  return role;
+declare module 'fastify' {
+  interface FastifyRequest { principal?: Principal | null }
 }
 
-export function requireRole(opts: ServerOptions, role: Role) {
+/** Resolves tokens; answers from the store are kept `ttlMs` (a revoke in another process applies within it). */
+export class Authenticator {
+  private env: { hash: Buffer; principal: Principal }[];
+  private cache = new Map<string, { at: number; principal: Principal | null }>();
+
+  constructor(private store: Queryable | null, tokens: EnvToken[], private ttlMs = 2000) {
+    this.env = tokens.map((t, i) => {
+      const role: Role = t.role === 'read' ? 'viewer' : t.role;
+      return { hash: Buffer.from(hashToken(t.token), 'hex'), principal: { name: t.name ?? `env:${role}:${i + 1}`, roles: [role] } };
+    });
+  }
+
+  async resolve(token: string): Promise<Principal | null> {
+    const h = hashToken(token);
+    const given = Buffer.from(h, 'hex');
+    let found: Principal | null = null;
+    for (const t of this.env) if (timingSafeEqual(t.hash, given)) found = t.principal;
+    if (found || !this.store) return found;
+    const now = Date.now();
+    const c = this.cache.get(h);
+    if (c && now - c.at < this.ttlMs) return c.principal;
+    const principal = await principalByTokenHash(this.store, h);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(h, { at: now, principal });
+    return principal;
+  }
+
+  /** forget cached answers (after a revoke in this process) */
+  invalidate(): void {
+    this.cache.clear();
+  }
+}
+
+/** the principal of a request (null: no token, or an unknown or revoked one); sets `req.principal` */
+export async function principalOf(opts: ServerOptions, req: FastifyRequest): Promise<Principal | null> {
+  if (req.principal !== undefined) return req.principal;
+  const h = req.headers.authorization;
+  let p: Principal | null = null;
+  if (typeof h === 'string' && /^Bearer [\x21-\x7e]{1,512}$/.test(h)) {
+    p = await (opts.auth ?? new Authenticator(null, opts.tokens ?? [])).resolve(h.slice(7));
+  }
+  req.principal = p;
+  return p;
+}
+
+/** A route guard: a valid token whose principal holds one of `roles` (none given: any principal). */
+export function requireRole(opts: ServerOptions, ...roles: Role[]) {
+  const need = roles.length ? roles.join(' or ') : 'any';
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    const r = roleOf(opts, req);
-    if (!r) {
+    const p = await principalOf(opts, req);
+    if (!p) {
       reply.header('www-authenticate', 'Bearer realm="opencim"');
-      throw unauthorized(`this endpoint needs a bearer token with the ${role} role`);
+      const had = typeof req.headers.authorization === 'string';
+      throw unauthorized(`${had ? 'unknown or revoked token (令牌无效或已撤销)' : 'a bearer token is needed (需要令牌)'}: this endpoint needs a principal with the ${need} role (opencim users add NAME --role ROLE)`);
     }
-    if (RANK[r] < RANK[role]) throw forbidden(`this endpoint needs the ${role} role; the token has ${r}`);
+    if (!hasRole(p, roles)) throw forbidden(`this endpoint needs the ${need} role (需要角色 ${need}); ${p.name} has ${p.roles.join(', ')}`);
   };
 }

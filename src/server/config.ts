@@ -1,15 +1,24 @@
 /**
  * Server configuration: what `opencim serve` flags and environment variables set. Everything read
- * is public by default; writes always need a token with a role.
+ * is public by default; writes always need a token of a principal with a role.
  */
-export type Role = 'read' | 'editor' | 'admin';
-export const ROLES: Role[] = ['read', 'editor', 'admin'];
+import { ROLES, type Role } from '../store/principals.js';
+import type { Authenticator } from './auth.js';
+
+export type { Role };
+
+/** a bootstrap token (OPENCIM_TOKENS, CI and scripts): principal `env:<role>:<n>`; the old role `read` is `viewer` */
+export interface EnvToken { token: string; role: Role | 'read'; name?: string }
 
 export interface ServerOptions {
   /** read endpoints without a token (default true); false: every request needs a token (any role) */
   publicRead?: boolean;
-  /** bearer tokens and their roles (default: from OPENCIM_TOKENS="token:role,token:role") */
-  tokens?: { token: string; role: Role }[];
+  /** bootstrap bearer tokens and their roles (default: from OPENCIM_TOKENS="token:role,token:role"); principals in the store come on top */
+  tokens?: EnvToken[];
+  /** how long a resolved token is trusted before the store is asked again, ms (default 2000; a revoke in this process applies at once) */
+  principalTtlMs?: number;
+  /** set by buildServer: resolves bearer tokens to principals */
+  auth?: Authenticator;
   /** CORS: '*' (default), false (off), or a list of allowed origins */
   cors?: '*' | false | string[];
   /** vector tiles cut in the app ('app', works on both drivers) or by ST_AsMVT ('postgis', server only); 'auto' = app on PGlite, postgis on a server with protobuf support */
@@ -34,14 +43,18 @@ export interface ServerOptions {
   reportDir?: string;
 }
 
-export function tokensFromEnv(env: string | undefined): { token: string; role: Role }[] {
+export function tokensFromEnv(env: string | undefined): EnvToken[] {
   if (!env) return [];
+  const count = new Map<string, number>();
   return env.split(',').map((s) => s.trim()).filter(Boolean).map((pair) => {
     const i = pair.lastIndexOf(':');
     const token = i > 0 ? pair.slice(0, i) : pair;
-    const role = (i > 0 ? pair.slice(i + 1) : 'read') as Role;
-    if (!ROLES.includes(role)) throw new Error(`OPENCIM_TOKENS: unknown role "${role}" (roles: ${ROLES.join(', ')})`);
-    if (token.length < 16) throw new Error('OPENCIM_TOKENS: tokens must be at least 16 characters');
-    return { token, role };
+    const given = i > 0 ? pair.slice(i + 1) : 'viewer';
+    const role = given === 'read' ? 'viewer' : given;
+    if (!(ROLES as readonly string[]).includes(role)) throw new Error(`OPENCIM_TOKENS: unknown role "${given}" (未知角色; roles: ${ROLES.join(', ')}; "read" means viewer)`);
+    if (token.length < 16) throw new Error('OPENCIM_TOKENS: tokens must be at least 16 characters (令牌至少 16 个字符)');
+    const n = (count.get(role) ?? 0) + 1;
+    count.set(role, n);
+    return { token, role: role as Role, name: `env:${role}:${n}` };
   });
 }

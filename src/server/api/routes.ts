@@ -196,25 +196,29 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   app.patch('/api/v1/cities/:city', {
     preHandler: requireRole(opts, 'editor'),
     schema: {
-      summary: 'rename a city (editor role)', tags: ['Administration'], security: [{ bearerAuth: [] }],
+      summary: 'rename a city (editor role); records who renamed it', tags: ['Administration'], security: [{ bearerAuth: [] }],
       params: { type: 'object', properties: { city: { type: 'string', maxLength: 128 } }, required: ['city'] },
       body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } },
     },
   }, async (req) => {
     const city = await ctx.resolveCity((req.params as { city: string }).city);
     const name = (req.body as { name: string }).name;
-    await ctx.store.query('UPDATE cities SET name = $2 WHERE city_id = $1', [city, name]);
+    const actor = req.principal!.name;
+    const r = await ctx.store.query<{ updated_at: string }>(
+      `UPDATE cities SET name = $2, updated_at = now(), updated_by = $3 WHERE city_id = $1 RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`, [city, name, actor]);
     ctx.invalidate();
-    return { city_id: city, name };
+    return { city_id: city, name, updated_by: actor, updated_at: r[0]?.updated_at ?? null };
   });
 
   app.post('/api/v1/admin/cache/clear', {
     preHandler: requireRole(opts, 'admin'),
     schema: { summary: 'drop the server caches (admin role)', tags: ['Administration'], security: [{ bearerAuth: [] }] },
-  }, async () => {
+  }, async (req) => {
     ctx.invalidate();
     opts.clearTileCache();
-    return { cleared: true };
+    opts.auth?.invalidate();
+    req.log.info({ actor: req.principal!.name }, 'caches cleared');
+    return { cleared: true, by: req.principal!.name };
   });
 }
 

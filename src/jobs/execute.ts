@@ -1,0 +1,94 @@
+/**
+ * One attempt at a job, the same for both runners: claim the row (status running, attempts + 1),
+ * validate the parameters, run, mark succeeded or failed. On a PostgreSQL server the attempt holds
+ * a transaction-scoped advisory lock on the job for its whole length, so two workers never run the
+ * same job at once (a retry of an expired job waits for the first to end) and a job that succeeded
+ * is never run again: it finishes exactly once. A killed worker's lock dies with its connection.
+ */
+import type pg from 'pg';
+import type { Queryable, Store } from '../store/driver.js';
+import { parseParams, type JobContext } from './contract.js';
+import { getJob } from './registry.js';
+import { claimJob, failJob, jobStatus, setProgress, succeedJob } from './rows.js';
+
+export interface Attempt { status: 'succeeded' | 'failed' | 'retry' | 'skipped'; result?: unknown; error?: string; attempts?: number }
+
+export interface AttemptOptions {
+  worker: string;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  onProgress?: (fraction: number, message?: string) => void;
+  /** connections for the attempts' locks, apart from the store's pool (a worker: one per job it may run at once, so that jobs never wait for their own pool) */
+  lockPool?: pg.Pool;
+}
+
+type Lock = Pick<Queryable, 'query'>;
+
+const LOCK_SPACE = 7310422;
+
+export async function attemptJob(store: Store, jobId: number, o: AttemptOptions): Promise<Attempt> {
+  if (store.kind !== 'postgres') return attempt(store, null, jobId, o);
+  // the lock's transaction runs on a connection of its own; the job uses the store as usual
+  if (!o.lockPool) {
+    return store.transaction(async (lock) => {
+      await lock.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, jobId]);
+      return attempt(store, lock, jobId, o);
+    });
+  }
+  const client = await o.lockPool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, jobId]);
+    const r = await attempt(store, { query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] }, jobId, o);
+    await client.query('COMMIT');
+    return r;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+async function attempt(store: Store, lock: Lock | null, jobId: number, o: AttemptOptions): Promise<Attempt> {
+  if ((await jobStatus(store, jobId)) === 'succeeded') return { status: 'skipped' };
+  const row = await claimJob(store, jobId, o.worker);
+  if (!row) return { status: 'skipped' };
+  const log = o.log ?? (() => {});
+  let params: unknown;
+  let job;
+  try {
+    job = getJob(row.kind);
+    params = parseParams(job, row.params);
+  } catch (e) {
+    const error = (e as Error).message;
+    await failJob(store, jobId, error, true);
+    return { status: 'failed', error, attempts: row.attempts };
+  }
+  let last = 0;
+  const ctx: JobContext = {
+    store, actor: row.actor, jobId, log,
+    signal: o.signal ?? new AbortController().signal,
+    progress(fraction, message) {
+      o.onProgress?.(fraction, message);
+      const now = Date.now();
+      // on PGlite the job may hold the only connection in a transaction: progress stays in memory there
+      if (store.kind === 'postgres' && now - last > 1000) {
+        last = now;
+        setProgress(store, jobId, fraction, message).catch(() => {});
+      }
+    },
+  };
+  try {
+    const result = await job.run(ctx, params);
+    await succeedJob(lock ?? store, jobId, o.worker, result);
+    return { status: 'succeeded', result, attempts: row.attempts };
+  } catch (e) {
+    const err = e as Error;
+    const error = err.name === 'AbortError' ? `released: the worker stopped during attempt ${row.attempts} (任务已释放)` : err.message ?? String(e);
+    const final = row.attempts >= row.max_attempts;
+    await failJob(store, jobId, error, final);
+    log(`job ${jobId} ${row.kind} attempt ${row.attempts}/${row.max_attempts} failed: ${error}`);
+    return { status: final ? 'failed' : 'retry', error, attempts: row.attempts };
+  }
+}

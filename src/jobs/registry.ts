@@ -1,0 +1,23 @@
+/**
+ * The one registry of jobs: every runner, `opencim jobs submit` and `opencim worker` find jobs here.
+ * Add a job by importing it and listing it in JOBS (a domain's jobs live in src/domains/<name>/jobs.ts).
+ */
+import { accessJob, checkJob } from './app-jobs.js';
+import { analyzeJob, sleepJob } from './builtin.js';
+import type { Job } from './contract.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, accessJob, checkJob];
+
+const byKind = new Map(JOBS.map((j) => [j.kind, j]));
+if (byKind.size !== JOBS.length) throw new Error('two jobs share a kind in src/jobs/registry.ts');
+
+export class UnknownJobError extends Error {
+  override name = 'UnknownJobError';
+}
+
+export function getJob(kind: string): Job<unknown> {
+  const j = byKind.get(kind);
+  if (!j) throw new UnknownJobError(`no job kind "${kind.slice(0, 80)}" (未知任务类型); kinds: ${JOBS.map((x) => x.kind).join(', ')}`);
+  return j;
+}
