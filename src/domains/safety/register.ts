@@ -126,3 +126,13 @@ export function latestInspections(r: SafetyRegister): Int32Array {
 export function openCD(r: SafetyRegister, j: number): boolean {
   return j >= 0 && r.inspGrade[j] >= 2 && r.inspRemediated[j] === NO_DATE;
 }
+
+/** What the health check reads of the register: the register and which change set it reflects. */
+export interface SafetyCheckInput {
+  register: SafetyRegister;
+  profiles: number;
+  inspections: number;
+  /** the register's latest change set, and when it was recorded */
+  changeset: number | null;
+  recorded_at: string | null;
+}

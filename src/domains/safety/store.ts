@@ -10,7 +10,7 @@ import { type Queryable, type Store } from '../../store/driver.js';
 import { copyFields } from '../../store/tables.js';
 import { PROFILES, INSPECTIONS } from './collections.js';
 import { loadPolicy } from './checks.js';
-import { emptyRegister, hazardMask, NO_DATE, type SafetyRegister } from './register.js';
+import { emptyRegister, hazardMask, NO_DATE, type SafetyCheckInput, type SafetyRegister } from './register.js';
 import { type RegisterFile } from './csv.js';
 import { GRADES, HAZARDS, MEASURES, STRUCTURES, USES, type Inspection, type Profile } from './model.js';
 
@@ -176,4 +176,11 @@ export async function readRegister(q: Queryable, city: string): Promise<SafetyRe
 function parseArray(v: string[] | string): string[] {
   if (Array.isArray(v)) return v;
   return v.replace(/^\{|\}$/g, '').split(',').filter(Boolean).filter((h) => (HAZARDS as readonly string[]).includes(h));
+}
+
+/** The register for the health check, or undefined when the city has none. */
+export async function safetyForCheck(q: Queryable, city: string): Promise<SafetyCheckInput | undefined> {
+  const st = await registerState(q, city);
+  if (!st) return undefined;
+  return { register: await readRegister(q, city), ...st };
 }
