@@ -3,12 +3,13 @@
 // generated register of N buildings and M inspections (default 1,000,000 and 3,000,000), held in
 // the columnar register the store reader fills. Prints the time of each kernel, their sum, and the
 // peak RSS of the process (generation included, so it is an upper bound).
-// usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--buildings 1000000] [--inspections 3000000]
+// usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--buildings 1000000] [--inspections 3000000] [--import-rows 600000]
+// --import-rows N: also time `opencim safety import` of N inspections + N/3 profiles into a fresh PostgreSQL database (target ≥ 100,000 rows/s)
 // Target: kernels ≤ 30 s, memory ≤ 4 GiB. Run on an idle machine; figures on a shared one are upper bounds.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 
-const { values: o } = parseArgs({ options: { buildings: { type: 'string', default: '1000000' }, inspections: { type: 'string', default: '3000000' }, seed: { type: 'string', default: '1' } } });
+const { values: o } = parseArgs({ options: { buildings: { type: 'string', default: '1000000' }, inspections: { type: 'string', default: '3000000' }, seed: { type: 'string', default: '1' }, 'import-rows': { type: 'string', default: '0' } } });
 const N = Number(o.buildings), M = Number(o.inspections);
 const { emptyRegister, latestInspections, NO_DATE } = await import('../dist/domains/safety/register.js');
 const { computeDue, overdueDays } = await import('../dist/domains/safety/due.js');
@@ -70,3 +71,46 @@ for (const [k, v] of Object.entries(times)) console.log(`  ${k.padEnd(32)} ${(v 
 console.log(`  ${'kernels total'.padEnd(32)} ${(total / 1000).toFixed(2).padStart(7)} s   (target ≤ 30 s: ${(30000 / total).toFixed(1)}× headroom)`);
 console.log(`overdue: ${overdue.toLocaleString('en')}; flags: ${flags.count.toLocaleString('en')}; top score ${score[top[0]].toFixed(2)}`);
 console.log(`peak RSS: ${peak.toFixed(0)} MB (target ≤ 4096 MB; includes the generated register)`);
+
+// ---- import throughput (--import-rows N): `opencim safety import` of N inspections + N/3 profiles into a fresh PostgreSQL database ----
+const importRows = Number(process.argv.includes('--import-rows') ? process.argv[process.argv.indexOf('--import-rows') + 1] : 0);
+if (importRows > 0) {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, resolve } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const pg = (await import('pg')).default;
+  const admin = process.env.OPENCIM_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `opencim_bench_safety_${process.pid}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect(); await c.query(`CREATE DATABASE ${name}`); await c.end();
+  const url = admin.replace(/\/[^/]*$/, `/${name}`);
+  const dir = mkdtempSync(join(tmpdir(), 'safety-bench-'));
+  const nb = Math.max(1, Math.floor(importRows / 3));
+  const pl = ['building_id,year_built,design_life_years,structure,storeys,height_m,use,households,group_rental,seismic_intensity,isolation,owner,insured,fund'];
+  for (let b = 0; b < nb; b++) pl.push(`w${b},${1950 + (b % 75)},50,${['brick_concrete', 'prefab_slab', 'frame'][b % 3]},${1 + (b % 30)},${(1 + (b % 30)) * 3},residential,${b % 90},0,${6 + (b % 4)},0,物业${b % 50},1,0`);
+  const il = ['inspection_id,building_id,date,organisation,inspector,method,grade,hazards,measure,deadline,remediated_on,verified_by'];
+  for (let j = 0; j < importRows; j++) {
+    const g = 'ABCD'[j % 4], cd = g === 'C' || g === 'D';
+    il.push(`I${j},w${j % nb},${2000 + (j % 26)}-${String(1 + (j % 12)).padStart(2, '0')}-15,市房屋安全鉴定中心,张三,现场查勘,${g},${cd ? 'structure;gas' : ''},${cd ? 'use' : ''},${cd ? `${2001 + (j % 26)}-01-01` : ''},,`);
+  }
+  writeFileSync(join(dir, 'profiles.csv'), pl.join('\n') + '\n');
+  writeFileSync(join(dir, 'inspections.csv'), il.join('\n') + '\n');
+  const bin = resolve(import.meta.dirname, '../bin/opencim.js');
+  const run = (label) => {
+    const t = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, 'safety', 'import', join(dir, 'profiles.csv'), join(dir, 'inspections.csv'), '--db', url, '--json', '-q'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(r.stderr.slice(-2000));
+    const s = (performance.now() - t) / 1000;
+    const rows = nb + importRows;
+    console.log(`import ${label}: ${rows.toLocaleString('en')} rows in ${s.toFixed(1)} s = ${Math.round(rows / s).toLocaleString('en')} rows/s (whole CLI process: start, migrate, parse, COPY, archive write, seal), peak RSS ${(Number(r.stderr.trim().split('\n').at(-1)) / 1024).toFixed(0)} MB`);
+  };
+  try {
+    run('into an empty register (PostgreSQL)');
+    run('again, everything unchanged (content hashes compared)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    const d = new pg.Client({ connectionString: admin });
+    await d.connect(); await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); await d.end();
+  }
+}
