@@ -105,6 +105,12 @@ describe.each(DRIVERS)('safety import ($name)', (driver) => {
     const again = await runCli(['safety', 'import', writeCsv(dir, 'inspections-2.csv', INSPECTION_COLUMNS, changed), '--db', db, '--json', '--actor', 'surveyor-wang', '--reason', 'remediation verified']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).files[0]).toMatchObject({ rows: 6000, added: 0, changed: 1, unchanged: 5999 });
+    // the archive's history command lists both versions, with who and why
+    const hist = await runCli(['history', 'inspections', changed[0][0], '--db', db, '--json']);
+    expect(hist.code).toBe(0);
+    expect(JSON.parse(hist.stdout).versions.map((v: { version: number; actor: string }) => [v.version, v.actor])).toEqual([[1, 'surveyor-li'], [2, 'surveyor-wang']]);
+    const ph = await runCli(['history', 'building_safety', 'w1000', '--db', db, '--json']);
+    expect(JSON.parse(ph.stdout).versions).toHaveLength(1);
     const s = await openStore(db);
     try {
       const h = await recordHistory(s, 'default', 'inspection', changed[0][0]);
@@ -119,5 +125,5 @@ describe.each(DRIVERS)('safety import ($name)', (driver) => {
       const w1017 = back.ids.indexOf('w1017');
       expect(back.use[w1017]).toBe(['residential', 'public_crowded', 'commercial_self_built', 'office', 'industrial', 'other'].indexOf(reg.profiles[17][6] === '住宅' ? 'residential' : reg.profiles[17][6]));
     } finally { await s.close(); }
-  }, 240_000);
+  }, 480_000);
 });
