@@ -83,6 +83,19 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     // the due list sees the new open C at once
     const due = (await s.app.inject({ url: `/api/v1/safety/due?as_of=2026-06-01` })).json();
     expect(due.due.find((d: { building_id: string }) => d.building_id === ids[2])).toEqual({ building_id: ids[2], rule: 'follow_up_deadline', last_inspection: '2026-05-20', next_due: '2026-12-01', overdue_days: 0 });
+    // photos: stored once by content hash, then named by an inspection
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+    const up = await s.app.inject({ method: 'POST', url: '/api/v1/safety/photos', payload: png, headers: { ...auth(EDITOR), 'content-type': 'image/png' } });
+    expect(up.statusCode).toBe(201);
+    const sha = up.json().sha256;
+    expect(sha).toBe((await import('node:crypto')).createHash('sha256').update(png).digest('hex'));
+    expect((await s.app.inject({ method: 'POST', url: '/api/v1/safety/photos', payload: png, headers: { ...auth(EDITOR), 'content-type': 'image/png' } })).json().stored).toBe(false);
+    expect((await s.app.inject({ method: 'POST', url: '/api/v1/safety/photos', payload: png, headers: { 'content-type': 'image/png' } })).statusCode).toBe(401);
+    const got = await s.app.inject({ url: `/api/v1/safety/photos/${sha}` });
+    expect(got.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(got.rawPayload, png)).toBe(0);
+    const v3 = await s.app.inject({ method: 'PUT', url: '/api/v1/safety/inspections/API-1', payload: { ...upd, grade: 'C', measure: 'observe', deadline: '2026-12-01', photos: [sha], reason: '附照片 photo attached', expected_version: 2 }, headers: auth(EDITOR) });
+    expect(v3.json()).toMatchObject({ version: 3, changed: true });
     // profiles: a partial update makes a version; history of building_safety
     const p = await s.app.inject({ method: 'PUT', url: `/api/v1/safety/profiles/${ids[2]}`, payload: { year_built: 2015, use: 'office', structure: 'shear_wall', storeys: 10, seismic_intensity: 7, isolation: true, reason: '补录隔震 isolation recorded' }, headers: auth(EDITOR) });
     expect(p.statusCode).toBe(200);

@@ -4,6 +4,7 @@
  * the server's read policy; writes need a token with a writing role and name their reason; the
  * actor and reason of every write are kept in its change set.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConflictError } from '../../store/archive.js';
@@ -204,6 +205,33 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     preHandler: writer,
     schema: { summary: 'record a new inspection (writing role); 409 when the id exists', tags, security, querystring: { type: 'object', properties: cityQ }, body: { type: 'object' } },
   }, async (req, reply) => reply.code(201).send(await putInspection(true)(req)));
+  // photos of inspections, stored once by content hash (an inspection's `photos` names them by sha256)
+  const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+  app.addContentTypeParser(PHOTO_TYPES, { parseAs: 'buffer', bodyLimit: 10 << 20 }, (_req, body, done) => done(null, body));
+  app.post('/api/v1/safety/photos', {
+    preHandler: writer, bodyLimit: 10 << 20,
+    schema: { summary: `store an inspection photo (${PHOTO_TYPES.join(', ')}, ≤ 10 MB; writing role): its sha256 names it`, tags, security, querystring: { type: 'object', properties: cityQ } },
+  }, async (req, reply) => {
+    const body = req.body as Buffer;
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+    if (!Buffer.isBuffer(body) || !PHOTO_TYPES.includes(type)) throw badRequest(`a photo is sent as the raw body with content-type ${PHOTO_TYPES.join(', ')}`);
+    if (!body.length) throw badRequest('empty photo');
+    const city = await cityOf(req);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const r = await ctx.store.query('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1',
+      [city, sha256, type, body, actorOf(opts, req)]);
+    return reply.code(r.length ? 201 : 200).send({ sha256, bytes: body.length, media_type: type, url: `/api/v1/safety/photos/${sha256}`, stored: r.length > 0 });
+  });
+  app.get('/api/v1/safety/photos/:sha256', {
+    schema: { summary: 'an inspection photo by its sha256', tags, params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, required: ['sha256'] }, querystring: { type: 'object', properties: cityQ } },
+  }, async (req, reply) => {
+    const city = await cityOf(req);
+    const sha = (req.params as { sha256: string }).sha256;
+    const r = (await ctx.store.query<{ media_type: string; b: string }>(`SELECT media_type, encode(bytes, 'base64') AS b FROM safety_photos WHERE city_id = $1 AND sha256 = $2`, [city, sha]))[0];
+    if (!r) throw notFound(`no photo ${sha}`);
+    return reply.type(r.media_type).header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${sha}"`).send(Buffer.from(r.b, 'base64'));
+  });
+
   app.put('/api/v1/safety/inspections/:id', {
     preHandler: writer,
     schema: { summary: 'update an inspection: a new version, the old one kept (writing role)', tags, security, params: idP, querystring: { type: 'object', properties: cityQ }, body: { type: 'object' } },
