@@ -51,6 +51,22 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     expect(one.profile.structure).toBe('prefab_slab');
   });
 
+  it('the health check run on the store counts the register (housing indicators from the register, explain naming its change set)', async () => {
+    const { loadCatalogue } = await import('../../src/analysis/indicators/catalogue.js');
+    const { checkDataFromStore } = await import('../../src/analysis/indicators/store.js');
+    const { runCheck } = await import('../../src/analysis/indicators/run.js');
+    const cat = loadCatalogue('2025');
+    const data = await checkDataFromStore(store, CITY, cat.parameters, { workers: 1 });
+    expect(data.safety).toMatchObject({ profiles: 3, inspections: 1 });
+    const r = await runCheck(data, { city: CITY, access: { workers: 1 } });
+    const at = (id: string) => r.results.find((x) => x.id === id && x.area_id === r.units.areas[r.units.level.city[0]].id)!;
+    // ids[0]: residential, latest inspection C with structure and gas open; ids[1]: residential, never inspected
+    expect(at('housing_structural_hazard')).toMatchObject({ value: 1, source: 'computed' });
+    expect(at('housing_gas_hazard')).toMatchObject({ value: 1, source: 'computed' });
+    expect(at('housing_stairwell_hazard')).toMatchObject({ value: 0, source: 'computed' });
+    expect(at('housing_gas_hazard').explain).toMatch(new RegExp(`change set #${data.safety!.changeset} of \\d{4}-\\d{2}-\\d{2}T`));
+  }, 240_000);
+
   it('refuses anonymous writes and wrong roles; records actor and reason; keeps every version; 409 on a stale version', async () => {
     const body = { building_id: ids[2], date: '2026-05-20', grade: 'B', hazards: ['envelope'], inspection_id: 'API-1', reason: '年度体检 annual checkup' };
     const anon = await s.app.inject({ method: 'POST', url: '/api/v1/safety/inspections', payload: body });
