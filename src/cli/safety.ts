@@ -11,6 +11,7 @@ import { parseDate, todayDays } from '../domains/safety/model.js';
 interface Common { db?: string; city?: string; json?: boolean; quiet?: boolean }
 
 const dateArg = (v: string) => { const d = parseDate(v); if (d === null) throw new UsageError(`--as-of must be a date YYYY-MM-DD, got "${v}"`); return d; };
+const intensityArg = (v: string) => { const n = Number(v); if (!(n >= 5 && n <= 10)) throw new UsageError(`--intensity must be a seismic intensity 5–10, got "${v}"`); return n; };
 const count = (name: string) => (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, got "${v}"`); return n; };
 
 export function safetyCommandSpec(dbOption: () => Option): Command {
@@ -30,10 +31,12 @@ export function safetyCommandSpec(dbOption: () => Option): Command {
     .action(async (o) => { await dueCmd(o); });
   common(cmd.command('risk').description('risk score per building, every factor shown, ranked (安全风险)')
     .addOption(rules()).addOption(asOf()).option('--top <n>', 'only the N highest', count('--top'))
+    .option('--intensity <degrees>', 'city-wide seismic design intensity (GB 18306) for buildings whose profile has none', intensityArg)
     .option('--weight <factor=w>', 'weight of a factor (repeatable), e.g. --weight last_grade=30', (v: string, prev: string[] = []) => [...prev, v]))
     .action(async (o) => { await riskCmd(o); });
   common(cmd.command('check').description('policy checks: height limits, seismic isolation, dangerous houses in use, prefab slabs, group rentals, overdue remediation (政策核查)')
-    .addOption(asOf()).option('--population <n>', 'urban population of the city (the height limits depend on it)', count('--population')))
+    .addOption(asOf()).option('--population <n>', 'urban population of the city (the height limits depend on it)', count('--population'))
+    .option('--intensity <degrees>', 'city-wide seismic design intensity (GB 18306) for buildings whose profile has none', intensityArg))
     .action(async (o) => { await checkCmd(o); });
   return cmd;
 }
@@ -99,7 +102,7 @@ async function dueCmd(o: Common & { rules: string; asOf?: number; overdue?: bool
   });
 }
 
-async function riskCmd(o: Common & { rules: string; asOf?: number; top?: number; weight?: string[] }) {
+async function riskCmd(o: Common & { rules: string; asOf?: number; top?: number; weight?: string[]; intensity?: number }) {
   const { computeDue } = await import('../domains/safety/due.js');
   const { compileRules, loadRules } = await import('../domains/safety/rules.js');
   const { computeRisk, loadRiskConfig, riskRow, topN } = await import('../domains/safety/risk.js');
@@ -112,7 +115,9 @@ async function riskCmd(o: Common & { rules: string; asOf?: number; top?: number;
   let cfg;
   try { cfg = loadRiskConfig(weights); } catch (e) { throw new UsageError((e as Error).message); }
   const rules = compileRules(loadRules(o.rules));
-  await withRegister(o, (reg) => {
+  const { withCityIntensity } = await import('../domains/safety/register.js');
+  await withRegister(o, (all) => {
+    const reg = withCityIntensity(all, o.intensity);
     const due = computeDue(reg, rules, o.asOf ?? todayDays());
     const score = computeRisk(reg, due, cfg);
     const top = topN(score, o.top ?? reg.n);
@@ -126,11 +131,12 @@ async function riskCmd(o: Common & { rules: string; asOf?: number; top?: number;
   });
 }
 
-async function checkCmd(o: Common & { asOf?: number; population?: number }) {
+async function checkCmd(o: Common & { asOf?: number; population?: number; intensity?: number }) {
   const { computeFlags, flagRow, loadPolicy } = await import('../domains/safety/checks.js');
-  const { latestInspections } = await import('../domains/safety/register.js');
+  const { latestInspections, withCityIntensity } = await import('../domains/safety/register.js');
   const policy = loadPolicy(o.population !== undefined ? { city_population: o.population } : {});
-  await withRegister(o, (reg) => {
+  await withRegister(o, (all) => {
+    const reg = withCityIntensity(all, o.intensity);
     const asOf = o.asOf ?? todayDays();
     const last = latestInspections(reg);
     const f = computeFlags(reg, policy, asOf, last);

@@ -3,7 +3,7 @@ import { computeDue, dueRow, FOLLOW_UP_RULE } from '../../src/domains/safety/due
 import { computeFlags, flagRow, loadPolicy } from '../../src/domains/safety/checks.js';
 import { computeRisk, loadRiskConfig, riskRow, topN } from '../../src/domains/safety/risk.js';
 import { addYears, formatDate, parseDate, type Inspection, type Profile } from '../../src/domains/safety/model.js';
-import { latestInspections, registerFrom } from '../../src/domains/safety/register.js';
+import { latestInspections, registerFrom, withCityIntensity } from '../../src/domains/safety/register.js';
 import { compileRules, loadRules, parseRules } from '../../src/domains/safety/rules.js';
 
 const P = (building_id: string, o: Partial<Profile> = {}): Profile => ({
@@ -215,6 +215,12 @@ describe('policy checks', () => {
       cUse: ['cd_still_in_use'],
       dStop: ['remediation_overdue'],
     });
+  });
+  it('a city-wide seismic intensity fills the profiles that give none', () => {
+    const reg = withCityIntensity(registerFrom([P('s', {}), P('t', { seismic_intensity: 7 })], [], ['s', 't']), 8);
+    expect([...reg.seismic]).toEqual([8, 7]);
+    const f = computeFlags(reg, loadPolicy(), parseDate(AS_OF)!);
+    expect(Array.from(f.building.subarray(0, f.count), (b) => reg.ids[b])).toEqual(['s']);
   });
   it('the height classes follow the city population (≥ 3 million: limit 250 m, cap 500 m)', () => {
     const m = byBuilding(run(5_000_000));

@@ -136,3 +136,10 @@ export interface SafetyCheckInput {
   changeset: number | null;
   recorded_at: string | null;
 }
+
+/** A city-wide seismic design intensity for the buildings whose profile gives none (a register sharing its arrays otherwise). */
+export function withCityIntensity(r: SafetyRegister, intensity: number | undefined): SafetyRegister {
+  if (intensity === undefined) return r;
+  const seismic = Float32Array.from(r.seismic, (v) => (Number.isNaN(v) ? intensity : v));
+  return { ...r, seismic };
+}

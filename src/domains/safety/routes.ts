@@ -15,7 +15,7 @@ import { requireRole, roleOf } from '../../server/auth.js';
 import { computeFlags, flagRow, loadPolicy } from './checks.js';
 import { computeDue, dueRow, overdueDays } from './due.js';
 import { InspectionSchema, parseDate, ProfileSchema, todayDays } from './model.js';
-import { latestInspections, type SafetyRegister } from './register.js';
+import { latestInspections, withCityIntensity, type SafetyRegister } from './register.js';
 import { computeRisk, FACTORS, loadRiskConfig, riskRow, topN } from './risk.js';
 import { compileRules, loadRules, PRESETS } from './rules.js';
 import { readRegister, recordHistory, registerState, writeRecord } from './store.js';
@@ -24,6 +24,7 @@ const tags = ['House safety 房屋安全'];
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
 const asOfQ = { as_of: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'the day to count from (default today)' } } as const;
 const rulesQ = { rules: { type: 'string', enum: [...PRESETS], default: 'nantong', description: 'checkup-cycle rules preset' } } as const;
+const intensityQ = { intensity: { type: 'number', minimum: 5, maximum: 10, description: 'city-wide seismic design intensity for buildings whose profile has none' } } as const;
 const pageQ = { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 } } as const;
 const idP = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] } as const;
 
@@ -132,10 +133,10 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
 
   app.get('/api/v1/safety/risk', {
     schema: { summary: 'risk ranking, every factor with value, weight and points', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...rulesQ, top: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
-      ...Object.fromEntries(FACTORS.map((f) => [`w_${f}`, { type: 'number', minimum: 0, maximum: 1000, description: `weight of ${f}` }])) } } },
+      ...intensityQ, ...Object.fromEntries(FACTORS.map((f) => [`w_${f}`, { type: 'number', minimum: 0, maximum: 1000, description: `weight of ${f}` }])) } } },
   }, async (req) => {
-    const q = req.query as Record<string, unknown> & { as_of?: string; rules: string; top: number };
-    const reg = await register(await cityOf(req));
+    const q = req.query as Record<string, unknown> & { as_of?: string; rules: string; top: number; intensity?: number };
+    const reg = withCityIntensity(await register(await cityOf(req)), q.intensity);
     const weights = Object.fromEntries(FACTORS.filter((f) => q[`w_${f}`] !== undefined).map((f) => [f, Number(q[`w_${f}`])]));
     const cfg = loadRiskConfig(weights);
     const due = computeDue(reg, compileRules(loadRules(q.rules)), asOf(q));
@@ -144,10 +145,10 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
   });
 
   app.get('/api/v1/safety/flags', {
-    schema: { summary: 'policy flags: each names its rule and source', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...pageQ, population: { type: 'integer', minimum: 0 }, rule: { type: 'string', maxLength: 64 } } } },
+    schema: { summary: 'policy flags: each names its rule and source', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...pageQ, ...intensityQ, population: { type: 'integer', minimum: 0 }, rule: { type: 'string', maxLength: 64 } } } },
   }, async (req) => {
-    const q = req.query as { as_of?: string; population?: number; rule?: string; limit: number; offset: number };
-    const reg = await register(await cityOf(req));
+    const q = req.query as { as_of?: string; population?: number; intensity?: number; rule?: string; limit: number; offset: number };
+    const reg = withCityIntensity(await register(await cityOf(req)), q.intensity);
     const policy = loadPolicy(q.population !== undefined ? { city_population: q.population } : {});
     const d = asOf(q);
     const last = latestInspections(reg);
