@@ -59,19 +59,11 @@ const InspectionBody = InspectionSchema.omit({ inspection_id: true }).extend(Wri
 }).strict();
 
 export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opts: ServerOptions) {
-  // the register, read once per (city, register change set)
-  const registers = new Map<string, { key: string; reg: Promise<SafetyRegister> }>();
-  async function register(city: string): Promise<SafetyRegister> {
-    const st = await registerState(ctx.store, city);
-    if (!st) throw notFound(`no safety register for city "${city}": import one with \`opencim safety import\` / 尚无房屋安全档案`);
-    const key = `${st.changeset}:${st.profiles}:${st.inspections}`;
-    const hit = registers.get(city);
-    if (hit && hit.key === key) return hit.reg;
-    const reg = readRegister(ctx.store, city);
-    registers.set(city, { key, reg });
-    reg.catch(() => registers.delete(city));
-    return reg;
-  }
+  // the register, read once per city and data version (the version follows the archive head: every write moves it)
+  const register = (city: string): Promise<SafetyRegister> => ctx.cached(city, 'safety:register', async () => {
+    if (!(await registerState(ctx.store, city))) throw notFound(`no safety register for city "${city}": import one with \`opencim safety import\` / 尚无房屋安全档案`);
+    return readRegister(ctx.store, city);
+  });
   const cityOf = (req: FastifyRequest) => ctx.resolveCity((req.query as { city?: string }).city);
   const writer = requireRole(opts, 'editor');
 
