@@ -38,6 +38,14 @@ describe('viewer: house safety (chromium)', () => {
   }, 300_000);
   afterAll(async () => { await browser?.close(); await s?.close(); });
 
+  it('the served style holds the safety layer and stays a valid MapLibre style', async () => {
+    const { validateStyleMin } = await import('@maplibre/maplibre-gl-style-spec');
+    const style = await (await fetch(`${base}/styles/city.json`)).json();
+    expect(validateStyleMin(style)).toEqual([]);
+    const layer = style.layers.find((l: { id: string }) => l.id === 'safety-3d');
+    expect(layer).toMatchObject({ type: 'fill-extrusion', source: 'building_safety', layout: { visibility: 'none' } });
+  });
+
   it('the safety risk mode colours the register by grade, and the panel shows the inspection history', async () => {
     await page.goto(`${base}/`);
     await page.waitForFunction(() => window.__opencim?.firstBuildingsMs !== undefined, null, { timeout: 120_000 });
