@@ -11,6 +11,8 @@ import { TABLE_BY_NAME } from '../store/tables.js';
 
 const archiveOf = (table: string): VersionedSpec => TABLE_BY_NAME.get(table)!.archive;
 
+import { SAFETY_COLLECTIONS } from '../domains/safety/collections.js';
+
 export type PropType = 'string' | 'number' | 'integer' | 'boolean' | 'object';
 
 export interface PropertySpec {
@@ -210,6 +212,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     ],
     tile: { minzoom: 8, maxzoom: 16, kind: 'polygon' },
   },
+  ...SAFETY_COLLECTIONS,
 ];
 
 export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));

@@ -6,6 +6,7 @@
  */
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { STYLE, type ColorMode } from './style.js';
+import { SAFETY_LAYER, safetyLayer } from '../domains/safety/maplibre.js';
 
 /** what a colour mode needs of a facility category */
 export interface CategoryRef { id: string; threshold_m: number }
@@ -101,6 +102,7 @@ export function buildStyle(opts: { tileUrl: (layer: string) => string; basemap: 
       },
     });
   }
+  if (has(SAFETY_LAYER)) layers.push(safetyLayer(opts.mode));
   if (has('facilities')) {
     const pairs: unknown[] = [];
     for (const [k, c] of Object.entries(S.facilities.colors)) pairs.push(k, c);

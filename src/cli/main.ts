@@ -116,4 +116,5 @@ program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
   program.addCommand(jobs.jobsCommandSpec(dbOption));
   program.addCommand(jobs.workerCommandSpec(dbOption));
 }
+program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
 program.parseAsync(process.argv).catch(fail);

@@ -12,6 +12,7 @@ import { colorExpr, facilityColor, GROUP_LAYERS, legendOf, type LayerGroup } fro
 import { esc, loadBuilding, renderBuilding, type PanelState } from './panel';
 import { STYLE, type ColorMode } from '../../src/catalog/style';
 import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
+import { loadSafety, renderSafety, safetyModeAvailable, SAFETY_LAYER, SAFETY_MODE } from './safety';
 import './app.css';
 
 interface AppState {
@@ -28,6 +29,7 @@ interface AppState {
   isochrone: { lon: number; lat: number; minutes: number[] } | null;
   selected: string | null;
   archive: ArchiveState;
+  safety: Awaited<ReturnType<typeof loadSafety>>;
 }
 
 declare global {
@@ -49,7 +51,7 @@ async function main() {
   const bt = available.has('buildings') ? await getOptional<TileJson>(`/tiles/buildings.json${cityParam() ? `?${cityParam()}` : ''}`) : null;
   const fields = bt?.vector_layers[0]?.fields ?? {};
   const hasAccess = Object.keys(fields).some((f) => f.startsWith('d_'));
-  const modes = STYLE.buildings.modes.filter((m) => (m.kind === 'access' ? hasAccess : m.property in fields));
+  const modes = STYLE.buildings.modes.filter((m) => safetyModeAvailable(m, available) ?? (m.kind === 'access' ? hasAccess : m.property in fields));
   const present = new Set(Object.keys(summary?.access ? {} : {}));
   void present;
   const categories = cats.categories;
@@ -59,7 +61,7 @@ async function main() {
     accessCategory: categories.find((c) => c.id === 'kindergarten' && fields[`d_${c.id}`]) ?? categories.find((c) => fields[`d_${c.id}`] && c.threshold_m > 0),
     facilityOn: new Set(categories.map((c) => c.id)),
     groupsOn: new Set<LayerGroup>(['land_use', 'green_spaces', 'walk_network', 'admin_areas', 'facilities', 'buildings', 'renewal_candidates']),
-    panel: null, dashboard: null, isochrone: null, selected: null,
+    panel: null, dashboard: null, isochrone: null, selected: null, safety: null,
     archive: { asOf: '', since: '', changes: null },
   };
 
@@ -89,7 +91,7 @@ async function main() {
     $('#btn-dash').textContent = t('dashboard');
     $('#hint').textContent = t('isochroneHint');
     renderSide();
-    if (state.panel) $('#panel').innerHTML = renderBuilding(state.panel);
+    if (state.panel) $('#panel').innerHTML = renderBuilding(state.panel) + (state.safety ? renderSafety(state.safety) : '');
     if (state.dashboard && $('#panel').dataset.kind === 'dashboard') renderDashboard($('#panel'), state.dashboard, categories, config.legends);
     updateZoomHint();
   };
@@ -134,6 +136,7 @@ async function main() {
 
   const applyColors = () => {
     if (map.getLayer('buildings-3d')) map.setPaintProperty('buildings-3d', 'fill-extrusion-color', colorExpr(state.mode, state.accessCategory));
+    if (map.getLayer('safety-3d')) map.setLayoutProperty('safety-3d', 'visibility', state.mode.id === SAFETY_MODE ? 'visible' : 'none');
   };
   /** what the user chose, again on a new style document (the archive's as-of) */
   const restyle = () => {
@@ -165,10 +168,11 @@ async function main() {
     panel.hidden = false;
     panel.dataset.kind = 'building';
     panel.innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
-    const s = await loadBuilding(id);
+    const [s, safety] = await Promise.all([loadBuilding(id), available.has(SAFETY_LAYER) ? loadSafety(id).catch(() => null) : null]);
     if (state.selected !== id) return;
     state.panel = s;
-    panel.innerHTML = renderBuilding(s);
+    state.safety = safety;
+    panel.innerHTML = renderBuilding(s) + (safety ? renderSafety(safety) : '');
   }
   panel.addEventListener('click', (e) => {
     const target = e.target as HTMLElement;
@@ -224,7 +228,7 @@ async function main() {
   }
 
   // ---- map interaction ----
-  const interactive = ['buildings-3d', 'facilities-circle', 'renewal-fill'];
+  const interactive = ['safety-3d', 'buildings-3d', 'facilities-circle', 'renewal-fill'];
   map.on('click', (e: MapMouseEvent) => {
     const layers = interactive.filter((l) => map.getLayer(l));
     const hits: MapGeoJSONFeature[] = layers.length ? map.queryRenderedFeatures(e.point, { layers }) : [];
@@ -235,6 +239,8 @@ async function main() {
         .setHTML(`<b>${esc(fac.properties.name ?? (c ? catName(c) : fac.properties.category))}</b><br><span class="muted">${esc(c ? catName(c) : fac.properties.category)}</span>`).addTo(map);
       return;
     }
+    const reg = hits.find((f) => f.layer.id === 'safety-3d');
+    if (reg) { void openBuilding(String(reg.properties.building_id ?? reg.properties.id)); return; }
     const bld = hits.find((f) => f.layer.id === 'buildings-3d');
     if (bld) { void openBuilding(String(bld.properties.id)); return; }
     const ren = hits.find((f) => f.layer.id === 'renewal-fill');

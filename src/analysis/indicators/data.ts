@@ -4,6 +4,7 @@ import { isResidentialLanduse } from '../../model/residential.js';
 import type { Tags } from '../../model/taxonomy.js';
 import type { AdminLevelName, CityRecord } from '../../model/types.js';
 import type { AccessPlaces } from '../network/access.js';
+import type { SafetyCheckInput } from '../../domains/safety/register.js';
 import type { GraphOptions } from '../network/graph.js';
 import { PlacesCollector } from '../network/access.js';
 import type { CheckParameters } from './catalogue.js';
@@ -60,6 +61,8 @@ export interface CheckData {
   greenways: Greenway[];
   /** the accessibility engine's input (graph, residential origins, facilities by category) */
   places: AccessPlaces;
+  /** the house-safety register, when the store holds one (housing indicators 1–10) */
+  safety?: SafetyCheckInput;
 }
 
 class GrowF64 {

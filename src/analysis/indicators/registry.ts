@@ -1,7 +1,7 @@
 import { livingCircleCompleteness, serviceEquity, transitAccess } from './computed/access.js';
 import { activitySpaceShortfall, childcareShortfall, elderlyShortfall, kindergartenShortfall } from './computed/community.js';
 import { fireStationCoverage, greenwayCoverage, middleSchoolCoverage, parkServiceCoverage } from './computed/coverage.js';
-import { agedHousingShare, highRiseCount } from './computed/housing.js';
+import { agedHousingShare, highRiseCount, housingHazardIndicators } from './computed/housing.js';
 import { parkGreenPerCapita, populationDensity, roadNetworkDensity } from './computed/land.js';
 import type { Indicator } from './types.js';
 
@@ -10,7 +10,7 @@ export const INDICATORS: readonly Indicator[] = [
   parkServiceCoverage, middleSchoolCoverage, greenwayCoverage, fireStationCoverage,
   roadNetworkDensity, transitAccess, livingCircleCompleteness,
   kindergartenShortfall, elderlyShortfall, childcareShortfall, activitySpaceShortfall,
-  parkGreenPerCapita, populationDensity, agedHousingShare, highRiseCount, serviceEquity,
+  parkGreenPerCapita, populationDensity, agedHousingShare, highRiseCount, serviceEquity, ...housingHazardIndicators,
 ];
 
 export const INDICATOR_BY_ID: ReadonlyMap<string, Indicator> = new Map(INDICATORS.map((i) => [i.id, i]));

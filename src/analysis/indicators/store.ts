@@ -8,6 +8,7 @@ import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, polygonArea, type CheckData } from './data.js';
 import type { CheckResult } from './run.js';
+import { safetyForCheck } from '../../domains/safety/store.js';
 import { succeedRun } from '../../store/runs.js';
 
 /**
@@ -75,7 +76,10 @@ export async function checkDataFromStore(
     if (rows.length < PAGE) break;
     last = rows[rows.length - 1].id;
   }
-  return c.finish({}, places);
+  const data = c.finish({}, places);
+  const safety = await safetyForCheck(db, city);
+  if (safety) data.safety = safety;
+  return data;
 }
 
 const multi = (g: Areal): MultiPolygon => (g.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [g.coordinates] } : g);

@@ -2,6 +2,8 @@ import { fmt, pct, residentsMethod, round, shareValues, tally } from '../common.
 import { originBuildings } from '../coverage.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
+import { HAZARDS, type Hazard } from '../../../domains/safety/model.js';
+import { latestInspections, NO_DATE } from '../../../domains/safety/register.js';
 
 /** Housing stock indicators: age of the residential floor area, building heights. */
 const ALL: AreaLevel[] = ['city', 'district', 'street', 'community'];
@@ -108,3 +110,84 @@ export const highRiseCount: Indicator = {
     }));
   },
 };
+
+// ---- housing-level indicators 1–10 (reference §1a) from the house-safety register ----
+
+/** indicators 5 (non-self-contained dwellings) and 8 (tap water) have no item in the hazard catalogue: they stay manual */
+const HAZARD_INDICATORS: { id: string; hazard: Hazard; zh: string; also?: string }[] = [
+  { id: 'housing_structural_hazard', hazard: 'structure', zh: '结构', also: ', or whose latest grade is C or D (JGJ 125-2016) and not remediated' },
+  { id: 'housing_gas_hazard', hazard: 'gas', zh: '燃气' },
+  { id: 'housing_stairwell_hazard', hazard: 'stairwell', zh: '楼道' },
+  { id: 'housing_envelope_hazard', hazard: 'envelope', zh: '围护' },
+  { id: 'housing_pipe_damage', hazard: 'pipes', zh: '管线管道' },
+  { id: 'housing_age_friendly_retrofit', hazard: 'age_friendly', zh: '适老化' },
+  { id: 'housing_energy_retrofit', hazard: 'energy', zh: '节能' },
+  { id: 'housing_digital_retrofit', hazard: 'digital', zh: '数字化' },
+];
+
+const NO_REGISTER = 'field inspection (F): not derivable from map data; enter the surveyed figure with --manual, or import the house-safety register (opencim safety import profiles.csv inspections.csv) and the check counts it';
+
+/** model building index of each register building (-1 when the city model has no such building) */
+function registerPlaces(ctx: CheckContext): Int32Array {
+  return ctx.memo('safetyRegisterPlaces', () => {
+    const reg = ctx.data.safety!.register;
+    const byId = new Map<string, number>();
+    ctx.data.buildings.ids.forEach((id, i) => byId.set(id, i));
+    return Int32Array.from(reg.ids, (id) => byId.get(id) ?? -1);
+  });
+}
+
+function hazardIndicator(d: (typeof HAZARD_INDICATORS)[number]): Indicator {
+  return {
+    id: d.id,
+    inputs: ['house-safety register: profiles (use) and the latest inspection of each building (hazards, grade, remediation)', 'buildings (location, residential)'],
+    unit: 'count',
+    levels: ALL,
+    explain(ctx) {
+      const s = ctx.data.safety;
+      if (!s) return NO_REGISTER;
+      const from = `the house-safety register (${fmt(s.profiles)} profiles, ${fmt(s.inspections)} inspections; change set #${s.changeset} of ${s.recorded_at})`;
+      return `Counted from ${from}: residential buildings (profile use residential, or unknown use and residential in the city model) whose latest inspection records a ${d.hazard} (${d.zh}) hazard not yet remediated${d.also ?? ''}. Buildings of the register missing from the city model count in the city total only.`;
+    },
+    compute(ctx) {
+      const s = ctx.data.safety;
+      const areas = ALL.flatMap((lv) => ctx.units.level[lv]);
+      if (!s) return areas.map((a) => ({ area: a, value: null, reason: 'no house-safety register in the store' }));
+      const reg = s.register;
+      const place = registerPlaces(ctx);
+      const last = ctx.memo('safetyLatest', () => latestInspections(reg));
+      const bit = 1 << HAZARDS.indexOf(d.hazard);
+      const structural = d.hazard === 'structure';
+      const counts = new Map<number, number>(areas.map((a) => [a, 0]));
+      const b = ctx.data.buildings;
+      const city = ctx.units.level.city[0];
+      let unlocated = 0, residentialInRegister = 0, inspected = 0;
+      for (let k = 0; k < reg.n; k++) {
+        const i = place[k];
+        const residential = reg.use[k] === 0 || (reg.use[k] < 0 && i >= 0 && b.residential[i] === 1);
+        if (!residential) continue;
+        residentialInRegister++;
+        const j = last[k];
+        if (j < 0) continue;
+        inspected++;
+        if (reg.inspRemediated[j] !== NO_DATE) continue;
+        if (!(reg.inspHazards[j] & bit) && !(structural && reg.inspGrade[j] >= 2)) continue;
+        counts.set(city, counts.get(city)! + 1);
+        if (i < 0) { unlocated++; continue; }
+        for (const lv of ['district', 'street', 'community'] as const) {
+          const a = ctx.units.locate(lv, b.lon[i], b.lat[i]);
+          if (a >= 0 && counts.has(a)) counts.set(a, counts.get(a)! + 1);
+        }
+      }
+      return areas.map((a): AreaValue => ({
+        area: a, value: counts.get(a)!,
+        ...(a === city ? {
+          note: `${fmt(residentialInRegister)} residential buildings in the register, ${fmt(inspected)} of them inspected${unlocated ? `; ${unlocated} counted buildings are not in the city model (city total only)` : ''}.`,
+          details: { register_changeset: s.changeset, register_recorded_at: s.recorded_at, residential_in_register: residentialInRegister, inspected, not_in_model: unlocated },
+        } : {}),
+      }));
+    },
+  };
+}
+
+export const housingHazardIndicators: Indicator[] = HAZARD_INDICATORS.map(hazardIndicator);

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// House-safety kernels benchmark (issue 11): due dates, policy checks and risk scores over a
+// generated register of N buildings and M inspections (default 1,000,000 and 3,000,000), held in
+// the columnar register the store reader fills. Prints the time of each kernel, their sum, and the
+// peak RSS of the process (generation included, so it is an upper bound).
+// usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--buildings 1000000] [--inspections 3000000] [--import-rows 600000]
+// --import-rows N: also time `opencim safety import` of N inspections + N/3 profiles into a fresh PostgreSQL database (target ≥ 100,000 rows/s)
+// Target: kernels ≤ 30 s, memory ≤ 4 GiB. Run on an idle machine; figures on a shared one are upper bounds.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+
+const { values: o } = parseArgs({ options: { buildings: { type: 'string', default: '1000000' }, inspections: { type: 'string', default: '3000000' }, seed: { type: 'string', default: '1' }, 'import-rows': { type: 'string', default: '0' } } });
+const N = Number(o.buildings), M = Number(o.inspections);
+const { emptyRegister, latestInspections, NO_DATE } = await import('../dist/domains/safety/register.js');
+const { computeDue, overdueDays } = await import('../dist/domains/safety/due.js');
+const { compileRules, loadRules } = await import('../dist/domains/safety/rules.js');
+const { computeFlags, loadPolicy } = await import('../dist/domains/safety/checks.js');
+const { computeRisk, loadRiskConfig, topN } = await import('../dist/domains/safety/risk.js');
+const { parseDate } = await import('../dist/domains/safety/model.js');
+
+// a deterministic PRNG (mulberry32)
+let s = Number(o.seed) >>> 0;
+const rnd = () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+
+let t0 = performance.now();
+const reg = emptyRegister(N, M);
+for (let b = 0; b < N; b++) {
+  reg.ids[b] = `w${100000 + b}`;
+  reg.profiled[b] = 1;
+  reg.yearBuilt[b] = rnd() < 0.03 ? 0 : 1950 + Math.floor(rnd() * 75);
+  reg.designLife[b] = rnd() < 0.8 ? 50 : 0;
+  reg.structure[b] = Math.floor(rnd() * 8);
+  reg.storeys[b] = 1 + Math.floor(rnd() * rnd() * 40);
+  reg.height[b] = rnd() < 0.5 ? reg.storeys[b] * 3 : NaN;
+  reg.use[b] = rnd() < 0.7 ? 0 : Math.floor(rnd() * 6);
+  reg.households[b] = Math.floor(rnd() * 120);
+  reg.groupRental[b] = rnd() < 0.02 ? 1 : 0;
+  reg.seismic[b] = 6 + Math.floor(rnd() * 4);
+  reg.isolation[b] = rnd() < 0.1 ? 1 : 0;
+  reg.critical[b] = rnd() < 0.01 ? 1 : 0;
+}
+const d0 = parseDate('2000-01-01'), span = parseDate('2026-06-01') - d0;
+for (let j = 0; j < M; j++) {
+  reg.inspIds[j] = `I${j}`;
+  reg.inspBuilding[j] = Math.floor(rnd() * N);
+  reg.inspDate[j] = d0 + Math.floor(rnd() * span);
+  const g = rnd();
+  reg.inspGrade[j] = g < 0.6 ? 0 : g < 0.85 ? 1 : g < 0.96 ? 2 : 3;
+  reg.inspHazards[j] = rnd() < 0.3 ? Math.floor(rnd() * 256) : 0;
+  reg.inspMeasure[j] = reg.inspGrade[j] >= 2 ? Math.floor(rnd() * 4) : -1;
+  reg.inspDeadline[j] = reg.inspGrade[j] >= 2 ? reg.inspDate[j] + 30 + Math.floor(rnd() * 365) : NO_DATE;
+  reg.inspRemediated[j] = reg.inspGrade[j] >= 2 && rnd() < 0.5 ? reg.inspDate[j] + Math.floor(rnd() * 400) : NO_DATE;
+}
+const gen = performance.now() - t0;
+
+const asOf = parseDate('2026-06-01');
+const times = {};
+const lap = (k, f) => { const t = performance.now(); const r = f(); times[k] = Math.round(performance.now() - t); return r; };
+const last = lap('latest inspection per building', () => latestInspections(reg));
+const rules = compileRules(loadRules('nantong'));
+const due = lap('due dates (nantong)', () => computeDue(reg, rules, asOf, last));
+const flags = lap('policy checks', () => computeFlags(reg, loadPolicy(), asOf, last));
+const score = lap('risk scores', () => computeRisk(reg, due, loadRiskConfig()));
+const top = lap('ranking (full sort)', () => topN(score, N));
+let overdue = 0;
+for (let b = 0; b < N; b++) if (overdueDays(due, b) > 0) overdue++;
+const total = Object.values(times).reduce((a, b) => a + b, 0);
+const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+console.log(`register: ${N.toLocaleString('en')} buildings, ${M.toLocaleString('en')} inspections (generated in ${(gen / 1000).toFixed(1)} s)`);
+for (const [k, v] of Object.entries(times)) console.log(`  ${k.padEnd(32)} ${(v / 1000).toFixed(2).padStart(7)} s`);
+console.log(`  ${'kernels total'.padEnd(32)} ${(total / 1000).toFixed(2).padStart(7)} s   (target ≤ 30 s: ${(30000 / total).toFixed(1)}× headroom)`);
+console.log(`overdue: ${overdue.toLocaleString('en')}; flags: ${flags.count.toLocaleString('en')}; top score ${score[top[0]].toFixed(2)}`);
+console.log(`peak RSS: ${peak.toFixed(0)} MB (target ≤ 4096 MB; includes the generated register)`);
+
+// ---- import throughput (--import-rows N): `opencim safety import` of N inspections + N/3 profiles into a fresh PostgreSQL database ----
+const importRows = Number(process.argv.includes('--import-rows') ? process.argv[process.argv.indexOf('--import-rows') + 1] : 0);
+if (importRows > 0) {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, resolve } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const pg = (await import('pg')).default;
+  const admin = process.env.OPENCIM_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `opencim_bench_safety_${process.pid}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect(); await c.query(`CREATE DATABASE ${name}`); await c.end();
+  const url = admin.replace(/\/[^/]*$/, `/${name}`);
+  const dir = mkdtempSync(join(tmpdir(), 'safety-bench-'));
+  const nb = Math.max(1, Math.floor(importRows / 3));
+  const pl = ['building_id,year_built,design_life_years,structure,storeys,height_m,use,households,group_rental,seismic_intensity,isolation,owner,insured,fund'];
+  for (let b = 0; b < nb; b++) pl.push(`w${b},${1950 + (b % 75)},50,${['brick_concrete', 'prefab_slab', 'frame'][b % 3]},${1 + (b % 30)},${(1 + (b % 30)) * 3},residential,${b % 90},0,${6 + (b % 4)},0,物业${b % 50},1,0`);
+  const il = ['inspection_id,building_id,date,organisation,inspector,method,grade,hazards,measure,deadline,remediated_on,verified_by'];
+  for (let j = 0; j < importRows; j++) {
+    const g = 'ABCD'[j % 4], cd = g === 'C' || g === 'D';
+    il.push(`I${j},w${j % nb},${2000 + (j % 26)}-${String(1 + (j % 12)).padStart(2, '0')}-15,市房屋安全鉴定中心,张三,现场查勘,${g},${cd ? 'structure;gas' : ''},${cd ? 'use' : ''},${cd ? `${2001 + (j % 26)}-01-01` : ''},,`);
+  }
+  writeFileSync(join(dir, 'profiles.csv'), pl.join('\n') + '\n');
+  writeFileSync(join(dir, 'inspections.csv'), il.join('\n') + '\n');
+  const bin = resolve(import.meta.dirname, '../bin/opencim.js');
+  const run = (label) => {
+    const t = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, 'safety', 'import', join(dir, 'profiles.csv'), join(dir, 'inspections.csv'), '--db', url, '--json', '-q'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(r.stderr.slice(-2000));
+    const s = (performance.now() - t) / 1000;
+    const rows = nb + importRows;
+    console.log(`import ${label}: ${rows.toLocaleString('en')} rows in ${s.toFixed(1)} s = ${Math.round(rows / s).toLocaleString('en')} rows/s (whole CLI process: start, migrate, parse, COPY, archive write, seal), peak RSS ${(Number(r.stderr.trim().split('\n').at(-1)) / 1024).toFixed(0)} MB`);
+  };
+  try {
+    run('into an empty register (PostgreSQL)');
+    run('again, everything unchanged (content hashes compared)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    const d = new pg.Client({ connectionString: admin });
+    await d.connect(); await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); await d.end();
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * profiles.csv / inspections.csv (the register's exchange format, issue 11): the kind is known by
+ * the header; Chinese headers and values are aliases of the codes. Every bad value is reported
+ * with the file, the row (the spreadsheet row: the header is row 1) and the column; a file with
+ * any bad row yields no records at all.
+ */
+import { createReadStream } from 'node:fs';
+import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
+import { GRADES, HAZARDS, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
+
+export const PROFILE_COLUMNS = ['building_id', 'year_built', 'design_life_years', 'structure', 'storeys', 'height_m', 'use', 'households', 'group_rental', 'seismic_intensity', 'isolation', 'owner', 'insured', 'fund'] as const;
+export const INSPECTION_COLUMNS = ['inspection_id', 'building_id', 'date', 'organisation', 'inspector', 'method', 'grade', 'hazards', 'measure', 'deadline', 'remediated_on', 'verified_by'] as const;
+/** optional inspection column: photos by content hash or URL, `;`-separated */
+export const OPTIONAL_INSPECTION_COLUMNS = ['photos'] as const;
+
+export const HEADER_ALIASES: Record<string, string> = {
+  建筑编号: 'building_id', 房屋编号: 'building_id', 建成年份: 'year_built', 建成年代: 'year_built', 设计使用年限: 'design_life_years',
+  结构类型: 'structure', 结构: 'structure', 层数: 'storeys', 高度: 'height_m', 建筑高度: 'height_m', 用途: 'use', 使用性质: 'use', 户数: 'households',
+  群租: 'group_rental', 群租房: 'group_rental', 抗震设防烈度: 'seismic_intensity', 设防烈度: 'seismic_intensity', 隔震减震: 'isolation', 隔震: 'isolation',
+  产权人: 'owner', 管理人: 'owner', 产权人或管理人: 'owner', 保险: 'insured', 已投保: 'insured', 安全管理资金: 'fund', 维修资金: 'fund',
+  体检编号: 'inspection_id', 鉴定编号: 'inspection_id', 体检日期: 'date', 鉴定日期: 'date', 日期: 'date', 鉴定机构: 'organisation', 检测机构: 'organisation', 机构: 'organisation',
+  鉴定人: 'inspector', 检测人员: 'inspector', 方法: 'method', 检测方法: 'method', 等级: 'grade', 鉴定等级: 'grade', 危险性等级: 'grade', 隐患: 'hazards',
+  处理措施: 'measure', 处理建议: 'measure', 整改期限: 'deadline', 期限: 'deadline', 整改完成日期: 'remediated_on', 整治完成日期: 'remediated_on', 验收人: 'verified_by', 核验人: 'verified_by',
+  照片: 'photos',
+};
+
+export type RegisterFile = { kind: 'profiles'; file: string; rows: Profile[] } | { kind: 'inspections'; file: string; rows: Inspection[] };
+
+export interface RowError { file: string; row: number; column: string; message: string }
+
+export class RegisterCsvError extends Error {
+  override name = 'RegisterCsvError';
+  constructor(readonly errors: RowError[]) {
+    const shown = errors.slice(0, 20).map(formatRowError);
+    super(shown.join('\n') + (errors.length > 20 ? `\n... ${errors.length - 20} more / 另有 ${errors.length - 20} 处错误` : '') +
+      `\n${errors.length} error(s): nothing was imported / 有 ${errors.length} 处错误，未导入任何数据`);
+  }
+}
+export function formatRowError(e: RowError): string {
+  return `${e.file} (row ${e.row}${e.column ? `, column ${e.column}` : ''}): ${e.message}`;
+}
+
+const MAX_ERRORS = 1000;
+
+export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8'): Promise<RegisterFile> {
+  const decoder = new TextDecoder(encoding === 'gbk' ? 'gbk' : 'utf-8', { fatal: true });
+  let parser: CsvParser | undefined;
+  let carry = '';
+  const records: CsvRecord[] = [];
+  const out = new RegisterParser(file);
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const decode = (b?: Buffer) => {
+    try { return b ? decoder.decode(b, { stream: true }) : decoder.decode(); } catch {
+      throw new RegisterCsvError([{ file, row: 0, column: '', message: `the file is not valid ${encoding === 'gbk' ? 'GBK' : 'UTF-8'} text (try --encoding ${encoding === 'gbk' ? 'utf8' : 'gbk'}) / 文件编码不符` }]);
+    }
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let text = decode(chunk);
+      if (!parser) {
+        carry += text;
+        const nl = carry.search(/[\r\n]/);
+        if (nl < 0 && carry.length < 1 << 20) continue;
+        parser = new CsvParser(guessDelimiter(nl < 0 ? carry : carry.slice(0, nl)), file);
+        text = carry; carry = '';
+      }
+      parser.push(text, records);
+      out.take(records);
+      records.length = 0;
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: `cannot read the file: ${(e as Error).message}` }]);
+    throw e;
+  } finally {
+    stream.destroy();
+  }
+  const rest = decode();
+  if (!parser) { carry += rest; parser = new CsvParser(guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file); parser.push(carry, records); } else if (rest) parser.push(rest, records);
+  parser.end(records);
+  out.take(records);
+  return out.finish();
+}
+
+/** Parse register text already in memory (tests, the HTTP API). */
+export function parseRegisterText(file: string, text: string): RegisterFile {
+  const parser = new CsvParser(guessDelimiter(text.split(/[\r\n]/)[0] ?? ''), file);
+  const records: CsvRecord[] = [];
+  parser.push(text.replace(/^\uFEFF/, ''), records);
+  parser.end(records);
+  const out = new RegisterParser(file);
+  out.take(records);
+  return out.finish();
+}
+
+class RegisterParser {
+  private kind: 'profiles' | 'inspections' | null = null;
+  private cols: number[] = [];
+  private photosCol = -1;
+  private errors: RowError[] = [];
+  private profiles: Profile[] = [];
+  private inspections: Inspection[] = [];
+  private seen = new Map<string, number>();
+  constructor(private file: string) {}
+
+  private err(row: number, column: string, message: string): void {
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ file: this.file, row, column, message });
+  }
+
+  take(recs: CsvRecord[]): void {
+    for (const rec of recs) {
+      if (this.kind === null) { this.header(rec); continue; }
+      if (rec.fields.length === 1 && rec.fields[0].trim() === '') continue;
+      if (this.kind === 'profiles') this.profile(rec); else this.inspection(rec);
+    }
+  }
+
+  private header(rec: CsvRecord): void {
+    const names = rec.fields.map((h) => { const t = h.trim().replace(/^\uFEFF/, ''); return HEADER_ALIASES[t] ?? t.toLowerCase(); });
+    const kind = names.includes('inspection_id') ? 'inspections' : names.includes('year_built') || names.includes('structure') ? 'profiles' : null;
+    if (!kind) {
+      throw new RegisterCsvError([{ file: this.file, row: rec.line, column: '', message: `not a register file: a profiles.csv header has ${PROFILE_COLUMNS.join(',')}; an inspections.csv header has ${INSPECTION_COLUMNS.join(',')} / 表头无法识别` }]);
+    }
+    const want: readonly string[] = kind === 'profiles' ? PROFILE_COLUMNS : INSPECTION_COLUMNS;
+    const optional: readonly string[] = kind === 'inspections' ? OPTIONAL_INSPECTION_COLUMNS : [];
+    const errs: RowError[] = [];
+    const missing = want.filter((c) => !names.includes(c));
+    if (missing.length) errs.push({ file: this.file, row: rec.line, column: missing.join(','), message: `missing column(s) ${missing.join(', ')} of ${kind}.csv / 缺少列` });
+    names.forEach((n, i) => {
+      if (!want.includes(n) && !optional.includes(n)) errs.push({ file: this.file, row: rec.line, column: rec.fields[i].trim() || `#${i + 1}`, message: `unknown column for ${kind}.csv (columns: ${want.join(',')}) / 未知列` });
+      else if (names.indexOf(n) !== i) errs.push({ file: this.file, row: rec.line, column: rec.fields[i].trim(), message: `column ${n} appears twice / 列重复` });
+    });
+    if (errs.length) throw new RegisterCsvError(errs);
+    this.kind = kind;
+    this.cols = want.map((c) => names.indexOf(c));
+    this.photosCol = names.indexOf('photos');
+  }
+
+  private fieldsOf(rec: CsvRecord): string[] | null {
+    const f = rec.fields;
+    const n = this.kind === 'profiles' ? PROFILE_COLUMNS.length : INSPECTION_COLUMNS.length + (this.photosCol >= 0 ? 1 : 0);
+    if (f.length !== n && !(f.length > n && f.slice(n).every((v) => v.trim() === ''))) {
+      this.err(rec.line, '', `${f.length} fields but the header has ${n} (a stray delimiter or quote?) / 字段数与表头不符`);
+      return null;
+    }
+    return this.cols.map((c) => (f[c] ?? '').trim());
+  }
+
+  private once(row: number, column: string, key: string): void {
+    const prev = this.seen.get(key);
+    if (prev !== undefined) this.err(row, column, `"${key}" already appears in row ${prev} of this file / 编号重复`);
+    else this.seen.set(key, row);
+  }
+
+  private profile(rec: CsvRecord): void {
+    const f = this.fieldsOf(rec);
+    if (!f) return;
+    const v = new Values(this, rec.line);
+    const p: Profile = {
+      building_id: v.id('building_id', f[0]),
+      year_built: v.int('year_built', f[1], 1000, 2200),
+      design_life_years: v.int('design_life_years', f[2], 1, 300),
+      structure: v.code('structure', f[3], STRUCTURES, VALUE_ALIASES.structure),
+      storeys: v.int('storeys', f[4], 0, 300),
+      height_m: v.num('height_m', f[5], 0, 1000),
+      use: v.code('use', f[6], USES, VALUE_ALIASES.use),
+      households: v.int('households', f[7], 0, 100000),
+      group_rental: v.bool('group_rental', f[8]),
+      seismic_intensity: v.intensity('seismic_intensity', f[9]),
+      isolation: v.bool('isolation', f[10]),
+      owner: f[11] || null,
+      insured: v.bool('insured', f[12]),
+      fund: v.bool('fund', f[13]),
+    };
+    if (p.building_id) this.once(rec.line, 'building_id', p.building_id);
+    if (v.ok) this.profiles.push(p);
+  }
+
+  private inspection(rec: CsvRecord): void {
+    const f = this.fieldsOf(rec);
+    if (!f) return;
+    const v = new Values(this, rec.line);
+    const x: Inspection = {
+      inspection_id: v.id('inspection_id', f[0]),
+      building_id: v.id('building_id', f[1]),
+      date: v.date('date', f[2], true)!,
+      organisation: f[3] || null,
+      inspector: f[4] || null,
+      method: f[5] || null,
+      grade: v.grade('grade', f[6]),
+      hazards: v.hazards('hazards', f[7]),
+      measure: v.code('measure', f[8], MEASURES, VALUE_ALIASES.measure),
+      deadline: v.date('deadline', f[9], false),
+      remediated_on: v.date('remediated_on', f[10], false),
+      verified_by: f[11] || null,
+      photos: this.photosCol >= 0 ? (rec.fields[this.photosCol] ?? '').split(/[;；]/).map((s) => s.trim()).filter(Boolean) : [],
+    };
+    if (x.date && x.deadline && x.deadline < x.date) v.fail('deadline', `deadline ${x.deadline} is before the inspection date ${x.date} / 整改期限早于体检日期`);
+    if (x.date && x.remediated_on && x.remediated_on < x.date) v.fail('remediated_on', `remediated ${x.remediated_on} before the inspection date ${x.date} / 整改完成日期早于体检日期`);
+    if (x.inspection_id) this.once(rec.line, 'inspection_id', x.inspection_id);
+    if (v.ok) this.inspections.push(x);
+  }
+
+  finish(): RegisterFile {
+    if (this.kind === null) throw new RegisterCsvError([{ file: this.file, row: 1, column: '', message: 'empty file: no header line / 空文件' }]);
+    if (this.errors.length) throw new RegisterCsvError(this.errors);
+    return this.kind === 'profiles' ? { kind: 'profiles', file: this.file, rows: this.profiles } : { kind: 'inspections', file: this.file, rows: this.inspections };
+  }
+
+  /** for Values */
+  report(row: number, column: string, message: string): void { this.err(row, column, message); }
+}
+
+const INT = /^[+-]?\d+$/;
+const NUM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const ROMAN: Record<string, number> = { V: 5, VI: 6, VII: 7, VIII: 8, IX: 9, X: 10 };
+
+/** one row's value parsing: every problem is reported, the row is dropped when any */
+class Values {
+  ok = true;
+  constructor(private p: RegisterParser, private row: number) {}
+  fail(column: string, message: string): void { this.ok = false; this.p.report(this.row, column, message); }
+  id(c: string, s: string): string {
+    if (!s) { this.fail(c, 'empty: an id is required / 编号不能为空'); return ''; }
+    if (s.length > 200) { this.fail(c, 'longer than 200 characters / 编号过长'); return ''; }
+    return s;
+  }
+  int(c: string, s: string, min: number, max: number): number | null {
+    if (!s) return null;
+    if (!INT.test(s)) { this.fail(c, `"${s}" is not a whole number / 不是整数`); return null; }
+    const n = Number(s);
+    if (n < min || n > max) { this.fail(c, `${n} is out of range ${min}–${max} / 超出范围`); return null; }
+    return n;
+  }
+  num(c: string, s: string, min: number, max: number): number | null {
+    if (!s) return null;
+    if (!NUM.test(s)) { this.fail(c, `"${s}" is not a number / 不是数字`); return null; }
+    const n = Number(s);
+    if (n < min || n > max) { this.fail(c, `${n} is out of range ${min}–${max} / 超出范围`); return null; }
+    return n;
+  }
+  bool(c: string, s: string): boolean | null {
+    if (!s) return null;
+    if (s === '1' || s === '是') return true;
+    if (s === '0' || s === '否') return false;
+    this.fail(c, `"${s}" is not 0 or 1 / 应为 0 或 1`);
+    return null;
+  }
+  code<T extends string>(c: string, s: string, codes: readonly T[], aliases: Record<string, string>): T | null {
+    if (!s) return null;
+    const k = (aliases[s] ?? s.toLowerCase()) as T;
+    if (codes.includes(k)) return k;
+    this.fail(c, `"${s}" is not one of ${codes.join(', ')} / 取值无效`);
+    return null;
+  }
+  grade(c: string, s: string): Inspection['grade'] {
+    if (!s) return null;
+    const g = s.toUpperCase().replace(/级$/, '');
+    if ((GRADES as readonly string[]).includes(g)) return g as Inspection['grade'];
+    this.fail(c, `"${s}" is not a grade A, B, C or D (JGJ 125-2016) / 等级应为 A–D`);
+    return null;
+  }
+  hazards(c: string, s: string): Inspection['hazards'] {
+    if (!s) return [];
+    const out: Inspection['hazards'] = [];
+    for (const part of s.split(/[;；、]/)) {
+      const t = part.trim();
+      if (!t) continue;
+      const k = (VALUE_ALIASES.hazard[t] ?? t.toLowerCase()) as Inspection['hazards'][number];
+      if (!(HAZARDS as readonly string[]).includes(k)) { this.fail(c, `"${t}" is not a hazard of the catalogue (${HAZARDS.join(', ')}) / 隐患类别无效`); continue; }
+      if (!out.includes(k)) out.push(k);
+    }
+    return out;
+  }
+  intensity(c: string, s: string): number | null {
+    if (!s) return null;
+    const t = s.replace(/度$/, '').toUpperCase();
+    const n = ROMAN[t] ?? (NUM.test(t) ? Number(t) : NaN);
+    if (!(n >= 5 && n <= 10)) { this.fail(c, `"${s}" is not a seismic intensity 5–10 (or VI–IX) / 烈度无效`); return null; }
+    return n;
+  }
+  date(c: string, s: string, required: boolean): string | null {
+    if (!s) { if (required) this.fail(c, 'empty: a date YYYY-MM-DD is required / 日期不能为空'); return null; }
+    const t = s.replace(/\//g, '-');
+    if (parseDate(t) === null) { this.fail(c, `"${s}" is not a date YYYY-MM-DD / 日期格式应为 YYYY-MM-DD`); return null; }
+    return t;
+  }
+}
