@@ -108,4 +108,5 @@ program.command('check')
 
 program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
 for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c);
+program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
 program.parseAsync(process.argv).catch(fail);
