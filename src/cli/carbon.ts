@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { CarbonResult } from '../domains/energy/run.js';
 import { Progress, table, UsageError } from './output.js';
@@ -69,8 +68,8 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
   const { computeCarbon } = await import('../domains/energy/run.js');
   const { readCertifications } = await import('../domains/energy/green.js');
   const onRows = (k: string, n: number) => progress.update(`reading ${k} ${n.toLocaleString('en')}`);
-  const run = (city: Parameters<typeof computeCarbon>[0], cityId: string) => {
-    const metered = meteredRows ? resolveMetered(meteredRows, city, o.metered!) : undefined;
+  const run = (city: Parameters<typeof computeCarbon>[0], cityId: string, rows = meteredRows) => {
+    const metered = rows?.length ? resolveMetered(rows, city, o.metered ?? 'metered') : undefined;
     const certifications = o.green ? readCertifications(o.green, city) : undefined;
     progress.update('estimating');
     return {
@@ -80,12 +79,17 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
       }),
     };
   };
+  const runParams = {
+    tables: { eui: params.eui.version, factors: params.factors.version, zones: params.zones.version }, zone: o.zone ?? null, grid: o.grid ?? null,
+    metered: o.metered ? resolve(o.metered) : null, green: o.green ? resolve(o.green) : null, reference_year: o.year ?? null, retrofit_max: o.retrofitMax ?? 100, engine: 'opencim-energy/1',
+  };
   let result: CarbonResult;
   let metered: ReturnType<typeof run>['metered'];
   let runId: number | undefined;
   let source: string;
   let attribution: string | undefined;
   let provenance: unknown;
+  let meteredNote: Record<string, unknown> = {};
   if (file) {
     const { openSource } = await import('../ingest/index.js');
     const { formatBytes } = await import('./output.js');
@@ -100,26 +104,40 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
     const { openStore } = await import('../store/driver.js');
     const { resolveCity, sourcesProvenance } = await import('../analysis/network/store.js');
     const { energyCityFromStore } = await import('../domains/energy/read.js');
-    const { saveCarbon } = await import('../domains/energy/store.js');
+    const { mergeMetered, saveCarbon, storedMetered } = await import('../domains/energy/store.js');
+    const { withRun } = await import('../store/runs.js');
+    const { cliActor } = await import('./actor.js');
     const store = await openStore(o.db);
     try {
       const cityId = await resolveCity(store, o.city);
-      const city = await energyCityFromStore(store, cityId, checkParams, { onRows });
-      const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [cityId]))[0]?.name;
-      ({ result, metered } = run(city, o.name ?? name ?? cityId));
+      const actor = cliActor(o.actor);
       source = `city ${cityId} (${store.kind} ${store.location})`;
-      const sources = await sourcesProvenance(store, cityId) as { format?: string }[];
-      if (sources.some((s) => /^osm/.test(s.format ?? ''))) attribution = '© OpenStreetMap contributors';
-      provenance = { sources };
-      progress.update('storing results');
-      runId = await saveCarbon(store, cityId, result, { actor: actorOf(o), metered, meteredFile: o.metered ? resolve(o.metered) : undefined, provenance });
+      ({ result, metered } = await withRun(store, { cityId, kind: 'carbon', params: runParams, actor }, async (r) => {
+        const city = await energyCityFromStore(store, cityId, checkParams, { onRows });
+        // the city's metered records (the archive) and the file's rows, which replace the records of their keys
+        const merged = mergeMetered(await storedMetered(store, cityId), meteredRows ?? [], new Set(city.buildings.ids));
+        meteredNote = { stored_records_of_missing_buildings: merged.dropped };
+        const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [cityId]))[0]?.name;
+        const out = run(city, o.name ?? name ?? cityId, merged.rows);
+        const sources = await sourcesProvenance(store, cityId) as { format?: string }[];
+        if (sources.some((s) => /^osm/.test(s.format ?? ''))) attribution = '© OpenStreetMap contributors';
+        provenance = { sources };
+        progress.update('storing results');
+        const saved = await saveCarbon(store, r.run_id, cityId, out.result, {
+          actor, metered: out.metered, meteredFile: o.metered, params: runParams, provenance,
+          summary: { buildings: out.result.summary.buildings, metered_buildings: out.result.summary.metered_buildings, co2e_kg: out.result.summary.co2e_kg },
+        });
+        meteredNote = { ...meteredNote, versions: saved.meteredVersions };
+        runId = r.run_id;
+        return out;
+      }));
     } finally {
       await store.close();
     }
   }
   progress.update('writing outputs');
   const { carbonJson, writeCarbonOutputs } = await import('../domains/energy/outputs.js');
-  const meteredInfo = metered ? { file: resolve(o.metered!), rows: metered.rows.length, buildings: metered.byBuilding.size } : undefined;
+  const meteredInfo = metered ? { file: o.metered ? resolve(o.metered) : null, rows: metered.rows.length, buildings: metered.byBuilding.size, ...meteredNote } : undefined;
   const written = writeCarbonOutputs(result, o.out, carbonJson(result, { source, runId: runId ?? null, attribution, provenance, metered: meteredInfo }));
   const seconds = (performance.now() - t0) / 1000;
   progress.done(`done in ${seconds.toFixed(1)} s`);
@@ -135,14 +153,6 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
     if (runId !== undefined) process.stdout.write(`stored as carbon run ${runId}\n`);
   }
   return { result, runId };
-}
-
-export function actorOf(o: { actor?: string }): string {
-  if (o.actor) return o.actor;
-  if (process.env.OPENCIM_ACTOR) return process.env.OPENCIM_ACTOR;
-  let user = process.env.USER ?? 'unknown';
-  try { user = userInfo().username; } catch { /* no passwd entry: keep $USER */ }
-  return `cli:${user}`;
 }
 
 const t = (kg: number) => (kg / 1000).toLocaleString('en', { maximumFractionDigits: 1 });

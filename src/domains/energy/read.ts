@@ -180,7 +180,7 @@ export async function energyCityFromStore(db: Queryable, city: string, params: C
   for (;;) {
     const rows = await db.query<{ id: string; use: string; t: Tags; ring: string }>(
       `SELECT id, use, ${pick} AS t, ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(geom, 1))) AS ring
-       FROM buildings WHERE city_id = $1 AND id > $2 ORDER BY id LIMIT ${PAGE}`, [city, last]);
+       FROM buildings_current WHERE city_id = $1 AND id > $2 ORDER BY id LIMIT ${PAGE}`, [city, last]);
     for (const r of rows) ex.addBuilding(r.id, r.use, typeof r.t === 'string' ? JSON.parse(r.t) : r.t, r.ring ? (JSON.parse(r.ring) as { coordinates: Position[] }).coordinates : []);
     n += rows.length;
     opts.onRows?.('buildings (use, footprint)', n);
@@ -188,7 +188,7 @@ export async function energyCityFromStore(db: Queryable, city: string, params: C
     last = rows[rows.length - 1].id;
   }
   for (const r of await db.query<{ id: string; landuse: string; area_m2: number; g: string }>(
-    'SELECT id, landuse, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use WHERE city_id = $1 AND landuse = ANY($2) ORDER BY id', [city, Object.keys(LANDUSE_USE)])) {
+    'SELECT id, landuse, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND landuse = ANY($2) ORDER BY id', [city, Object.keys(LANDUSE_USE)])) {
     ex.addLanduse(r.id, r.landuse, JSON.parse(r.g) as Areal, Number(r.area_m2));
   }
   return ex.finish(data);
