@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENERGY_COLLECTIONS } from '../../src/domains/energy/collections.js';
 import { openStore } from '../../src/store/driver.js';
 import { runCli } from '../helpers/cli.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';
@@ -64,6 +65,14 @@ describe.each(DRIVERS)('opencim carbon --db ($name)', (driver) => {
       expect(chk.map((c) => c.lv)).toEqual(['city', 'district']);
       for (const c of chk) expect(Number(c.d)).toBeLessThan(1e-3);
       await expect(store.query('DELETE FROM carbon_buildings')).rejects.toThrow(/append-only/);
+      // the OGC collections' SQL, as the registry's one code path runs it (key, geometry, every property)
+      for (const c of ENERGY_COLLECTIONS) {
+        expect((await store.query(c.probe!, ['default'])).length).toBe(1);
+        const cols = [...c.key.map((k) => `${k.sql} AS "k_${k.name}"`), `ST_AsGeoJSON(${c.geometry.sql}) AS g`, ...c.properties.map((x) => `${x.sql} AS "${x.name}"`)];
+        const rows = await store.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM ${c.from} WHERE t.city_id = $1`, ['default']);
+        expect(rows.length, c.id).toBe({ building_carbon: 6, carbon_areas: 6, retrofit_candidates: 5 }[c.id]);
+        expect(rows.every((r) => typeof r.g === 'string' || c.id === 'carbon_areas'), c.id).toBe(true);
+      }
     } finally {
       await store.close();
     }
