@@ -41,6 +41,14 @@ describe.each(DRIVERS)('opencim carbon --db ($name)', (driver) => {
     writeFileSync(bad, 'building_id,year,electricity_kwh\nw1,2025,-1\n');
     expect((await runCli(['carbon', '--db', db, '--out', join(dir, 'db4'), '--metered', bad, '-q'])).code).toBe(2);
 
+    // the health check on the store picks up the current carbon run
+    const chk = await runCli(['check', '--db', db, '--out', join(dir, 'check'), '-q']);
+    expect(chk.code).toBe(0);
+    const ci = (JSON.parse(readFileSync(join(dir, 'check', 'indicators.json'), 'utf8')).indicators as { id: string; area_id: string; value: number }[])
+      .find((x) => x.id === 'carbon_intensity' && x.area_id === 'city')!;
+    const c3 = JSON.parse(readFileSync(join(dir, 'db3', 'carbon.json'), 'utf8')).aggregates.city[0];
+    expect(ci.value).toBeCloseTo(c3.co2e_kg_per_m2, 6);
+
     const store = await openStore(db);
     try {
       const runs = await store.query<{ run_id: number; status: string; actor: string }>(`SELECT run_id, status, actor FROM runs WHERE kind = 'carbon' ORDER BY run_id`);
