@@ -33,7 +33,7 @@ const int = (name: string) => (v: string) => {
 
 export function carbonCommandSpec(dbOption: Option): Command {
   return new Command('carbon')
-    .description('building energy and carbon inventory (建筑能耗与碳排放清单): floor area, use, climate zone, era, energy by carrier, CO2e per building and area, retrofit candidates; writes carbon.csv, carbon.json, retrofit.csv')
+    .description('building energy and carbon inventory (建筑能耗与碳排放清单): floor area, use, climate zone, era, energy by carrier, CO2e per building and area, retrofit candidates; writes carbon.csv, carbon.json, retrofit.csv, carbon.html')
     .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .geojson, ...) instead of the store; nothing is stored')
     .addOption(dbOption)
     .requiredOption('--out <dir>', 'output folder')
@@ -138,7 +138,7 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
   progress.update('writing outputs');
   const { carbonJson, writeCarbonOutputs } = await import('../domains/energy/outputs.js');
   const meteredInfo = metered ? { file: o.metered ? resolve(o.metered) : null, rows: metered.rows.length, buildings: metered.byBuilding.size, ...meteredNote } : undefined;
-  const written = writeCarbonOutputs(result, o.out, carbonJson(result, { source, runId: runId ?? null, attribution, provenance, metered: meteredInfo }));
+  const written = writeCarbonOutputs(result, o.out, carbonJson(result, { source, runId: runId ?? null, attribution, provenance, metered: meteredInfo }), { source, runId: runId ?? null, attribution });
   const seconds = (performance.now() - t0) / 1000;
   progress.done(`done in ${seconds.toFixed(1)} s`);
   if (o.json) {

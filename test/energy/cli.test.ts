@@ -48,7 +48,11 @@ describe('opencim carbon FILE', () => {
     const w2 = rows.w2, fb = num(w2, 'floor_area_m2');
     expect(num(w2, 'electricity_kwh')).toBeCloseTo(fb * 25 * 1.1, -1);
     expect(num(w2, 'heat_gj')).toBeCloseTo(fb * 0.35 * 1.3, 0);
-    for (const f of ['carbon.csv', 'carbon.json', 'retrofit.csv']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['carbon.csv', 'carbon.json', 'retrofit.csv', 'carbon.html']) expect(existsSync(join(out, f))).toBe(true);
+    const html = readFileSync(join(out, 'carbon.html'), 'utf8');
+    expect(html).toContain('建筑能耗与碳排放清单');
+    expect(html).toContain('西区'); // the district table
+    expect(html).toContain('100.0%</b>估算值 estimated (6 / 6');
   });
 
   it('aggregates are the sums of their buildings (hand-made districts)', async () => {

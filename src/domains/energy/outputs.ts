@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { AREA_LEVELS } from '../../analysis/indicators/units.js';
 import { BASIS, FLOOR_BASIS } from './inventory.js';
 import { ERAS, USES } from './params.js';
+import { carbonReportHtml } from './report.js';
 import type { CarbonResult } from './run.js';
 
 /**
  * The files of `opencim carbon`: carbon.csv (one row per building, the contract header),
  * carbon.json (aggregates by area level, the parameter tables used, the run id) and
- * retrofit.csv (ranked candidates). Written to temporary names and renamed at the end.
+ * retrofit.csv (ranked candidates), carbon.html (the report section). Written to temporary names and renamed at the end.
  */
 export const CARBON_CSV_HEADER = 'building_id,use,climate_zone,era,floor_area_m2,floor_area_basis,eui_kwh_m2,electricity_kwh,gas_m3,heat_gj,co2e_kg,basis';
 const RETROFIT_HEADER = 'rank,building_id,use,era,floor_area_m2,eui_kwh_m2,co2e_kg,savings_share,saved_kwh,saved_co2e_kg,basis,lon,lat';
@@ -71,12 +72,13 @@ export function carbonJson(r: CarbonResult, extra: { source: string; runId: numb
 }
 
 /** Write all files (temporary names first, renamed at the end). */
-export function writeCarbonOutputs(r: CarbonResult, dir: string, json: unknown): { files: Record<string, number> } {
+export function writeCarbonOutputs(r: CarbonResult, dir: string, json: unknown, meta: Parameters<typeof carbonReportHtml>[1]): { files: Record<string, number> } {
   mkdirSync(dir, { recursive: true });
   const files: [string, string][] = [
     ['carbon.csv', carbonCsv(r)],
     ['carbon.json', JSON.stringify(json, null, 1) + '\n'],
     ['retrofit.csv', retrofitCsv(r)],
+    ['carbon.html', carbonReportHtml(r, meta)],
   ];
   const tmp = `.opencim-carbon-${process.pid}`;
   for (const [f, s] of files) writeFileSync(join(dir, `${f}${tmp}`), s);

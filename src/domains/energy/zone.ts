@@ -45,6 +45,6 @@ export function chooseZone(t: ZoneTable, lon: ArrayLike<number>, lat: ArrayLike<
     zone_from: o.zone ? 'override' : 'nearest_reference_city', grid_from: o.grid ? 'override' : 'province',
     district_heating: t.zones[zone].district_heating,
     method: (o.zone ? `climate zone ${zone} given (--zone)` : `climate zone of the nearest reference city ${near!.name_en} ${near!.name_zh} (${near!.distance_km} km from the median building centroid), zones-${t.version}.json (estimate)`) +
-      '; ' + (o.grid ? `grid ${grid} given (--grid)` : `grid of its province ${near!.province} (${t.province_grid_source})`),
+      '; ' + (o.grid ? `grid ${grid} given (--grid)` : `grid of its province ${near!.province} (province_grid of zones-${t.version}.json, estimate)`),
   };
 }
