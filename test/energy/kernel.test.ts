@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eraOf, USE_CODE, useFromTags } from '../../src/domains/energy/classify.js';
 import { applyMetered, estimateInventory, FLOOR_BASIS, type EnergyBuildings } from '../../src/domains/energy/inventory.js';
 import { loadEnergyParams, ZONES, USES } from '../../src/domains/energy/params.js';
+import { rankRetrofit } from '../../src/domains/energy/retrofit.js';
 import { chooseZone } from '../../src/domains/energy/zone.js';
 
 // the tables these hand-worked figures come from, pinned: a new edition is a new file
@@ -124,5 +125,21 @@ describe('factor arithmetic', () => {
     // 20,000 × 0.6361 + 250 × 2.16 + 100 × 110 = 12,722 + 540 + 11,000 = 24,262 kg
     expect(inv.co2e[1]).toBeCloseTo(24262, 6);
     expect(inv.co2e[0]).toBeCloseTo(38643.5, 6);
+  });
+});
+
+describe('retrofit ranking', () => {
+  it('the top candidates by CO2e saved (= CO2e × era share), as a full sort would give them', () => {
+    const rows = Array.from({ length: 500 }, (_, i) => ({ area: 50 + ((i * 7919) % 997), levels: 1 + (i % 9), year: [1970, 1990, 2010, 2020, 0][i % 5], use: USES[i % USES.length] }));
+    const b = buildings(rows);
+    const inv = estimateInventory(b, p, 'cold', 'north');
+    const share = { pre1986: 0.35, '1986_2005': 0.25, '2006_2015': 0.1, '2016_on': 0, unknown: 0.15 } as const;
+    const brute = rows.map((r, i) => ({ id: b.ids[i], saved: inv.co2e[i] * share[r.year === 0 ? 'unknown' : r.year < 1986 ? 'pre1986' : r.year <= 2005 ? '1986_2005' : r.year <= 2015 ? '2006_2015' : '2016_on'] }))
+      .filter((x) => x.saved > 0).sort((x, y) => y.saved - x.saved || (x.id < y.id ? -1 : 1));
+    const r = rankRetrofit(b, inv, p, 25);
+    expect(r.eligible).toBe(400); // the 2016-on fifth saves nothing
+    expect(r.candidates.map((c) => c.building_id)).toEqual(brute.slice(0, 25).map((x) => x.id));
+    expect(r.candidates[0].saved_co2e_kg).toBeCloseTo(brute[0].saved, 9);
+    expect(r.saved_co2e_kg).toBeCloseTo(brute.reduce((a, x) => a + x.saved, 0), 6);
   });
 });

@@ -1,3 +1,4 @@
+import FlatQueue from 'flatqueue';
 import { ERAS, USES, type EnergyParams } from './params.js';
 import type { EnergyBuildings, Inventory } from './inventory.js';
 import { BASIS } from './inventory.js';
@@ -30,8 +31,17 @@ export function rankRetrofit(b: EnergyBuildings, inv: Inventory, p: EnergyParams
   const saved = new Float64Array(n);
   let eligible = 0, total = 0;
   for (let i = 0; i < n; i++) { const s = inv.co2e[i] * share[inv.era[i]]; saved[i] = s; if (s > 0) { eligible++; total += s; } }
-  const order = Array.from({ length: n }, (_, i) => i).filter((i) => saved[i] > 0).sort((x, y) => saved[y] - saved[x] || (b.ids[x] < b.ids[y] ? -1 : 1));
-  const candidates = order.slice(0, max).map((i, k) => {
+  // the `max` largest savings: a min-heap of that size over one pass (a full sort of a megacity is not needed)
+  const heap = new FlatQueue<number>();
+  for (let i = 0; i < n; i++) {
+    if (!(saved[i] > 0)) continue;
+    if (heap.length < max) heap.push(i, saved[i]);
+    else if (max > 0 && saved[i] > heap.peekValue()!) { heap.pop(); heap.push(i, saved[i]); }
+  }
+  const order: number[] = [];
+  while (heap.length) order.push(heap.pop()!);
+  order.sort((x, y) => saved[y] - saved[x] || (b.ids[x] < b.ids[y] ? -1 : 1));
+  const candidates = order.map((i, k) => {
     const s = share[inv.era[i]];
     return {
       rank: k + 1, index: i, building_id: b.ids[i], use: USES[b.use[i]], era: ERAS[inv.era[i]], floor_area_m2: inv.floor[i], eui_kwh_m2: inv.eui[i],
