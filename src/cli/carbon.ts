@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
+import type { CarbonOutcome } from '../domains/energy/app.js';
+import type { Grid, Zone } from '../domains/energy/params.js';
 import type { CarbonResult } from '../domains/energy/run.js';
 import { Progress, table, UsageError } from './output.js';
 
@@ -63,78 +65,27 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
   const { loadCatalogue } = await import('../analysis/indicators/catalogue.js');
   const checkParams = loadCatalogue('2025').parameters;
   // inputs that can fail fast, before the city is read
-  const { readMetered, resolveMetered } = await import('../domains/energy/metered.js');
-  const meteredRows = o.metered ? readMetered(o.metered) : undefined;
-  const { computeCarbon } = await import('../domains/energy/run.js');
-  const { readCertifications } = await import('../domains/energy/green.js');
-  const onRows = (k: string, n: number) => progress.update(`reading ${k} ${n.toLocaleString('en')}`);
-  const run = (city: Parameters<typeof computeCarbon>[0], cityId: string, rows = meteredRows) => {
-    const metered = rows?.length ? resolveMetered(rows, city, o.metered ?? 'metered') : undefined;
-    const certifications = o.green ? readCertifications(o.green, city) : undefined;
-    progress.update('estimating');
-    return {
-      metered,
-      result: computeCarbon(city, params, {
-        city: cityId, checkParams, zone: o.zone as never, grid: o.grid as never, metered, certifications, referenceYear: o.year, retrofitMax: o.retrofitMax,
-      }),
-    };
+  const { readMetered } = await import('../domains/energy/metered.js');
+  const inputs = {
+    params, checkParams, meteredRows: o.metered ? readMetered(o.metered) : undefined, meteredFile: o.metered, greenFile: o.green,
+    zone: o.zone as Zone | undefined, grid: o.grid as Grid | undefined, referenceYear: o.year, retrofitMax: o.retrofitMax, name: o.name, city: o.city,
+    onProgress: (text: string) => progress.update(text), onRows: (k: string, n: number) => progress.update(`reading ${k} ${n.toLocaleString('en')}`),
   };
-  const runParams = {
-    tables: { eui: params.eui.version, factors: params.factors.version, zones: params.zones.version }, zone: o.zone ?? null, grid: o.grid ?? null,
-    metered: o.metered ? resolve(o.metered) : null, green: o.green ? resolve(o.green) : null, reference_year: o.year ?? null, retrofit_max: o.retrofitMax ?? 100, engine: 'opencim-energy/1',
-  };
-  let result: CarbonResult;
-  let metered: ReturnType<typeof run>['metered'];
-  let runId: number | undefined;
-  let source: string;
-  let attribution: string | undefined;
-  let provenance: unknown;
-  let meteredNote: Record<string, unknown> = {};
-  if (file) {
-    const { openSource } = await import('../ingest/index.js');
-    const { formatBytes } = await import('./output.js');
-    const { energyCityFromRecords } = await import('../domains/energy/read.js');
-    const src = await openSource(file, { onBytes: (read, total) => progress.update(`reading ${formatBytes(read)} / ${formatBytes(total)}`) });
-    const city = await energyCityFromRecords(src.records, checkParams);
-    ({ result, metered } = run(city, o.name ?? o.city ?? src.sourceId));
-    source = resolve(file);
-    if (src.format === 'osm-pbf' || src.format === 'osm-xml') attribution = '© OpenStreetMap contributors';
-    provenance = { sources: [{ source_id: src.sourceId, path: src.path, format: src.format, bytes: src.bytes, version: src.version ?? null }] };
-  } else {
+  const app = await import('../domains/energy/app.js');
+  let outcome: CarbonOutcome;
+  if (file) outcome = await app.carbonFromFile(file, inputs);
+  else {
     const { openStore } = await import('../store/driver.js');
-    const { resolveCity, sourcesProvenance } = await import('../analysis/network/store.js');
-    const { energyCityFromStore } = await import('../domains/energy/read.js');
-    const { mergeMetered, saveCarbon, storedMetered } = await import('../domains/energy/store.js');
-    const { withRun } = await import('../store/runs.js');
     const { cliActor } = await import('./actor.js');
     const store = await openStore(o.db);
     try {
-      const cityId = await resolveCity(store, o.city);
-      const actor = cliActor(o.actor);
-      source = `city ${cityId} (${store.kind} ${store.location})`;
-      ({ result, metered } = await withRun(store, { cityId, kind: 'carbon', params: runParams, actor }, async (r) => {
-        const city = await energyCityFromStore(store, cityId, checkParams, { onRows });
-        // the city's metered records (the archive) and the file's rows, which replace the records of their keys
-        const merged = mergeMetered(await storedMetered(store, cityId), meteredRows ?? [], new Set(city.buildings.ids));
-        meteredNote = { stored_records_of_missing_buildings: merged.dropped };
-        const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [cityId]))[0]?.name;
-        const out = run(city, o.name ?? name ?? cityId, merged.rows);
-        const sources = await sourcesProvenance(store, cityId) as { format?: string }[];
-        if (sources.some((s) => /^osm/.test(s.format ?? ''))) attribution = '© OpenStreetMap contributors';
-        provenance = { sources };
-        progress.update('storing results');
-        const saved = await saveCarbon(store, r.run_id, cityId, out.result, {
-          actor, metered: out.metered, meteredFile: o.metered, params: runParams, provenance,
-          summary: { buildings: out.result.summary.buildings, metered_buildings: out.result.summary.metered_buildings, co2e_kg: out.result.summary.co2e_kg },
-        });
-        meteredNote = { ...meteredNote, versions: saved.meteredVersions };
-        runId = r.run_id;
-        return out;
-      }));
+      outcome = await app.carbonRun(store, { ...inputs, actor: cliActor(o.actor) });
     } finally {
       await store.close();
     }
   }
+  const { result, metered, source, attribution, provenance, meteredNote } = outcome;
+  const runId = outcome.runId ?? undefined;
   progress.update('writing outputs');
   const { carbonJson, writeCarbonOutputs } = await import('../domains/energy/outputs.js');
   const meteredInfo = metered ? { file: o.metered ? resolve(o.metered) : null, rows: metered.rows.length, buildings: metered.byBuilding.size, ...meteredNote } : undefined;
