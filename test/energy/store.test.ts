@@ -84,5 +84,5 @@ describe.each(DRIVERS)('opencim carbon --db ($name)', (driver) => {
     } finally {
       await store.close();
     }
-  });
+  }, 400_000); // eight real CLI runs, each opening the store (PGlite starts in seconds on a busy machine)
 });
