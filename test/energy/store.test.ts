@@ -78,7 +78,7 @@ describe.each(DRIVERS)('opencim carbon --db ($name)', (driver) => {
         expect((await store.query(c.probe!, ['default'])).length).toBe(1);
         const cols = [...c.key.map((k) => `${k.sql} AS "k_${k.name}"`), `ST_AsGeoJSON(${c.geometry.sql}) AS g`, ...c.properties.map((x) => `${x.sql} AS "${x.name}"`)];
         const rows = await store.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM ${c.from} WHERE t.city_id = $1`, ['default']);
-        expect(rows.length, c.id).toBe({ building_carbon: 6, carbon_areas: 6, retrofit_candidates: 5 }[c.id]);
+        expect(rows.length, c.id).toBe({ metered_energy: 2, building_carbon: 6, carbon_areas: 6, retrofit_candidates: 5 }[c.id]);
         expect(rows.every((r) => typeof r.g === 'string' || c.id === 'carbon_areas'), c.id).toBe(true);
       }
     } finally {

@@ -16,6 +16,26 @@ const carriers = [
 
 export const ENERGY_COLLECTIONS: CollectionSpec[] = [
   {
+    id: 'metered_energy', title: 'Metered building energy', title_zh: '建筑能耗计量数据',
+    description: 'Metered annual use per building, year and account, as imported with `opencim carbon --metered` (versioned records in the archive: every import a change set with who and why); geometry = a point on the building.',
+    from: `(SELECT m.*, ST_PointOnSurface(b.geom) AS pt FROM metered_energy_current m
+      JOIN buildings_current b ON b.city_id = m.city_id AND b.id = m.building_id) t`,
+    requires: ['metered_energy_versions', 'buildings_versions'],
+    probe: 'SELECT 1 FROM metered_energy_current WHERE city_id = $1 LIMIT 1',
+    missingHint: 'no metered data in the store yet: run `opencim carbon --db D --metered m.csv --out DIR`',
+    key: [{ name: 'building_id', sql: 't.building_id' }, { name: 'year', sql: 't.year' }, { name: 'account', sql: 't.account' }],
+    geometry: { sql: 't.pt', type: 'Point' },
+    time: {
+      name: 'year', description: 'the year of the readings',
+      start: "make_timestamptz(t.year, 1, 1, 0, 0, 0, 'UTC')", end: "make_timestamptz(t.year + 1, 1, 1, 0, 0, 0, 'UTC')",
+    },
+    properties: [
+      s('building_id', 'building'), { name: 'year', sql: 't.year', type: 'integer', description: 'year of the readings' }, s('account', 'meter account (empty: the building)'),
+      s('address', 'address as given'), ...carriers,
+      { name: 'version', sql: 't.version', type: 'integer', description: 'version of the record' },
+    ],
+  },
+  {
     id: 'building_carbon', title: 'Building energy and carbon', title_zh: '建筑能耗与碳排放',
     description: 'Every building of the latest carbon inventory (opencim carbon): use, climate zone, era, floor area and its basis, energy by carrier, operational CO2e, and whether metered or estimated; geometry = the footprint.',
     from: `(SELECT c.*, c.co2e_kg / NULLIF(c.floor_area_m2, 0) AS co2e_kg_m2, b.geom AS footprint FROM carbon_buildings_current c
