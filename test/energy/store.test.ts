@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENERGY_COLLECTIONS } from '../../src/domains/energy/collections.js';
+import { BUILDING_CARBON_PROPERTY, ENERGY_COLLECTIONS } from '../../src/domains/energy/collections.js';
 import { openStore } from '../../src/store/driver.js';
 import { runCli } from '../helpers/cli.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';
@@ -81,6 +81,12 @@ describe.each(DRIVERS)('opencim carbon --db ($name)', (driver) => {
         expect(rows.length, c.id).toBe({ metered_energy: 2, building_carbon: 6, carbon_areas: 6, retrofit_candidates: 5 }[c.id]);
         expect(rows.every((r) => typeof r.g === 'string' || c.id === 'carbon_areas'), c.id).toBe(true);
       }
+      // the buildings collection's tile property for the viewer's colour mode: the current run's CO2e per m²
+      const tileProp = await store.query<{ id: string; v: number; want: number }>(
+        `SELECT t.id, ${BUILDING_CARBON_PROPERTY.sql} AS v, c.co2e_kg / c.floor_area_m2 AS want FROM buildings_current t
+         JOIN carbon_buildings_current c ON c.city_id = t.city_id AND c.building_id = t.id WHERE t.city_id = $1`, ['default']);
+      expect(tileProp.length).toBe(6);
+      for (const r of tileProp) expect(Number(r.v)).toBeCloseTo(Number(r.want), 9);
     } finally {
       await store.close();
     }

@@ -14,6 +14,17 @@ const carriers = [
   n('electricity_kwh', 'electricity, kWh per year'), n('gas_m3', 'natural gas, m³ per year'), n('heat_gj', 'district heat, GJ per year'),
 ];
 
+/**
+ * For the `buildings` collection (one line in its properties): the latest carbon run's CO2e per m²
+ * of each building as a tile property, which the viewer's `carbon` colour mode reads.
+ */
+export const BUILDING_CARBON_PROPERTY: PropertySpec = {
+  name: 'co2e_kg_m2', type: 'number', tile: true,
+  description: 'operational CO2e per m² of floor area, kg per year, from the latest carbon run (null: not in it)',
+  sql: `(SELECT c.co2e_kg / NULLIF(c.floor_area_m2, 0) FROM carbon_buildings c WHERE c.city_id = t.city_id AND c.building_id = t.id
+    AND c.run_id = (SELECT max(r.run_id) FROM runs r WHERE r.city_id = t.city_id AND r.kind = 'carbon' AND r.status = 'succeeded'))`,
+};
+
 export const ENERGY_COLLECTIONS: CollectionSpec[] = [
   {
     id: 'metered_energy', title: 'Metered building energy', title_zh: '建筑能耗计量数据',
