@@ -27,6 +27,8 @@ export interface CheckRunOptions {
   inputs?: { manual: string | null; compare: string | null };
   onProgress?: (stage: string, detail?: string) => void;
   onRows?: (what: string, n: number) => void;
+  /** a carbon.json for the energy indicators (default: the city's current carbon run, if any) */
+  carbonFile?: string;
 }
 
 export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run: Run; city: string; result: CheckResult; timings: Record<string, number> }> {
@@ -45,7 +47,10 @@ export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run:
     lap('read');
     const osm = sources.some((s) => /^osm/.test(s.format ?? ''));
     const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [city]))[0]?.name;
+    const energy = await import('../domains/energy/check.js');
+    const carbon = o.carbonFile ? energy.carbonForCheckFromJson(o.carbonFile) : await energy.carbonForCheckFromStore(store, city);
     const result = await runCheck(data, {
+      carbon,
       catalogue: o.catalogue, params: o.overrides, city: o.name ?? name ?? city, source: `city ${city} (${store.kind} ${store.location}), run ${run.run_id}`,
       manual: o.manual, previous: o.previous, access: o.access, perCapitaM2: o.perCapitaM2,
       attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress: o.onProgress,

@@ -12,6 +12,7 @@ import { TABLE_BY_NAME } from '../store/tables.js';
 const archiveOf = (table: string): VersionedSpec => TABLE_BY_NAME.get(table)!.archive;
 
 import { SAFETY_COLLECTIONS } from '../domains/safety/collections.js';
+import { BUILDING_CARBON_PROPERTY, ENERGY_COLLECTIONS } from '../domains/energy/collections.js';
 
 export type PropType = 'string' | 'number' | 'integer' | 'boolean' | 'object';
 
@@ -84,6 +85,7 @@ export const COLLECTIONS: CollectionSpec[] = [
       { name: 'year', sql: 't.year', type: 'integer', description: 'construction year', tile: true },
       { name: 'residential', sql: 't.residential', type: 'boolean', description: 'residential building (by use, or building=yes inside residential land use)', tile: true },
       { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'footprint area, m²' },
+      BUILDING_CARBON_PROPERTY,
       src, tags,
     ],
     tile: { minzoom: 13, maxzoom: 16, kind: 'polygon', access: true },
@@ -213,6 +215,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     tile: { minzoom: 8, maxzoom: 16, kind: 'polygon' },
   },
   ...SAFETY_COLLECTIONS,
+  ...ENERGY_COLLECTIONS,
 ];
 
 export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));

@@ -67,6 +67,18 @@ export const STYLE = {
         fallback: { color: '#d9d5ce', label: { zh: '非居住建筑', en: 'Not residential' } },
       },
       {
+        // from the latest carbon run (opencim carbon): operational CO2e per m² of floor area, estimated or metered
+        id: 'carbon', label: { zh: '建筑碳排放强度', en: 'Carbon intensity' }, property: 'co2e_kg_m2', kind: 'step',
+        steps: [
+          { min: null, color: '#1a9850', label: { zh: '< 20 kgCO2e/m²', en: '< 20 kgCO2e/m²' } },
+          { min: 20, color: '#91cf60', label: { zh: '20–40', en: '20–40' } },
+          { min: 40, color: '#fee08b', label: { zh: '40–60', en: '40–60' } },
+          { min: 60, color: '#fc8d59', label: { zh: '60–100', en: '60–100' } },
+          { min: 100, color: '#d73027', label: { zh: '≥ 100 kgCO2e/m²', en: '≥ 100 kgCO2e/m²' } },
+        ],
+        fallback: { color: '#cfc8bd', label: { zh: '未测算', en: 'Not in the inventory' } },
+      },
+      {
         id: 'risk', label: { zh: '安全风险', en: 'Safety risk' }, property: 'safety_grade', kind: 'match',
         match: [
           { values: ['A'], color: '#2e9d5b', label: { zh: 'A 级', en: 'Grade A' } },

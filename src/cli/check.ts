@@ -23,6 +23,7 @@ export interface CheckCommandOptions {
   json?: boolean;
   quiet?: boolean;
   actor?: string;
+  carbon?: string;
 }
 
 /** `--param key=value` (JSON values, else text) → parameter overrides. */
@@ -77,8 +78,9 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
     lap('read');
     const osm = src.format === 'osm-pbf' || src.format === 'osm-xml';
     cityId = o.city ?? src.sourceId;
+    const carbon = o.carbon ? (await import('../domains/energy/check.js')).carbonForCheckFromJson(o.carbon) : null;
     result = await runCheck(data, {
-      catalogue: catalogue.version, params: overrides, city: o.name ?? cityId, source: resolve(file), manual, previous, access: accessOpts, perCapitaM2: o.perCapita,
+      catalogue: catalogue.version, params: overrides, city: o.name ?? cityId, source: resolve(file), manual, previous, access: accessOpts, perCapitaM2: o.perCapita, carbon,
       attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress,
       provenance: { sources: [{ source_id: src.sourceId, path: src.path, format: src.format, bytes: src.bytes, version: src.version ?? null, generator: src.generator ?? null }], manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
     });
@@ -92,7 +94,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
       const r = await checkRun(store, {
         city: o.city, actor: cliActor(o.actor), catalogue: catalogue.version, params, overrides, access: accessOpts, perCapitaM2: o.perCapita,
         name: o.name, attribution: o.attribution, manual, previous, onProgress, inputs: { manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
-        onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`),
+        onRows: (k, n) => progress.update(`reading ${k} ${n.toLocaleString('en')}`), carbonFile: o.carbon,
       });
       ({ result, city: cityId } = r);
       runId = r.run.run_id;

@@ -95,6 +95,7 @@ program.command('check')
   .option('--catalogue <version>', 'indicator catalogue version (src/analysis/indicators/catalogue/*.json)', '2025')
   .option('--manual <file>', 'manually entered values: CSV or JSON with indicator_id,area_id,value,year,source')
   .option('--compare <file>', 'a previous indicators.json: year-on-year change')
+  .option('--carbon <file>', 'carbon.json of `opencim carbon` (with --db: default the current carbon run): carbon_intensity, new_green_building_share, retrofit reasons')
   .option('--year <n>', 'reference year of the check (building ages); default the current year', int('--year'))
   .option('--param <key=value>', 'override a catalogue parameter (JSON value; repeatable), e.g. --param park_network_m=300', (v: string, prev: string[] = []) => [...prev, v])
   .option('--per-capita <m2>', 'floor area per resident, for the population estimate', (v: string) => { const n = Number(v); if (!(n > 0)) throw new UsageError(`--per-capita must be positive, got "${v}"`); return n; })
@@ -117,4 +118,5 @@ program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
   program.addCommand(jobs.workerCommandSpec(dbOption));
 }
 program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
+program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
 program.parseAsync(process.argv).catch(fail);

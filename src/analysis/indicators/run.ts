@@ -1,3 +1,4 @@
+import { addRetrofitReasons, energyIndicatorResults, type CarbonForCheck } from '../../domains/energy/check.js';
 import { computeAccess, summarize, type AccessOptions, type AccessResult, type AccessSummary } from '../network/access.js';
 import { SegmentIndex } from '../network/snap.js';
 import { loadCatalogue, type Catalogue, type CatalogueEntry, type CheckParameters } from './catalogue.js';
@@ -29,6 +30,8 @@ export interface CheckOptions {
   /** "© OpenStreetMap contributors" when the data is OSM */
   attribution?: string;
   onProgress?: (stage: string, detail?: string) => void;
+  /** figures of a carbon inventory run (src/domains/energy/check.ts): extra indicators and retrofit reasons */
+  carbon?: CarbonForCheck | null;
 }
 
 export interface CheckResult {
@@ -157,10 +160,12 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
   }
   lap('manual');
 
+  if (opts.carbon) results.push(...energyIndicatorResults(opts.carbon, units, catalogue));
   if (opts.previous) compareWith(results, opts.previous);
 
   progress('renewal');
   const renewal = buildRenewal(ctx, results);
+  if (opts.carbon) addRetrofitReasons(renewal, opts.carbon);
   lap('renewal');
 
   const notes = [...units.notes], notesZh = [...units.notesZh];

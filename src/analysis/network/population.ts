@@ -7,6 +7,9 @@
 export const DEFAULT_PER_CAPITA_M2 = 40;
 export const STOREY_HEIGHT_M = 3;
 
+/** Storeys of a building of height `h` metres: h ÷ 3 m, rounded, at least 1 (also the energy inventory's rule). */
+export function storeysFromHeight(h: number): number { return Math.max(1, Math.round(h / STOREY_HEIGHT_M)); }
+
 const APARTMENT_LIKE = new Set(['yes', '', 'apartments', 'residential', 'dormitory']);
 
 export interface PopulationInput {
@@ -28,7 +31,7 @@ export function estimateResidents(b: PopulationInput, inResidentialLanduse: bool
   let levels: number;
   let from: LevelsFrom;
   if (b.levels != null && b.levels > 0) { levels = b.levels; from = 'levels'; }
-  else if (b.height != null && b.height > 0) { levels = Math.max(1, Math.round(b.height / STOREY_HEIGHT_M)); from = 'height'; }
+  else if (b.height != null && b.height > 0) { levels = storeysFromHeight(b.height); from = 'height'; }
   else {
     const inside = inResidentialLanduse ?? ((b.use === 'yes' || b.use === '') && b.residential);
     if (inside && APARTMENT_LIKE.has(b.use)) { levels = 6; from = 'default_landuse'; } else { levels = 2; from = 'default'; }
