@@ -132,6 +132,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   await apiRoutes(app, ctx, { ...opts, clearTileCache: tiles.clearCache });
   await archiveRoutes(app, ctx);
   await styleRoutes(app, ctx, opts);
+  await (await import('./open311/routes.js')).open311Routes(app, ctx, store);
 
   app.get('/api', { schema: { hide: true } }, async (req, reply) => {
     if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');

@@ -34,6 +34,7 @@ const dayIndex = (iso: string) => Date.UTC(Number(iso.slice(0, 4)), Number(iso.s
 
 export class WorkCalendar {
   readonly id: string;
+  readonly offsetMinutes: number;
   private readonly offset: number;
   private readonly spans: [number, number][];   // ms since local midnight
   private readonly perDay: number;              // working ms of a working day
@@ -44,6 +45,7 @@ export class WorkCalendar {
   constructor(def: CalendarFile) {
     const d = file.parse(def);
     this.id = d.id;
+    this.offsetMinutes = d.utc_offset_minutes;
     this.offset = d.utc_offset_minutes * 60_000;
     this.spans = d.hours.map(([a, b]) => [minutes(a) * 60_000, minutes(b) * 60_000] as [number, number]).sort((x, y) => x[0] - y[0]);
     for (let i = 0; i < this.spans.length; i++) {
@@ -114,6 +116,13 @@ export class WorkCalendar {
   /** the instant `hours` working hours after `utcMs` */
   addWorkingHours(utcMs: number, hours: number): number {
     return this.fromPosition(this.position(utcMs) + Math.round(hours * 3_600_000));
+  }
+
+  /** W3C datetime in the calendar's offset, e.g. 2026-03-02T10:00:00+08:00 */
+  w3c(utcMs: number): string {
+    const l = new Date(utcMs + this.offset).toISOString().slice(0, 19);
+    const m = Math.abs(this.offsetMinutes);
+    return `${l}${this.offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   }
 
   /** working ms between two instants (negative when b is before a) */

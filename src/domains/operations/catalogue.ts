@@ -97,12 +97,12 @@ export function remainingHours(k: CaseClass, from: Stage): number {
 
 /**
  * Check Open311 attribute values against a class's definitions; returns the cleaned values
- * (numbers as numbers, lists as arrays) or throws with the attribute named.
+ * (numbers as numbers, lists as arrays) or throws with the attribute named. Attributes the class
+ * does not define are left out (clients such as FixMyStreet send their own, e.g. attribute[uprn]).
  */
 export function validateAttributes(k: CaseClass, given: Record<string, string | string[]>): Record<string, string | number | string[]> {
   const out: Record<string, string | number | string[]> = {};
   const defs = new Map(k.attributes.map((a) => [a.code, a]));
-  for (const c of Object.keys(given)) if (!defs.has(c)) throw new AttributeError(`attribute[${c}] is not defined for service ${k.service_code}`);
   for (const a of k.attributes) {
     const v = given[a.code];
     const empty = v === undefined || (Array.isArray(v) ? v.length === 0 : v === '');

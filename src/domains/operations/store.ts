@@ -96,6 +96,8 @@ export interface NewReport {
   cityId: string; serviceCode: string; lon?: number; lat?: number; address?: string; description?: string;
   attributes?: Record<string, string | string[]>; mediaUrls?: string[]; reporter?: Reporter;
   channel: 'open311' | 'hotline' | 'grid_worker' | 'staff'; actor: string; externalId?: string; at?: number;
+  /** uploaded photos, stored in the same transaction (their URLs are already in mediaUrls) */
+  media?: { id: string; contentType: string; bytes: Buffer }[];
 }
 
 export function classOf(cfg: OpsConfig, serviceCode: string): CaseClass {
@@ -133,6 +135,9 @@ export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promis
       token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
       reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
     };
+    for (const m of r.media ?? []) {
+      await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
+    }
     const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: `report via ${r.channel}`, kind: 'cases' });
     await appendVersion(tx, CASES, cs, content(row));
     return (await getCase(tx, r.cityId, row.id))!;
@@ -165,13 +170,16 @@ export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<Ca
 }
 
 /** a note or photos on a case without a change of status (citizen update, escalation) */
-export async function annotate(store: Store | Queryable, a: { cityId: string; id: string; actor: string; action: 'comment' | 'escalate'; note: string; mediaUrls?: string[]; externalId?: string; escalation?: number }, tx?: Queryable): Promise<CaseRow> {
+export async function annotate(store: Store | Queryable, a: { cityId: string; id: string; actor: string; action: 'comment' | 'escalate'; note: string; mediaUrls?: string[]; reason?: string; escalation?: number; media?: NewReport['media'] }, tx?: Queryable): Promise<CaseRow> {
   const run = async (q: Queryable) => {
     const c = await getCase(q, a.cityId, a.id, true);
     if (!c) throw new OpsError(404, `no case ${a.id.slice(0, 64)} / 案件不存在`, 'NotFound');
     const row: CaseRow = { ...c, action: a.action, note: a.note, media_urls: a.mediaUrls?.length ? [...c.media_urls, ...a.mediaUrls] : c.media_urls,
-      external_id: a.externalId ?? c.external_id, escalation: a.escalation ?? c.escalation };
-    const cs = await openChangeset(q, { cityId: a.cityId, actor: a.actor, reason: a.action, kind: 'cases' });
+      escalation: a.escalation ?? c.escalation };
+    for (const m of a.media ?? []) {
+      await q.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [a.cityId, m.id, m.contentType, m.bytes]);
+    }
+    const cs = await openChangeset(q, { cityId: a.cityId, actor: a.actor, reason: a.reason ?? a.action, kind: 'cases' });
     await appendVersion(q, CASES, cs, content(row), { expectedVersion: c.version });
     return (await getCase(q, a.cityId, c.id))!;
   };

@@ -116,3 +116,13 @@ CREATE TABLE case_sla (
   level          integer NOT NULL,        -- escalation level 1..3
   PRIMARY KEY (city_id, run_id, case_id)
 );
+
+-- photos uploaded with a request or an update (multipart), served at /open311/v2/media/{id}
+CREATE TABLE case_media (
+  city_id      text NOT NULL,
+  id           text NOT NULL,            -- sha-256 of the bytes (hex)
+  content_type text NOT NULL,
+  bytes        bytea NOT NULL,
+  uploaded_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (city_id, id)
+);
