@@ -8,7 +8,10 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { WorkCalendar } from './calendar.js';
 import { type Catalogue, type CaseClass, calendarPath, loadCatalogue, validateAttributes } from './catalogue.js';
 import { type CaseState, type Status, initialState, transition, isOpen, STAGE_OF } from './cycle.js';
-import { appendVersion, CASES, openChangeset } from './versions.js';
+import { appendVersion, ConflictError, openChangeset, sealChangeset, versioned } from '../../store/archive.js';
+
+export const CASES = versioned('cases', 'cases', ['id'], true);
+export const GRIDS = versioned('grids', 'grids', ['code'], true);
 
 export interface OpsConfig { catalogue: Catalogue; calendar: WorkCalendar }
 let defaults: OpsConfig | undefined;
@@ -63,8 +66,18 @@ function content(c: CaseRow): Record<string, unknown> {
     address: c.address, attributes: c.attributes, media_urls: c.media_urls, reporter: c.reporter, token: c.token,
     external_id: c.external_id, duplicate_of: c.duplicate_of, reported_at: c.reported_at, stage_entered_at: c.stage_entered_at,
     deadline: c.deadline, expected_at: c.expected_at, closed_at: c.closed_at, escalation: c.escalation,
-    geom: c.lon === null || c.lat === null ? null : { type: 'Point', coordinates: [c.lon, c.lat] },
+    geom: c.lon === null || c.lat === null ? null : `SRID=4326;POINT(${c.lon} ${c.lat})`,
   };
+}
+
+async function write(tx: Queryable, cs: Awaited<ReturnType<typeof openChangeset>>, row: CaseRow, expectedVersion: number) {
+  try {
+    await appendVersion(tx, CASES, cs, content(row), { expectedVersion });
+  } catch (e) {
+    if (e instanceof ConflictError) throw new OpsError(409, e.message, 'Conflict');
+    throw e;
+  }
+  await sealChangeset(tx, cs);
 }
 
 export async function getCase(q: Queryable, cityId: string, id: string, forUpdate = false): Promise<CaseRow | null> {
@@ -75,7 +88,7 @@ export async function getCase(q: Queryable, cityId: string, id: string, forUpdat
 /** every version of a case with who, when and why */
 export async function caseHistory(q: Queryable, cityId: string, id: string) {
   const rows = await q.query(`SELECT v.version, v.status, v.action, v.note, v.department, v.deadline, v.valid_from, c.actor, c.reason,
-      encode(v.hash, 'hex') AS hash FROM cases_versions v JOIN ops_changesets c ON c.id = v.changeset_id
+      encode(v.hash, 'hex') AS hash FROM cases_versions v JOIN changesets c ON c.changeset_id = v.changeset_id
     WHERE v.city_id = $1 AND v.id = $2 ORDER BY v.version`, [cityId, id]);
   return rows.map((r) => ({ version: Number(r.version), status: r.status as Status, action: String(r.action), note: (r.note as string) ?? null,
     department: (r.department as string) ?? null, deadline: iso(r.deadline), at: iso(r.valid_from)!, actor: String(r.actor), reason: String(r.reason), hash: String(r.hash) }));
@@ -139,7 +152,8 @@ export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promis
       await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
     }
     const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: `report via ${r.channel}`, kind: 'cases' });
-    await appendVersion(tx, CASES, cs, content(row));
+    await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
+    await sealChangeset(tx, cs);
     return (await getCase(tx, r.cityId, row.id))!;
   });
 }
@@ -164,7 +178,7 @@ export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<Ca
     const next = transition(c, a.action, { roles: a.roles, note: a.note, department: a.department, at: a.at ?? Date.now(), k, cal: cfg.calendar });
     const row: CaseRow = { ...c, ...next, action: a.action, note: a.note?.trim() || null, duplicate_of: a.action === 'reopen' ? null : c.duplicate_of };
     const cs = await openChangeset(tx, { cityId: a.cityId, actor: a.actor, reason: a.action, kind: 'cases' });
-    await appendVersion(tx, CASES, cs, content(row), { expectedVersion: c.version });
+    await write(tx, cs, row, c.version);
     return (await getCase(tx, a.cityId, c.id))!;
   });
 }
@@ -180,7 +194,7 @@ export async function annotate(store: Store | Queryable, a: { cityId: string; id
       await q.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [a.cityId, m.id, m.contentType, m.bytes]);
     }
     const cs = await openChangeset(q, { cityId: a.cityId, actor: a.actor, reason: a.reason ?? a.action, kind: 'cases' });
-    await appendVersion(q, CASES, cs, content(row), { expectedVersion: c.version });
+    await write(q, cs, row, c.version);
     return (await getCase(q, a.cityId, c.id))!;
   };
   if (tx) return run(tx);

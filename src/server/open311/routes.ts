@@ -156,7 +156,7 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
       const [r] = await store.query<{ w: number | null; s: number; e: number; n: number }>(
         `SELECT ST_XMin(x) AS w, ST_YMin(x) AS s, ST_XMax(x) AS e, ST_YMax(x) AS n FROM (SELECT ST_Extent(g) AS x FROM (
            SELECT bbox AS g FROM sources WHERE city_id = $1 UNION ALL SELECT geom FROM grids_current WHERE city_id = $1 UNION ALL
-           SELECT geom FROM admin_areas WHERE city_id = $1) a) b`, [cityId]);
+           SELECT geom FROM admin_areas_current WHERE city_id = $1) a) b`, [cityId]);
       return r && r.w !== null ? [Number(r.w), Number(r.s), Number(r.e), Number(r.n)] : null;
     });
 

@@ -1,18 +1,7 @@
 -- City operations (issue 12): cases (collection `cases`) and grids, versioned per the spine
 -- pattern (every version kept with its changeset; `_current` views say what is true now), the
 -- Open311 API keys (hashes only), and the SLA runs' results.
--- Until the spine's `changesets` table lands (migration 004), the operations changesets live in
--- `ops_changesets` with the same columns (who, why, when).
-
-CREATE TABLE ops_changesets (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  city_id     text NOT NULL,
-  kind        text NOT NULL,
-  actor       text NOT NULL,
-  reason      text NOT NULL,
-  source_id   text,
-  recorded_at timestamptz NOT NULL DEFAULT now()
-);
+-- Who, when and why of every version: its change set (`changesets`, migration 004).
 
 CREATE SEQUENCE case_id_seq;
 
@@ -56,12 +45,11 @@ CREATE TABLE cases_versions (
   hash          bytea NOT NULL,
   PRIMARY KEY (city_id, id, version)
 );
-CREATE UNIQUE INDEX cases_one_current ON cases_versions (city_id, id) WHERE valid_to IS NULL;
+SELECT archive_register('cases_versions', 'cases', ARRAY['id']);
 CREATE INDEX cases_current_geom ON cases_versions USING gist (geom) WHERE valid_to IS NULL;
 CREATE INDEX cases_current_reported ON cases_versions (city_id, reported_at) WHERE valid_to IS NULL;
 CREATE INDEX cases_valid_from ON cases_versions (city_id, valid_from);
 CREATE UNIQUE INDEX cases_token ON cases_versions (token) WHERE valid_to IS NULL;
-CREATE VIEW cases_current AS SELECT * FROM cases_versions WHERE valid_to IS NULL;
 
 CREATE TABLE grids_versions (
   city_id      text NOT NULL,
@@ -87,9 +75,8 @@ CREATE TABLE grids_versions (
   hash          bytea NOT NULL,
   PRIMARY KEY (city_id, code, version)
 );
-CREATE UNIQUE INDEX grids_one_current ON grids_versions (city_id, code) WHERE valid_to IS NULL;
+SELECT archive_register('grids_versions', 'grids', ARRAY['code']);
 CREATE INDEX grids_current_geom ON grids_versions USING gist (geom) WHERE valid_to IS NULL;
-CREATE VIEW grids_current AS SELECT * FROM grids_versions WHERE valid_to IS NULL;
 
 CREATE TABLE open311_keys (
   name        text PRIMARY KEY,
