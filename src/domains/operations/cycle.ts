@@ -95,7 +95,7 @@ export function transition(c: CaseState, action: string, o: { roles: readonly st
   return {
     ...c, status: def.to, department, stage_entered_at: new Date(o.at).toISOString(), ...timing(o.k, def.to, o.at, o.cal),
     closed_at: isOpen(def.to) ? null : new Date(o.at).toISOString(),
-    escalation: isOpen(def.to) ? (action === 'reopen' ? 0 : c.escalation) : 0,
+    escalation: 0,   // each stage is escalated on its own deadline
   };
 }
 
