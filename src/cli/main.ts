@@ -108,4 +108,5 @@ program.command('check')
 
 program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
 for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c);
+{ const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }
 program.parseAsync(process.argv).catch(fail);

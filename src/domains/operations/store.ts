@@ -121,10 +121,15 @@ export function classOf(cfg: OpsConfig, serviceCode: string): CaseClass {
 
 /** A new case: class, attributes, grid, department, duplicate link, deadlines; one transaction. */
 export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
+  return store.transaction((tx) => reportIn(tx, cfg, r));
+}
+
+/** report() inside the caller's transaction (bulk intake: one transaction for a whole file) */
+export async function reportIn(tx: Queryable, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
   const k = classOf(cfg, r.serviceCode);
   const attributes = validateAttributes(k, r.attributes ?? {});
   const at = r.at ?? Date.now();
-  return store.transaction(async (tx) => {
+  {
     const hasPoint = r.lon !== undefined && r.lat !== undefined;
     const grid = hasPoint ? await gridAt(tx, r.cityId, r.lon!, r.lat!) : null;
     const department = grid?.assign[k.department] ?? k.department;
@@ -155,7 +160,7 @@ export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promis
     await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
     await sealChangeset(tx, cs);
     return (await getCase(tx, r.cityId, row.id))!;
-  });
+  }
 }
 
 export interface ActInput {
