@@ -69,7 +69,7 @@ export function casesCommandSpec(): Command {
       const now = o.now ? Date.parse(o.now) : Date.now();
       if (Number.isNaN(now)) throw new UsageError(`--now "${o.now}" is not an ISO 8601 date-time`);
       const r = await (await import('../domains/operations/sla.js')).runSla(s, await cityOf(s, o.city), { now, actor: cliActor(o.actor) });
-      out(o, r, `SLA run ${r.runId}: ${r.overdue} overdue (超时 ${r.by_level[0]}, 黄牌 ${r.by_level[1]}, 红牌 ${r.by_level[2]}), ${r.escalated} escalated; ${r.ms.read + r.ms.compute + r.ms.write} ms`);
+      out(o, r, `SLA run ${r.runId}: ${r.overdue} overdue (超时 ${r.by_level[0]}, 黄牌 ${r.by_level[1]}, 红牌 ${r.by_level[2]}), ${r.escalated} escalated${r.escalation_pending ? ` (${r.escalation_pending} next run)` : ''}; ${r.ms.read + r.ms.compute + r.ms.record + r.ms.escalate} ms`);
     }));
   return cases;
 }

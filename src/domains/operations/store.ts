@@ -138,9 +138,12 @@ export async function reportIn(tx: Queryable, cfg: OpsConfig, r: NewReport): Pro
     if (hasPoint && d.radius_m > 0 && d.window_hours > 0) {
       const [dup] = await tx.query<{ id: string }>(
         `SELECT id FROM cases_current WHERE city_id = $1 AND service_code = $2 AND status = ANY($3) AND duplicate_of IS NULL
-           AND reported_at >= $4 AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7)
+           AND reported_at >= $4 AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($5, $6), 4326), $8)
+           AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7)
          ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography), reported_at LIMIT 1`,
-        [r.cityId, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'], new Date(at - d.window_hours * 3600_000).toISOString(), r.lon, r.lat, d.radius_m]);
+        [r.cityId, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'], new Date(at - d.window_hours * 3600_000).toISOString(), r.lon, r.lat, d.radius_m,
+         // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
+         (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180))]);
       duplicateOf = dup?.id ?? null;
     }
     const [{ n }] = await tx.query<{ n: string }>(`SELECT nextval('case_id_seq') AS n`);
