@@ -70,18 +70,25 @@ function content(c: CaseRow): Record<string, unknown> {
   };
 }
 
-async function write(tx: Queryable, cs: Awaited<ReturnType<typeof openChangeset>>, row: CaseRow, expectedVersion: number) {
+/** a new version of a case, then the seal (the city's chain lock is held from the seal to the commit) */
+async function write(tx: Queryable, cs: Awaited<ReturnType<typeof openChangeset>>, row: CaseRow, expectedVersion: number): Promise<CaseRow> {
   try {
     await appendVersion(tx, CASES, cs, content(row), { expectedVersion });
   } catch (e) {
     if (e instanceof ConflictError) throw new OpsError(409, e.message, 'Conflict');
     throw e;
   }
+  const out = (await getCase(tx, cs.cityId, row.id))!;
   await sealChangeset(tx, cs);
+  return out;
 }
 
 export async function getCase(q: Queryable, cityId: string, id: string, forUpdate = false): Promise<CaseRow | null> {
   const [r] = await q.query(`SELECT ${CASE_COLUMNS} FROM cases_versions WHERE city_id = $1 AND id = $2 AND valid_to IS NULL${forUpdate ? ' FOR UPDATE' : ''}`, [cityId, id]);
+  if (!r && forUpdate && (await q.query('SELECT 1 FROM cases_versions WHERE city_id = $1 AND id = $2 LIMIT 1', [cityId, id])).length) {
+    // the version we waited for was closed by a concurrent move (PostgreSQL re-checks valid_to after the lock)
+    throw new OpsError(409, `case ${id} was moved by someone else at the same moment; reload and try again / 案件刚被他人处理, 请刷新`, 'Conflict');
+  }
   return r ? caseFromDb(r) : null;
 }
 
@@ -161,8 +168,9 @@ export async function reportIn(tx: Queryable, cfg: OpsConfig, r: NewReport): Pro
     }
     const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: `report via ${r.channel}`, kind: 'cases' });
     await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
-    await sealChangeset(tx, cs);
-    return (await getCase(tx, r.cityId, row.id))!;
+    const out = (await getCase(tx, r.cityId, row.id))!;
+    await sealChangeset(tx, cs);   // last: the city's chain lock is held from here to the commit
+    return out;
   }
 }
 
@@ -186,8 +194,7 @@ export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<Ca
     const next = transition(c, a.action, { roles: a.roles, note: a.note, department: a.department, at: a.at ?? Date.now(), k, cal: cfg.calendar });
     const row: CaseRow = { ...c, ...next, action: a.action, note: a.note?.trim() || null, duplicate_of: a.action === 'reopen' ? null : c.duplicate_of };
     const cs = await openChangeset(tx, { cityId: a.cityId, actor: a.actor, reason: a.action, kind: 'cases' });
-    await write(tx, cs, row, c.version);
-    return (await getCase(tx, a.cityId, c.id))!;
+    return write(tx, cs, row, c.version);
   });
 }
 
@@ -202,8 +209,7 @@ export async function annotate(store: Store | Queryable, a: { cityId: string; id
       await q.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [a.cityId, m.id, m.contentType, m.bytes]);
     }
     const cs = await openChangeset(q, { cityId: a.cityId, actor: a.actor, reason: a.reason ?? a.action, kind: 'cases' });
-    await write(q, cs, row, c.version);
-    return (await getCase(q, a.cityId, c.id))!;
+    return write(q, cs, row, c.version);
   };
   if (tx) return run(tx);
   return (store as Store).transaction(run);
