@@ -19,6 +19,7 @@ import pg from 'pg';
 const { values: o } = parseArgs({ options: {
   connections: { type: 'string', default: '200' }, duration: { type: 'string', default: '60' },
   'embedded-duration': { type: 'string', default: '20' }, sla: { type: 'string', default: '1000000' },
+  'overdue-share': { type: 'string', default: '0.1' },
   port: { type: 'string', default: '18611' },
   'skip-load': { type: 'boolean', default: false }, 'skip-kill': { type: 'boolean', default: false },
   'skip-embedded': { type: 'boolean', default: false }, 'skip-sla': { type: 'boolean', default: false },
@@ -62,6 +63,7 @@ async function extent(db) {
 const CODES = ['garbage', 'group_rental', 'street_light', 'illegal_parking'];
 function load(ext, { connections, duration, postShare = 0.5, acked, onTick }) {
   let seq = 0;
+  const ids = [];
   const body = () => {
     const i = seq++;
     const lon = ext[0] + Math.random() * (ext[2] - ext[0]), lat = ext[1] + Math.random() * (ext[3] - ext[1]);
@@ -69,7 +71,7 @@ function load(ext, { connections, duration, postShare = 0.5, acked, onTick }) {
       description: `bench ${i} <&> 路面`, email: `r${i}@example.cn` }).toString();
   };
   const onResponse = (status, b) => {
-    if (status === 201) { try { acked.add(JSON.parse(b)[0].service_request_id); } catch { /* counted as an error by autocannon */ } }
+    if (status === 201) { try { const id = JSON.parse(b)[0].service_request_id; acked.add(id); ids.push(id); } catch { /* counted as an error by autocannon */ } }
   };
   const requests = [
     { method: 'POST', path: '/open311/v2/requests.json', headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -77,7 +79,7 @@ function load(ext, { connections, duration, postShare = 0.5, acked, onTick }) {
         ? { ...r, method: 'POST', path: '/open311/v2/requests.json', body: body() }
         : { ...r, method: 'GET', body: undefined, headers: {}, path: [
           '/open311/v2/requests.json?page_size=50', '/open311/v2/services.xml', '/open311/v2/requests.xml?service_code=garbage&status=open&page_size=20',
-          `/open311/v2/requests/${[...acked][Math.floor(Math.random() * Math.max(1, acked.size))] ?? 1}.json`][Math.floor(Math.random() * 4)] }),
+          ids.length ? `/open311/v2/requests/${ids[Math.floor(Math.random() * ids.length)]}.json` : '/open311/v2/services.json'][Math.floor(Math.random() * 4)] }),
       onResponse },
   ];
   return new Promise((res, rej) => {
@@ -153,19 +155,20 @@ if (!o['skip-sla']) {
   const { openChangeset, sealChangeset } = await import(join(root, 'dist/store/archive.js'));
   const { runSla } = await import(join(root, 'dist/domains/operations/sla.js'));
   const store = await openStore(db);
-  log(`(sla) inserting ${n.toLocaleString('en')} open cases ...`);
+  log(`(sla) inserting ${n.toLocaleString('en')} open cases (${Number(o['overdue-share']) * 100}% past their deadline) ...`);
   const t0 = performance.now();
   await store.transaction(async (tx) => {
     const cs = await openChangeset(tx, { cityId: city, actor: 'bench', reason: 'bench cases', kind: 'cases' });
-    // reported over the last 30 days; stage deadlines 1–40 working hours after (approximated in clock time here)
+    // open cases in all stages; a share of them past their stage deadline by 1-40 h, the rest due within 1-40 h
     await tx.query(`INSERT INTO cases_versions (city_id, id, service_code, class_code, status, action, channel, department, attributes, media_urls,
         reporter, token, reported_at, stage_entered_at, deadline, expected_at, escalation, geom,
         version, valid_from, changeset_id, content_hash, hash)
       SELECT $1, g::text, 'garbage', '0101', (ARRAY['reported','accepted','dispatched','handled'])[1 + g % 4], 'report', 'open311', 'sanitation', '{}', '[]',
-        '{}', md5(g::text) || g::text, t, t, t + ((1 + g % 40) || ' hours')::interval, t + interval '5 days', 0,
+        '{}', md5(g::text) || g::text, d - interval '2 days', d - ((1 + g % 8) || ' hours')::interval, d, d + interval '3 days', 0,
         ST_SetSRID(ST_MakePoint(116.3 + (g % 1000) / 10000.0, 39.9 + (g / 1000) / 100000.0), 4326),
         1, now(), $2, sha256(g::text::bytea), sha256(g::text::bytea)
-      FROM generate_series(1, $3) g, LATERAL (SELECT now() - (g % 43200) * interval '1 minute' AS t) x`, [city, cs.id, n]);
+      FROM generate_series(1, $3) g,
+        LATERAL (SELECT now() + (CASE WHEN (g % 1000) < $4::float8 * 1000 THEN -1 ELSE 1 END) * ((1 + g % 40) || ' hours')::interval AS d) x`, [city, cs.id, n, Number(o['overdue-share'])]);
     await sealChangeset(tx, cs);
   });
   await store.query('ANALYZE cases_versions');

@@ -71,6 +71,11 @@ describe.each(DRIVERS)('operations staff API ($name)', (driver) => {
     const map = await call(null, '/map');
     const f = map.body.features.find((x: { id: string }) => x.id === id);
     expect(f.properties).toEqual({ status: 'closed', service_code: 'garbage', department: expect.any(String), escalation: 0, overdue: false });
+    // the same cases as an OGC API collection (public fields only)
+    const ogc = await (await fetch(`${base.replace('/api/v1/operations', '')}/collections/cases/items?f=json&status=closed`)).json();
+    expect(ogc.features.map((x: { id: string }) => String(x.id))).toEqual([id]);
+    expect(ogc.features[0].properties.reporter).toBeUndefined();
+    expect(ogc.features[0].properties.service_code).toBe('garbage');
     const list = await call('sup', '/cases?status=closed');
     expect(list.body.cases.map((c: { id: string }) => c.id)).toEqual([id]);
   });

@@ -48,12 +48,20 @@ export async function runSla(store: Store, cityId: string, o: { now?: number; ac
   const ops = o.ops ?? opsConfig();
   const now = o.now ?? Date.now();
   const t0 = performance.now();
-  const rows = await store.query<{ id: string; d: number; s: number; e: number; st: string }>(
-    `SELECT id, (extract(epoch FROM deadline) * 1000)::float8 AS d, (extract(epoch FROM stage_entered_at) * 1000)::float8 AS s,
-       escalation AS e, status AS st FROM cases_current WHERE city_id = $1 AND deadline IS NOT NULL AND deadline < $2`, [cityId, new Date(now).toISOString()]);
-  const n = rows.length;
+  // one text value instead of a million row objects: id,deadline ms,stage start ms,escalation,status per line
+  const [{ t }] = await store.query<{ t: string | null }>(
+    `SELECT string_agg(id || ',' || (extract(epoch FROM deadline) * 1000)::bigint || ',' || (extract(epoch FROM stage_entered_at) * 1000)::bigint
+       || ',' || escalation || ',' || status, E'\n') AS t
+     FROM cases_current WHERE city_id = $1 AND deadline IS NOT NULL AND deadline < $2`, [cityId, new Date(now).toISOString()]);
+  const lines0 = t ? t.split('\n') : [];
+  const n = lines0.length;
   const cols: SlaColumns = { deadline: new Float64Array(n), stageStart: new Float64Array(n) };
-  for (let i = 0; i < n; i++) { cols.deadline[i] = Number(rows[i].d); cols.stageStart[i] = Number(rows[i].s); }
+  const rows: { id: string; e: number; st: string }[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = lines0[i].split(',');
+    rows[i] = { id: f[0], e: Number(f[3]), st: f[4] };
+    cols.deadline[i] = Number(f[1]); cols.stageStart[i] = Number(f[2]);
+  }
   const t1 = performance.now();
   const r = computeSla(cols, now, ops.calendar);
   const t2 = performance.now();
@@ -61,11 +69,11 @@ export async function runSla(store: Store, cityId: string, o: { now?: number; ac
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     if (!r.level[i]) continue;
-    lines.push([rows[i].id, STAGE_OF_STATUS[rows[i].st] ?? '', r.overdueHours[i], r.level[i]].map(copyValue).join('\t'));
+    lines.push(`${copyValue(rows[i].id)}\t${STAGE_OF_STATUS[rows[i].st] ?? ''}\t${r.overdueHours[i]}\t${r.level[i]}`);
     if (r.level[i] > Number(rows[i].e)) candidates.push(i);
   }
   // the most overdue first; a backlog beyond the cap is escalated by the next runs
-  const max = o.maxEscalations ?? 10_000;
+  const max = o.maxEscalations ?? 2000;
   if (candidates.length > max) candidates.sort((a, b) => r.overdueHours[b] - r.overdueHours[a]);
   const escalate = candidates.slice(0, max).map((i) => `${rows[i].id}\t${r.level[i]}`);
   const summary = { open_past_deadline: n, overdue: r.overdue, by_level: r.byLevel, escalated: escalate.length, escalation_pending: candidates.length - escalate.length };
@@ -75,9 +83,9 @@ export async function runSla(store: Store, cityId: string, o: { now?: number; ac
       [cityId, new Date(now).toISOString(), JSON.stringify(summary)]);
     const id = Number(run.run_id);
     if (lines.length) {
-      await tx.exec('CREATE TEMP TABLE sla_stage (case_id text, stage text, overdue_hours real, level integer) ON COMMIT DROP');
-      await tx.copyIn('sla_stage', ['case_id', 'stage', 'overdue_hours', 'level'], lines.join('\n') + '\n');
-      await tx.query(`INSERT INTO case_sla (city_id, run_id, case_id, stage, overdue_hours, level) SELECT $1, $2, case_id, stage, overdue_hours, level FROM sla_stage`, [cityId, id]);
+      const prefix = `${copyValue(cityId)}\t${id}\t`;
+      const text = prefix + lines.join(`\n${prefix}`) + '\n';
+      await tx.copyIn('case_sla', ['city_id', 'run_id', 'case_id', 'stage', 'overdue_hours', 'level'], text);
     }
     t3 = performance.now();
     if (escalate.length) {

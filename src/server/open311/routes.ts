@@ -152,7 +152,17 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
         throw e;
       }
     };
-    const extent = (cityId: string) => ctx.cached(cityId, 'open311-extent', async () => {
+    // the city's extent, re-read once a minute (not per data version: every case written moves the archive head)
+    const extents = new Map<string, { at: number; ext: Promise<number[] | null> }>();
+    const extent = (cityId: string) => {
+      const e = extents.get(cityId);
+      if (e && Date.now() - e.at < 60_000) return e.ext;
+      const ext = readExtent(cityId);
+      extents.set(cityId, { at: Date.now(), ext });
+      ext.catch(() => extents.delete(cityId));
+      return ext;
+    };
+    const readExtent = (async (cityId: string) => {
       const [r] = await store.query<{ w: number | null; s: number; e: number; n: number }>(
         `SELECT ST_XMin(x) AS w, ST_YMin(x) AS s, ST_XMax(x) AS e, ST_YMax(x) AS n FROM (SELECT ST_Extent(g) AS x FROM (
            SELECT bbox AS g FROM sources WHERE city_id = $1 UNION ALL SELECT geom FROM grids_current WHERE city_id = $1 UNION ALL
