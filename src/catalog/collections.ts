@@ -216,6 +216,47 @@ export const COLLECTIONS: CollectionSpec[] = [
   },
   ...SAFETY_COLLECTIONS,
   ...ENERGY_COLLECTIONS,
+  // city operations (src/domains/operations): public fields only (no reporter data, no staff names)
+  {
+    id: 'cases', title: 'City operations cases', title_zh: '城市运行案件',
+    description: 'Reports and their case cycle (report → accept → dispatch → handle → verify → close), with the deadline of the current stage.',
+    from: 'cases_current t', requires: ['cases_versions'], archive: { kind: 'cases', table: 'cases_versions', current: 'cases_current', key: ['id'], geom: true },
+    probe: 'SELECT 1 FROM cases_current WHERE city_id = $1 LIMIT 1',
+    key: [{ name: 'id', sql: 't.id' }],
+    geometry: { sql: 't.geom', type: 'Point' },
+    time: { name: 'reported_at', description: 'when the case was reported', start: 't.reported_at', end: "(t.reported_at + interval '1 millisecond')" },
+    properties: [
+      { name: 'status', sql: 't.status', type: 'string', description: 'reported | accepted | dispatched | handled | verified | closed | rejected | duplicate', tile: true },
+      { name: 'service_code', sql: 't.service_code', type: 'string', description: 'case class (Open311 service_code)', tile: true },
+      { name: 'class_code', sql: 't.class_code', type: 'string', description: 'GB/T 30428 class code' },
+      { name: 'department', sql: 't.department', type: 'string', description: 'responsible department', tile: true },
+      { name: 'grid_code', sql: 't.grid_code', type: 'string', description: 'unit grid' },
+      { name: 'channel', sql: 't.channel', type: 'string', description: 'open311 | hotline | grid_worker | staff' },
+      { name: 'reported_at', sql: 't.reported_at', type: 'string', description: 'when it was reported' },
+      { name: 'description', sql: 't.description', type: 'string', description: 'what was reported', queryable: false },
+      { name: 'deadline', sql: 't.deadline', type: 'string', description: 'end of the current stage time limit (working time)' },
+      { name: 'overdue', sql: 'coalesce(t.deadline < now(), false)', type: 'boolean', description: 'past the deadline of its stage now', tile: true },
+      { name: 'escalation', sql: 't.escalation', type: 'integer', description: '0 none, 1 overdue, 2 yellow card, 3 red card', tile: true },
+      { name: 'duplicate_of', sql: 't.duplicate_of', type: 'string', description: 'the case this report duplicates' },
+    ],
+    tile: { minzoom: 10, maxzoom: 16, kind: 'point' },
+  },
+  {
+    id: 'grids', title: 'Management grids', title_zh: '管理网格',
+    description: 'District, street, community and unit grids (about 10,000 m²) with their codes.',
+    from: 'grids_current t', requires: ['grids_versions'], archive: { kind: 'grids', table: 'grids_versions', current: 'grids_current', key: ['code'], geom: true },
+    probe: 'SELECT 1 FROM grids_current WHERE city_id = $1 LIMIT 1',
+    key: [{ name: 'code', sql: 't.code' }],
+    geometry: { sql: 't.geom', type: 'MultiPolygon' },
+    properties: [
+      { name: 'level', sql: 't.level', type: 'string', description: 'district | street | community | unit', tile: true },
+      { name: 'parent_code', sql: 't.parent_code', type: 'string', description: 'the grid it lies in' },
+      name,
+      { name: 'street', sql: 't.street', type: 'string', description: 'street code' },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'area, m²', tile: true },
+    ],
+    tile: { minzoom: 12, maxzoom: 16, kind: 'polygon' },
+  },
 ];
 
 export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));

@@ -119,4 +119,5 @@ program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
 }
 program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
 program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
+{ const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }
 program.parseAsync(process.argv).catch(fail);

@@ -4,10 +4,11 @@
  */
 import { accessJob, checkJob } from './app-jobs.js';
 import { analyzeJob, sleepJob } from './builtin.js';
+import { slaJob } from '../domains/operations/sla.js';
 import type { Job } from './contract.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, accessJob, checkJob];
+export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, accessJob, checkJob, slaJob];
 
 const byKind = new Map(JOBS.map((j) => [j.kind, j]));
 if (byKind.size !== JOBS.length) throw new Error('two jobs share a kind in src/jobs/registry.ts');

@@ -135,6 +135,8 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   await archiveRoutes(app, ctx);
   await styleRoutes(app, ctx, opts);
   await (await import('../domains/safety/routes.js')).safetyRoutes(app, ctx, opts);
+  await (await import('./open311/routes.js')).open311Routes(app, ctx, store);
+  await (await import('../domains/operations/routes.js')).operationsRoutes(app, ctx, store, opts);
 
   app.get('/api', { schema: { hide: true } }, async (req, reply) => {
     if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './driver.js';
 
-export const ROLES = ['viewer', 'editor', 'inspector', 'dispatcher', 'grid_worker', 'department', 'supervisor', 'admin'] as const;
+export const ROLES = ['viewer', 'editor', 'inspector', 'dispatcher', 'grid_worker', 'department', 'supervisor', 'citizen', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal { name: string; roles: Role[] }

@@ -1,0 +1,244 @@
+/**
+ * Store access for cases: report (any channel), act (a cycle transition), comment, read one, its
+ * history, list with filters. Every write is one transaction: a changeset (who, why) and a new
+ * version of the case; a concurrent move of the same case gets ConflictError (409).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Queryable, Store } from '../../store/driver.js';
+import { WorkCalendar } from './calendar.js';
+import { type Catalogue, type CaseClass, calendarPath, loadCatalogue, validateAttributes } from './catalogue.js';
+import { type CaseState, type Status, initialState, transition, isOpen, STAGE_OF } from './cycle.js';
+import { appendVersion, ConflictError, openChangeset, sealChangeset, versioned } from '../../store/archive.js';
+
+export const CASES = versioned('cases', 'cases', ['id'], true);
+export const GRIDS = versioned('grids', 'grids', ['code'], true);
+
+export interface OpsConfig { catalogue: Catalogue; calendar: WorkCalendar }
+let defaults: OpsConfig | undefined;
+/** the shipped catalogue and its calendar, or a city's own files */
+export function opsConfig(catalogue?: string, calendar?: string): OpsConfig {
+  if (!catalogue && !calendar && defaults) return defaults;
+  const cat = loadCatalogue(catalogue);
+  const cfg = { catalogue: cat, calendar: WorkCalendar.load(calendarPath(calendar ?? cat.calendar)) };
+  if (!catalogue && !calendar) defaults = cfg;
+  return cfg;
+}
+
+export interface Reporter { email?: string; phone?: string; first_name?: string; last_name?: string; device_id?: string; account_id?: string }
+export interface CaseRow extends CaseState {
+  id: string; version: number; class_code: string; action: string; note: string | null; channel: string;
+  grid_code: string | null; worker: string | null; description: string | null; address: string | null;
+  attributes: Record<string, unknown>; media_urls: string[]; reporter: Reporter; token: string;
+  external_id: string | null; duplicate_of: string | null; reported_at: string; lon: number | null; lat: number | null;
+  updated_at: string;
+}
+
+export class OpsError extends Error {
+  constructor(readonly status: 400 | 403 | 404 | 409, message: string, readonly code = 'BadRequest') { super(message); this.name = 'OpsError'; }
+}
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+export const CASE_COLUMNS = `id, service_code, class_code, status, action, note, channel, department, grid_code, worker, description, address,
+  attributes, media_urls, reporter, token, external_id, duplicate_of, reported_at, stage_entered_at, deadline, expected_at, closed_at,
+  escalation, ST_X(geom) AS lon, ST_Y(geom) AS lat, version, valid_from`;
+
+export function caseFromDb(r: Record<string, unknown>): CaseRow {
+  const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  return {
+    id: String(r.id), version: Number(r.version), service_code: String(r.service_code), class_code: String(r.class_code),
+    status: r.status as Status, action: String(r.action), note: (r.note as string) ?? null, channel: String(r.channel),
+    department: (r.department as string) ?? null, grid_code: (r.grid_code as string) ?? null, worker: (r.worker as string) ?? null,
+    description: (r.description as string) ?? null, address: (r.address as string) ?? null,
+    attributes: j(r.attributes), media_urls: j(r.media_urls), reporter: j(r.reporter), token: String(r.token),
+    external_id: (r.external_id as string) ?? null, duplicate_of: (r.duplicate_of as string) ?? null,
+    reported_at: iso(r.reported_at)!, stage_entered_at: iso(r.stage_entered_at)!, deadline: iso(r.deadline),
+    expected_at: iso(r.expected_at), closed_at: iso(r.closed_at), escalation: Number(r.escalation),
+    lon: r.lon === null || r.lon === undefined ? null : Number(r.lon), lat: r.lat === null || r.lat === undefined ? null : Number(r.lat),
+    updated_at: iso(r.valid_from)!,
+  };
+}
+
+/** the content columns of a case row, as appendVersion takes them */
+function content(c: CaseRow): Record<string, unknown> {
+  return {
+    id: c.id, service_code: c.service_code, class_code: c.class_code, status: c.status, action: c.action, note: c.note,
+    channel: c.channel, department: c.department, grid_code: c.grid_code, worker: c.worker, description: c.description,
+    address: c.address, attributes: c.attributes, media_urls: c.media_urls, reporter: c.reporter, token: c.token,
+    external_id: c.external_id, duplicate_of: c.duplicate_of, reported_at: c.reported_at, stage_entered_at: c.stage_entered_at,
+    deadline: c.deadline, expected_at: c.expected_at, closed_at: c.closed_at, escalation: c.escalation,
+    geom: c.lon === null || c.lat === null ? null : `SRID=4326;POINT(${c.lon} ${c.lat})`,
+  };
+}
+
+/** a new version of a case, then the seal (the city's chain lock is held from the seal to the commit) */
+async function write(tx: Queryable, cs: Awaited<ReturnType<typeof openChangeset>>, row: CaseRow, expectedVersion: number): Promise<CaseRow> {
+  try {
+    await appendVersion(tx, CASES, cs, content(row), { expectedVersion });
+  } catch (e) {
+    if (e instanceof ConflictError) throw new OpsError(409, e.message, 'Conflict');
+    throw e;
+  }
+  const out = (await getCase(tx, cs.cityId, row.id))!;
+  await sealChangeset(tx, cs);
+  return out;
+}
+
+export async function getCase(q: Queryable, cityId: string, id: string, forUpdate = false): Promise<CaseRow | null> {
+  const [r] = await q.query(`SELECT ${CASE_COLUMNS} FROM cases_versions WHERE city_id = $1 AND id = $2 AND valid_to IS NULL${forUpdate ? ' FOR UPDATE' : ''}`, [cityId, id]);
+  if (!r && forUpdate && (await q.query('SELECT 1 FROM cases_versions WHERE city_id = $1 AND id = $2 LIMIT 1', [cityId, id])).length) {
+    // the version we waited for was closed by a concurrent move (PostgreSQL re-checks valid_to after the lock)
+    throw new OpsError(409, `case ${id} was moved by someone else at the same moment; reload and try again / 案件刚被他人处理, 请刷新`, 'Conflict');
+  }
+  return r ? caseFromDb(r) : null;
+}
+
+/** every version of a case with who, when and why */
+export async function caseHistory(q: Queryable, cityId: string, id: string) {
+  const rows = await q.query(`SELECT v.version, v.status, v.action, v.note, v.department, v.deadline, v.valid_from, c.actor, c.reason,
+      encode(v.hash, 'hex') AS hash FROM cases_versions v JOIN changesets c ON c.changeset_id = v.changeset_id
+    WHERE v.city_id = $1 AND v.id = $2 ORDER BY v.version`, [cityId, id]);
+  return rows.map((r) => ({ version: Number(r.version), status: r.status as Status, action: String(r.action), note: (r.note as string) ?? null,
+    department: (r.department as string) ?? null, deadline: iso(r.deadline), at: iso(r.valid_from)!, actor: String(r.actor), reason: String(r.reason), hash: String(r.hash) }));
+}
+
+export interface GridHit { code: string; street: string | null; workers: string[]; assign: Record<string, string> }
+/** the unit grid a point lies in (point in polygon), if any */
+export async function gridAt(q: Queryable, cityId: string, lon: number, lat: number): Promise<GridHit | null> {
+  const [g] = await q.query<{ code: string; street: string | null; workers: unknown; assign: unknown }>(
+    `SELECT code, street, workers, assign FROM grids_current WHERE city_id = $1 AND level = 'unit'
+       AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326)) ORDER BY code LIMIT 1`, [cityId, lon, lat]);
+  if (!g) return null;
+  const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  return { code: g.code, street: g.street, workers: j(g.workers), assign: j(g.assign) };
+}
+
+export interface NewReport {
+  cityId: string; serviceCode: string; lon?: number; lat?: number; address?: string; description?: string;
+  attributes?: Record<string, string | string[]>; mediaUrls?: string[]; reporter?: Reporter;
+  channel: 'open311' | 'hotline' | 'grid_worker' | 'staff'; actor: string; externalId?: string; at?: number;
+  /** uploaded photos, stored in the same transaction (their URLs are already in mediaUrls) */
+  media?: { id: string; contentType: string; bytes: Buffer }[];
+}
+
+export function classOf(cfg: OpsConfig, serviceCode: string): CaseClass {
+  const k = cfg.catalogue.byService.get(serviceCode);
+  if (!k) throw new OpsError(400, `unknown service_code "${serviceCode.slice(0, 64)}" (see services.xml) / 未知的案件类别`, 'service_code');
+  return k;
+}
+
+/** A new case: class, attributes, grid, department, duplicate link, deadlines; one transaction. */
+export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
+  return store.transaction((tx) => reportIn(tx, cfg, r));
+}
+
+/** report() inside the caller's transaction (bulk intake: one transaction for a whole file) */
+export async function reportIn(tx: Queryable, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
+  const k = classOf(cfg, r.serviceCode);
+  const attributes = validateAttributes(k, r.attributes ?? {});
+  const at = r.at ?? Date.now();
+  {
+    const hasPoint = r.lon !== undefined && r.lat !== undefined;
+    const grid = hasPoint ? await gridAt(tx, r.cityId, r.lon!, r.lat!) : null;
+    const department = grid?.assign[k.department] ?? k.department;
+    let duplicateOf: string | null = null;
+    const d = cfg.catalogue.duplicate;
+    if (hasPoint && d.radius_m > 0 && d.window_hours > 0) {
+      const [dup] = await tx.query<{ id: string }>(
+        `SELECT id FROM cases_current WHERE city_id = $1 AND service_code = $2 AND status = ANY($3) AND duplicate_of IS NULL
+           AND reported_at >= $4 AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($5, $6), 4326), $8)
+           AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7)
+         ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography), reported_at LIMIT 1`,
+        [r.cityId, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'], new Date(at - d.window_hours * 3600_000).toISOString(), r.lon, r.lat, d.radius_m,
+         // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
+         (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180))]);
+      duplicateOf = dup?.id ?? null;
+    }
+    const [{ n }] = await tx.query<{ n: string }>(`SELECT nextval('case_id_seq') AS n`);
+    const state = initialState(k, department, at, cfg.calendar, duplicateOf !== null);
+    const row: CaseRow = {
+      ...state, id: String(n), version: 0, class_code: k.code, action: 'report',
+      note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
+      channel: r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: r.description ?? null,
+      address: r.address ?? null, attributes, media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
+      token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
+      reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
+    };
+    for (const m of r.media ?? []) {
+      await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
+    }
+    const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: `report via ${r.channel}`, kind: 'cases' });
+    await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
+    const out = (await getCase(tx, r.cityId, row.id))!;
+    await sealChangeset(tx, cs);   // last: the city's chain lock is held from here to the commit
+    return out;
+  }
+}
+
+export interface ActInput {
+  cityId: string; id: string; action: string; roles: readonly string[]; actor: string; note?: string;
+  department?: string; expectedVersion?: number; at?: number;
+}
+
+/** A cycle transition as a new version (409 when expectedVersion is not the current one). */
+export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<CaseRow> {
+  if (a.department !== undefined && !cfg.catalogue.departments.some((d) => d.id === a.department) && !/^[A-Za-z0-9_.:-]{1,64}$/.test(a.department)) {
+    throw new OpsError(400, `department "${a.department.slice(0, 64)}" is not valid`);
+  }
+  return store.transaction(async (tx) => {
+    const c = await getCase(tx, a.cityId, a.id, true);
+    if (!c) throw new OpsError(404, `no case ${a.id.slice(0, 64)} / 案件不存在`, 'NotFound');
+    if (a.expectedVersion !== undefined && a.expectedVersion !== c.version) {
+      throw new OpsError(409, `case ${c.id} is at version ${c.version}, not ${a.expectedVersion}: someone moved it first; reload and try again / 案件已被他人处理, 请刷新`, 'Conflict');
+    }
+    const k = classOf(cfg, c.service_code);
+    const next = transition(c, a.action, { roles: a.roles, note: a.note, department: a.department, at: a.at ?? Date.now(), k, cal: cfg.calendar });
+    const row: CaseRow = { ...c, ...next, action: a.action, note: a.note?.trim() || null, duplicate_of: a.action === 'reopen' ? null : c.duplicate_of };
+    const cs = await openChangeset(tx, { cityId: a.cityId, actor: a.actor, reason: a.action, kind: 'cases' });
+    return write(tx, cs, row, c.version);
+  });
+}
+
+/** a note or photos on a case without a change of status (citizen update, escalation) */
+export async function annotate(store: Store | Queryable, a: { cityId: string; id: string; actor: string; action: 'comment' | 'escalate'; note: string; mediaUrls?: string[]; reason?: string; escalation?: number; media?: NewReport['media'] }, tx?: Queryable): Promise<CaseRow> {
+  const run = async (q: Queryable) => {
+    const c = await getCase(q, a.cityId, a.id, true);
+    if (!c) throw new OpsError(404, `no case ${a.id.slice(0, 64)} / 案件不存在`, 'NotFound');
+    const row: CaseRow = { ...c, action: a.action, note: a.note, media_urls: a.mediaUrls?.length ? [...c.media_urls, ...a.mediaUrls] : c.media_urls,
+      escalation: a.escalation ?? c.escalation };
+    for (const m of a.media ?? []) {
+      await q.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [a.cityId, m.id, m.contentType, m.bytes]);
+    }
+    const cs = await openChangeset(q, { cityId: a.cityId, actor: a.actor, reason: a.reason ?? a.action, kind: 'cases' });
+    return write(q, cs, row, c.version);
+  };
+  if (tx) return run(tx);
+  return (store as Store).transaction(run);
+}
+
+export interface CaseFilter {
+  ids?: string[]; serviceCodes?: string[]; start?: string; end?: string; open311Status?: 'open' | 'closed';
+  statuses?: Status[]; department?: string; grid?: string; overdue?: boolean; limit: number; offset?: number; order?: 'asc' | 'desc';
+}
+
+export async function listCases(q: Queryable, cityId: string, f: CaseFilter): Promise<CaseRow[]> {
+  const where = ['city_id = $1', 'valid_to IS NULL'];
+  const p: unknown[] = [cityId];
+  const add = (sql: string, v: unknown) => { p.push(v); where.push(sql.replace('?', `$${p.length}`)); };
+  if (f.ids) add('id = ANY(?)', f.ids);
+  else {
+    if (f.serviceCodes) add('service_code = ANY(?)', f.serviceCodes);
+    if (f.start) add('reported_at >= ?', f.start);
+    if (f.end) add('reported_at <= ?', f.end);
+    if (f.open311Status) add(`${f.open311Status === 'open' ? '' : 'NOT '}(status = ANY(?))`, ['reported', 'accepted', 'dispatched', 'handled']);
+    if (f.statuses) add('status = ANY(?)', f.statuses);
+    if (f.department) add('department = ?', f.department);
+    if (f.grid) add('grid_code = ?', f.grid);
+    if (f.overdue) add('deadline < ?', new Date().toISOString());
+  }
+  p.push(f.limit, f.offset ?? 0);
+  const rows = await q.query(`SELECT ${CASE_COLUMNS} FROM cases_versions WHERE ${where.join(' AND ')}
+    ORDER BY reported_at ${f.order === 'asc' ? 'ASC' : 'DESC'}, id ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${p.length - 1} OFFSET $${p.length}`, p);
+  return rows.map(caseFromDb);
+}
+
+export { isOpen, STAGE_OF };
