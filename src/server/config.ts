@@ -13,6 +13,7 @@ export interface EnvToken { token: string; role: Role | 'read'; name?: string }
 export interface ServerOptions {
   /** read endpoints without a token (default true); false: every request needs a token (any role) */
   publicRead?: boolean;
+<<<<<<< HEAD
   /** bootstrap bearer tokens and their roles (default: from OPENCIM_TOKENS="token:role,token:role"); principals in the store come on top */
   tokens?: EnvToken[];
   /** how long a resolved token is trusted before the store is asked again, ms (default 2000; a revoke in this process applies at once) */
@@ -20,7 +21,18 @@ export interface ServerOptions {
   /** set by buildServer: resolves bearer tokens to principals */
   auth?: Authenticator;
   /** CORS: '*' (default), false (off), or a list of allowed origins */
+=======
+  /** bearer tokens and their roles (default: from OPENCIM_TOKENS="token:role,token:role") */
+  tokens?: { token: string; role: Role }[];
+  /** CORS of reads: '*' (default), false (off), or a list of allowed origins; writes (and their preflights) get CORS only for a list's origins, never for '*' */
+>>>>>>> 73ffb39 (Server: light/heavy pools (generic plans only for prepared fixed-shape reads), statement timeout → 504, cancel on client disconnect, bounded admission queues with 503 + Retry-After, lost connections → 503 and retried reads, links from --base-url/OPENCIM_BASE_URL or the listening address with Host/X-Forwarded-* checked, decimal-only limit/offset, write CORS only for listed origins)
   cors?: '*' | false | string[];
+  /** the public base URL of absolute links (e.g. https://cim.example.org/city); default $OPENCIM_BASE_URL, else the address a request arrived on. When set, Host and X-Forwarded-Host/-Proto must agree with it */
+  baseUrl?: string;
+  /** statement timeout of the read path, ms (default 5000; 0 = none); a query past it answers 504 */
+  statementTimeoutMs?: number;
+  /** requests using the database at once per class, how many may wait, and how long (default: light 32/256/5000 ms, heavy 2/16/5000 ms; PGlite light 8, heavy 1) */
+  admission?: { light?: Partial<GateLimitsOption>; heavy?: Partial<GateLimitsOption> };
   /** vector tiles cut in the app ('app', works on both drivers) or by ST_AsMVT ('postgis', server only); 'auto' = app on PGlite, postgis on a server with protobuf support */
   tileEngine?: 'app' | 'postgis' | 'auto';
   /** tiles kept in memory (gzipped), default 2000; 0 turns the cache off */
@@ -43,7 +55,26 @@ export interface ServerOptions {
   reportDir?: string;
 }
 
+<<<<<<< HEAD
 export function tokensFromEnv(env: string | undefined): EnvToken[] {
+=======
+export interface GateLimitsOption { active: number; queue: number; waitMs: number }
+
+/** a public base URL: http(s), no query or fragment, without the trailing slash */
+export function parseBaseUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`base URL "${v.slice(0, 100)}" is not a URL (e.g. https://cim.example.org or http://10.0.0.5:8080/city)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`base URL must be http:// or https://, got ${u.protocol}`);
+  if (u.search || u.hash || u.username || u.password) throw new Error('base URL must have no query, fragment or credentials');
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+export function tokensFromEnv(env: string | undefined): { token: string; role: Role }[] {
+>>>>>>> 73ffb39 (Server: light/heavy pools (generic plans only for prepared fixed-shape reads), statement timeout → 504, cancel on client disconnect, bounded admission queues with 503 + Retry-After, lost connections → 503 and retried reads, links from --base-url/OPENCIM_BASE_URL or the listening address with Host/X-Forwarded-* checked, decimal-only limit/offset, write CORS only for listed origins)
   if (!env) return [];
   const count = new Map<string, number>();
   return env.split(',').map((s) => s.trim()).filter(Boolean).map((pair) => {
