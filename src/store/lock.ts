@@ -1,12 +1,13 @@
 /**
  * One process at a time on an embedded (PGlite) store: PGlite is a single-user PostgreSQL whose
  * `postmaster.pid` holds a fake pid, so two processes on one folder corrupt it. Whoever opens the
- * folder holds `opencim.lock` in it (created atomically with link(2), holding the holder's pid,
- * command, host and start time); a lock whose process is gone is stale and taken over.
+ * folder holds `opencim.lock` in it: a symbolic link created atomically with symlink(2) whose target
+ * names the holder (pid, command, host, start time), which needs no data block, so that a store on
+ * a full disk can still be opened to read it. A lock whose process is gone is stale and taken over.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 
 export const LOCK_FILE = 'opencim.lock';
 
@@ -43,13 +44,31 @@ function alive(h: LockHolder): boolean {
 }
 
 function readHolder(file: string): LockHolder | null {
+  let target: string;
   try {
-    const h = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-    return typeof h.pid === 'number' ? h : null;
+    target = readlinkSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    // half-written or foreign content: treat as stale (a writer writes it before linking it in place)
+    return { pid: -1, command: 'unknown', host: hostname(), started: '' }; // not our lock: stale
+  }
+  try {
+    const h = JSON.parse(target) as LockHolder;
+    if (typeof h.pid !== 'number') throw new Error('no pid');
+    // the short form written on a full disk: the command from the process itself
+    h.command ??= cmdlineOf(h.pid) ?? 'unknown';
+    h.host ??= hostname();
+    h.started ??= '';
+    return h;
+  } catch {
     return { pid: -1, command: 'unknown', host: hostname(), started: '' };
+  }
+}
+
+function cmdlineOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 300) || undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -60,34 +79,49 @@ export function commandLine(): string {
   return [bin, ...args].join(' ').slice(0, 300);
 }
 
+function create(file: string, me: LockHolder): boolean {
+  try {
+    symlinkSync(JSON.stringify(me), file);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOSPC' && code !== 'ENAMETOOLONG') throw e;
+  }
+  // a full disk has no block for a long target: the short form fits in the inode
+  try {
+    symlinkSync(JSON.stringify({ pid: me.pid, procStart: me.procStart }), file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
 function tryAcquire(folder: string): LockHolder | null {
   const file = join(folder, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, command: commandLine(), host: hostname(), started: new Date().toISOString(), procStart: procStart(process.pid) };
-  const tmp = join(folder, `${LOCK_FILE}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(me));
-  try {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        linkSync(tmp, file);
-        return null;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      const holder = readHolder(file);
-      if (holder === null) continue; // released meanwhile
-      if (holder.pid === process.pid && holder.host === me.host) throw new Error(`${folder} is already open in this process (close it first)`);
-      if (alive(holder)) return holder;
-      // stale: move it aside (atomic), and drop it only if it is still the stale one we read
-      const aside = join(folder, `${LOCK_FILE}.${process.pid}.stale`);
-      try { renameSync(file, aside); } catch { continue; }
-      const moved = readHolder(aside);
-      if (moved && moved.pid !== holder.pid) { try { linkSync(aside, file); } catch { /* its owner lost the race too */ } }
-      try { unlinkSync(aside); } catch { /* gone */ }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (create(file, me)) return null;
+    const holder = readHolder(file);
+    if (holder === null) continue; // released meanwhile
+    if (holder.pid === process.pid && holder.host === me.host) throw new Error(`${folder} is already open in this process (close it first)`);
+    if (alive(holder)) return holder;
+    // stale: move it aside (atomic), and drop it only if it is still the stale one we read
+    const aside = join(folder, `${LOCK_FILE}.${process.pid}.stale`);
+    let target: string;
+    try {
+      target = readlinkSync(file);
+      renameSync(file, aside);
+    } catch {
+      continue;
     }
-    return readHolder(file) ?? { pid: -1, command: 'unknown', host: me.host, started: '' };
-  } finally {
-    try { unlinkSync(tmp); } catch { /* gone */ }
+    let moved: string | undefined;
+    try { moved = readlinkSync(aside); } catch { /* gone */ }
+    if (moved !== undefined && moved !== target) { try { symlinkSync(moved, file); } catch { /* its owner lost the race too */ } }
+    try { unlinkSync(aside); } catch { /* gone */ }
   }
+  return readHolder(file) ?? { pid: -1, command: 'unknown', host: me.host, started: '' };
 }
 
 export interface StoreLock { release(): void }

@@ -28,7 +28,7 @@ const mb = (n: number) => `${(n / MB).toFixed(n < 10 * MB ? 1 : 0)} MB`;
  */
 const GROWTH: Record<string, number> = { '.pbf': 12, '.osm': 1.5, '.geojson': 2, '.json': 2, '.csv': 3, '.shp': 3, '.zip': 8 };
 /** a fresh store's own size (catalogue, PostGIS, migrations) */
-export const NEW_STORE_BYTES = 40 * MB;
+export const NEW_STORE_BYTES = 72 * MB;
 
 export function estimateImportBytes(files: string[]): number {
   let n = 0;
