@@ -43,7 +43,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   const timeoutMs = opts.statementTimeoutMs ?? 5000;
   const server = store.kind === 'postgres';
   const gates = {
-    light: new Gate('tile/page', { active: server ? 32 : 8, queue: 256, waitMs: 5000, ...opts.admission?.light }),
+    light: new Gate('tile/page', { active: server ? 32 : 8, queue: server ? 256 : 64, waitMs: 5000, ...opts.admission?.light }),
     heavy: new Gate('filter (CQL2)', { active: server ? 2 : 1, queue: 16, waitMs: 5000, ...opts.admission?.heavy }),
   };
   const read = opts.pgUrl && server ? await pgReader(opts.pgUrl, { light: 8, heavy: gates.heavy.limits.active, statementTimeoutMs: timeoutMs }) : undefined;
@@ -67,6 +67,9 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     if (!cls) return;
     const release = await gates[cls].enter(signal);
     reply.raw.once('close', release);
+    // let the other requests already received take their place in the queue first: PGlite answers a
+    // request within one turn of the event loop, so without this the queue would never be seen
+    await new Promise((r) => setImmediate(r));
   });
 
   // ---- errors: OGC exception documents; no internals in 500s ----

@@ -31,7 +31,7 @@ export interface ServerOptions {
   baseUrl?: string;
   /** statement timeout of the read path, ms (default 5000; 0 = none); a query past it answers 504 */
   statementTimeoutMs?: number;
-  /** requests using the database at once per class, how many may wait, and how long (default: light 32/256/5000 ms, heavy 2/16/5000 ms; PGlite light 8, heavy 1) */
+  /** requests using the database at once per class, how many may wait, and how long (default: light 32/256/5000 ms, heavy 2/16/5000 ms; PGlite light 8/64, heavy 1) */
   admission?: { light?: Partial<GateLimitsOption>; heavy?: Partial<GateLimitsOption> };
   /** vector tiles cut in the app ('app', works on both drivers) or by ST_AsMVT ('postgis', server only); 'auto' = app on PGlite, postgis on a server with protobuf support */
   tileEngine?: 'app' | 'postgis' | 'auto';
