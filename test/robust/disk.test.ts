@@ -39,13 +39,18 @@ afterAll(() => {
   execFileSync('umount', ['-l', mnt]);
 });
 
-describe('a full disk under an embedded store', () => {
+describe('a full disk under an embedded store', { timeout: 400_000 }, () => {
   it('an import that fills the disk: says so and where, the store reads while full, the space comes back', async () => {
     expect((await runCli(['import', dataFile('beijing-bupt.osm.pbf'), '--db', db, '--city', 'a', '-q'])).code).toBe(0);
     const before = await stats();
     const size0 = used();
     const imp = startCli(['import', dataFile('shanghai-bund-lujiazui-nextzen.geojson'), '--db', db, '--city', 'b']);
-    await imp.waitFor(/ ?B \/ \d/);
+    try {
+      await imp.waitFor(/ ?B \/ \d/);
+    } catch (e) {
+      imp.child.kill('SIGKILL');
+      throw e;
+    }
     fill('filler', 0);
     expect(free()).toBeLessThan(MB);
     expect(await imp.exited).toBe(1);

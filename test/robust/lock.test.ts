@@ -12,7 +12,7 @@ import { runCli } from '../helpers/cli.js';
 import { dataFile, DRIVERS, tempDir } from '../helpers/stores.js';
 import { freePort, startCli } from './proc.js';
 
-const PBF = dataFile('beijing-haidian-cau.osm.pbf');
+const PBF = dataFile('beijing-bupt.osm.pbf');
 const pglite = DRIVERS[0];
 
 async function stats(db: string): Promise<{ city_id: string; counts: Record<string, number>; sources: { source_id: string }[] }[]> {
@@ -22,7 +22,7 @@ async function stats(db: string): Promise<{ city_id: string; counts: Record<stri
   return JSON.parse(r.stdout).cities;
 }
 
-describe('one process at a time on an embedded store', () => {
+describe('one process at a time on an embedded store', { timeout: 400_000 }, () => {
   it('import while `opencim serve` holds the folder: a clear error naming the server, the store intact; --wait waits for it', async () => {
     const db = await pglite.fresh();
     expect((await runCli(['import', PBF, '--db', db, '--city', 'a', '-q'])).code).toBe(0);

@@ -29,7 +29,7 @@ let store: Store;
 beforeAll(async () => { store = await cityStore(await DRIVERS[0].fresh(), { access: false }); });
 afterAll(async () => { await store.close(); });
 
-describe('HTTP limits of the server (embedded store)', () => {
+describe('HTTP limits of the server (embedded store)', { timeout: 400_000 }, () => {
   it('200 connections at once: some wait, the rest get a fast 503 with Retry-After, none hang, all end', async () => {
     // the store is closed for the child process to hold it, and opened again after
     const db = store.location;

@@ -9,7 +9,7 @@ import { maskUrl } from '../../src/store/driver.js';
 import { runCli } from '../helpers/cli.js';
 import { dataFile, tempDir } from '../helpers/stores.js';
 
-describe('opening a store', () => {
+describe('opening a store', { timeout: 400_000 }, () => {
   it('stats on a folder of other files, on a missing folder and on a typo URL writes nothing and says why', async () => {
     const root = tempDir();
     const notadb = join(root, 'notadb');
