@@ -13,7 +13,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-  const waitFor = (re: RegExp, ms = 60_000) => new Promise<void>((res, rej) => {
+  const waitFor = (re: RegExp, ms = 180_000) => new Promise<void>((res, rej) => {
     const t0 = Date.now();
     const tick = () => {
       if (re.test(out) || re.test(err)) return res();
