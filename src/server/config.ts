@@ -13,19 +13,13 @@ export interface EnvToken { token: string; role: Role | 'read'; name?: string }
 export interface ServerOptions {
   /** read endpoints without a token (default true); false: every request needs a token (any role) */
   publicRead?: boolean;
-<<<<<<< HEAD
   /** bootstrap bearer tokens and their roles (default: from OPENCIM_TOKENS="token:role,token:role"); principals in the store come on top */
   tokens?: EnvToken[];
   /** how long a resolved token is trusted before the store is asked again, ms (default 2000; a revoke in this process applies at once) */
   principalTtlMs?: number;
   /** set by buildServer: resolves bearer tokens to principals */
   auth?: Authenticator;
-  /** CORS: '*' (default), false (off), or a list of allowed origins */
-=======
-  /** bearer tokens and their roles (default: from OPENCIM_TOKENS="token:role,token:role") */
-  tokens?: { token: string; role: Role }[];
   /** CORS of reads: '*' (default), false (off), or a list of allowed origins; writes (and their preflights) get CORS only for a list's origins, never for '*' */
->>>>>>> 73ffb39 (Server: light/heavy pools (generic plans only for prepared fixed-shape reads), statement timeout → 504, cancel on client disconnect, bounded admission queues with 503 + Retry-After, lost connections → 503 and retried reads, links from --base-url/OPENCIM_BASE_URL or the listening address with Host/X-Forwarded-* checked, decimal-only limit/offset, write CORS only for listed origins)
   cors?: '*' | false | string[];
   /** the public base URL of absolute links (e.g. https://cim.example.org/city); default $OPENCIM_BASE_URL, else the address a request arrived on. When set, Host and X-Forwarded-Host/-Proto must agree with it */
   baseUrl?: string;
@@ -55,9 +49,6 @@ export interface ServerOptions {
   reportDir?: string;
 }
 
-<<<<<<< HEAD
-export function tokensFromEnv(env: string | undefined): EnvToken[] {
-=======
 export interface GateLimitsOption { active: number; queue: number; waitMs: number }
 
 /** a public base URL: http(s), no query or fragment, without the trailing slash */
@@ -73,8 +64,7 @@ export function parseBaseUrl(v: string): string {
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
 
-export function tokensFromEnv(env: string | undefined): { token: string; role: Role }[] {
->>>>>>> 73ffb39 (Server: light/heavy pools (generic plans only for prepared fixed-shape reads), statement timeout → 504, cancel on client disconnect, bounded admission queues with 503 + Retry-After, lost connections → 503 and retried reads, links from --base-url/OPENCIM_BASE_URL or the listening address with Host/X-Forwarded-* checked, decimal-only limit/offset, write CORS only for listed origins)
+export function tokensFromEnv(env: string | undefined): EnvToken[] {
   if (!env) return [];
   const count = new Map<string, number>();
   return env.split(',').map((s) => s.trim()).filter(Boolean).map((pair) => {
