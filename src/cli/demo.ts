@@ -28,7 +28,7 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
     progress.done(`generated ${file}`);
   }
   const sha = await sha256File(file);
-  const store = await openStore(o.db);
+  const store = await openStore(o.db, { create: true });
   let current = false;
   try {
     const rows = await store.query<{ sha256: string }>('SELECT sha256 FROM sources WHERE city_id = $1 AND source_id = $2', [CITY, SOURCE]);

@@ -1,5 +1,6 @@
 import { openSource, type OpenSourceOptions } from '../ingest/index.js';
-import { openStore } from '../store/driver.js';
+import { openStore, resolveDb } from '../store/driver.js';
+import { checkImportSpace } from '../store/space.js';
 import { importSources, type SourceSummary, type SourceToLoad } from '../store/import.js';
 import { cliActor } from './actor.js';
 import { formatBytes, Progress, table } from './output.js';
@@ -26,7 +27,8 @@ export async function importCommand(files: string[], o: ImportOptions): Promise<
   if (o.source && files.length > 1) throw Object.assign(new Error('--source names one source: give one file with it'), { name: 'UsageError' });
   const t0 = Date.now();
   const progress = new Progress('import', o.quiet);
-  const store = await openStore(o.db);
+  checkImportSpace(resolveDb(o.db), files);
+  const store = await openStore(o.db, { create: true });
   let summaries: SourceSummary[];
   try {
     const readerOpts: OpenSourceOptions = {

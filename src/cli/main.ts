@@ -11,6 +11,8 @@ program
   .enablePositionalOptions();
 
 const dbOption = () => new Option('--db <db>', 'store: a folder (embedded PGlite) or a postgres:// URL; default $DATABASE_URL or ./.opencim/db');
+/** PGlite folders are one process at a time: wait for the holder instead of failing at once */
+const waitOption = () => new Option('--wait [seconds]', 'if another process holds the embedded store, wait for it (no limit, or this many seconds) instead of failing at once; also $OPENCIM_WAIT');
 const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, got "${v}"`);
@@ -21,6 +23,7 @@ program.command('import')
   .description('import city data files (OSM .osm.pbf/.osm, GeoJSON, Shapefile, CSV) into the store, one transaction')
   .argument('<files...>', 'input files')
   .addOption(dbOption())
+  .addOption(waitOption())
   .option('--city <name>', 'city id the data belongs to', 'default')
   .option('--source <name>', 'source name (default: file name without extension); re-importing a source replaces its records')
   .option('--json', 'print the summary as JSON')
@@ -39,6 +42,7 @@ program.command('import')
 program.command('stats')
   .description('what the store holds: counts per kind and facility category, extent, sources and versions')
   .addOption(dbOption())
+  .addOption(waitOption())
   .option('--city <name>', 'only this city')
   .option('--as-of <time>', 'the city as it was then: YYYY-MM-DD (end of that day, UTC) or an ISO date-time (档案: 历史时点)')
   .option('--json', 'JSON output')
@@ -63,6 +67,7 @@ program.command('fetch')
 program.command('demo')
   .description('quick start: generate the demo city, import it, compute accessibility and the health check, serve the viewer')
   .addOption(dbOption())
+  .addOption(waitOption())
   .option('--buildings <n>', 'size of the demo city', int('--buildings'), 5000)
   .option('--port <n>', 'port of the viewer', int('--port'), 8080)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -73,6 +78,7 @@ program.command('demo')
 program.command('serve')
   .description('serve the city: OGC API – Features, vector tiles, /api/v1 and the 3D viewer (城市地图) at http://HOST:PORT/')
   .addOption(dbOption())
+  .addOption(waitOption())
   .option('--port <n>', 'port', int('--port'), 8080)
   .option('--host <host>', 'address to listen on (0.0.0.0 for all)', '127.0.0.1')
   .option('--cors <origins>', 'CORS: "*" (default), "off", or comma-separated origins')
@@ -82,6 +88,8 @@ program.command('serve')
   .option('--basemap <url>', 'optional raster basemap URL template ({z}/{x}/{y}); default none (works offline)')
   .option('--basemap-attribution <text>', 'attribution of the basemap')
   .option('--report <dir>', 'the output folder of `opencim check` (report.html, indicators.json) to serve and link')
+  .option('--base-url <url>', 'public base URL of absolute links, e.g. https://cim.example.org (default $OPENCIM_BASE_URL, else the listening address); Host and X-Forwarded-* must agree with it')
+  .option('--statement-timeout <ms>', 'read queries running longer are cancelled with a 504 (0: no limit; PostgreSQL server only)', int('--statement-timeout'), 5000)
   .option('--log', 'log requests')
   .action(async (o) => { await (await import('./serve.js')).serveCommand(o); });
 
@@ -89,6 +97,7 @@ program.command('check')
   .description('urban health check (城市体检): indicators, report, renewal candidates; writes indicators.json/.csv, access.csv, renewal.geojson, report.html')
   .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .geojson, ...) instead of the store; nothing is stored')
   .addOption(dbOption())
+  .addOption(waitOption())
   .requiredOption('--out <dir>', 'output folder')
   .option('--city <name>', 'city in the store (default: the only one); with FILE, the city id for the outputs')
   .option('--name <text>', 'city name shown in the report')
@@ -109,7 +118,7 @@ program.command('check')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (file: string | undefined, o) => { await (await import('./check.js')).checkCommand(file, o); });
 
-program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()));
+program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()).addOption(waitOption()));
 for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c);
 program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
 {
@@ -120,4 +129,9 @@ program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
 program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
 program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
 { const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }
+// --wait reaches every store a command opens (openStore reads OPENCIM_WAIT)
+program.hook('preAction', (_p, cmd) => {
+  const w = cmd.opts().wait as string | true | undefined;
+  if (w !== undefined) process.env.OPENCIM_WAIT = w === true ? 'true' : w;
+});
 program.parseAsync(process.argv).catch(fail);

@@ -12,13 +12,22 @@ export interface ServeCommandOptions {
   basemapAttribution?: string;
   report?: string;
   log?: boolean;
+  baseUrl?: string;
+  statementTimeout?: number;
 }
 
 /** `opencim serve`: the API (OGC API – Features, tiles, /api/v1) and the viewer, until stopped. */
 export async function serveCommand(o: ServeCommandOptions): Promise<void> {
   const { openStore, resolveDb, isServerUrl } = await import('../store/driver.js');
   const { startServer } = await import('../server/app.js');
-  const { tokensFromEnv } = await import('../server/config.js');
+  const { tokensFromEnv, parseBaseUrl } = await import('../server/config.js');
+  const base = o.baseUrl ?? process.env.OPENCIM_BASE_URL;
+  let baseUrl: string | undefined;
+  try {
+    baseUrl = base ? parseBaseUrl(base) : undefined;
+  } catch (e) {
+    throw new UsageError(`--base-url / OPENCIM_BASE_URL: ${(e as Error).message}`);
+  }
   let tokens;
   try {
     tokens = tokensFromEnv(process.env.OPENCIM_TOKENS);
@@ -36,6 +45,7 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
     server = await startServer(store, { port: o.port, host: o.host }, {
       publicRead: !o.private, tokens, cors, tileEngine: o.tiles ?? 'auto', tileCacheSize: o.tileCache,
       pgUrl: isServerUrl(resolveDb(o.db)) ? resolveDb(o.db) : undefined,
+      baseUrl, statementTimeoutMs: o.statementTimeout,
       basemapUrl: o.basemap, basemapAttribution: o.basemapAttribution, reportDir: o.report, logger: o.log ?? false,
     });
   } catch (e) {
@@ -44,7 +54,7 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${o.port} on ${o.host} is in use: choose another with --port`);
     throw e;
   }
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
+  const url = baseUrl ?? `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
   const cities = await server.ctx.cities();
   process.stderr.write(`opencim serve: ${store.kind} ${store.location}${cities.length ? ` (cities: ${cities.join(', ')})` : ' (no city yet: run `opencim import FILE`)'}\n` +
     `  viewer      ${url}/\n  OGC API     ${url}/?f=json  ${url}/collections\n  OpenAPI     ${url}/api  (Swagger UI ${url}/api.html)\n` +

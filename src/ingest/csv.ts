@@ -154,16 +154,12 @@ function findColumn(header: string[], wanted: string | undefined, defaults: stri
   throw new IngestError(
     file,
     'header',
-    `no ${what} column (looked for ${defaults.join(', ')}); name it with --${what === 'longitude' ? 'lon' : 'lat'}-field; columns are: ${header.join(', ')}`,
+    `no ${what} column (looked for ${defaults.join(', ')}); name it with --${what === 'longitude' ? 'lon' : 'lat'} COLUMN; columns are: ${header.join(', ')}`,
   );
 }
 
-async function detectEncoding(file: string, given: string | undefined): Promise<string> {
-  if (given) {
-    const e = normaliseEncoding(given);
-    if (!e) throw new IngestError(file, undefined, `unknown encoding "${given}"`);
-    return e;
-  }
+/** the text encoding of the file and how many bytes of byte-order mark to skip before decoding */
+async function detectEncoding(file: string, given: string | undefined): Promise<{ encoding: string; skip: number }> {
   const fh = await open(file, 'r');
   const head = Buffer.alloc(4);
   try {
@@ -171,10 +167,23 @@ async function detectEncoding(file: string, given: string | undefined): Promise<
   } finally {
     await fh.close();
   }
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  return (await isValidUtf8(file)) ? 'utf-8' : 'gbk';
+  const utf8Bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  if (given) {
+    const e = normaliseEncoding(given);
+    if (!e) throw new IngestError(file, undefined, `unknown encoding "${given}"`);
+    // a UTF-8 BOM in front of text of another encoding (saved by a tool that adds one): not part of the first header
+    return { encoding: e, skip: utf8Bom && e !== 'utf-8' ? 3 : 0 };
+  }
+  if (utf8Bom) {
+    if (!(await isValidUtf8(file, 3))) {
+      throw new IngestError(file, undefined, 'the file starts with a UTF-8 byte-order mark but its text is not UTF-8 (GBK saved with a BOM?): ' +
+        'give its encoding, e.g. --encoding gbk (文件有 UTF-8 BOM 但内容不是 UTF-8, 请用 --encoding gbk 指定编码)');
+    }
+    return { encoding: 'utf-8', skip: 3 };
+  }
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', skip: 0 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', skip: 0 };
+  return { encoding: (await isValidUtf8(file)) ? 'utf-8' : 'gbk', skip: 0 };
 }
 
 function parseDelimiter(d: string): string {
@@ -190,7 +199,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
   } catch (e) {
     throw new IngestError(file, undefined, `cannot read the file: ${(e as Error).message}`);
   }
-  const encoding = await detectEncoding(file, options.encoding);
+  const { encoding, skip } = await detectEncoding(file, options.encoding);
   const t = transformFor(file, options);
   let delimiter: string | undefined;
   if (options.delimiter) {
@@ -200,15 +209,15 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
       throw new IngestError(file, undefined, (e as Error).message);
     }
   }
-  const decoder = new TextDecoder(encoding); // strips a BOM
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const decoder = new TextDecoder(encoding); // strips a BOM of its own encoding
+  const stream = createReadStream(file, { highWaterMark: 1 << 20, start: skip });
+  let bytes = skip;
   let parser: CsvParser | undefined;
   let carry = ''; // text before the delimiter is known (the header line)
   let header: string[] | undefined;
   let lonIdx = -1;
   let latIdx = -1;
   let index = 0;
-  let bytes = 0;
   const records: CsvRecord[] = [];
 
   const handle = function* (recs: CsvRecord[]): Generator<GeoFeature> {

@@ -68,6 +68,22 @@ const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineS
 export interface GeometryContext {
   file: string;
   location: string;
+  /** the feature's text in the file, to quote numbers JSON.parse turned into Infinity (1e400) */
+  text?: string;
+}
+
+/** number literals of a text that no double holds (JSON.parse reads them as ±Infinity), in order */
+function overflowLiterals(text: string | undefined): string[] {
+  if (!text || !/\d{309}|[eE]\+?\d{3}/.test(text)) return [];
+  return (text.match(/-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g) ?? []).filter((l) => !Number.isFinite(Number(l)));
+}
+
+/** a position as the file wrote it: non-finite values by their original text where it is known */
+function showPosition(a: unknown, ctx: GeometryContext): string {
+  if (!Array.isArray(a)) return JSON.stringify(a);
+  const lits = overflowLiterals(ctx.text);
+  let k = 0;
+  return `[${a.map((v) => (typeof v === 'number' && !Number.isFinite(v) ? lits[k++] ?? String(v) : JSON.stringify(v))).join(',')}]`;
 }
 
 /**
@@ -93,7 +109,9 @@ export function transformGeometry(geometry: unknown, t: Transform | undefined, c
     const x = a[0];
     const y = a[1];
     if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
-      fail(`invalid coordinate ${JSON.stringify(p)} (not a finite number)`);
+      const shown = showPosition(p, ctx);
+      const big = [x, y].some((v) => typeof v === 'number' && !Number.isFinite(v));
+      fail(`invalid coordinate ${shown} (${big ? 'a number too large for a coordinate' : 'not a finite number'})`);
     }
     if (!t) return [x as number, y as number];
     try {

@@ -70,6 +70,7 @@ function featureFrom(
   file: string,
   location: string,
   options: FeatureReadOptions,
+  text?: string,
 ): GeoFeature | undefined {
   if (!value || typeof value !== 'object') throw new IngestError(file, location, 'a feature must be a JSON object');
   const f = value as { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown };
@@ -94,7 +95,7 @@ function featureFrom(
     options.onProblem?.({ id: id ?? String(index), problem: `${location}: no geometry, skipped` });
     return undefined;
   }
-  return { index, id, geometry: transformGeometry(geometry, t, { file, location }), properties };
+  return { index, id, geometry: transformGeometry(geometry, t, { file, location, text }), properties };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ async function* readSequence(file: string, size: number, options: FeatureReadOpt
       const v = value as { type?: unknown; features?: unknown };
       const items = v && v.type === 'FeatureCollection' && Array.isArray(v.features) ? v.features : [value];
       for (const item of items) {
-        const f = featureFrom(item, index, t, file, `line ${lineNo}, feature ${index}`, options);
+        const f = featureFrom(item, index, t, file, `line ${lineNo}, feature ${index}`, options, line);
         index++;
         if (f) yield f;
       }
@@ -315,7 +316,7 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
           } catch (e) {
             throw new IngestError(file, `feature ${index}`, `invalid JSON: ${(e as Error).message}`);
           }
-          const f = featureFrom(value, index, t, file, `feature ${index}`, options);
+          const f = featureFrom(value, index, t, file, `feature ${index}`, options, text);
           index++;
           if (f) yield f;
         }
@@ -339,13 +340,14 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
   // Not a FeatureCollection: a single Feature or geometry, read whole.
   if (size > WHOLE_FILE_LIMIT) throw new IngestError(file, undefined, `top-level type ${JSON.stringify(type)} is not a FeatureCollection and the file is too large to read whole`);
   let whole: { crs?: unknown };
+  const wholeText = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   try {
-    whole = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, '')) as { crs?: unknown };
+    whole = JSON.parse(wholeText) as { crs?: unknown };
   } catch (e) {
     throw new IngestError(file, undefined, `invalid JSON: ${(e as Error).message}`);
   }
   const tt = transformFor(file, options, crsFromMember(whole.crs, file));
-  const f = featureFrom(whole, 0, tt, file, 'feature 0', options);
+  const f = featureFrom(whole, 0, tt, file, 'feature 0', options, wholeText);
   if (f) yield f;
 }
 

@@ -16,9 +16,11 @@ import { apiRoutes } from './api/routes.js';
 import { archiveRoutes } from './api/archive.js';
 import { styleRoutes } from './api/style.js';
 import { Authenticator, principalOf } from './auth.js';
-import { type ServerOptions, tokensFromEnv } from './config.js';
+import { parseBaseUrl, type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
-import { errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
+import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
+import { Gate, requestClass, watchClient } from './admission.js';
+import { isConnectionLost } from '../store/pg-driver.js';
 import { landingHtml } from './ogc/html.js';
 import { format, landingDoc, ogcRoutes } from './ogc/routes.js';
 import { tileRoutes } from './tiles/routes.js';
@@ -36,7 +38,15 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     tokens: options.tokens ?? tokensFromEnv(process.env.OPENCIM_TOKENS),
   };
   opts.auth = new Authenticator(store, opts.tokens!, opts.principalTtlMs ?? 2000);
-  const read = opts.pgUrl && store.kind === 'postgres' ? await pgReader(opts.pgUrl) : undefined;
+  const base = opts.baseUrl ?? process.env.OPENCIM_BASE_URL;
+  const publicBase = base ? parseBaseUrl(base) : undefined;
+  const timeoutMs = opts.statementTimeoutMs ?? 5000;
+  const server = store.kind === 'postgres';
+  const gates = {
+    light: new Gate('tile/page', { active: server ? 32 : 8, queue: server ? 256 : 64, waitMs: 5000, ...opts.admission?.light }),
+    heavy: new Gate('filter (CQL2)', { active: server ? 2 : 1, queue: 16, waitMs: 5000, ...opts.admission?.heavy }),
+  };
+  const read = opts.pgUrl && server ? await pgReader(opts.pgUrl, { light: 8, heavy: gates.heavy.limits.active, statementTimeoutMs: timeoutMs }) : undefined;
   const ctx = new ServerContext(store, opts.versionTtlMs, read);
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -47,10 +57,27 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   app.decorateRequest('principal', undefined);
   app.addHook('onClose', async () => { await ctx.read.close(); });
+  app.decorate('publicBase', publicBase);
+
+  // ---- who may be asked (Host / X-Forwarded-*), and admission: a bounded queue per class ----
+  app.addHook('onRequest', async (req, reply) => {
+    if (publicBase) checkHost(req, publicBase);
+    const signal = watchClient(req, reply);
+    const cls = req.method === 'OPTIONS' ? null : requestClass(req);
+    if (!cls) return;
+    const release = await gates[cls].enter(signal);
+    reply.raw.once('close', release);
+    // let the other requests already received take their place in the queue first: PGlite answers a
+    // request within one turn of the event loop, so without this the queue would never be seen
+    await new Promise((r) => setImmediate(r));
+  });
 
   // ---- errors: OGC exception documents; no internals in 500s ----
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
+    const db = err instanceof HttpError ? null : databaseHttpError(err, timeoutMs, isConnectionLost);
+    if (db) err = db;
     if (err instanceof HttpError) {
+      if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
       return reply.code(err.status).type('application/json').send(errorBody(err.status, err.code, err.message, err.details));
     }
     const fe = err as FastifyError;
@@ -95,13 +122,17 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   if (opts.cors !== false) {
     const cors = (await import('@fastify/cors')).default;
+    const listed = Array.isArray(opts.cors) ? opts.cors : false;
+    const common = { allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'], exposedHeaders: ['ETag'], maxAge: 600 };
+    const reads = { ...common, origin: listed || '*', methods: ['GET', 'HEAD', 'OPTIONS'] };
+    // writes (and their preflights) are cross-origin only for the configured origins, never for '*'
+    const writes = { ...common, origin: listed, methods: ['GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'DELETE'] };
     await app.register(cors, {
-      origin: opts.cors === '*' || opts.cors === undefined ? '*' : opts.cors,
-      methods: ['GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
-      exposedHeaders: ['ETag'],
-      maxAge: 600,
-    });
+      delegator: (req: FastifyRequest, cb: (e: Error | null, o: unknown) => void) => {
+        const m = req.method === 'OPTIONS' ? String(req.headers['access-control-request-method'] ?? 'GET').toUpperCase() : req.method;
+        cb(null, m === 'GET' || m === 'HEAD' ? reads : writes);
+      },
+    } as never);
   }
   const compress = (await import('@fastify/compress')).default;
   // level 1: GeoJSON pages still shrink ~5×, at a fraction of the CPU of the default level
@@ -190,6 +221,30 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   await app.ready();
   return { app, ctx, options: opts };
+}
+
+/**
+ * With a public base URL: the Host a client asked for must be the base's (or the address the
+ * server listens on, for local checks), and X-Forwarded-Host/-Proto, when a proxy sets them, the
+ * base's too. Anything else is another site's name pointed at this server (DNS rebinding, cache
+ * poisoning): 421.
+ */
+function checkHost(req: FastifyRequest, publicBase: string): void {
+  const b = new URL(publicBase);
+  const host = String(req.headers.host ?? '').toLowerCase();
+  const local = req.socket?.localAddress ? `${req.socket.localAddress.replace(/^::ffff:/, '')}:${req.socket.localPort}` : null;
+  const localNames = local ? [local, `localhost:${req.socket.localPort}`, `[${req.socket.localAddress}]:${req.socket.localPort}`] : [];
+  if (host !== b.host.toLowerCase() && !localNames.includes(host)) {
+    throw new HttpError(421, 'MisdirectedRequest', `this server answers for ${b.host}, not for the Host "${host.slice(0, 100)}" (public base URL ${publicBase})`);
+  }
+  const fh = req.headers['x-forwarded-host'];
+  if (fh !== undefined && String(fh).toLowerCase() !== b.host.toLowerCase()) {
+    throw new HttpError(421, 'MisdirectedRequest', `X-Forwarded-Host "${String(fh).slice(0, 100)}" is not this server's ${b.host} (public base URL ${publicBase})`);
+  }
+  const fp = req.headers['x-forwarded-proto'];
+  if (fp !== undefined && `${String(fp).toLowerCase()}:` !== b.protocol) {
+    throw new HttpError(421, 'MisdirectedRequest', `X-Forwarded-Proto "${String(fp).slice(0, 20)}" is not this server's ${b.protocol.replace(':', '')} (public base URL ${publicBase})`);
+  }
 }
 
 /** Open the store, build the server and listen; returns the address and a close function. */

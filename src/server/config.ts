@@ -19,8 +19,14 @@ export interface ServerOptions {
   principalTtlMs?: number;
   /** set by buildServer: resolves bearer tokens to principals */
   auth?: Authenticator;
-  /** CORS: '*' (default), false (off), or a list of allowed origins */
+  /** CORS of reads: '*' (default), false (off), or a list of allowed origins; writes (and their preflights) get CORS only for a list's origins, never for '*' */
   cors?: '*' | false | string[];
+  /** the public base URL of absolute links (e.g. https://cim.example.org/city); default $OPENCIM_BASE_URL, else the address a request arrived on. When set, Host and X-Forwarded-Host/-Proto must agree with it */
+  baseUrl?: string;
+  /** statement timeout of the read path, ms (default 5000; 0 = none); a query past it answers 504 */
+  statementTimeoutMs?: number;
+  /** requests using the database at once per class, how many may wait, and how long (default: light 32/256/5000 ms, heavy 2/16/5000 ms; PGlite light 8/64, heavy 1) */
+  admission?: { light?: Partial<GateLimitsOption>; heavy?: Partial<GateLimitsOption> };
   /** vector tiles cut in the app ('app', works on both drivers) or by ST_AsMVT ('postgis', server only); 'auto' = app on PGlite, postgis on a server with protobuf support */
   tileEngine?: 'app' | 'postgis' | 'auto';
   /** tiles kept in memory (gzipped), default 2000; 0 turns the cache off */
@@ -41,6 +47,21 @@ export interface ServerOptions {
   pgUrl?: string;
   /** where `opencim check` wrote its output folder (report.html), to link from the dashboard */
   reportDir?: string;
+}
+
+export interface GateLimitsOption { active: number; queue: number; waitMs: number }
+
+/** a public base URL: http(s), no query or fragment, without the trailing slash */
+export function parseBaseUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`base URL "${v.slice(0, 100)}" is not a URL (e.g. https://cim.example.org or http://10.0.0.5:8080/city)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`base URL must be http:// or https://, got ${u.protocol}`);
+  if (u.search || u.hash || u.username || u.password) throw new Error('base URL must have no query, fragment or credentials');
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
 
 export function tokensFromEnv(env: string | undefined): EnvToken[] {

@@ -4,6 +4,8 @@
  * that carries no internals (no SQL, no stack, no paths).
  */
 export class HttpError extends Error {
+  /** seconds for a Retry-After header (503) */
+  retryAfter?: number;
   constructor(
     readonly status: number,
     readonly code: string,
@@ -34,4 +36,23 @@ export function errorBody(status: number, code: string, description: string, det
 export function isClientDataError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Database failures that are not the server's bug: a statement that ran past the statement timeout
+ * (SQLSTATE 57014) → 504 saying so; a lost database connection → 503 with Retry-After.
+ */
+export function databaseHttpError(e: unknown, statementTimeoutMs: number | undefined, lost: (e: unknown) => boolean): HttpError | null {
+  const code = (e as { code?: unknown })?.code;
+  if (code === '57014') {
+    return new HttpError(504, 'QueryTimeout',
+      `the query ran longer than the statement timeout${statementTimeoutMs ? ` of ${statementTimeoutMs / 1000} s` : ''} and was cancelled: ` +
+      'narrow it (a smaller bbox, a simpler filter geometry, a smaller limit) or ask the operator to raise --statement-timeout (查询超时已取消: 请缩小查询范围)');
+  }
+  if (lost(e)) {
+    const h = new HttpError(503, 'DatabaseUnavailable', 'the connection to the database was lost: retry in a moment (数据库连接中断, 请稍后重试)');
+    h.retryAfter = 1;
+    return h;
+  }
+  return null;
 }

@@ -28,12 +28,50 @@ export function resolveDb(db?: string): string {
   return db ?? process.env.DATABASE_URL ?? DEFAULT_DB;
 }
 
-export async function openStore(db?: string): Promise<Store> {
+/** a URL for people to read: the whole password replaced by *** (any characters in it) */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString().replace('%2A%2A%2A', '***');
+  } catch {
+    // not parseable: hide everything between the scheme and the last '@'
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i, (_m, s: string, cred: string) => `${s}${cred.includes(':') ? `${cred.split(':')[0]}:***` : cred}@`);
+  }
+}
+
+export interface OpenOptions {
+  /** may create a new store (only `import` and `demo` do): an empty or missing folder gets a new database */
+  create?: boolean;
+  /** PGlite: wait this long (ms; Infinity: no limit) for another process to release the folder; default $OPENCIM_WAIT (seconds) or 0 */
+  waitMs?: number;
+}
+
+export class StoreError extends Error {
+  override name = 'UsageError';
+}
+
+/** the wait of --wait / OPENCIM_WAIT: seconds, empty or "true" = no limit */
+export function waitFromEnv(v = process.env.OPENCIM_WAIT): number {
+  if (v === undefined || v === '' || v === '0') return 0;
+  if (v === 'true') return Infinity;
+  const n = Number(v);
+  if (!(n >= 0)) throw new StoreError(`--wait / OPENCIM_WAIT must be a number of seconds, got "${v}"`);
+  return n * 1000;
+}
+
+export async function openStore(db?: string, o: OpenOptions = {}): Promise<Store> {
   const target = resolveDb(db);
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(target);
+  if (scheme && !isServerUrl(target)) {
+    throw new StoreError(`unknown store address "${maskUrl(target)}": give a folder (embedded store) or a postgres://user@host:port/database URL ` +
+      `(无法识别的数据库地址 "${scheme[1]}:": 请用文件夹或 postgres:// 地址)`);
+  }
   const { migrate } = await import('./migrate.js');
   const store = isServerUrl(target)
     ? await (await import('./pg-driver.js')).openPg(target)
-    : await (await import('./pglite-driver.js')).openPglite(target);
+    : await (await import('./pglite-driver.js')).openPglite(target, { create: o.create ?? false, waitMs: o.waitMs ?? waitFromEnv() });
   try {
     await migrate(store);
   } catch (e) {

@@ -2,56 +2,134 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { Queryable, Store } from './driver.js';
+import { maskUrl, type Queryable, type Store } from './driver.js';
 
 // bigint (int8) and numeric as JS numbers, as PGlite returns them
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-function wrap(c: pg.PoolClient | pg.Pool): Queryable {
+/**
+ * The server went away under a connection (pg_terminate_backend, idle_session_timeout, a restart,
+ * a network cut): SQLSTATE class 08 or 57P0x, or the socket closed.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  const msg = typeof err?.message === 'string' ? err.message : '';
+  return /^08/.test(code) || /^57P0[1-3]$/.test(code) || ['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT'].includes(code) ||
+    /Connection terminated|terminating connection|Client has encountered a connection error|connection is not open/i.test(msg);
+}
+
+export class ConnectionLostError extends Error {
+  override name = 'ConnectionLostError';
+}
+
+function lostError(url: string, e: unknown, during: string): ConnectionLostError {
+  const m = ((e as Error)?.message ?? String(e)).split('\n')[0];
+  const err = new ConnectionLostError(`the connection to the database server ${maskUrl(url)} was lost ${during} (${m}); ` +
+    `nothing of it was written: run it again (与数据库服务器的连接中断, 未写入任何数据, 请重试)`);
+  (err as { cause?: unknown }).cause = e;
+  return err;
+}
+
+/** reads may be retried once on a fresh connection; anything else (a write, a transaction) may not */
+const IDEMPOTENT = /^\s*(SELECT|SHOW|EXPLAIN|VALUES)\b/i;
+
+/** a pool whose idle connections dying is logged, not fatal (pg emits 'error' on the pool; unhandled, it ends the process) */
+export function resilientPool(config: pg.PoolConfig, label: string): pg.Pool {
+  const pool = new pg.Pool(config);
+  let lastLog = 0;
+  pool.on('error', (e) => {
+    // the pool has already dropped that client; the next checkout opens a new connection
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      process.stderr.write(`opencim: ${label}: an idle database connection was closed by the server (${e.message.split('\n')[0]}); reconnecting on demand\n`);
+    }
+  });
+  return pool;
+}
+
+/** a checked-out client: a connection lost while it is held must reject its work, never crash the process */
+async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const onError = () => {};
+  client.on('error', onError);
+  const release = client.release.bind(client);
+  client.release = (err?: Error | boolean) => { client.removeListener('error', onError); return release(err); };
+  return client;
+}
+
+function wrap(c: pg.PoolClient | pg.Pool, url: string): Queryable {
+  const isPool = !('release' in c);
   return {
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await c.query(sql, params)).rows as T[];
+      try {
+        return (await c.query(sql, params)).rows as T[];
+      } catch (e) {
+        if (!isPool || !isConnectionLost(e)) throw e;
+        if (!IDEMPOTENT.test(sql)) throw lostError(url, e, 'during a write');
+        return (await c.query(sql, params)).rows as T[];
+      }
     },
     async exec(sql: string) {
-      await c.query(sql);
+      try {
+        await c.query(sql);
+      } catch (e) {
+        throw isConnectionLost(e) ? lostError(url, e, isPool ? 'during a statement' : 'during a transaction') : e;
+      }
     },
     async copyIn(table: string, columns: string[], data: string) {
-      const client = 'release' in c ? c : await (c as pg.Pool).connect();
+      const client = isPool ? await checkout(c as pg.Pool) : (c as pg.PoolClient);
       try {
         await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${table} (${columns.join(',')}) FROM STDIN`)));
+      } catch (e) {
+        throw isConnectionLost(e) ? lostError(url, e, 'while copying rows') : e;
       } finally {
-        if (client !== c) (client as pg.PoolClient).release();
+        if (client !== c) client.release();
       }
     },
   };
 }
 
 export async function openPg(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  const pool = resilientPool({ connectionString: url, max: 8 }, 'store');
   try {
     const c = await pool.connect();
     c.release();
   } catch (e) {
     await pool.end();
-    throw new Error(`cannot connect to ${url.replace(/:[^:@/]*@/, ':***@')}: ${(e as Error).message}`);
+    throw new Error(`cannot connect to ${maskUrl(url)}: ${(e as Error).message}`);
   }
   return {
     kind: 'postgres',
-    location: url.replace(/:[^:@/]*@/, ':***@'),
-    ...wrap(pool),
+    location: maskUrl(url),
+    ...wrap(pool, url),
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await checkout(pool);
+      let broken: unknown;
+      let committing = false;
       try {
         await client.query('BEGIN');
-        const r = await fn(wrap(client));
+        const r = await fn(wrap(client, url));
+        committing = true;
         await client.query('COMMIT');
         return r;
       } catch (e) {
+        if (committing && isConnectionLost(e)) {
+          broken = e;
+          throw new ConnectionLostError(`the connection to the database server ${maskUrl(url)} was lost while committing (${(e as Error).message.split('\n')[0]}): ` +
+            'whether the work was kept is unknown; check with `opencim stats` before running it again (提交时连接中断: 请用 opencim stats 核对)');
+        }
         await client.query('ROLLBACK').catch(() => {});
+        if (isConnectionLost(e) || e instanceof ConnectionLostError) {
+          broken = e;
+          // a lost connection before COMMIT rolls the transaction back on the server
+          throw e instanceof ConnectionLostError ? e : lostError(url, e, 'during a transaction');
+        }
         throw e;
       } finally {
-        client.release();
+        // a broken connection is destroyed, not returned to the pool
+        client.release(broken ? (broken as Error) : undefined);
       }
     },
     close: () => pool.end(),

@@ -1,32 +1,94 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
-import type { Queryable, Store } from './driver.js';
+import { StoreError, type Queryable, type Store } from './driver.js';
+import { LOCK_FILE, lockStore } from './lock.js';
+import { diskFullError, isDiskFull } from './space.js';
 
-function wrap(q: PGlite | Transaction): Queryable {
+function wrap(q: PGlite | Transaction, dir: string): Queryable {
+  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      throw isDiskFull(e) ? diskFullError(dir, e) : e;
+    }
+  };
   return {
-    async query<T>(sql: string, params: unknown[] = []) {
-      return (await q.query<T>(sql, params)).rows;
+    query: <T>(sql: string, params: unknown[] = []) => guard(async () => (await q.query<T>(sql, params)).rows),
+    exec: (sql: string) => guard(async () => { await q.exec(sql); }),
+    copyIn: (table: string, columns: string[], data: string) =>
+      guard(async () => { await q.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob([data]) }); }),
+  };
+}
+
+/** files that may sit in a folder about to become a store */
+const HARMLESS = (f: string) => f === LOCK_FILE || f.startsWith(`${LOCK_FILE}.`);
+
+export async function openPglite(folder: string, o: { create: boolean; waitMs: number }): Promise<Store> {
+  const dir = resolve(folder);
+  const isStore = existsSync(resolve(dir, 'PG_VERSION'));
+  let created = false;
+  if (!isStore) {
+    const others = existsSync(dir) ? readdirSync(dir).filter((f) => !HARMLESS(f)) : [];
+    if (!o.create) {
+      throw new StoreError(others.length || existsSync(dir)
+        ? `${dir} is not an OpenCIM store (no database in it${others.length ? `; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}` : ''}): give the folder of a store with --db, or create one with \`opencim import FILE --db FOLDER\` (这不是 OpenCIM 数据库文件夹)`
+        : `no store at ${dir} yet: create it with \`opencim import FILE --db ${folder}\` (or \`opencim demo\`) (数据库尚不存在: 请先导入数据)`);
+    }
+    if (others.length) {
+      throw new StoreError(`${dir} holds other files (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): a new store is created only in an empty or new folder (新数据库只能建在空文件夹或新文件夹中)`);
+    }
+    created = !existsSync(dir);
+    mkdirSync(dir, { recursive: true });
+  }
+  const lock = await lockStore(dir, o.waitMs);
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir: dir, extensions: { postgis } });
+  } catch (e) {
+    lock.release();
+    // a store that could not be created leaves nothing behind (a half-made database never opens)
+    if (!isStore) {
+      if (created) rmSync(dir, { recursive: true, force: true });
+      else for (const f of readdirSync(dir)) rmSync(resolve(dir, f), { recursive: true, force: true });
+    }
+    if (isDiskFull(e, dir)) throw diskFullError(dir, e);
+    throw new Error(`cannot open the store ${dir}: ${describe(e)}`);
+  }
+  const q = wrap(db, dir);
+  return {
+    kind: 'pglite',
+    location: dir,
+    ...q,
+    transaction: async (fn) => {
+      try {
+        return await db.transaction((tx) => fn(wrap(tx, dir)));
+      } catch (e) {
+        if (isDiskFull(e, dir)) {
+          // give the failed transaction's space back: trailing pages of rolled-back rows, and the WAL it wrote
+          await db.exec('VACUUM; CHECKPOINT').catch(() => {});
+          throw diskFullError(dir, e);
+        }
+        throw e;
+      }
     },
-    async exec(sql: string) {
-      await q.exec(sql);
-    },
-    async copyIn(table: string, columns: string[], data: string) {
-      await q.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }
 
-export async function openPglite(folder: string): Promise<Store> {
-  const dir = resolve(folder);
-  mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create({ dataDir: dir, extensions: { postgis } });
-  return {
-    kind: 'pglite',
-    location: dir,
-    ...wrap(db),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
-  };
+/** PGlite sometimes rejects with a non-Error (an Emscripten status object) */
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
 }

@@ -11,7 +11,7 @@ import { openStore } from '../../src/store/driver.js';
 export default async function setup({ provide }: { provide: (key: string, value: string) => void }) {
   const root = mkdtempSync(join(tmpdir(), 'opencim-test-'));
   const template = join(root, 'pglite-template');
-  const s = await openStore(template);
+  const s = await openStore(template, { create: true });
   await s.close();
   const admin = process.env.OPENCIM_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const dbName = `opencim_test_${process.pid}_${Date.now()}`;

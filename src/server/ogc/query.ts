@@ -30,6 +30,8 @@ export interface ItemsQuery {
   fixedShape: boolean;
   /** FROM clause (alias t): the collection now, or its archive as of a time */
   from: string;
+  /** aborted when the client goes away: its queries are cancelled */
+  signal?: AbortSignal;
 }
 
 function one(v: unknown, name: string): string | undefined {
@@ -40,7 +42,7 @@ function one(v: unknown, name: string): string | undefined {
 }
 
 export function parseIntParam(v: unknown, name: string, min: number, max: number, dflt: number): number {
-  const s = typeof v === 'number' ? String(v) : one(v, name);
+  const s = typeof v === 'number' && Number.isInteger(v) ? String(v) : one(v, name);
   if (s === undefined || s === '') return dflt;
   if (!/^\d{1,12}$/.test(s)) throw badRequest(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(s.slice(0, 32))}`);
   const n = Number(s);
@@ -221,7 +223,7 @@ export async function fetchItems(ctx: ServerContext, spec: CollectionSpec, city:
   const n = p.values.length;
   const sql = `SELECT ${selectList(spec, props)} FROM ${iq.from} WHERE ${iq.where.join(' AND ')} ORDER BY ${spec.key.map((k) => k.sql).join(', ')} ` +
     `LIMIT $${n + 1}::int OFFSET $${n + 2}::int`;
-  const rows = await ctx.read.query<Record<string, unknown>>(sql, [...p.values, iq.limit + 1, iq.offset], iq.fixedShape);
+  const rows = await ctx.read.query<Record<string, unknown>>(sql, [...p.values, iq.limit + 1, iq.offset], { prepare: iq.fixedShape, signal: iq.signal });
   const more = rows.length > iq.limit;
   return { rows: rows.slice(0, iq.limit).map((r) => rowToFeature(r, props)), more };
 }
@@ -235,7 +237,7 @@ export async function countItems(ctx: ServerContext, spec: CollectionSpec, city:
     });
   }
   const where = iq.where.join(' AND ');
-  const r = await ctx.read.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM (SELECT 1 FROM ${iq.from} WHERE ${where} LIMIT ${cap + 1}) s`, iq.params.values, iq.fixedShape);
+  const r = await ctx.read.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM (SELECT 1 FROM ${iq.from} WHERE ${where} LIMIT ${cap + 1}) s`, iq.params.values, { prepare: iq.fixedShape, signal: iq.signal });
   const n = Number(r[0].n);
   if (n <= cap) return { n, exact: true };
   // the planner's estimate (EXPLAIN takes no parameters: substitute them as typed literals is what we avoid; estimate on the plan of a prepared-like statement instead)

@@ -10,6 +10,7 @@ import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { collectionExtent, countItems, DEFAULT_LIMIT, featureJson, fetchItem, fetchItems, MAX_LIMIT, MAX_OFFSET, buildItemsQuery } from './query.js';
 import * as html from './html.js';
+import { requestSignal } from '../admission.js';
 
 export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
@@ -43,11 +44,30 @@ export function format(req: FastifyRequest): Format {
   return h >= 0 && (j < 0 || h < j) ? 'html' : 'json';
 }
 
-/** Origin for absolute links: the configured base, else the request's host when it looks like one. */
+/**
+ * Origin for absolute links: the configured public base URL, else the address the request arrived
+ * on (the listening address). Never the request's Host header (`Host: evil.com` must not become
+ * the links of the answer).
+ */
 export function baseUrl(req: FastifyRequest): string {
-  const host = String(req.headers.host ?? '');
-  const ok = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host);
-  return `${req.protocol}://${ok ? host : 'localhost'}`;
+  const configured = (req.server as unknown as { publicBase?: string }).publicBase;
+  if (configured) return configured;
+  const a = req.socket?.localAddress?.replace(/^::ffff:/, '');
+  const port = req.socket?.localPort;
+  if (!a || !port) return 'http://localhost';
+  return `http://${a.includes(':') ? `[${a}]` : a}:${port}`;
+}
+
+/** limit/offset as the client wrote them: decimal digits only (the schema's coercion takes 0x10 and 1e3 for numbers) */
+function rawIntParams(req: FastifyRequest, names: string[]): Record<string, string> {
+  const qs = new URLSearchParams(req.url.split('?')[1] ?? '');
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const all = qs.getAll(n);
+    if (all.length > 1) throw badRequest(`parameter ${n} given more than once`);
+    if (all.length === 1) out[n] = all[0];
+  }
+  return out;
 }
 
 /** The query string of a request with some parameters replaced (undefined = removed). */
@@ -240,8 +260,9 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const fmt = format(req);
     const city = await ctx.resolveCity(cityParam(req));
     const spec = await specFor(ctx, (req.params as { collectionId: string }).collectionId, city);
-    const q = req.query as Record<string, unknown>;
+    const q = { ...(req.query as Record<string, unknown>), ...rawIntParams(req, ['limit', 'offset']) };
     const iq = buildItemsQuery(spec, q, city);
+    iq.signal = requestSignal(req);
     const { rows, more } = await fetchItems(ctx, spec, city, iq);
     let matched: { n: number; exact: boolean } | undefined;
     if (!more && (iq.offset === 0 || rows.length > 0)) matched = { n: iq.offset + rows.length, exact: true };
