@@ -115,6 +115,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
       city: result.city, source: result.source, run_id: runId ?? null, out: resolve(o.out), files: written.files, bytes: written.bytes, seconds, summary,
       units: Object.fromEntries(Object.entries(result.units.level).map(([k, v]) => [k, v.length])), notes: result.notes,
       residential_buildings: result.accessSummary.residential_buildings, residents: result.accessSummary.residents,
+      population: (await import('../analysis/indicators/population.js')).populationJson(result.data.population),
       timings_ms: { ...timings, ...Object.fromEntries(Object.entries(result.timings_ms).map(([k, v]) => [`check.${k}`, v])) },
     }, null, 2) + '\n');
   } else {

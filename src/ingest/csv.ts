@@ -158,7 +158,7 @@ function findColumn(header: string[], wanted: string | undefined, defaults: stri
   );
 }
 
-async function detectEncoding(file: string, given: string | undefined): Promise<string> {
+export async function detectEncoding(file: string, given: string | undefined): Promise<string> {
   if (given) {
     const e = normaliseEncoding(given);
     if (!e) throw new IngestError(file, undefined, `unknown encoding "${given}"`);

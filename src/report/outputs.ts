@@ -4,6 +4,7 @@ import type { Areal, Position } from '../model/geometry.js';
 import { centroid } from '../model/geo.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
 import { accessCsvHeader, accessCsvRows } from '../analysis/network/csv.js';
+import { populationJson } from '../analysis/indicators/population.js';
 
 /**
  * The health check's files (DESIGN.md contract): indicators.json, indicators.csv (UTF-8 with BOM
@@ -34,6 +35,7 @@ export function indicatorsDocument(r: CheckResult): Record<string, unknown> {
     parameters: r.parameters,
     units: { counts: areaCounts, provision_units: r.units.provision.length, source: r.units.source, notes: r.notes },
     access: { params: r.access.params, residential_buildings: r.accessSummary.residential_buildings, residents: r.accessSummary.residents, graph: r.access.graph },
+    population: populationJson(r.data.population),
     ...(r.attribution ? { attribution: r.attribution } : {}),
     ...(r.provenance !== undefined ? { provenance: r.provenance } : {}),
     summary: statusSummary(r),

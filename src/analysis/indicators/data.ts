@@ -8,6 +8,7 @@ import type { SafetyCheckInput } from '../../domains/safety/register.js';
 import type { GraphOptions } from '../network/graph.js';
 import { PlacesCollector } from '../network/access.js';
 import type { CheckParameters } from './catalogue.js';
+import { estimateInfo, type PopulationInfo } from './population.js';
 import { PolygonIndex } from './units.js';
 
 /**
@@ -63,6 +64,8 @@ export interface CheckData {
   places: AccessPlaces;
   /** the house-safety register, when the store holds one (housing indicators 1–10) */
   safety?: SafetyCheckInput;
+  /** where the residents of `places.origins` come from: the floor-area estimate, or imported population data */
+  population: PopulationInfo;
 }
 
 class GrowF64 {
@@ -206,7 +209,7 @@ export class CheckCollector {
     return {
       buildings, compounds: this.compounds, landuseKnown: this.landuseKnown || p.landuseKnown, admin: this.admin, greens: this.greens,
       roads: { count: this.rHighway.length, highway: this.rHighway, length_m: this.rLen.done(), midLon: this.rLon.done(), midLat: this.rLat.done() },
-      greenways, places: p,
+      greenways, places: p, population: estimateInfo(p.origins),
     };
   }
 }

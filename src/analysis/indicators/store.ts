@@ -7,6 +7,7 @@ import { copyValue } from '../../store/driver.js';
 import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, polygonArea, type CheckData } from './data.js';
+import { allocatePopulation, type PopulationZone } from './population.js';
 import type { CheckResult } from './run.js';
 import { safetyForCheck } from '../../domains/safety/store.js';
 import { succeedRun } from '../../store/runs.js';
@@ -79,7 +80,25 @@ export async function checkDataFromStore(
   const data = c.finish({}, places);
   const safety = await safetyForCheck(db, city);
   if (safety) data.safety = safety;
+  await applyPopulation(db, city, data);
   return data;
+}
+
+/** The latest imported population source of the city (migration 009), allocated onto the residential buildings. */
+async function applyPopulation(db: Queryable, city: string, data: CheckData): Promise<void> {
+  const src = (await db.query<{ source_id: string; kind: 'census' | 'raster'; year: number | null }>(
+    'SELECT source_id, kind, year FROM population_sources WHERE city_id = $1 ORDER BY imported_at DESC, source_id LIMIT 1', [city]))[0];
+  if (!src) return;
+  const zones: PopulationZone[] = [];
+  for (const r of await db.query<{ zone_id: string; name: string | null; population: number; area_m2: number; g: string }>(
+    'SELECT zone_id, name, population, ST_Area(geom::geography) AS area_m2, ST_AsGeoJSON(geom) AS g FROM population_zones WHERE city_id = $1 AND source_id = $2 ORDER BY zone_id', [city, src.source_id])) {
+    const g = areal(r.g);
+    if (g) zones.push({ ...polygonArea(r.zone_id, r.name ?? undefined, g, Number(r.area_m2)), population: Number(r.population) });
+  }
+  const a = allocatePopulation(data.places.origins, zones, { source: src.source_id, kind: src.kind, year: src.year === null ? null : Number(src.year) });
+  data.places.origins.residents.set(a.residents);
+  const { residents: _r, ...info } = a;
+  data.population = info;
 }
 
 const multi = (g: Areal): MultiPolygon => (g.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [g.coordinates] } : g);
