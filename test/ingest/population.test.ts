@@ -99,7 +99,8 @@ describe.each(DRIVERS)('population import and allocation ($name)', (driver) => {
       const dens = r.results.find((x) => x.id === 'population_density' && x.level === 'city')!;
       // the density's residents are the census ones on the buildings: 1000 + 2000 + 200 + 800
       expect(dens.details).toMatchObject({ residents: 4000 });
-      expect(dens.value).toBe(Math.round(4000 / (dens.details!.built_up_km2 as number)));
+      // built-up land (PARAMS: 1 m cells holding a building centroid): 6 cells = 6 m²
+      expect(dens.value).toBe(Math.round(4000 / 6e-6));
       expect(dens.explain).toMatch(/imported census table "census" \(2020\)/);
       // re-import replaces the source as a whole
       writeFileSync(f, 'area_code,population\n110108001,300\n');
