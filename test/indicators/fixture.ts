@@ -77,10 +77,11 @@ export function town(extra: CityRecord[] = []): CityRecord[] {
   ];
 }
 
-/** Parameters that make the hand arithmetic exact: 1 m raster, built-up = cells holding a building, 3 living-circle checks. */
+/** Parameters that make the hand arithmetic exact: 1 m raster, built-up = residential land and land within 25 m of a building centroid, 3 living-circle checks. */
 export const PARAMS = {
   raster_cell_m: 1,
-  built_up_cell_m: 1,
+  built_up_buffer_m: 25,
+  built_up_min_buildings: 1,
   reference_year: 2025,
   // a service area of π × 0.5² km² is a circle of 500 m
   fire_station_service_area_km2: Math.PI * 0.25,

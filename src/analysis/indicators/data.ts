@@ -46,8 +46,8 @@ export interface AdminPolygon extends PolygonArea { admin_level: number; level: 
 
 export interface GreenPatch { id: string; kind: string; is_public: boolean; area_m2: number; lon: number; lat: number }
 
-/** Road centrelines of the classes counted for road density (length and midpoint). */
-export interface Roads { count: number; highway: string[]; length_m: Float64Array; midLon: Float64Array; midLat: Float64Array }
+/** Road centrelines of the classes counted for road density (length, midpoint, geometry, name, oneway). */
+export interface Roads { count: number; highway: string[]; length_m: Float64Array; midLon: Float64Array; midLat: Float64Array; coords: Position[][]; name: (string | undefined)[]; oneway: Uint8Array }
 
 export interface Greenway { id: string; name?: string; coordinates: Position[]; length_m: number; rule: 'name' | 'park_path' }
 
@@ -56,6 +56,8 @@ export interface CheckData {
   compounds: PolygonArea[];
   /** whether the source had any landuse at all */
   landuseKnown: boolean;
+  /** compounds of other uses whose roads are internal, not city roads (industrial, education, military land; school and hospital grounds) */
+  internal: PolygonArea[];
   admin: AdminPolygon[];
   greens: GreenPatch[];
   roads: Roads;
@@ -67,6 +69,10 @@ export interface CheckData {
   /** where the residents of `places.origins` come from: the floor-area estimate, or imported population data */
   population: PopulationInfo;
 }
+
+/** Land uses whose roads are internal (issue 10 §3: compounds, campuses, schools, hospitals, industrial estates). */
+export const INTERNAL_LANDUSE = new Set(['industrial', 'education', 'military', 'religious']);
+const INTERNAL_CATEGORIES = ['primary_school', 'middle_school', 'kindergarten', 'hospital'];
 
 class GrowF64 {
   arr = new Float64Array(1024);
@@ -106,10 +112,12 @@ export class CheckCollector {
   private bLon = new GrowF64(); private bLat = new GrowF64(); private bArea = new GrowF64();
   private bHeight = new GrowF64(); private bLevels = new GrowF64(); private bYear = new GrowF64(); private bRes = new GrowF64();
   private compounds: PolygonArea[] = [];
+  private internal: PolygonArea[] = [];
   private admin: AdminPolygon[] = [];
   private greens: GreenPatch[] = [];
   private rHighway: string[] = [];
   private rLen = new GrowF64(); private rLon = new GrowF64(); private rLat = new GrowF64();
+  private rCoords: Position[][] = []; private rName: (string | undefined)[] = []; private rOneway: number[] = [];
   private greenways: Greenway[] = [];
   private pathCandidates: Greenway[] = [];
   private landuseKnown = false;
@@ -135,6 +143,7 @@ export class CheckCollector {
       case 'land_use':
         this.landuseKnown = true;
         if (r.landuse === 'residential' || isResidentialLanduse(r.tags)) this.compounds.push(polygonArea(r.id, r.name, r.geometry, r.area_m2));
+        else if (INTERNAL_LANDUSE.has(r.landuse)) this.internal.push(polygonArea(r.id, r.name, r.geometry, r.area_m2));
         break;
       case 'admin_area':
         if (r.level === 'district' || r.level === 'street' || r.level === 'community') {
@@ -162,6 +171,7 @@ export class CheckCollector {
     if (this.roadSet.has(highway)) {
       const [x, y] = lineMidpoint(coords);
       this.rHighway.push(highway); this.rLen.push(length_m); this.rLon.push(x); this.rLat.push(y);
+      this.rCoords.push(coords); this.rName.push(name ?? tags?.name); this.rOneway.push(tags?.oneway === 'yes' || tags?.oneway === '1' || tags?.oneway === '-1' ? 1 : 0);
     }
     const nm = name ?? tags?.name ?? '';
     if ((nm && this.greenwayName.test(nm)) || tags?.greenway !== undefined) {
@@ -172,6 +182,7 @@ export class CheckCollector {
   }
 
   addCompound(p: PolygonArea): void { this.compounds.push(p); }
+  addInternal(p: PolygonArea): void { this.internal.push(p); }
   addAdmin(p: AdminPolygon): void { this.admin.push(p); }
   addGreen(g: GreenPatch): void { this.greens.push(g); }
   noteLanduseKnown(): void { this.landuseKnown = true; }
@@ -206,9 +217,15 @@ export class CheckCollector {
       }
     }
     this.pathCandidates = [];
+    // school and hospital grounds: their roads are internal too
+    const internal = [...this.internal];
+    for (const c of INTERNAL_CATEGORIES) for (const f of p.facilities.get(c) ?? []) if (f.geometry.type !== 'Point') internal.push(polygonArea(f.id, undefined, f.geometry));
     return {
-      buildings, compounds: this.compounds, landuseKnown: this.landuseKnown || p.landuseKnown, admin: this.admin, greens: this.greens,
-      roads: { count: this.rHighway.length, highway: this.rHighway, length_m: this.rLen.done(), midLon: this.rLon.done(), midLat: this.rLat.done() },
+      buildings, compounds: this.compounds, landuseKnown: this.landuseKnown || p.landuseKnown, admin: this.admin, greens: this.greens, internal,
+      roads: {
+        count: this.rHighway.length, highway: this.rHighway, length_m: this.rLen.done(), midLon: this.rLon.done(), midLat: this.rLat.done(),
+        coords: this.rCoords, name: this.rName, oneway: Uint8Array.from(this.rOneway),
+      },
       greenways, places: p, population: estimateInfo(p.origins),
     };
   }

@@ -6,7 +6,7 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { copyValue } from '../../store/driver.js';
 import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
-import { CheckCollector, polygonArea, type CheckData } from './data.js';
+import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from './data.js';
 import { allocatePopulation, type PopulationZone } from './population.js';
 import type { CheckResult } from './run.js';
 import { safetyForCheck } from '../../domains/safety/store.js';
@@ -52,6 +52,11 @@ export async function checkDataFromStore(
     const g = areal(r.g);
     if (g) c.addCompound(polygonArea(r.id, r.name ?? undefined, g, Number(r.area_m2)));
   }
+  for (const r of await db.query<{ id: string; name: string | null; area_m2: number; g: string }>(
+    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND landuse = ANY($2) AND NOT (tags ? 'residential') ORDER BY id`, [city, [...INTERNAL_LANDUSE]])) {
+    const g = areal(r.g);
+    if (g) c.addInternal(polygonArea(r.id, r.name ?? undefined, g, Number(r.area_m2)));
+  }
   for (const r of await db.query<{ id: string; name: string | null; admin_level: number; level: string; g: string }>(
     `SELECT id, name, admin_level, level, ST_AsGeoJSON(geom) AS g FROM admin_areas_current WHERE city_id = $1 AND level IN ('district', 'street', 'community') ORDER BY id`, [city])) {
     const g = areal(r.g);
@@ -64,13 +69,16 @@ export async function checkDataFromStore(
   // road centrelines of the counted classes, and greenway candidates (named, or paths that may lie in parks)
   last = ''; n = 0;
   for (;;) {
-    const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; length_m: number; g: string }>(
-      `SELECT id, highway, name, tags->>'greenway' AS greenway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
+    const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; oneway: string | null; length_m: number; g: string }>(
+      `SELECT id, highway, name, tags->>'greenway' AS greenway, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
        WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR highway = ANY($4) OR name ~* $5 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
       [city, last, params.road_highways, params.greenway_park_path_highways, params.greenway_name_pattern]);
     for (const r of rows) {
       const g = JSON.parse(r.g) as { coordinates: Position[] };
-      c.addEdge(r.id, r.highway, r.name ?? undefined, r.greenway !== null ? { greenway: r.greenway } : undefined, g.coordinates, Number(r.length_m));
+      const tags: Record<string, string> = {};
+      if (r.greenway !== null) tags.greenway = r.greenway;
+      if (r.oneway !== null) tags.oneway = r.oneway;
+      c.addEdge(r.id, r.highway, r.name ?? undefined, tags, g.coordinates, Number(r.length_m));
     }
     n += rows.length;
     opts.onRows?.('walk_edges (roads, paths)', n);

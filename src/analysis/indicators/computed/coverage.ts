@@ -5,6 +5,7 @@ import { fmt, pct, ratio, round, tally, type Tally } from '../common.js';
 import { landShares, seedPlaces, type LandShare } from '../coverage.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
+import { builtUpText } from './land.js';
 
 /**
  * Official radius-coverage indicators (area-based, straight-line service areas): residential
@@ -151,13 +152,15 @@ export const fireStationCoverage: Indicator = {
   explain(ctx) {
     const A = ctx.params.fire_station_service_area_km2;
     const R = Math.sqrt((A * 1e6) / Math.PI);
-    return `Area-based: built-up land within the service area of a fire station (amenity=fire_station) ÷ built-up land. A station serves ≤ ${A} km² [M], taken as a straight-line circle of the same area (radius ${fmt(R)} m); ` +
-      `built-up land = ${ctx.params.built_up_cell_m} m cells holding at least one building, on a ${ctx.raster().describe}.`;
+    return `Area-based: built-up land within the service area of a fire station (amenity=fire_station) ÷ built-up land. Official rule (reference/urban-health-check.md §1d #54): a 5-minute response, ≈ 7 km² for a standard station, 4 km² for a small one [M]; ` +
+      `the standard-station class is applied to every station (the data does not tell small stations apart): ≤ ${A} km², taken as a straight-line circle of the same area (radius ${fmt(R)} m); ` +
+      `${builtUpText(ctx)}.`;
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('fire_station') ?? [];
-    if (!places.length) return noData(ctx, 'no fire station in the data (stations outside the extract are not seen): enter the official value with --manual');
+    if (!places.length) return noData(ctx, 'data gap: no fire station in the data (stations outside the extract are not seen): enter the official value with --manual');
     const r = ctx.raster();
+    if (r.builtUpMissing) return noData(ctx, r.builtUpMissing);
     const R = Math.sqrt((ctx.params.fire_station_service_area_km2 * 1e6) / Math.PI);
     const covered = r.grid.within(seedPlaces(r.grid, places), R);
     const shares = landShares(ctx, r.builtUp, covered, LEVELS);
