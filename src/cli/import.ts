@@ -27,7 +27,7 @@ export interface ImportOptions {
 export async function importCommand(files: string[], o: ImportOptions): Promise<SourceSummary[]> {
   if (o.kind === 'population') {
     const { populationImportCommand } = await import('../app/population.js');
-    for (const f of files) await populationImportCommand(f, { ...o, kind: undefined });
+    for (const f of files) await populationImportCommand(f, { ...o, kind: undefined, actor: cliActor(o.actor) });
     return [];
   }
   if (o.source && files.length > 1) throw Object.assign(new Error('--source names one source: give one file with it'), { name: 'UsageError' });

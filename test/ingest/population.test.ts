@@ -34,7 +34,7 @@ const source = (records: CityRecord[]): SourceToLoad => ({ sourceId: 'town', pat
 
 async function townStore(db: string) {
   const store = await openStore(db);
-  await importSources(store, 'town', [source(town(streets()))]);
+  await importSources(store, 'town', [source(town(streets()))], { actor: 'test' });
   return store;
 }
 const params = () => ({ ...loadCatalogue('2025').parameters, ...PARAMS }) as ReturnType<typeof loadCatalogue>['parameters'];
@@ -99,13 +99,20 @@ describe.each(DRIVERS)('population import and allocation ($name)', (driver) => {
       const dens = r.results.find((x) => x.id === 'population_density' && x.level === 'city')!;
       // the density's residents are the census ones on the buildings: 1000 + 2000 + 200 + 800
       expect(dens.details).toMatchObject({ residents: 4000 });
-      // built-up land (PARAMS: 1 m cells holding a building centroid): 6 cells = 6 m²
-      expect(dens.value).toBe(Math.round(4000 / 6e-6));
+      // built-up land of the town (test/indicators/computed.test.ts, BUILT): 63,000 + 4 × 495.4 + 2 × π × 25² m²
+      const built = 63000 + 4 * (625 * Math.acos(0.4) - 10 * Math.sqrt(525)) + 2 * Math.PI * 625;
+      expect(Math.abs(dens.value! / (4000 / (built / 1e6)) - 1)).toBeLessThan(0.01);
       expect(dens.explain).toMatch(/imported census table "census" \(2020\)/);
-      // re-import replaces the source as a whole
+      // re-import: a new version of S1, S2 and S3 closed (history kept), a new change set
       writeFileSync(f, 'area_code,population\n110108001,300\n');
-      await importPopulation(store, 'town', f, {});
-      expect((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM population_zones WHERE city_id = $1', ['town']))[0].n).toBe(1);
+      await importPopulation(store, 'town', f, { actor: 'tester' });
+      const n = async (sql: string) => Number((await store.query<{ n: number }>(sql, ['town']))[0].n);
+      expect(await n('SELECT count(*)::int AS n FROM population_zones_current WHERE city_id = $1')).toBe(1);
+      expect(await n('SELECT count(*)::int AS n FROM population_zones_versions WHERE city_id = $1')).toBe(4);
+      expect(await n('SELECT count(*)::int AS n FROM population_imports WHERE city_id = $1')).toBe(2);
+      expect(await n(`SELECT count(*)::int AS n FROM changesets WHERE city_id = $1 AND actor = 'tester' AND seq IS NOT NULL`)).toBe(1);
+      const again = await checkDataFromStore(store, 'town', params(), { islandMaxM: 0 });
+      expect(byId(again.places.origins.ids, again.places.origins.residents)).toMatchObject({ w1: 100, w2: 200 });
     } finally { await store.close(); }
   });
 
@@ -147,7 +154,7 @@ describe('bad population input through the CLI: clear error, non-zero exit, noth
     r = await runCli(['import', t, '--kind', 'population', '--db', db, '--city', 'town', '-q']);
     expect(r.stderr).toMatch(/bad\.tif \(band 1, row 0, column 1\): population -3 is negative/);
     const s2 = await openStore(db);
-    try { expect((await s2.query<{ n: number }>('SELECT count(*)::int AS n FROM population_sources'))[0].n).toBe(0); } finally { await s2.close(); }
+    try { expect((await s2.query<{ n: number }>('SELECT count(*)::int AS n FROM population_imports'))[0].n).toBe(0); } finally { await s2.close(); }
     writeFileSync(f, 'area_code,population\n110108001,3000\n');
     r = await runCli(['import', f, '--kind', 'population', '--year', '2020', '--db', db, '--city', 'town', '--json']);
     expect(r.code).toBe(0);

@@ -94,12 +94,15 @@ export async function checkDataFromStore(
 
 /** The latest imported population source of the city (migration 009), allocated onto the residential buildings. */
 async function applyPopulation(db: Queryable, city: string, data: CheckData): Promise<void> {
+  // the latest import whose dataset still has zones
   const src = (await db.query<{ source_id: string; kind: 'census' | 'raster'; year: number | null }>(
-    'SELECT source_id, kind, year FROM population_sources WHERE city_id = $1 ORDER BY imported_at DESC, source_id LIMIT 1', [city]))[0];
+    `SELECT dataset AS source_id, kind, year FROM population_imports i WHERE city_id = $1
+       AND EXISTS (SELECT 1 FROM population_zones_current z WHERE z.city_id = i.city_id AND z.dataset = i.dataset)
+     ORDER BY changeset_id DESC LIMIT 1`, [city]))[0];
   if (!src) return;
   const zones: PopulationZone[] = [];
   for (const r of await db.query<{ zone_id: string; name: string | null; population: number; area_m2: number; g: string }>(
-    'SELECT zone_id, name, population, ST_Area(geom::geography) AS area_m2, ST_AsGeoJSON(geom) AS g FROM population_zones WHERE city_id = $1 AND source_id = $2 ORDER BY zone_id', [city, src.source_id])) {
+    'SELECT zone_id, name, population, ST_Area(geom::geography) AS area_m2, ST_AsGeoJSON(geom) AS g FROM population_zones_current WHERE city_id = $1 AND dataset = $2 ORDER BY zone_id', [city, src.source_id])) {
     const g = areal(r.g);
     if (g) zones.push({ ...polygonArea(r.zone_id, r.name ?? undefined, g, Number(r.area_m2)), population: Number(r.population) });
   }
