@@ -148,9 +148,9 @@ describe('computed indicators on a hand-made town', () => {
     expect(at(r, 'community_kindergarten_shortfall', 'compound:w20').value).toBe(0);
     // elderly care x=1000: B b4 30 m (40 of 50 residents) passes; A b1 930, b2 630 → fails → 1
     expect(at(r, 'community_elderly_shortfall').value).toBe(1);
-    // no childcare at all: both fail, and the note says so
-    expect(at(r, 'community_childcare_shortfall').value).toBe(2);
-    expect(at(r, 'community_childcare_shortfall').explain).toMatch(/No childcare at all/);
+    // no childcare at all: a data gap (无数据), not two failing compounds
+    expect(at(r, 'community_childcare_shortfall')).toMatchObject({ value: null, status: 'no_data', data_gap: ['childcare'] });
+    expect(at(r, 'community_childcare_shortfall').explain).toMatch(/data gap \(无数据\): no childcare at all/);
     // activity space: park ≤ 300 m for A only b1 (120 m; 10 of 30) → fails; B holds a 400 m² garden (≥ 150 m²) → passes
     expect(at(r, 'community_activity_space_shortfall').value).toBe(1);
     expect(at(r, 'community_activity_space_shortfall', 'compound:w20').value).toBe(1);
@@ -209,17 +209,31 @@ describe('computed indicators on a hand-made town', () => {
     expect(at(r, 'sewage_collection_rate').explain).toMatch(/--manual/);
   });
 
+  it('confidence on every value, from the documented rules', () => {
+    for (const x of r.results) {
+      expect(['high', 'medium', 'low'], x.id).toContain(x.confidence);
+      expect(x.confidence_reason.length, x.id).toBeGreaterThan(0);
+    }
+    // R: the town has 4 residential buildings (< 50) → low, with the rule named
+    const d = at(r, 'population_density');
+    expect(d).toMatchObject({ confidence: 'low' });
+    expect(d.confidence_reason).toMatch(/R: only 4 residential buildings identified/);
+    // no value → low, pointing at explain
+    expect(at(r, 'community_childcare_shortfall')).toMatchObject({ confidence: 'low' });
+  });
+
   it('renewal: ledger and ranked candidates with reasons and the score written out', () => {
     const c = r.renewal.candidates;
     expect(c.length).toBeGreaterThanOrEqual(2);
     // A: completeness 0.7778, 2 of 4 rules failed (elderly, activity), aged share 400/1200 = 0.333, park 1 − 30/30·... 
     const A = c.find((x) => x.id === 'compound:w20')!;
     const B = c.find((x) => x.id === 'compound:w21')!;
-    expect(A.failed_rules.sort()).toEqual(['community_activity_space_shortfall', 'community_childcare_shortfall', 'community_elderly_shortfall']);
-    expect(B.failed_rules.sort()).toEqual(['community_childcare_shortfall', 'community_kindergarten_shortfall']);
+    // childcare is absent from the data: a data gap, never a failed rule
+    expect(A.failed_rules.sort()).toEqual(['community_activity_space_shortfall', 'community_elderly_shortfall']);
+    expect(B.failed_rules.sort()).toEqual(['community_kindergarten_shortfall']);
     const W = r.parameters.renewal_weights;
-    // B: services 1 − 0.4 = 0.6; provision 2/4; ageing: only b4 known (1990, aged) → 1; parks: 0 of 50 within 500 m → 1; transit 1 − 0.8 = 0.2
-    const expectB = 100 * (W.services * 0.6 + W.provision * 0.5 + W.ageing * 1 + W.parks * 1 + W.transit * 0.2);
+    // B: services 1 − 0.4 = 0.6; provision 1/4; ageing: only b4 known (1990, aged) → 1; parks: 0 of 50 within 500 m → 1; transit 1 − 0.8 = 0.2
+    const expectB = 100 * (W.services * 0.6 + W.provision * 0.25 + W.ageing * 1 + W.parks * 1 + W.transit * 0.2);
     expect(B.score).toBeCloseTo(expectB, 1);
     expect(B.rank).toBe(1);
     expect(B.reasons_zh.join(' ')).toMatch(/幼儿园/);

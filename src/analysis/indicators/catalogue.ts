@@ -83,6 +83,8 @@ export interface CheckParameters {
   city_population: number | null;
   density_flag_per_km2: number;
   road_highways: string[];
+  /** thresholds of the confidence rules (./confidence.ts) */
+  confidence: import('./confidence.js').ConfidenceParams;
   /** built-up land: within this distance of a building (or residential land) */
   built_up_buffer_m: number;
   /** fewer buildings than this: built-up land is not estimable (no road or population density) */

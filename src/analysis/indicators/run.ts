@@ -6,6 +6,7 @@ import { buildRaster, type CoverageRaster } from './coverage.js';
 import type { CheckData } from './data.js';
 import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
 import { ManualInputError, type ManualValue } from './manual.js';
+import { assess } from './confidence.js';
 import { INDICATOR_BY_ID } from './registry.js';
 import { buildRenewal, type Renewal } from './renewal.js';
 import type { AreaValue, CheckContext, IndicatorResult } from './types.js';
@@ -118,13 +119,23 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
       id: e.id, name_zh: e.name_zh, name_en: e.name_en, level: area.level, system_level: e.level, seq: e.seq,
       area_id: area.id, ...(area.name ? { area_name: area.name } : {}), area_kind: area.kind,
       value, unit: e.unit, unit_zh: e.unit_zh, target: e.target, status,
-      ...(area.level === 'city' ? { grade: gradeBand(e, value) } : {}),
+      // a band grade only where the value is graded against the catalogue (an own verdict, e.g. a height cap, has no band)
+      ...(area.level === 'city' ? { grade: v?.status ? null : gradeBand(e, value) } : {}),
+      confidence: 'low', confidence_reason: '',
+      ...(v?.gap?.length ? { data_gap: v.gap } : {}),
       direction: e.direction, computability: e.computability, source,
       // the method in full on the city value; sub-areas carry their own figures and point to it
       explain: (area.level === 'city' || source === 'manual' ? explain : `Method as for the city value of ${e.id}.`) +
         (value === null && v?.reason ? ` No value: ${v.reason}.` : `${v?.note ? ' ' + v.note : ''}${why}`),
       ...(v?.details ? { details: v.details } : {}),
     };
+    const c = assess(ctx, e, r, area);
+    r.confidence = c.confidence; r.confidence_reason = c.confidence_reason;
+    if (c.withhold && (r.status === 'pass' || r.status === 'fail')) {
+      r.explain += ` Verdict withheld: ${c.withhold}.`;
+      r.status = 'no_data';
+      r.grade = null;
+    }
     return r;
   };
 

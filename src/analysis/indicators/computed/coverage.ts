@@ -36,8 +36,8 @@ function areaValues(ctx: CheckContext, shares: Map<number, LandShare>, net: Map<
   });
 }
 
-function noData(ctx: CheckContext, reason: string): AreaValue[] {
-  return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason }));
+function noData(ctx: CheckContext, reason: string, gap?: string[]): AreaValue[] {
+  return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason, ...(gap ? { gap } : {}) }));
 }
 
 /**
@@ -68,7 +68,7 @@ export const parkServiceCoverage: Indicator = {
   async compute(ctx) {
     const r = ctx.raster();
     const classes = ctx.params.park_size_classes;
-    if (!r.parks.length) return noData(ctx, 'no public park polygon (leisure=park|garden, landuse=recreation_ground, ...) in the data');
+    if (!r.parks.length) return noData(ctx, 'data gap: no public park polygon (leisure=park|garden, landuse=recreation_ground, ...) in the data', ['park']);
     const covered = new Uint8Array(r.grid.size);
     const used: Record<string, number> = {};
     const byClass: Place[][] = classes.map(() => []);
@@ -111,7 +111,7 @@ export const middleSchoolCoverage: Indicator = {
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('middle_school') ?? [];
-    if (!places.length) return noData(ctx, 'no middle school in the data (schools outside the extract are not seen): enter the official value with --manual');
+    if (!places.length) return noData(ctx, 'data gap: no middle school in the data (schools outside the extract are not seen): enter the official value with --manual', ['middle_school']);
     const r = ctx.raster();
     const covered = r.grid.within(seedPlaces(r.grid, places), ctx.params.middle_school_radius_m);
     const c = ctx.cat('middle_school');
@@ -158,7 +158,7 @@ export const fireStationCoverage: Indicator = {
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('fire_station') ?? [];
-    if (!places.length) return noData(ctx, 'data gap: no fire station in the data (stations outside the extract are not seen): enter the official value with --manual');
+    if (!places.length) return noData(ctx, 'data gap: no fire station in the data (stations outside the extract are not seen): enter the official value with --manual', ['fire_station']);
     const r = ctx.raster();
     if (r.builtUpMissing) return noData(ctx, r.builtUpMissing);
     const R = Math.sqrt((ctx.params.fire_station_service_area_km2 * 1e6) / Math.PI);
