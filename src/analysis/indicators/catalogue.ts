@@ -68,8 +68,6 @@ export interface CheckParameters {
   middle_school_radius_m: number;
   greenway_radius_m: number;
   greenway_name_pattern: string;
-  greenway_park_path_highways: string[];
-  greenway_park_min_m2: number;
   fire_station_service_area_km2: number;
   transit_bus_m: number;
   transit_metro_m: number;

@@ -75,7 +75,8 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
   const { params, units } = ctx;
   const o = ctx.data.places.origins;
   const ledger: Problem[] = [];
-  const fmtTarget = (r: IndicatorResult) => (r.target ? `${r.target.op} ${r.target.value}` : null);
+  // targets in the value's own unit (≥ 90%, not ≥ 0.9)
+  const fmtTarget = (r: IndicatorResult) => (r.target ? `${r.target.op} ${fmtVal(r.target.value, r.unit)}` : null);
 
   // 1. every graded value that fails its target
   for (const r of results) {

@@ -6,7 +6,7 @@ import { buildRaster, type CoverageRaster } from './coverage.js';
 import type { CheckData } from './data.js';
 import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
 import { ManualInputError, type ManualValue } from './manual.js';
-import { assess } from './confidence.js';
+import { assess, qualityFacts } from './confidence.js';
 import { INDICATOR_BY_ID } from './registry.js';
 import { buildRenewal, type Renewal } from './renewal.js';
 import type { AreaValue, CheckContext, IndicatorResult } from './types.js';
@@ -173,6 +173,7 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
 
   if (opts.carbon) results.push(...energyIndicatorResults(opts.carbon, units, catalogue));
   if (opts.previous) compareWith(results, opts.previous);
+  qualityFacts(ctx); // kept in the memo for data_quality.json
 
   progress('renewal');
   const renewal = buildRenewal(ctx, results);

@@ -48,7 +48,7 @@ export async function checkDataFromStore(
   const lu = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM land_use_current WHERE city_id = $1', [city]);
   if (Number(lu[0].n) > 0) c.noteLanduseKnown();
   for (const r of await db.query<{ id: string; name: string | null; area_m2: number; g: string }>(
-    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential') ORDER BY id`, [city])) {
+    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential') AND coalesce(tags->>'residential', '') <> 'rural' ORDER BY id`, [city])) {
     const g = areal(r.g);
     if (g) c.addCompound(polygonArea(r.id, r.name ?? undefined, g, Number(r.area_m2)));
   }
@@ -71,8 +71,8 @@ export async function checkDataFromStore(
   for (;;) {
     const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; oneway: string | null; length_m: number; g: string }>(
       `SELECT id, highway, name, tags->>'greenway' AS greenway, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
-       WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR highway = ANY($4) OR name ~* $5 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
-      [city, last, params.road_highways, params.greenway_park_path_highways, params.greenway_name_pattern]);
+       WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR name ~* $4 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
+      [city, last, params.road_highways, params.greenway_name_pattern]);
     for (const r of rows) {
       const g = JSON.parse(r.g) as { coordinates: Position[] };
       const tags: Record<string, string> = {};

@@ -128,8 +128,8 @@ export const greenwayCoverage: Indicator = {
   levels: LEVELS,
   explain(ctx) {
     return `Area-based: ${landText(ctx)} within ${ctx.params.greenway_radius_m} m straight-line of a greenway ÷ residential land, on a ${ctx.raster().describe}. ` +
-      `Greenways: walkable ways named /${ctx.params.greenway_name_pattern}/ or tagged greenway=*, and paths (${ctx.params.greenway_park_path_highways.join(', ')}) inside public parks of ≥ ${fmt(ctx.params.greenway_park_min_m2)} m². ` +
-      'Cycle-only ways are not in the walk network the model keeps.';
+      `Greenways per the catalogue's definition (绿道服务半径覆盖率, reference/urban-health-check.md §1d #33; issue 10 §3): walkable ways named /${ctx.params.greenway_name_pattern}/ or tagged greenway=*; ` +
+      'a path inside a park is not a greenway by itself. Limitations: designated route=* greenway relations (e.g. 广东绿道) are not read yet (the model keeps ways, not route relations), and cycle-only ways are not in the walk network.';
   },
   compute(ctx) {
     const gw = ctx.data.greenways;
@@ -140,7 +140,7 @@ export const greenwayCoverage: Indicator = {
     const covered = r.grid.within(seed, ctx.params.greenway_radius_m);
     const len = gw.reduce((s, g) => s + g.length_m, 0);
     return areaValues(ctx, landShares(ctx, r.residential, covered, LEVELS), null, 'network', (a) => (a === ctx.units.level.city[0]
-      ? { greenway_ways: gw.length, greenway_km: round(len / 1000, 3), by_rule: { name: gw.filter((g) => g.rule === 'name').length, park_path: gw.filter((g) => g.rule === 'park_path').length } } : {}));
+      ? { greenway_ways: gw.length, greenway_km: round(len / 1000, 3), by_rule: { name: gw.filter((g) => g.rule === 'name').length, tag: gw.filter((g) => g.rule === 'tag').length } } : {}));
   },
 };
 
