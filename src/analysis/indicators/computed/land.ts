@@ -152,18 +152,27 @@ export const parkGreenPerCapita: Indicator = {
   unit: 'm2/person',
   levels: LEVELS,
   explain(ctx) {
-    return `Public park land (union of park polygons, overlaps counted once, on a ${ctx.raster().describe}) ÷ estimated residents; per area the park land inside it. ${residentsMethod(ctx)}. ` +
-      'Parks: leisure=park|garden|nature_reserve and landuse=recreation_ground not marked private.';
+    return `人均公园绿地面积 (reference/urban-health-check.md §3: GB 55014-2021 > 8 m², eco-garden city ≥ 14.8 m²): public park land serving the urban area ÷ residents; ` +
+      `park land = the union of park polygons (overlaps counted once) within ${ctx.params.park_network_m} m straight-line of a residential building, on a ${ctx.raster().describe}, so that parks far from any resident do not count (issue 10 §3); per area the park land inside it. ` +
+      `${residentsMethod(ctx)}. Parks: leisure=park|garden and landuse=recreation_ground open to the public (not access=private/permissive/customers/..., not rooftop gardens); ` +
+      'nature reserves are not park green space (issue 10 §3; reference/facility-taxonomy.md still lists them in the park category).';
   },
   compute(ctx) {
     const r = ctx.raster();
-    const park = maskArea(ctx, r.parkMask);
+    if (!r.parks.length) return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, gap: ['park'], reason: 'data gap: no public park polygon in the data' }));
+    const o = ctx.data.places.origins;
+    const seed = new Uint8Array(r.grid.size);
+    for (let i = 0; i < o.count; i++) { const k = r.grid.at(o.lon[i], o.lat[i]); if (k >= 0) seed[k] = 1; }
+    const serving = r.grid.within(seed, ctx.params.park_network_m);
+    let far = 0;
+    for (let k = 0; k < serving.length; k++) { if (r.parkMask[k] && !serving[k]) far++; serving[k] &= r.parkMask[k]; }
+    const park = maskArea(ctx, serving);
     const res = residentsByArea(ctx);
     return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a): AreaValue => {
       const p = park.get(a) ?? 0, n = res.get(a) ?? 0;
       const v = ratio(p, n);
       if (v === null) return { area: a, value: null, reason: 'no residents in this area' };
-      return { area: a, value: round(v, 2), note: `${fmt(p / 1e4, 2)} ha of park for ${fmt(n)} residents.`, details: { park_m2: Math.round(p), residents: Math.round(n), ...(a === ctx.units.level.city[0] ? { parks: r.parks.length } : {}) } };
+      return { area: a, value: round(v, 2), note: `${fmt(p / 1e4, 2)} ha of park for ${fmt(n)} residents.`, details: { park_m2: Math.round(p), residents: Math.round(n), ...(a === ctx.units.level.city[0] ? { parks: r.parks.length, park_m2_far_from_residents: Math.round(far * r.grid.cellArea) } : {}) } };
     });
   },
 };
