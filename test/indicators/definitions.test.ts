@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateResidents } from '../../src/analysis/network/population.js';
 import { loadCatalogue } from '../../src/analysis/indicators/catalogue.js';
 import { checkDataFromRecords } from '../../src/analysis/indicators/data.js';
+import { classifyFeature } from '../../src/model/classify.js';
 import { centroid } from '../../src/model/geo.js';
 import { facilityCategories, hasMiddleGrades, isPark } from '../../src/model/taxonomy.js';
 import type { CityRecord } from '../../src/model/types.js';
@@ -20,6 +21,15 @@ describe('definitions (issue 10)', () => {
       expect(y).toBeCloseTo(452 / 84, 9);
     }
     expect(centroid({ type: 'Polygon', coordinates: [outer] } as never)).toEqual([5, 5]);
+  });
+
+  it('a bus platform mapped as a line is a bus stop at its midpoint', () => {
+    const recs = classifyFeature('w1', { public_transport: 'platform', bus: 'yes', highway: 'platform' }, { type: 'LineString', coordinates: [[116.3, 39.9], [116.302, 39.9]] });
+    const f = recs.find((r) => r.kind === 'facility')!;
+    expect(f).toMatchObject({ categories: ['bus_stop'], geometry: { type: 'Point' } });
+    const [x, y] = (f.geometry as { coordinates: number[] }).coordinates;
+    expect(x).toBeCloseTo(116.301, 9);
+    expect(y).toBeCloseTo(39.9, 9);
   });
 
   it('public park green: no restricted access, no rooftop gardens, no nature reserves', () => {
