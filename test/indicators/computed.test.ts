@@ -209,15 +209,25 @@ describe('computed indicators on a hand-made town', () => {
     expect(at(r, 'sewage_collection_rate').explain).toMatch(/--manual/);
   });
 
-  it('confidence on every value, from the documented rules', () => {
+  it('confidence on every value, from the documented rules; low confidence withholds the verdict', async () => {
     for (const x of r.results) {
       expect(['high', 'medium', 'low'], x.id).toContain(x.confidence);
       expect(x.confidence_reason.length, x.id).toBeGreaterThan(0);
     }
-    // R: the town has 4 residential buildings (< 50) → low, with the rule named
-    const d = at(r, 'population_density');
-    expect(d).toMatchObject({ confidence: 'low' });
+    // with the thresholds off (PARAMS): P: an estimated population is medium at best; a map-only value is high
+    expect(at(r, 'population_density')).toMatchObject({ confidence: 'medium', status: 'pass' });
+    expect(at(r, 'population_density').confidence_reason).toMatch(/^P: residents estimated from footprints × storeys/);
+    expect(at(r, 'middle_school_coverage').confidence).toBe('high');
+    // the catalogue's thresholds: R: 4 residential buildings (< 50) → low, and the verdict is withheld
+    const { confidence: _c, ...rest } = PARAMS;
+    const strict = await check(town(), rest);
+    const d = at(strict, 'population_density');
+    expect(d).toMatchObject({ confidence: 'low', status: 'no_data', grade: null });
+    expect(d.value).toBe(at(r, 'population_density').value);
     expect(d.confidence_reason).toMatch(/R: only 4 residential buildings identified/);
+    expect(d.explain).toMatch(/Verdict withheld: confidence low/);
+    // a withheld verdict is not a problem in the ledger
+    expect(strict.renewal.ledger.some((p) => p.indicator_id === 'park_service_coverage' && p.area_id === 'city')).toBe(false);
     // no value → low, pointing at explain
     expect(at(r, 'community_childcare_shortfall')).toMatchObject({ confidence: 'low' });
   });

@@ -21,6 +21,8 @@ import type { Area } from './units.js';
  * H height data (height-limit verdicts): fewer than `height_known_share_low` of buildings with a height
  *   or storey count → low, and the verdict is withheld (status no_data).
  * M a manually entered value is the official figure: high.
+ * A value of low confidence keeps its figure but is not graded: its status is no_data and the explain
+ * says why the verdict is withheld (run.ts), so it never enters the problem ledger or reads pass/fail.
  */
 export type Level = 'high' | 'medium' | 'low';
 export interface ConfidenceParams {

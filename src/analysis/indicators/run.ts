@@ -131,8 +131,10 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
     };
     const c = assess(ctx, e, r, area);
     r.confidence = c.confidence; r.confidence_reason = c.confidence_reason;
-    if (c.withhold && (r.status === 'pass' || r.status === 'fail')) {
-      r.explain += ` Verdict withheld: ${c.withhold}.`;
+    // no value is graded on inputs that cannot support it (issue 10 §2): a low-confidence value keeps its figure, not a verdict
+    const withhold = c.withhold ?? (c.confidence === 'low' ? `confidence low (${c.confidence_reason})` : undefined);
+    if (withhold && (r.status === 'pass' || r.status === 'fail')) {
+      r.explain += ` Verdict withheld: ${withhold}.`;
       r.status = 'no_data';
       r.grade = null;
     }
