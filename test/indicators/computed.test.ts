@@ -230,6 +230,10 @@ describe('computed indicators on a hand-made town', () => {
     expect(strict.renewal.ledger.some((p) => p.indicator_id === 'park_service_coverage' && p.area_id === 'city')).toBe(false);
     // no value → low, pointing at explain
     expect(at(r, 'community_childcare_shortfall')).toMatchObject({ confidence: 'low' });
+    // the method in Chinese beside the English one, on every city value
+    for (const x of r.results.filter((y) => y.level === 'city')) expect(x.explain_zh ?? '', x.id).toMatch(/[\u4e00-\u9fff]/);
+    expect(at(r, 'road_network_density').explain_zh).toMatch(/建成区内主干路.*reference\/urban-health-check\.md|reference\/urban-health-check\.md.*建成区/);
+    expect(at(strict, 'population_density').explain_zh).toMatch(/不作达标判定：可信度低/);
   });
 
   it('renewal: ledger and ranked candidates with reasons and the score written out', () => {

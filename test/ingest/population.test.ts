@@ -134,6 +134,34 @@ describe.each(DRIVERS)('population import and allocation ($name)', (driver) => {
   });
 });
 
+describe('real 街道 boundaries from GeoJSON with their codes, then a census by code (the documented path)', () => {
+  it('opencim import streets.geojson --map kind=admin_area,category=LEVEL,name=NAME; opencim import census.csv --kind population', async () => {
+    const dir = tempDir('popgj-');
+    const db = await DRIVERS[0].fresh();
+    const store = await openStore(db);
+    await importSources(store, 'town', [source(town())], { actor: 'test' });
+    await store.close();
+    const feat = (code: string, name: string, x0: number, x1: number) => ({ type: 'Feature', properties: { CODE: code, NAME: name, LEVEL: '街道' }, geometry: rect(x0, -500, x1, 500) });
+    const gj = join(dir, 'streets.geojson');
+    writeFileSync(gj, JSON.stringify({ type: 'FeatureCollection', features: [feat('110108001000', '学院路街道', -200, 500), feat('110108002000', '海淀街道', 500, 1200)] }));
+    let r = await runCli(['import', gj, '--db', db, '--city', 'town', '-q', '--map', 'kind=admin_area,category=LEVEL,name=NAME']);
+    expect(r.code, r.stderr).toBe(0);
+    const f = join(dir, 'census.csv');
+    writeFileSync(f, '统计用区划代码,名称,常住人口
+110108001000,学院路街道,3000
+110108002000,海淀街道,1000
+');
+    r = await runCli(['import', f, '--kind', 'population', '--year', '2020', '--db', db, '--city', 'town', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ zones: 2, total: 4000, details: { join: 'area_code', level: 'street' } });
+    const s2 = await openStore(db);
+    try {
+      const data = await checkDataFromStore(s2, 'town', params(), { islandMaxM: 0 });
+      expect(byId(data.places.origins.ids, data.places.origins.residents)).toEqual({ w1: 1000, w2: 2000, w3: 200, w4: 800 });
+    } finally { await s2.close(); }
+  });
+});
+
 describe('bad population input through the CLI: clear error, non-zero exit, nothing written', () => {
   it('unknown area code, unsupported raster CRS, negative raster value', async () => {
     const dir = tempDir('popcli-');

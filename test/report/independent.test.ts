@@ -77,5 +77,5 @@ describe('independent re-computation in PostGIS (beijing-haidian-cau)', () => {
       expect(Math.abs(Number(pp.residents) / (park.details!.residents as number) - 1)).toBeLessThan(0.005);
       expect(Math.abs(park.value! / perCapita - 1)).toBeLessThan(0.02);
     } finally { await store.close(); }
-  });
+  }, 600_000);
 });

@@ -7,6 +7,7 @@ import type { CheckData } from './data.js';
 import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
 import { ManualInputError, type ManualValue } from './manual.js';
 import { assess, qualityFacts } from './confidence.js';
+import { explainZh } from './explain-zh.js';
 import { INDICATOR_BY_ID } from './registry.js';
 import { buildRenewal, type Renewal } from './renewal.js';
 import type { AreaValue, CheckContext, IndicatorResult } from './types.js';
@@ -129,12 +130,15 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
         (value === null && v?.reason ? ` No value: ${v.reason}.` : `${v?.note ? ' ' + v.note : ''}${why}`),
       ...(v?.details ? { details: v.details } : {}),
     };
+    r.explain_zh = (area.level === 'city' || source === 'manual' ? explainZh(ctx, e, source) : `方法同 ${e.name_zh} 的城市层级数值。`) +
+      (value === null && v?.reason ? ` 无数据：${v.reason}。` : '');
     const c = assess(ctx, e, r, area);
     r.confidence = c.confidence; r.confidence_reason = c.confidence_reason;
     // no value is graded on inputs that cannot support it (issue 10 §2): a low-confidence value keeps its figure, not a verdict
     const withhold = c.withhold ?? (c.confidence === 'low' ? `confidence low (${c.confidence_reason})` : undefined);
     if (withhold && (r.status === 'pass' || r.status === 'fail')) {
       r.explain += ` Verdict withheld: ${withhold}.`;
+      r.explain_zh += ` 不作达标判定：可信度低（${c.confidence_reason}）。`;
       r.status = 'no_data';
       r.grade = null;
     }

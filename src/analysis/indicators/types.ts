@@ -86,6 +86,8 @@ export interface IndicatorResult {
   /** manual values: year and source of the figure */
   year?: number;
   data_source?: string;
+  /** the method in Chinese (./explain-zh.ts), beside `explain` */
+  explain_zh?: string;
   /** how sure the value is, and why (./confidence.ts rules) */
   confidence: 'high' | 'medium' | 'low';
   confidence_reason: string;

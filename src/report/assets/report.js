@@ -20,7 +20,7 @@
       ledgerNote: '完整问题清单见 renewal.geojson（以及 --db 时的数据库表 check_problems）', candNote: '得分规则', units: '分析单元', notes: '注意', params: '参数',
       byInd: '按指标统计', shown: '显示', of: '共', perCat: '类别', facilities: '设施数', within: '阈值内居民', noPoly: '没有可绘制的社区或小区边界',
       sampled: '住宅建筑抽样显示：每', every: '栋取 1', dist: '区', street: '街道', grid: '网格', compound: '小区', old_building_cluster: '老旧建筑群', districtL: '区', streetL: '街道', communityL: '社区', cityL: '城市',
-      explainLang: '（方法说明为英文）', yes: '是', kpiNote: '主要计算指标（城市层级）',
+      explainLang: '（方法说明中文在前，英文原文附后）', yes: '是', kpiNote: '主要计算指标（城市层级）',
       quality: '数据质量', conf: '可信度', high: '高', medium: '中', low: '低', dataGap: '数据缺口', layer: '图层', completeness: '完整性', estimated: '估算内容',
       gapsNote: '数据中完全没有的设施类别：显示为“无数据”（灰色），不计为短缺，也不参与更新排序', noValue: '无法计算的指标（输入不足）', rules: '可信度规则', popSrc: '人口来源',
       popTotal: '总人口', popAlloc: '已分配', popUnalloc: '未分配（无住宅建筑）', estimate: '按建筑面积估算', census: '人口普查表', raster: '人口栅格', cityValues: '城市层级数值的可信度',
@@ -164,7 +164,7 @@
           '<td>' + esc(nm(x)) + '<div class="muted small">' + esc(x.id) + '</div></td><td class="num">' + fmt(x.value, x.unit) + (x.value === null ? '' : ' <span class="muted small">' + esc(unitLabel(x)) + '</span>') + '</td>' +
           '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + badge(x.status) + gapBadge(x) + '</td><td>' + confBadge(x) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
           (cmp ? '<td class="num">' + (x.previous ? fmt(x.previous.value, x.unit) : '') + '</td><td>' + ch + '</td>' : '') +
-          '<td><details><summary>' + t('explain') + '</summary><p>' + esc(x.explain) + '</p></details></td></tr>';
+          '<td><details><summary>' + t('explain') + '</summary><p>' + esc(lang === 'zh' && x.explain_zh ? x.explain_zh : x.explain) + '</p>' + (lang === 'zh' && x.explain_zh ? '<p class="muted small">' + esc(x.explain) + '</p>' : '') + '</details></td></tr>';
       });
       out += '</tbody></table></div>';
     });
