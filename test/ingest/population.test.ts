@@ -147,10 +147,7 @@ describe('real 街道 boundaries from GeoJSON with their codes, then a census by
     let r = await runCli(['import', gj, '--db', db, '--city', 'town', '-q', '--map', 'kind=admin_area,category=LEVEL,name=NAME']);
     expect(r.code, r.stderr).toBe(0);
     const f = join(dir, 'census.csv');
-    writeFileSync(f, '统计用区划代码,名称,常住人口
-110108001000,学院路街道,3000
-110108002000,海淀街道,1000
-');
+    writeFileSync(f, '统计用区划代码,名称,常住人口\n110108001000,学院路街道,3000\n110108002000,海淀街道,1000\n');
     r = await runCli(['import', f, '--kind', 'population', '--year', '2020', '--db', db, '--city', 'town', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ zones: 2, total: 4000, details: { join: 'area_code', level: 'street' } });
