@@ -154,7 +154,7 @@ export function formatCheckSummary(r: CheckResult, s: Record<string, unknown>): 
   for (const x of r.results) {
     if (x.level !== 'city' || (x.source === 'none' && !x.data_gap && !x.computability.some((c) => c === 'G'))) continue;
     rows.push([x.id, x.name_zh, fmtValue(x.value, x.unit), x.unit === 'ratio' ? '%' : UNIT_TEXT[x.unit] ?? x.unit_zh, x.target ? `${x.target.op} ${fmtValue(x.target.value, x.unit)}` : '',
-      (ST[x.status] ?? x.status) + (x.data_gap ? ' (data gap 数据缺口)' : '') + (x.source === 'manual' ? ' (manual 填报)' : ''), x.value === null ? '' : CF[x.confidence]]);
+      (ST[x.status] ?? x.status) + (x.data_gap ? ' (data gap 数据缺口)' : '') + (x.source === 'manual' ? ' (manual 填报)' : ''), x.value === null ? '' : CF[x.confidence ?? 'low']]);
   }
   lines.push(table(rows));
   return lines.join('\n');

@@ -30,7 +30,7 @@ export function dataQuality(r: CheckResult): Record<string, unknown> {
   estimated.push({ en: 'built-up land: within built_up_buffer_m of a building or inside residential land', zh: '建成区：建筑周边 built_up_buffer_m 范围及居住用地' });
   r.notes.forEach((n, k) => estimated.push({ en: n, zh: r.notes_zh[k] ?? n }));
   const byConf = { high: 0, medium: 0, low: 0 } as Record<string, number>;
-  for (const x of city) if (x.value !== null) byConf[x.confidence]++;
+  for (const x of city) if (x.value !== null) byConf[x.confidence ?? 'low']++;
   return {
     city: r.city, generated_at: r.generated_at,
     population: populationJson(pop),

@@ -88,9 +88,9 @@ export interface IndicatorResult {
   data_source?: string;
   /** the method in Chinese (./explain-zh.ts), beside `explain` */
   explain_zh?: string;
-  /** how sure the value is, and why (./confidence.ts rules) */
-  confidence: 'high' | 'medium' | 'low';
-  confidence_reason: string;
+  /** how sure the value is, and why (./confidence.ts rules; runCheck sets them on every value it makes) */
+  confidence?: 'high' | 'medium' | 'low';
+  confidence_reason?: string;
   /** facility categories absent from the data: a data gap, not a shortfall */
   data_gap?: string[];
   /** --compare: the previous run's value and the change */
