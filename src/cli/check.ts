@@ -115,6 +115,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
       city: result.city, source: result.source, run_id: runId ?? null, out: resolve(o.out), files: written.files, bytes: written.bytes, seconds, summary,
       units: Object.fromEntries(Object.entries(result.units.level).map(([k, v]) => [k, v.length])), notes: result.notes,
       residential_buildings: result.accessSummary.residential_buildings, residents: result.accessSummary.residents,
+      population: (await import('../analysis/indicators/population.js')).populationJson(result.data.population),
       timings_ms: { ...timings, ...Object.fromEntries(Object.entries(result.timings_ms).map(([k, v]) => [`check.${k}`, v])) },
     }, null, 2) + '\n');
   } else {
@@ -132,6 +133,9 @@ function fmtValue(v: number | null, unit: string): string {
   return String(Math.round(v * 1000) / 1000);
 }
 
+/** unit in zh/en beside the value (ratio is already a %) */
+const UNIT_TEXT: Record<string, string> = { 'km/km2': 'km/km²', 'm2/person': 'm²/人 per person', 'persons/km2': '人/km² per km²', index: '基尼系数 Gini' };
+
 export function formatCheckSummary(r: CheckResult, s: Record<string, unknown>): string {
   const lines = [
     `urban health check 城市体检: ${r.city} (${r.source})`,
@@ -141,10 +145,16 @@ export function formatCheckSummary(r: CheckResult, s: Record<string, unknown>): 
     Object.entries(r.units.level).map(([k, v]) => `${v.length} ${k}`).join(', '),
   ];
   for (const n of r.notes) lines.push(`note: ${n}`);
-  const rows: (string | number)[][] = [['indicator', '指标', 'value', 'target', 'status']];
+  const p = r.data.population;
+  lines.splice(2, 1, `~${Math.round(p.allocated + p.outside_residents_estimated).toLocaleString('en')} residents 人口 (${p.kind === 'estimate' ? 'estimated from floor area 按建筑面积估算' : `${p.kind} ${p.source}${p.year ? ` ${p.year}` : ''}; unallocated 未分配 ${Math.round(p.unallocated).toLocaleString('en')}`}) in ` +
+    `${r.accessSummary.residential_buildings.toLocaleString('en')} residential buildings; units: ` + Object.entries(r.units.level).map(([k, v]) => `${v.length} ${k}`).join(', '));
+  const rows: (string | number)[][] = [['indicator', '指标', 'value 数值', 'unit 单位', 'target 目标', 'status 状态', 'confidence 可信度']];
+  const ST: Record<string, string> = { pass: 'pass 达标', fail: 'fail 未达标', no_target: 'no target 无目标', no_data: 'no data 无数据' };
+  const CF: Record<string, string> = { high: 'high 高', medium: 'medium 中', low: 'low 低' };
   for (const x of r.results) {
-    if (x.level !== 'city' || x.source === 'none') continue;
-    rows.push([x.id, x.name_zh, fmtValue(x.value, x.unit), x.target ? `${x.target.op} ${x.target.value}` : '', x.status + (x.source === 'manual' ? ' (manual)' : '')]);
+    if (x.level !== 'city' || (x.source === 'none' && !x.data_gap && !x.computability.some((c) => c === 'G'))) continue;
+    rows.push([x.id, x.name_zh, fmtValue(x.value, x.unit), x.unit === 'ratio' ? '%' : UNIT_TEXT[x.unit] ?? x.unit_zh, x.target ? `${x.target.op} ${fmtValue(x.target.value, x.unit)}` : '',
+      (ST[x.status] ?? x.status) + (x.data_gap ? ' (data gap 数据缺口)' : '') + (x.source === 'manual' ? ' (manual 填报)' : ''), x.value === null ? '' : CF[x.confidence ?? 'low']]);
   }
   lines.push(table(rows));
   return lines.join('\n');

@@ -20,10 +20,17 @@ export interface ImportOptions {
   workers?: number;
   actor?: string;
   reason?: string;
+  kind?: 'population';
+  year?: number;
 }
 
 /** `opencim import FILE...`: all files in one transaction; nothing written on any error. */
 export async function importCommand(files: string[], o: ImportOptions): Promise<SourceSummary[]> {
+  if (o.kind === 'population') {
+    const { populationImportCommand } = await import('../app/population.js');
+    for (const f of files) await populationImportCommand(f, { ...o, kind: undefined, actor: cliActor(o.actor) });
+    return [];
+  }
   if (o.source && files.length > 1) throw Object.assign(new Error('--source names one source: give one file with it'), { name: 'UsageError' });
   const t0 = Date.now();
   const progress = new Progress('import', o.quiet);

@@ -30,7 +30,8 @@ export function formatBytes(n: number): string {
 
 export function table(rows: (string | number)[][]): string {
   const widths: number[] = [];
-  const width = (s: string) => [...s].reduce((w, ch) => w + (/[\u1100-\uffff]/.test(ch) ? 2 : 1), 0);
+  // East Asian wide characters take two columns; ≥, ², – and the like take one
+  const width = (s: string) => [...s].reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\u303e\u3041-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1), 0);
   for (const r of rows) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, width(String(c))); });
   return rows.map((r) => r.map((c, i) => {
     const s = String(c);

@@ -159,7 +159,7 @@ function findColumn(header: string[], wanted: string | undefined, defaults: stri
 }
 
 /** the text encoding of the file and how many bytes of byte-order mark to skip before decoding */
-async function detectEncoding(file: string, given: string | undefined): Promise<{ encoding: string; skip: number }> {
+export async function detectEncoding(file: string, given: string | undefined): Promise<{ encoding: string; skip: number }> {
   const fh = await open(file, 'r');
   const head = Buffer.alloc(4);
   try {

@@ -59,6 +59,18 @@ export interface ClassifyExtra {
   nodeIds?: number[];
 }
 
+/** the point halfway along a line, by length */
+function halfway(c: LineString['coordinates']): [number, number] {
+  const total = lineLengthM(c);
+  let left = total / 2;
+  for (let i = 1; i < c.length; i++) {
+    const d = lineLengthM([c[i - 1], c[i]]);
+    if (d >= left && d > 0) { const t = left / d; return [c[i - 1][0] + (c[i][0] - c[i - 1][0]) * t, c[i - 1][1] + (c[i][1] - c[i - 1][1]) * t]; }
+    left -= d;
+  }
+  return [c[c.length - 1][0], c[c.length - 1][1]];
+}
+
 /**
  * Apply the taxonomy's tag rules to one feature: every model record it is (a school building is
  * both a building and a facility; a park is a facility and a green space).
@@ -83,7 +95,9 @@ export function classifyFeature(id: string, tags: Tags, geometry: Geometry, extr
 
   const categories = facilityCategories(tags);
   if (categories.length) {
-    const g = geometry.type === 'Point' ? geometry : areal;
+    // a facility mapped as an open line (e.g. a bus platform along the kerb) stands at its midpoint (issue 10 §6)
+    const line = !areal ? asLines(geometry)[0] : undefined;
+    const g = geometry.type === 'Point' ? geometry : areal ?? (line && line.coordinates.length ? { type: 'Point' as const, coordinates: halfway(line.coordinates) } : undefined);
     if (g) out.push({ ...base, kind: 'facility', geometry: g, categories });
   }
 

@@ -64,23 +64,28 @@ export function arealAreaM2(g: Areal): number {
  */
 export function centroid(g: Geometry): Position {
   if (g.type === 'Point') return g.coordinates;
-  const rings: Position[][] =
-    g.type === 'Polygon' ? [g.coordinates[0]] : g.type === 'MultiPolygon' ? g.coordinates.map((p) => p[0]) :
-    g.type === 'LineString' || g.type === 'MultiPoint' ? [g.coordinates] : g.coordinates;
-  const first = rings.find((r) => r.length)?.[0];
+  // areal: every ring, outer rings adding and holes (rings after the first of a polygon) subtracting, whatever their orientation
+  const rings: { r: Position[]; hole: boolean }[] =
+    g.type === 'Polygon' ? g.coordinates.map((r, k) => ({ r, hole: k > 0 })) :
+    g.type === 'MultiPolygon' ? g.coordinates.flatMap((p) => p.map((r, k) => ({ r, hole: k > 0 }))) :
+    (g.type === 'LineString' || g.type === 'MultiPoint' ? [g.coordinates] : g.coordinates).map((r) => ({ r, hole: false }));
+  const first = rings.find((x) => x.r.length)?.r[0];
   if (!first) return [NaN, NaN];
   const [ox, oy] = first;
   let cx = 0, cy = 0, a = 0, mx = 0, my = 0, n = 0;
   const isAreal = g.type === 'Polygon' || g.type === 'MultiPolygon';
-  for (const r of rings) {
+  for (const { r, hole } of rings) {
+    let ra = 0, rx = 0, ry = 0;
     for (let i = 0; i < r.length; i++) {
       const x1 = r[i][0] - ox, y1 = r[i][1] - oy;
-      mx += x1; my += y1; n++;
+      if (!hole) { mx += x1; my += y1; n++; }
       if (!isAreal || i === 0) continue;
       const x0 = r[i - 1][0] - ox, y0 = r[i - 1][1] - oy;
       const c = x0 * y1 - x1 * y0;
-      a += c; cx += (x0 + x1) * c; cy += (y0 + y1) * c;
+      ra += c; rx += (x0 + x1) * c; ry += (y0 + y1) * c;
     }
+    const s = (ra < 0 ? -1 : 1) * (hole ? -1 : 1);
+    a += s * ra; cx += s * rx; cy += s * ry;
   }
   if (isAreal && Math.abs(a) > 1e-20) return [ox + cx / (3 * a), oy + cy / (3 * a)];
   return [ox + mx / n, oy + my / n];

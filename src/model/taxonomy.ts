@@ -36,7 +36,9 @@ export const CATEGORIES: Category[] = [
   },
   {
     id: 'middle_school', name_zh: '中学', name_en: 'Middle school', threshold_m: 1000,
-    match: (t) => is(t, 'amenity', 'school') && (listHas(t['isced:level'], '2', '3') || nameHas(t, '中学', '初中', '高中')),
+    // issue 10 §3: isced:level, school / school:type, grades 7–12, and the name forms 中学/初中/高中/附中/一贯制 (九年/十二年)
+    match: (t) => is(t, 'amenity', 'school') && (listHas(t['isced:level'], '2', '3') || is(t, 'school', 'secondary', 'middle', 'high', 'upper_secondary', 'lower_secondary') ||
+      is(t, 'school:type', 'secondary', 'middle', 'high') || hasMiddleGrades(t.grades) || MIDDLE_NAME.test(t.name ?? t['name:zh'] ?? '')),
   },
   {
     id: 'clinic', name_zh: '社区卫生服务站/诊所', name_en: 'Clinic', threshold_m: 300,
@@ -112,10 +114,32 @@ export function facilityCategories(t: Tags): string[] {
   return out;
 }
 
-/** Parks and public green: the `park` category rule. */
+const MIDDLE_NAME = /中学|初中|高中|附中|一贯制/;
+
+/** `grades=7-9`, `1-12`, `7;8;9`: does the school teach any of grades 7–12 (middle school)? */
+export function hasMiddleGrades(grades: string | undefined): boolean {
+  if (!grades) return false;
+  for (const part of grades.split(/[;,]/)) {
+    const m = /^\s*(\d{1,2})\s*(?:-\s*(\d{1,2}))?\s*$/.exec(part);
+    if (!m) continue;
+    const a = Number(m[1]), b = m[2] ? Number(m[2]) : a;
+    if (b >= 7 && a <= 12) return true;
+  }
+  return false;
+}
+
+const NOT_PUBLIC_ACCESS = new Set(['private', 'no', 'permissive', 'customers', 'members', 'students', 'employees']);
+
+/**
+ * Public park green space, the `park` category rule (issue 10 §3, reference/urban-health-check.md §3):
+ * leisure=park|garden and landuse=recreation_ground, not restricted (access=private/permissive/
+ * customers/... are campus and company gardens) and not on a roof; leisure=nature_reserve is not park
+ * green space (it stays a green space of the model).
+ */
 export function isPark(t: Tags): boolean {
-  if (t.access === 'private') return false;
-  return is(t, 'leisure', 'park', 'garden', 'nature_reserve') || is(t, 'landuse', 'recreation_ground');
+  if (t.access !== undefined && NOT_PUBLIC_ACCESS.has(t.access)) return false;
+  if (t.location === 'roof' || t.location === 'rooftop' || t['garden:type'] === 'roof_garden' || t.roof === 'yes' || /屋顶/.test(t.name ?? '')) return false;
+  return is(t, 'leisure', 'park', 'garden') || is(t, 'landuse', 'recreation_ground');
 }
 
 /** Green spaces kept in the model (public or not): parks plus other green land. */

@@ -7,6 +7,7 @@ import { categoryById } from '../model/taxonomy.js';
 import { livingCircle } from '../analysis/indicators/computed/access.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
 import { statusSummary } from './outputs.js';
+import { dataQuality } from './quality.js';
 
 /**
  * report.html: one self-contained file (ECharts build, data, styles and script inline) that
@@ -141,9 +142,11 @@ export function reportData(r: CheckResult): Record<string, unknown> {
     indicators: city.map((x) => ({
       id: x.id, seq: x.seq, name_zh: x.name_zh, name_en: x.name_en, system_level: x.system_level, value: x.value, unit: x.unit, unit_zh: x.unit_zh,
       target: x.target, status: x.status, grade: x.grade ?? null, source: x.source, computability: x.computability, explain: x.explain, previous: x.previous ?? null,
+      confidence: x.confidence, confidence_reason: x.confidence_reason, data_gap: x.data_gap ?? null, explain_zh: x.explain_zh ?? null,
       year: x.year ?? null, data_source: x.data_source ?? null, supplementary: r.catalogue.byId.get(x.id)?.supplementary ?? false,
     })),
     byArea,
+    quality: dataQuality(r),
     access: catSummary,
     ledger: r.renewal.ledger.slice(0, LIMITS.ledger),
     ledger_total: r.renewal.ledger.length,

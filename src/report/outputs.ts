@@ -4,6 +4,8 @@ import type { Areal, Position } from '../model/geometry.js';
 import { centroid } from '../model/geo.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
 import { accessCsvHeader, accessCsvRows } from '../analysis/network/csv.js';
+import { populationJson } from '../analysis/indicators/population.js';
+import { dataQuality } from './quality.js';
 
 /**
  * The health check's files (DESIGN.md contract): indicators.json, indicators.csv (UTF-8 with BOM
@@ -34,6 +36,7 @@ export function indicatorsDocument(r: CheckResult): Record<string, unknown> {
     parameters: r.parameters,
     units: { counts: areaCounts, provision_units: r.units.provision.length, source: r.units.source, notes: r.notes },
     access: { params: r.access.params, residential_buildings: r.accessSummary.residential_buildings, residents: r.accessSummary.residents, graph: r.access.graph },
+    population: populationJson(r.data.population),
     ...(r.attribution ? { attribution: r.attribution } : {}),
     ...(r.provenance !== undefined ? { provenance: r.provenance } : {}),
     summary: statusSummary(r),
@@ -59,7 +62,7 @@ export function statusSummary(r: CheckResult): Record<string, unknown> {
   };
 }
 
-const CSV_COLUMNS = ['id', 'seq', 'name_zh', 'name_en', 'system_level', 'level', 'area_id', 'area_name', 'area_kind', 'value', 'unit', 'unit_zh', 'target', 'status', 'grade', 'source', 'year', 'data_source', 'previous_value', 'delta', 'change', 'computability', 'explain'];
+const CSV_COLUMNS = ['id', 'seq', 'name_zh', 'name_en', 'system_level', 'level', 'area_id', 'area_name', 'area_kind', 'value', 'unit', 'unit_zh', 'target', 'status', 'grade', 'source', 'year', 'data_source', 'previous_value', 'delta', 'change', 'computability', 'explain', 'confidence', 'confidence_reason', 'data_gap', 'explain_zh'];
 
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -73,7 +76,7 @@ export function indicatorsCsv(r: CheckResult): string {
     const row = [
       x.id, x.seq, x.name_zh, x.name_en, x.system_level, x.level, x.area_id, x.area_name, x.area_kind, x.value, x.unit, x.unit_zh,
       x.target ? `${x.target.op} ${x.target.value}` : '', x.status, x.grade ? x.grade.zh : '', x.source, x.year, x.data_source,
-      x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain,
+      x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain, x.confidence, x.confidence_reason, x.data_gap?.join('/'), x.explain_zh,
     ];
     s += row.map(csvField).join(',') + '\r\n';
   }
@@ -120,7 +123,7 @@ export function renewalGeojson(r: CheckResult): Record<string, unknown> {
 
 export interface WrittenFiles { dir: string; files: Record<string, string>; bytes: Record<string, number> }
 
-/** Write all five outputs into `dir`. */
+/** Write all the outputs into `dir` (the five of DESIGN.md and data_quality.json). */
 export async function writeOutputs(r: CheckResult, dir: string): Promise<WrittenFiles> {
   mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = {};
@@ -139,6 +142,7 @@ export async function writeOutputs(r: CheckResult, dir: string): Promise<Written
     bytes['access.csv'] = n;
   });
   text('renewal.geojson', JSON.stringify(renewalGeojson(r)));
+  text('data_quality.json', JSON.stringify(dataQuality(r), null, 1));
   const { reportHtml } = await import('./html.js');
   text('report.html', reportHtml(r));
   return { dir, files, bytes };

@@ -6,7 +6,7 @@ standard library, and applies the rules of reference/facility-taxonomy.md writte
 separately from the TypeScript code. Prints JSON: buildings, walkable ways, facilities per
 category, parks, residential landuse, admin areas.
 """
-import json, subprocess, sys
+import json, re, subprocess, sys
 import xml.etree.ElementTree as ET
 
 NOT_WALK = {'abandoned', 'bus_guideway', 'construction', 'cycleway', 'motor', 'planned', 'platform',
@@ -22,13 +22,26 @@ def walkable(t):
 def levels(v): return [s.strip() for s in (v or '').replace(',', ';').split(';')]
 def name(t): return t.get('name') or t.get('name:zh') or ''
 def has(t, *ws): return any(w in name(t) for w in ws)
-def park(t): return t.get('access') != 'private' and (t.get('leisure') in ('park', 'garden', 'nature_reserve') or t.get('landuse') == 'recreation_ground')
+NOT_PUBLIC = {'private', 'no', 'permissive', 'customers', 'members', 'students', 'employees'}
+def park(t):
+    # public park green (issue 10): not restricted, not on a roof, no nature reserves
+    if t.get('access') in NOT_PUBLIC: return False
+    if t.get('location') in ('roof', 'rooftop') or t.get('garden:type') == 'roof_garden' or t.get('roof') == 'yes' or '屋顶' in t.get('name', ''): return False
+    return t.get('leisure') in ('park', 'garden') or t.get('landuse') == 'recreation_ground'
+
+def middle_grades(g):
+    for part in re.split('[;,]', g or ''):
+        m = re.fullmatch(r'\s*(\d{1,2})\s*(?:-\s*(\d{1,2}))?\s*', part)
+        if m and int(m.group(2) or m.group(1)) >= 7 and int(m.group(1)) <= 12: return True
+    return False
 
 RULES = {
     'kindergarten': lambda t: t.get('amenity') == 'kindergarten',
     'childcare': lambda t: t.get('amenity') == 'childcare',
     'primary_school': lambda t: t.get('amenity') == 'school' and ('1' in levels(t.get('isced:level')) or t.get('school') == 'primary' or has(t, '小学')),
-    'middle_school': lambda t: t.get('amenity') == 'school' and ('2' in levels(t.get('isced:level')) or '3' in levels(t.get('isced:level')) or has(t, '中学', '初中', '高中')),
+    'middle_school': lambda t: t.get('amenity') == 'school' and ('2' in levels(t.get('isced:level')) or '3' in levels(t.get('isced:level'))
+        or t.get('school') in ('secondary', 'middle', 'high', 'upper_secondary', 'lower_secondary') or t.get('school:type') in ('secondary', 'middle', 'high')
+        or middle_grades(t.get('grades')) or re.search('中学|初中|高中|附中|一贯制', t.get('name', t.get('name:zh', '')) or '') is not None),
     'clinic': lambda t: t.get('amenity') in ('clinic', 'doctors') or t.get('healthcare') in ('clinic', 'doctor', 'centre'),
     'hospital': lambda t: t.get('amenity') == 'hospital' or t.get('healthcare') == 'hospital',
     'pharmacy': lambda t: t.get('amenity') == 'pharmacy' or t.get('shop') == 'chemist' or t.get('healthcare') == 'pharmacy',
@@ -74,6 +87,10 @@ def main(path):
         if walkable(t) and len(present) >= 2: c['walkable_ways'] += 1
         closed = len(refs) >= 4 and refs[0] == refs[-1] and len(present) == len(refs)
         if closed: count_area(t)
+        elif len(present) >= 2 and len(present) == len(refs):
+            # a facility mapped as an open line (a bus platform along the kerb) counts at its midpoint
+            for k, rule in RULES.items():
+                if rule(t): c['facilities'][k] += 1
     for r in root.iter('relation'):
         t = {e.get('k'): e.get('v') for e in r.iter('tag')}
         if t.get('type') not in ('multipolygon', 'boundary'): continue

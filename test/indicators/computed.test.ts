@@ -22,6 +22,15 @@ const at = (r: CheckResult, id: string, area = 'city'): IndicatorResult => {
 const RES = [10, 20, 10, 40];
 const TOTAL = 80;
 
+/**
+ * Built-up land of the town (PARAMS: residential land and land within 25 m of a building centroid):
+ * compounds A + B = 28,000 + 35,000 m²; each of b1..b4 (y = 20, inside a compound) adds the segment of its disc
+ * below the compound edge y = 10: SEG = 25² acos(10/25) − 10 √(25² − 10²) = 495.4 m²; the offices (y = 100) add
+ * two whole discs π 25² = 1,963.5 m² (their centres are 50 m apart: they touch, no overlap).
+ */
+const SEG = 625 * Math.acos(0.4) - 10 * Math.sqrt(525);
+const BUILT = 63000 + 4 * SEG + 2 * Math.PI * 625;
+
 describe('computed indicators on a hand-made town', () => {
   let r: CheckResult;
   beforeAll(async () => { r = await check(town()); });
@@ -92,18 +101,21 @@ describe('computed indicators on a hand-made town', () => {
 
   it('fire_station_coverage: built-up cells within the 500 m service circle of the station at (1000, −10)', () => {
     const x = at(r, 'fire_station_coverage');
-    // built-up land = the 6 building cells (1 m cells): b1 (100,20) 900 m, b2 (400,20) 600.7 m, b3 (600,20) 401.1 m,
-    // b4 (1000,20) 30 m, office (1800,100) 807.5 m, tower (1850,100) 857.1 m → 2 of 6 within 500 m
-    expect(x.value!).toBeCloseTo(2 / 6, 4); // values are rounded to 4 decimals
+    // built-up land (BUILT below) = compounds A + B and discs of 25 m around the building centroids. Within 500 m of
+    // (1000, −10): all of B (its far corner (550, 80) is 458.9 m away) and the parts of the b3 and b4 discs below B;
+    // not A (its nearest corner (450, 10) is 550.4 m away), b1/b2, nor the offices (807 m, 857 m).
+    expect(x.value! / ((35000 + 2 * SEG) / BUILT)).toBeCloseTo(1, 2);
   });
 
   it('road_network_density: counted road km ÷ built-up km²', () => {
     const x = at(r, 'road_network_density');
-    // the tertiary street, 2.000 km; the residential road inside compound B (0.4 km) is left out; the footway is not a road class
-    // built-up land = 6 cells of 1 m² = 6e-6 km² → 2 / 6e-6 = 333,333 km/km² (absurd, but exact)
-    expect(x.details!.road_km as number).toBeCloseTo(2.0, 3);
+    // the tertiary street, 2.000 km; the residential road inside compound B (0.4 km) is left out; the footway is not a road class.
+    // Clipped to built-up land: the street (y = 0) runs outside the compounds (y ≥ 10) and crosses the 25 m discs of
+    // b1..b4 (centroids at y = 20) on chords of 2 × √(25² − 20²) = 30 m → 0.12 km (± ~1 m per chord end on the 1 m raster)
+    expect(x.details!.road_km_before_clipping as number).toBeCloseTo(2.0, 3);
     expect((x.details!.left_out_inside_compounds as { ways: number; km: number }).km).toBeCloseTo(0.4, 3);
-    expect(x.value! / (2 / 6e-6)).toBeCloseTo(1, 4);
+    expect(Math.abs((x.details!.road_km as number) / 0.12 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(x.value! / (0.12 / (BUILT / 1e6)) - 1)).toBeLessThan(0.05);
   });
 
   it('transit_access (SDG 11.2.1): bus ≤ 500 m or metro ≤ 1000 m walk', () => {
@@ -136,9 +148,9 @@ describe('computed indicators on a hand-made town', () => {
     expect(at(r, 'community_kindergarten_shortfall', 'compound:w20').value).toBe(0);
     // elderly care x=1000: B b4 30 m (40 of 50 residents) passes; A b1 930, b2 630 → fails → 1
     expect(at(r, 'community_elderly_shortfall').value).toBe(1);
-    // no childcare at all: both fail, and the note says so
-    expect(at(r, 'community_childcare_shortfall').value).toBe(2);
-    expect(at(r, 'community_childcare_shortfall').explain).toMatch(/No childcare at all/);
+    // no childcare at all: a data gap (无数据), not two failing compounds
+    expect(at(r, 'community_childcare_shortfall')).toMatchObject({ value: null, status: 'no_data', data_gap: ['childcare'] });
+    expect(at(r, 'community_childcare_shortfall').explain).toMatch(/data gap \(无数据\): no childcare at all/);
     // activity space: park ≤ 300 m for A only b1 (120 m; 10 of 30) → fails; B holds a 400 m² garden (≥ 150 m²) → passes
     expect(at(r, 'community_activity_space_shortfall').value).toBe(1);
     expect(at(r, 'community_activity_space_shortfall', 'compound:w20').value).toBe(1);
@@ -153,10 +165,9 @@ describe('computed indicators on a hand-made town', () => {
   });
 
   it('population_density: residents ÷ built-up km²', () => {
-    // 80 residents on 6 × 1 m² = 6e-6 km² → 13,333,333 per km² → flagged (> 15,000)
+    // 80 residents on BUILT m² = 0.0689 km² → 1,161 per km²
     const x = at(r, 'population_density');
-    expect(x.value! / (80 / 6e-6)).toBeCloseTo(1, 4); // footprints are 100 m² on the ellipsoid, to ~1e-6
-    expect(x.status).toBe('fail');
+    expect(x.value! / (80 / (BUILT / 1e6))).toBeCloseTo(1, 2);
   });
 
   it('aged_housing_share: floor area ≥ 30 years old ÷ floor area with a known year', () => {
@@ -198,17 +209,45 @@ describe('computed indicators on a hand-made town', () => {
     expect(at(r, 'sewage_collection_rate').explain).toMatch(/--manual/);
   });
 
+  it('confidence on every value, from the documented rules; low confidence withholds the verdict', async () => {
+    for (const x of r.results) {
+      expect(['high', 'medium', 'low'], x.id).toContain(x.confidence);
+      expect(x.confidence_reason.length, x.id).toBeGreaterThan(0);
+    }
+    // with the thresholds off (PARAMS): P: an estimated population is medium at best; a map-only value is high
+    expect(at(r, 'population_density')).toMatchObject({ confidence: 'medium', status: 'pass' });
+    expect(at(r, 'population_density').confidence_reason).toMatch(/^P: residents estimated from footprints × storeys/);
+    expect(at(r, 'middle_school_coverage').confidence).toBe('high');
+    // the catalogue's thresholds: R: 4 residential buildings (< 50) → low, and the verdict is withheld
+    const { confidence: _c, ...rest } = PARAMS;
+    const strict = await check(town(), rest);
+    const d = at(strict, 'population_density');
+    expect(d).toMatchObject({ confidence: 'low', status: 'no_data', grade: null });
+    expect(d.value).toBe(at(r, 'population_density').value);
+    expect(d.confidence_reason).toMatch(/R: only 4 residential buildings identified/);
+    expect(d.explain).toMatch(/Verdict withheld: confidence low/);
+    // a withheld verdict is not a problem in the ledger
+    expect(strict.renewal.ledger.some((p) => p.indicator_id === 'park_service_coverage' && p.area_id === 'city')).toBe(false);
+    // no value → low, pointing at explain
+    expect(at(r, 'community_childcare_shortfall')).toMatchObject({ confidence: 'low' });
+    // the method in Chinese beside the English one, on every city value
+    for (const x of r.results.filter((y) => y.level === 'city')) expect(x.explain_zh ?? '', x.id).toMatch(/[\u4e00-\u9fff]/);
+    expect(at(r, 'road_network_density').explain_zh).toMatch(/建成区内主干路.*reference\/urban-health-check\.md|reference\/urban-health-check\.md.*建成区/);
+    expect(at(strict, 'population_density').explain_zh).toMatch(/不作达标判定：可信度低/);
+  });
+
   it('renewal: ledger and ranked candidates with reasons and the score written out', () => {
     const c = r.renewal.candidates;
     expect(c.length).toBeGreaterThanOrEqual(2);
     // A: completeness 0.7778, 2 of 4 rules failed (elderly, activity), aged share 400/1200 = 0.333, park 1 − 30/30·... 
     const A = c.find((x) => x.id === 'compound:w20')!;
     const B = c.find((x) => x.id === 'compound:w21')!;
-    expect(A.failed_rules.sort()).toEqual(['community_activity_space_shortfall', 'community_childcare_shortfall', 'community_elderly_shortfall']);
-    expect(B.failed_rules.sort()).toEqual(['community_childcare_shortfall', 'community_kindergarten_shortfall']);
+    // childcare is absent from the data: a data gap, never a failed rule
+    expect(A.failed_rules.sort()).toEqual(['community_activity_space_shortfall', 'community_elderly_shortfall']);
+    expect(B.failed_rules.sort()).toEqual(['community_kindergarten_shortfall']);
     const W = r.parameters.renewal_weights;
-    // B: services 1 − 0.4 = 0.6; provision 2/4; ageing: only b4 known (1990, aged) → 1; parks: 0 of 50 within 500 m → 1; transit 1 − 0.8 = 0.2
-    const expectB = 100 * (W.services * 0.6 + W.provision * 0.5 + W.ageing * 1 + W.parks * 1 + W.transit * 0.2);
+    // B: services 1 − 0.4 = 0.6; provision 1/4; ageing: only b4 known (1990, aged) → 1; parks: 0 of 50 within 500 m → 1; transit 1 − 0.8 = 0.2
+    const expectB = 100 * (W.services * 0.6 + W.provision * 0.25 + W.ageing * 1 + W.parks * 1 + W.transit * 0.2);
     expect(B.score).toBeCloseTo(expectB, 1);
     expect(B.rank).toBe(1);
     expect(B.reasons_zh.join(' ')).toMatch(/幼儿园/);

@@ -77,13 +77,16 @@ export function town(extra: CityRecord[] = []): CityRecord[] {
   ];
 }
 
-/** Parameters that make the hand arithmetic exact: 1 m raster, built-up = cells holding a building, 3 living-circle checks. */
+/** Parameters that make the hand arithmetic exact: 1 m raster, built-up = residential land and land within 25 m of a building centroid, 3 living-circle checks. */
 export const PARAMS = {
   raster_cell_m: 1,
-  built_up_cell_m: 1,
+  built_up_buffer_m: 25,
+  built_up_min_buildings: 1,
   reference_year: 2025,
   // a service area of π × 0.5² km² is a circle of 500 m
   fire_station_service_area_km2: Math.PI * 0.25,
+  // the town is tiny: the confidence rules' thresholds are off here (test/indicators/computed.test.ts tests them with the defaults)
+  confidence: { unallocated_share_medium: 0.2, default_storeys_share_low: 1.01, residential_buildings_low: 0, buildings_per_km2_low: 0, buildings_per_km2_medium: 0, facilities_medium: 0, unit_residents_low: 0, height_known_share_low: 0 },
   living_circles: [
     { minutes: 5, radius_m: 300, categories: ['kindergarten', 'supermarket'] },
     { minutes: 15, radius_m: 1000, categories: ['middle_school'] },

@@ -21,8 +21,22 @@ function readAccess(dir: string): { header: string[]; rows: string[][] } {
 }
 
 function structural(dir: string): Doc {
-  for (const f of ['indicators.json', 'indicators.csv', 'access.csv', 'renewal.geojson', 'report.html']) expect(existsSync(join(dir, f)), f).toBe(true);
+  for (const f of ['indicators.json', 'indicators.csv', 'access.csv', 'renewal.geojson', 'report.html', 'data_quality.json']) expect(existsSync(join(dir, f)), f).toBe(true);
   const doc = JSON.parse(readFileSync(join(dir, 'indicators.json'), 'utf8')) as Doc;
+  // population summary (contract) and confidence on every value (issue 10)
+  const pop = (doc as unknown as { population: Record<string, unknown> }).population;
+  expect(Object.keys(pop)).toEqual(expect.arrayContaining(['source', 'year', 'total', 'allocated', 'unallocated']));
+  for (const x of doc.indicators as (Row & { confidence?: string; confidence_reason?: string; data_gap?: string[] })[]) {
+    expect(['high', 'medium', 'low'], x.id).toContain(x.confidence);
+    expect(x.confidence_reason!.length, x.id).toBeGreaterThan(3);
+    // a category absent from the data is a data gap, never a counted shortfall
+    if (x.data_gap && /_shortfall$/.test(x.id)) expect(x, x.id).toMatchObject({ value: null, status: 'no_data' });
+  }
+  const dq = JSON.parse(readFileSync(join(dir, 'data_quality.json'), 'utf8')) as { layers: { layer: string }[]; data_gaps: { id: string }[]; confidence: { rules: unknown[] } };
+  expect(dq.layers.map((l) => l.layer)).toEqual(expect.arrayContaining(['buildings', 'residential_buildings', 'facilities']));
+  expect(dq.confidence.rules.length).toBe(7);
+  // the report opens with the data-quality section
+  expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('qualitySection');
   expect(doc.attribution).toBe('© OpenStreetMap contributors');
   expect(new Date(doc.generated_at).getTime()).toBeGreaterThan(0);
   // every catalogue indicator at city level, computed, manual or no_data with the reason
@@ -42,7 +56,9 @@ function structural(dir: string): Doc {
     }
   }
   for (const id of ['transit_access', 'living_circle_completeness', 'road_network_density', 'population_density', 'park_green_per_capita', 'community_kindergarten_shortfall']) {
-    expect(city.find((x) => x.id === id)!.source, id).toBe('computed');
+    const x = city.find((y) => y.id === id)! as Row & { data_gap?: string[] };
+    // computed, or a data gap where the extract has no facility of the category (never a shortfall of every compound)
+    if (x.source !== 'computed') expect(x, id).toMatchObject({ status: 'no_data', data_gap: expect.any(Array) });
   }
   const park = city.find((x) => x.id === 'park_service_coverage')!;
   if (park.source !== 'computed') expect(park.explain).toMatch(/no public park polygon/);
@@ -116,7 +132,7 @@ describe('opencim check on real extracts', () => {
     const r = await runCli(['check', file, '--out', second, '-q', '--workers', '1', '--manual', manual, '--compare', join(first, 'indicators.json'), '--param', 'park_network_m=300']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/sewage_collection_rate .*90\.0%.*pass \(manual\)/);
+    expect(r.stdout).toMatch(/sewage_collection_rate .*90\.0%.*pass 达标 \(manual 填报\)/);
     const doc = JSON.parse(readFileSync(join(second, 'indicators.json'), 'utf8')) as Doc;
     expect(doc.parameters.park_network_m).toBe(300);
     const sew = doc.indicators.find((x) => x.id === 'sewage_collection_rate' && x.area_id === 'city')!;

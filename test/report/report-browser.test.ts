@@ -36,10 +36,14 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in a browser', () => {
     await page.waitForFunction(() => document.querySelectorAll('#ch-access canvas').length > 0);
 
     expect(await page.title()).toContain('城市体检报告');
-    for (const id of ['overview', 'charts', 'maps', 'levels', 'areas', 'renewal', 'method']) expect(await page.isVisible(`#${id}`), id).toBe(true);
-    // the four levels of the system, each with its table
+    for (const id of ['quality', 'overview', 'charts', 'maps', 'levels', 'areas', 'renewal', 'method']) expect(await page.isVisible(`#${id}`), id).toBe(true);
+    // the report opens with the data quality (issue 10 §2)
+    expect(await page.evaluate(() => document.querySelector('main')!.firstElementChild!.id)).toBe('quality');
+    expect(await page.locator('#quality').innerText()).toMatch(/人口来源/);
+    // the four levels of the system, each with its table; every computed value says how sure it is; data gaps grey 无数据
     expect(await page.locator('#levels table').count()).toBe(4);
-    expect(await page.locator('#levels tr.pass, #levels tr.fail').count()).toBeGreaterThan(0);
+    expect(await page.locator('#levels .badge.conf').count()).toBeGreaterThan(10);
+    expect(await page.locator('#levels .badge.gap').count()).toBeGreaterThan(0);
     // charts drawn by ECharts, maps drawn on canvases (some non-background pixels)
     for (const id of ['ch-status', 'ch-access', 'ch-lc', 'ch-renewal']) expect(await page.locator(`#${id} canvas`).count(), id).toBeGreaterThan(0);
     for (const id of ['map-cov', 'map-gap', 'map-lc']) {

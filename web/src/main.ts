@@ -8,7 +8,7 @@ import { ApiError, get, getOptional, cityParam, setCity, type Category, type Con
 import { loadDashboard, renderDashboard, resizeCharts, type DashboardData } from './dashboard';
 import { initI18n, lang, setLang, t, tx } from './i18n';
 import type { StyleSpecification } from 'maplibre-gl';
-import { colorExpr, facilityColor, GROUP_LAYERS, legendOf, type LayerGroup } from './map';
+import { colorExpr, facilityColor, gapColorExpr, GROUP_LAYERS, legendOf, type LayerGroup } from './map';
 import { esc, loadBuilding, renderBuilding, type PanelState } from './panel';
 import { STYLE, type ColorMode } from '../../src/catalog/style';
 import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
@@ -55,6 +55,9 @@ async function main() {
   const present = new Set(Object.keys(summary?.access ? {} : {}));
   void present;
   const categories = cats.categories;
+  // categories with no facility in the data: data gaps (grey 无数据), not shortfalls
+  const gapIds = new Set((summary?.access?.summary.categories ?? []).filter((c) => c.facilities === 0).map((c) => c.id));
+  const isGap = (c: Category | undefined) => c !== undefined && gapIds.has(c.id);
   const withFacilities = categories.filter((c) => (summary ? c.id in (summary as unknown as { categories: Record<string, number> }).categories : true));
   const state: AppState = {
     config, categories, summary, modes, mode: modes[0] ?? STYLE.buildings.modes[0],
@@ -100,7 +103,7 @@ async function main() {
     const modeOpts = state.modes.map((m) => `<option value="${m.id}"${m.id === state.mode.id ? ' selected' : ''}>${esc(tx(m.label))}</option>`).join('');
     const accessCats = categories.filter((c) => fields[`d_${c.id}`] && c.threshold_m > 0);
     const catOpts = accessCats.map((c) => `<option value="${c.id}"${c.id === state.accessCategory?.id ? ' selected' : ''}>${esc(catName(c))} · ${c.threshold_m}${lang() === 'zh' ? '米' : ' m'}</option>`).join('');
-    const legend = legendOf(state.mode, state.accessCategory, catName, (state.summary?.access as { params?: { cutoff_m?: number } } | null)?.params?.cutoff_m ?? config.access_cutoff_m);
+    const legend = legendOf(state.mode, state.accessCategory, catName, (state.summary?.access as { params?: { cutoff_m?: number } } | null)?.params?.cutoff_m ?? config.access_cutoff_m, isGap(state.accessCategory));
     const groups: [LayerGroup, string][] = [['buildings', t('buildings')], ['facilities', t('facilities')], ['green_spaces', t('parks')], ['land_use', t('landUse')], ['walk_network', t('walkNetwork')], ['admin_areas', t('adminAreas')], ['renewal_candidates', t('renewal')]];
     const facs = (withFacilities.length ? withFacilities : categories);
     $('#side').innerHTML = `
@@ -135,7 +138,7 @@ async function main() {
   };
 
   const applyColors = () => {
-    if (map.getLayer('buildings-3d')) map.setPaintProperty('buildings-3d', 'fill-extrusion-color', colorExpr(state.mode, state.accessCategory));
+    if (map.getLayer('buildings-3d')) map.setPaintProperty('buildings-3d', 'fill-extrusion-color', (state.mode.kind === 'access' && isGap(state.accessCategory) ? gapColorExpr() : colorExpr(state.mode, state.accessCategory)));
     if (map.getLayer('safety-3d')) map.setLayoutProperty('safety-3d', 'visibility', state.mode.id === SAFETY_MODE ? 'visible' : 'none');
   };
   /** what the user chose, again on a new style document (the archive's as-of) */
@@ -197,6 +200,7 @@ async function main() {
   $('#btn-lang').addEventListener('click', async () => {
     await setLang(lang() === 'zh' ? 'en' : 'zh');
     renderChrome();
+    renderIsoLegend();
     resizeCharts();
   });
 
@@ -212,15 +216,23 @@ async function main() {
       const feats = [...fc.features].sort((a, b) => b.properties.minutes - a.properties.minutes)
         .map((f, i) => ({ type: 'Feature' as const, geometry: f.geometry as maplibregl.GeoJSONSourceSpecification['data'] as never, properties: { minutes: f.properties.minutes, color: colors[Math.min(i, colors.length - 1)] } }));
       isoSource().setData({ type: 'FeatureCollection', features: feats });
-      $('#iso').hidden = false;
-      $('#iso').innerHTML = `<b>${esc(t('isochrone'))}</b> ${feats.slice().reverse().map((f) => `<span><i style="background:${f.properties.color}"></i>${esc(t('minutes', { n: f.properties.minutes }))}</span>`).join('')} <a href="#" id="iso-clear">${esc(t('clearIsochrone'))}</a>`;
-      $('#iso-clear').addEventListener('click', (e) => { e.preventDefault(); clearIsochrone(); });
+      isoLegend = feats.map((f) => ({ color: f.properties.color, minutes: f.properties.minutes }));
+      renderIsoLegend();
     } catch (e) {
       $('#iso').hidden = false;
       $('#iso').textContent = e instanceof Error ? e.message : String(e);
     }
   }
+  // the isochrone legend, drawn again when the language switches
+  let isoLegend: { color: string; minutes: number }[] | null = null;
+  function renderIsoLegend() {
+    if (!isoLegend) return;
+    $('#iso').hidden = false;
+    $('#iso').innerHTML = `<b>${esc(t('isochrone'))}</b> ${isoLegend.slice().reverse().map((f) => `<span><i style="background:${f.color}"></i>${esc(t('minutes', { n: f.minutes }))}</span>`).join('')} <a href="#" id="iso-clear">${esc(t('clearIsochrone'))}</a>`;
+    $('#iso-clear').addEventListener('click', (e) => { e.preventDefault(); clearIsochrone(); });
+  }
   function clearIsochrone() {
+    isoLegend = null;
     state.isochrone = null;
     isoSource().setData({ type: 'FeatureCollection', features: [] });
     (map.getSource('isochrone-origin') as maplibregl.GeoJSONSource).setData({ type: 'FeatureCollection', features: [] });

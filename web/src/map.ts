@@ -6,6 +6,7 @@
 import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { Category } from './api';
+import type { ExpressionSpecification } from 'maplibre-gl';
 import { STYLE, type ColorMode, type LegendItem } from '../../src/catalog/style';
 export { buildStyle, colorExpr, heightExpr } from '../../src/catalog/maplibre';
 
@@ -13,12 +14,27 @@ maplibregl.setWorkerUrl(new URL('../../node_modules/maplibre-gl/dist/maplibre-gl
 
 const S = STYLE;
 
-export function legendOf(mode: ColorMode, cat: Category | undefined, name: (c: Category) => string, cutoffM = 3000): { items: LegendItem[]; note?: string } {
+/** a data gap (no facility of the category in the data): grey, never the red of a shortfall (issue 10 §2) */
+export const GAP_COLOR = '#b5b5b5';
+
+/** residential buildings grey where the chosen category is a data gap (colorExpr otherwise) */
+export function gapColorExpr(): ExpressionSpecification {
+  const a = (S.buildings.modes.find((m) => m.kind === 'access')?.access)!;
+  return ['case', ['boolean', ['feature-state', 'selected'], false], S.buildings.selected, ['!=', ['get', 'residential'], true], a.other, GAP_COLOR] as unknown as ExpressionSpecification;
+}
+
+export function legendOf(mode: ColorMode, cat: Category | undefined, name: (c: Category) => string, cutoffM = 3000, gap = false): { items: LegendItem[]; note?: string } {
   if (mode.kind === 'match') return { items: [...(mode.override && !mode.match?.some((m) => m.color === mode.override!.color) ? [{ color: mode.override.color, label: { zh: '居住', en: 'Residential' } }] : []), ...(mode.match ?? []).map((m) => ({ color: m.color, label: m.label })), mode.fallback] };
   if (mode.kind === 'step') return { items: [...(mode.steps ?? []).map((s) => ({ color: s.color, label: s.label })), mode.fallback] };
   const a = mode.access!;
   if (!cat) return { items: [] };
   const t = cat.threshold_m, n = Math.round(t * a.nearFactor);
+  if (gap) {
+    return {
+      note: name(cat),
+      items: [{ color: GAP_COLOR, label: { zh: '无数据：数据中没有该类设施（数据缺口，不计为短缺）', en: 'no data: no facility of this category in the data (a data gap, not a shortfall)' } }, mode.fallback],
+    };
+  }
   return {
     note: name(cat),
     items: [

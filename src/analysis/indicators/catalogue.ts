@@ -68,8 +68,6 @@ export interface CheckParameters {
   middle_school_radius_m: number;
   greenway_radius_m: number;
   greenway_name_pattern: string;
-  greenway_park_path_highways: string[];
-  greenway_park_min_m2: number;
   fire_station_service_area_km2: number;
   transit_bus_m: number;
   transit_metro_m: number;
@@ -83,7 +81,14 @@ export interface CheckParameters {
   city_population: number | null;
   density_flag_per_km2: number;
   road_highways: string[];
-  built_up_cell_m: number;
+  /** thresholds of the confidence rules (./confidence.ts) */
+  confidence: import('./confidence.js').ConfidenceParams;
+  /** built-up land: within this distance of a building (or residential land) */
+  built_up_buffer_m: number;
+  /** fewer buildings than this: built-up land is not estimable (no road or population density) */
+  built_up_min_buildings: number;
+  /** two one-way carriageways of the same name and class within this distance are one road */
+  carriageway_pair_m: number;
   raster_cell_m: number;
   raster_max_cells: number;
   grid_street_m: number;

@@ -1,5 +1,6 @@
 import type { AreaValue, CheckContext } from './types.js';
 import type { AreaLevel } from './units.js';
+import { DEFAULT_LEVELS_TEXT } from '../network/population.js';
 
 /** Per-area sums over residential buildings: count, hits, residents, residents hit. */
 export interface Tally { b: number; bHit: number; r: number; rHit: number }
@@ -66,7 +67,12 @@ export function facilityCount(ctx: CheckContext, category: string): number {
 
 /** The population estimate, in words. */
 export function residentsMethod(ctx: CheckContext): string {
-  return `residents estimated per building as floor area ÷ ${ctx.perCapitaM2} m² per person (floor area = footprint × building:levels, else height ÷ 3 m, else a default)`;
+  const p = ctx.data.population;
+  const est = `floor area ÷ ${ctx.perCapitaM2} m² per person (floor area = footprint × building:levels, else height ÷ 3 m, else ${DEFAULT_LEVELS_TEXT})`;
+  if (p.kind === 'estimate') return `residents estimated per building as ${est}: no population data imported (opencim import FILE --kind population)`;
+  return `residents from the imported ${p.kind === 'census' ? 'census table' : 'population raster'} "${p.source}"${p.year ? ` (${p.year})` : ''}: ${fmt(p.total)} people in ${p.zones} ${p.kind === 'census' ? 'areas' : 'cells'}, ` +
+    `each distributed onto its residential buildings by floor area (dasymetric); ${fmt(p.unallocated)} people in ${p.unallocated_zones} zones without a residential building are unallocated` +
+    `${p.outside_buildings ? `; ${p.outside_buildings} residential buildings outside every ${p.kind === 'census' ? 'area' : 'cell'} ${p.kind === 'census' ? `keep the estimate (${fmt(p.outside_residents_estimated)} residents: ${est})` : 'get none'}` : ''}`;
 }
 
 /** Residents-weighted Gini coefficient (Lorenz trapezoids over areas sorted by value). */

@@ -1,6 +1,7 @@
 import type { Areal } from '../../model/geometry.js';
 import type { Place } from '../network/snap.js';
 import { polygonArea, type PolygonArea } from './data.js';
+import { metresPerDegree } from '../../model/geo.js';
 import { Grid } from './raster.js';
 import type { CheckContext } from './types.js';
 import type { AreaLevel } from './units.js';
@@ -16,9 +17,10 @@ export interface CoverageRaster {
   grid: Grid;
   /** residential land (landuse=residential compounds); null when the data has none */
   residential: Uint8Array | null;
-  /** built-up land: cells of the coarse built-up grid that hold at least one building */
+  /** built-up land: within built_up_buffer_m of a building, or residential land; all zero when not estimable */
   builtUp: Uint8Array;
-  builtUpCellM: number;
+  /** why built-up land could not be estimated (too few buildings), else null */
+  builtUpMissing: string | null;
   /** public parks (areal), with their size class index (-1 below the smallest class) */
   parks: ParkPoly[];
   /** union of all public park polygons */
@@ -43,6 +45,9 @@ export function buildRaster(ctx: CheckContext): CoverageRaster {
     else { const q = polygonArea(p.id, undefined, p.geometry); grow(q.bbox[0], q.bbox[1]); grow(q.bbox[2], q.bbox[3]); }
   }
   if (!Number.isFinite(bb[0])) { bb[0] = bb[1] = 0; bb[2] = bb[3] = 0.001; }
+  // room for the built-up buffer around the outermost buildings
+  const [mx, my] = metresPerDegree((bb[1] + bb[3]) / 2);
+  bb[0] -= params.built_up_buffer_m / mx; bb[2] += params.built_up_buffer_m / mx; bb[1] -= params.built_up_buffer_m / my; bb[3] += params.built_up_buffer_m / my;
   const grid = new Grid(bb, params.raster_cell_m, params.raster_max_cells);
 
   let residential: Uint8Array | null = null;
@@ -52,19 +57,13 @@ export function buildRaster(ctx: CheckContext): CoverageRaster {
     for (const c of data.compounds) grid.fillPolygon(c.geometry, (k) => { r[k] = 1; });
   }
 
-  // built-up land: coarse cells holding a building
-  const cm = params.built_up_cell_m;
-  const cW = Math.ceil((grid.W * grid.cell) / cm) + 1, cH = Math.ceil((grid.H * grid.cell) / cm) + 1;
-  const coarse = new Uint8Array(cW * cH);
-  for (let i = 0; i < b.count; i++) {
-    const ci = Math.floor((grid.x(b.lon[i]) - grid.x0) / cm), cj = Math.floor((grid.y(b.lat[i]) - grid.y0) / cm);
-    if (ci >= 0 && cj >= 0 && ci < cW && cj < cH) coarse[cj * cW + ci] = 1;
-  }
-  const builtUp = new Uint8Array(grid.size);
-  for (let j = 0; j < grid.H; j++) {
-    const cj = Math.floor(((j + 0.5) * grid.cell) / cm);
-    for (let i = 0; i < grid.W; i++) builtUp[j * grid.W + i] = coarse[cj * cW + Math.floor(((i + 0.5) * grid.cell) / cm)];
-  }
+  // built-up land (issue 10 §3): land within built_up_buffer_m of a building, and residential land; a
+  // morphological stand-in for 城市建设用地 (GB 50137-2011) that does not depend on where a grid starts
+  // (the fine raster's cells are metres, not hundreds of metres). Too few buildings: not estimable.
+  const seed = new Uint8Array(grid.size);
+  for (let i = 0; i < b.count; i++) { const k = grid.at(b.lon[i], b.lat[i]); if (k >= 0) seed[k] = 1; }
+  const builtUp = b.count >= params.built_up_min_buildings ? grid.within(seed, params.built_up_buffer_m) : new Uint8Array(grid.size);
+  if (residential && b.count >= params.built_up_min_buildings) for (let k = 0; k < builtUp.length; k++) builtUp[k] |= residential[k];
 
   const parks: ParkPoly[] = [];
   const parkMask = new Uint8Array(grid.size);
@@ -97,7 +96,8 @@ export function buildRaster(ctx: CheckContext): CoverageRaster {
     return v;
   };
   return {
-    grid, residential, builtUp, builtUpCellM: cm, parks, parkMask, label,
+    grid, residential, builtUp, parks, parkMask, label,
+    builtUpMissing: b.count >= params.built_up_min_buildings ? null : `only ${b.count} buildings in the data (< ${params.built_up_min_buildings}, built_up_min_buildings): built-up land cannot be estimated`,
     describe: `${grid.W}×${grid.H} grid of ${round(grid.cell, 1)} m cells (local equirectangular projection at ${round(grid.lat0, 4)}°)`,
   };
 }

@@ -8,6 +8,7 @@ import type { SafetyCheckInput } from '../../domains/safety/register.js';
 import type { GraphOptions } from '../network/graph.js';
 import { PlacesCollector } from '../network/access.js';
 import type { CheckParameters } from './catalogue.js';
+import { estimateInfo, type PopulationInfo } from './population.js';
 import { PolygonIndex } from './units.js';
 
 /**
@@ -45,16 +46,18 @@ export interface AdminPolygon extends PolygonArea { admin_level: number; level: 
 
 export interface GreenPatch { id: string; kind: string; is_public: boolean; area_m2: number; lon: number; lat: number }
 
-/** Road centrelines of the classes counted for road density (length and midpoint). */
-export interface Roads { count: number; highway: string[]; length_m: Float64Array; midLon: Float64Array; midLat: Float64Array }
+/** Road centrelines of the classes counted for road density (length, midpoint, geometry, name, oneway). */
+export interface Roads { count: number; highway: string[]; length_m: Float64Array; midLon: Float64Array; midLat: Float64Array; coords: Position[][]; name: (string | undefined)[]; oneway: Uint8Array }
 
-export interface Greenway { id: string; name?: string; coordinates: Position[]; length_m: number; rule: 'name' | 'park_path' }
+export interface Greenway { id: string; name?: string; coordinates: Position[]; length_m: number; rule: 'name' | 'tag' }
 
 export interface CheckData {
   buildings: CheckBuildings;
   compounds: PolygonArea[];
   /** whether the source had any landuse at all */
   landuseKnown: boolean;
+  /** compounds of other uses whose roads are internal, not city roads (industrial, education, military land; school and hospital grounds) */
+  internal: PolygonArea[];
   admin: AdminPolygon[];
   greens: GreenPatch[];
   roads: Roads;
@@ -63,7 +66,13 @@ export interface CheckData {
   places: AccessPlaces;
   /** the house-safety register, when the store holds one (housing indicators 1–10) */
   safety?: SafetyCheckInput;
+  /** where the residents of `places.origins` come from: the floor-area estimate, or imported population data */
+  population: PopulationInfo;
 }
+
+/** Land uses whose roads are internal (issue 10 §3: compounds, campuses, schools, hospitals, industrial estates). */
+export const INTERNAL_LANDUSE = new Set(['industrial', 'education', 'military', 'religious']);
+const INTERNAL_CATEGORIES = ['primary_school', 'middle_school', 'kindergarten', 'hospital'];
 
 class GrowF64 {
   arr = new Float64Array(1024);
@@ -103,21 +112,20 @@ export class CheckCollector {
   private bLon = new GrowF64(); private bLat = new GrowF64(); private bArea = new GrowF64();
   private bHeight = new GrowF64(); private bLevels = new GrowF64(); private bYear = new GrowF64(); private bRes = new GrowF64();
   private compounds: PolygonArea[] = [];
+  private internal: PolygonArea[] = [];
   private admin: AdminPolygon[] = [];
   private greens: GreenPatch[] = [];
   private rHighway: string[] = [];
   private rLen = new GrowF64(); private rLon = new GrowF64(); private rLat = new GrowF64();
+  private rCoords: Position[][] = []; private rName: (string | undefined)[] = []; private rOneway: number[] = [];
   private greenways: Greenway[] = [];
-  private pathCandidates: Greenway[] = [];
   private landuseKnown = false;
   private readonly roadSet: Set<string>;
-  private readonly pathSet: Set<string>;
   private readonly greenwayName: RegExp;
 
   constructor(private params: CheckParameters, perCapitaM2?: number) {
     this.places = new PlacesCollector(perCapitaM2);
     this.roadSet = new Set(params.road_highways);
-    this.pathSet = new Set(params.greenway_park_path_highways);
     this.greenwayName = new RegExp(params.greenway_name_pattern, 'i');
   }
 
@@ -131,7 +139,9 @@ export class CheckCollector {
       }
       case 'land_use':
         this.landuseKnown = true;
-        if (r.landuse === 'residential' || isResidentialLanduse(r.tags)) this.compounds.push(polygonArea(r.id, r.name, r.geometry, r.area_m2));
+        // residential=rural (villages) is not urban residential land (issue 10 §3)
+        if ((r.landuse === 'residential' || isResidentialLanduse(r.tags)) && r.tags.residential !== 'rural') this.compounds.push(polygonArea(r.id, r.name, r.geometry, r.area_m2));
+        else if (INTERNAL_LANDUSE.has(r.landuse)) this.internal.push(polygonArea(r.id, r.name, r.geometry, r.area_m2));
         break;
       case 'admin_area':
         if (r.level === 'district' || r.level === 'street' || r.level === 'community') {
@@ -159,16 +169,17 @@ export class CheckCollector {
     if (this.roadSet.has(highway)) {
       const [x, y] = lineMidpoint(coords);
       this.rHighway.push(highway); this.rLen.push(length_m); this.rLon.push(x); this.rLat.push(y);
+      this.rCoords.push(coords); this.rName.push(name ?? tags?.name); this.rOneway.push(tags?.oneway === 'yes' || tags?.oneway === '1' || tags?.oneway === '-1' ? 1 : 0);
     }
+    // greenways per the catalogue's definition (issue 10 §3): named 绿道 (greenway_name_pattern) or tagged greenway=*;
+    // a path in a park is not a greenway by itself
     const nm = name ?? tags?.name ?? '';
-    if ((nm && this.greenwayName.test(nm)) || tags?.greenway !== undefined) {
-      this.greenways.push({ id, ...(nm ? { name: nm } : {}), coordinates: coords, length_m, rule: 'name' });
-    } else if (this.pathSet.has(highway)) {
-      this.pathCandidates.push({ id, ...(nm ? { name: nm } : {}), coordinates: coords, length_m, rule: 'park_path' });
-    }
+    if (nm && this.greenwayName.test(nm)) this.greenways.push({ id, name: nm, coordinates: coords, length_m, rule: 'name' });
+    else if (tags?.greenway !== undefined) this.greenways.push({ id, ...(nm ? { name: nm } : {}), coordinates: coords, length_m, rule: 'tag' });
   }
 
   addCompound(p: PolygonArea): void { this.compounds.push(p); }
+  addInternal(p: PolygonArea): void { this.internal.push(p); }
   addAdmin(p: AdminPolygon): void { this.admin.push(p); }
   addGreen(g: GreenPatch): void { this.greens.push(g); }
   noteLanduseKnown(): void { this.landuseKnown = true; }
@@ -191,22 +202,17 @@ export class CheckCollector {
     const buildings: CheckBuildings = {
       count: n, ids: this.bIds, lon: this.bLon.done(), lat: this.bLat.done(), area_m2: this.bArea.done(), height, levels, year, residential,
     };
-    // paths inside large public parks are greenways too (the park-path rule)
-    const parks = (p.facilities.get('park') ?? []).filter((f) => f.geometry.type !== 'Point') as { id: string; geometry: Areal }[];
-    const big = parks.map((f) => polygonArea(f.id, undefined, f.geometry)).filter((f) => f.area_m2 >= this.params.greenway_park_min_m2);
-    const greenways = [...this.greenways];
-    if (big.length && this.pathCandidates.length) {
-      const idx = new PolygonIndex(big);
-      for (const c of this.pathCandidates) {
-        const [x, y] = lineMidpoint(c.coordinates);
-        if (idx.locate(x, y) >= 0) greenways.push(c);
-      }
-    }
-    this.pathCandidates = [];
+    const greenways = this.greenways;
+    // school and hospital grounds: their roads are internal too
+    const internal = [...this.internal];
+    for (const c of INTERNAL_CATEGORIES) for (const f of p.facilities.get(c) ?? []) if (f.geometry.type !== 'Point') internal.push(polygonArea(f.id, undefined, f.geometry));
     return {
-      buildings, compounds: this.compounds, landuseKnown: this.landuseKnown || p.landuseKnown, admin: this.admin, greens: this.greens,
-      roads: { count: this.rHighway.length, highway: this.rHighway, length_m: this.rLen.done(), midLon: this.rLon.done(), midLat: this.rLat.done() },
-      greenways, places: p,
+      buildings, compounds: this.compounds, landuseKnown: this.landuseKnown || p.landuseKnown, admin: this.admin, greens: this.greens, internal,
+      roads: {
+        count: this.rHighway.length, highway: this.rHighway, length_m: this.rLen.done(), midLon: this.rLon.done(), midLat: this.rLat.done(),
+        coords: this.rCoords, name: this.rName, oneway: Uint8Array.from(this.rOneway),
+      },
+      greenways, places: p, population: estimateInfo(p.origins),
     };
   }
 }

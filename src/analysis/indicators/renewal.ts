@@ -75,7 +75,8 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
   const { params, units } = ctx;
   const o = ctx.data.places.origins;
   const ledger: Problem[] = [];
-  const fmtTarget = (r: IndicatorResult) => (r.target ? `${r.target.op} ${r.target.value}` : null);
+  // targets in the value's own unit (≥ 90%, not ≥ 0.9)
+  const fmtTarget = (r: IndicatorResult) => (r.target ? `${r.target.op} ${fmtVal(r.target.value, r.unit)}` : null);
 
   // 1. every graded value that fails its target
   for (const r of results) {
@@ -150,14 +151,18 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
 
   const W = params.renewal_weights;
   const F = params.renewal_flag;
+  const parkGap = !(ctx.data.places.facilities.get('park')?.length);
+  const transitGap = !(ctx.data.places.facilities.get('bus_stop')?.length) && !(ctx.data.places.facilities.get('metro_station')?.length);
   const scored: Candidate[] = [];
   for (const [, p] of places) {
     const a = p.acc;
     if (p.kind === 'old_building_cluster' && a.b < params.renewal_cluster_min_buildings) continue;
-    const completeness = a.comp / a.r;
+    // living-circle completeness over the categories present in the data (data gaps left out); none present: no service score
+    const completeness = lc.checks.length ? a.comp / a.r : 1;
     const failed = p.area !== undefined ? fails.get(p.area) ?? [] : [];
     const agedShare = a.known > 0 ? a.aged / a.known : null;
-    const parkShare = a.park / a.r, transitShare = a.transit / a.r;
+    // no park / no transit stop at all in the data: a data gap, never scored as a shortfall
+    const parkShare = parkGap ? 1 : a.park / a.r, transitShare = transitGap ? 1 : a.transit / a.r;
     a.years.sort((x, y) => x - y);
     const medianYear = a.years.length ? a.years[Math.floor((a.years.length - 1) / 2)] : null;
     const components = {
@@ -205,7 +210,8 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
   candidates.forEach((c, k) => { c.rank = k + 1; });
   const method = `Candidates: ${units.source.provision}; and clusters of residential buildings built by ${params.renewal_old_estate_year} outside them (${params.renewal_cluster_cell_m} m cells, ≥ ${params.renewal_cluster_min_buildings} buildings). ` +
     `Priority = 100 × (${W.services} × (1 − living-circle completeness) + ${W.provision} × failed provision rules ÷ ${rules.length} + ${W.ageing} × floor-area share ≥ ${params.aged_housing_years} years (known years) + ` +
-    `${W.parks} × (1 − residents within ${params.park_network_m} m walk of a park) + ${W.transit} × (1 − residents with convenient transit)); residents-weighted over the place's residential buildings. Places with at least one reason are ranked; the first ${params.renewal_max} are kept.`;
+    `${W.parks} × (1 − residents within ${params.park_network_m} m walk of a park) + ${W.transit} × (1 − residents with convenient transit)); residents-weighted over the place's residential buildings. Places with at least one reason are ranked; the first ${params.renewal_max} are kept. ` +
+    `A facility category absent from the data is a data gap, never a shortfall: it is left out of completeness and provision, and scores 0 in its component${[...lc.gaps, ...(parkGap ? ['park'] : []), ...(transitGap ? ['bus_stop/metro_station'] : [])].length ? ` (data gaps here: ${[...lc.gaps, ...(parkGap ? ['park'] : []), ...(transitGap ? ['bus_stop/metro_station'] : [])].join(', ')})` : ''}.`;
   return { ledger, candidates, scored: scored.length, method, weights: W };
 }
 

@@ -6,6 +6,8 @@ import { buildRaster, type CoverageRaster } from './coverage.js';
 import type { CheckData } from './data.js';
 import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
 import { ManualInputError, type ManualValue } from './manual.js';
+import { assess, qualityFacts } from './confidence.js';
+import { explainZh } from './explain-zh.js';
 import { INDICATOR_BY_ID } from './registry.js';
 import { buildRenewal, type Renewal } from './renewal.js';
 import type { AreaValue, CheckContext, IndicatorResult } from './types.js';
@@ -118,13 +120,28 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
       id: e.id, name_zh: e.name_zh, name_en: e.name_en, level: area.level, system_level: e.level, seq: e.seq,
       area_id: area.id, ...(area.name ? { area_name: area.name } : {}), area_kind: area.kind,
       value, unit: e.unit, unit_zh: e.unit_zh, target: e.target, status,
-      ...(area.level === 'city' ? { grade: gradeBand(e, value) } : {}),
+      // a band grade only where the value is graded against the catalogue (an own verdict, e.g. a height cap, has no band)
+      ...(area.level === 'city' ? { grade: v?.status ? null : gradeBand(e, value) } : {}),
+      confidence: 'low', confidence_reason: '',
+      ...(v?.gap?.length ? { data_gap: v.gap } : {}),
       direction: e.direction, computability: e.computability, source,
       // the method in full on the city value; sub-areas carry their own figures and point to it
       explain: (area.level === 'city' || source === 'manual' ? explain : `Method as for the city value of ${e.id}.`) +
         (value === null && v?.reason ? ` No value: ${v.reason}.` : `${v?.note ? ' ' + v.note : ''}${why}`),
       ...(v?.details ? { details: v.details } : {}),
     };
+    r.explain_zh = (area.level === 'city' || source === 'manual' ? explainZh(ctx, e, source) : `方法同 ${e.name_zh} 的城市层级数值。`) +
+      (value === null && v?.reason ? ` 无数据：${v.reason}。` : '');
+    const c = assess(ctx, e, r, area);
+    r.confidence = c.confidence; r.confidence_reason = c.confidence_reason;
+    // no value is graded on inputs that cannot support it (issue 10 §2): a low-confidence value keeps its figure, not a verdict
+    const withhold = c.withhold ?? (c.confidence === 'low' ? `confidence low (${c.confidence_reason})` : undefined);
+    if (withhold && (r.status === 'pass' || r.status === 'fail')) {
+      r.explain += ` Verdict withheld: ${withhold}.`;
+      r.explain_zh += ` 不作达标判定：可信度低（${c.confidence_reason}）。`;
+      r.status = 'no_data';
+      r.grade = null;
+    }
     return r;
   };
 
@@ -162,6 +179,7 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
 
   if (opts.carbon) results.push(...energyIndicatorResults(opts.carbon, units, catalogue));
   if (opts.previous) compareWith(results, opts.previous);
+  qualityFacts(ctx); // kept in the memo for data_quality.json
 
   progress('renewal');
   const renewal = buildRenewal(ctx, results);

@@ -6,7 +6,8 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { copyValue } from '../../store/driver.js';
 import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
-import { CheckCollector, polygonArea, type CheckData } from './data.js';
+import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from './data.js';
+import { allocatePopulation, type PopulationZone } from './population.js';
 import type { CheckResult } from './run.js';
 import { safetyForCheck } from '../../domains/safety/store.js';
 import { succeedRun } from '../../store/runs.js';
@@ -47,9 +48,14 @@ export async function checkDataFromStore(
   const lu = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM land_use_current WHERE city_id = $1', [city]);
   if (Number(lu[0].n) > 0) c.noteLanduseKnown();
   for (const r of await db.query<{ id: string; name: string | null; area_m2: number; g: string }>(
-    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential') ORDER BY id`, [city])) {
+    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND (landuse = 'residential' OR tags ? 'residential') AND coalesce(tags->>'residential', '') <> 'rural' ORDER BY id`, [city])) {
     const g = areal(r.g);
     if (g) c.addCompound(polygonArea(r.id, r.name ?? undefined, g, Number(r.area_m2)));
+  }
+  for (const r of await db.query<{ id: string; name: string | null; area_m2: number; g: string }>(
+    `SELECT id, name, area_m2, ST_AsGeoJSON(geom) AS g FROM land_use_current WHERE city_id = $1 AND landuse = ANY($2) AND NOT (tags ? 'residential') ORDER BY id`, [city, [...INTERNAL_LANDUSE]])) {
+    const g = areal(r.g);
+    if (g) c.addInternal(polygonArea(r.id, r.name ?? undefined, g, Number(r.area_m2)));
   }
   for (const r of await db.query<{ id: string; name: string | null; admin_level: number; level: string; g: string }>(
     `SELECT id, name, admin_level, level, ST_AsGeoJSON(geom) AS g FROM admin_areas_current WHERE city_id = $1 AND level IN ('district', 'street', 'community') ORDER BY id`, [city])) {
@@ -63,13 +69,16 @@ export async function checkDataFromStore(
   // road centrelines of the counted classes, and greenway candidates (named, or paths that may lie in parks)
   last = ''; n = 0;
   for (;;) {
-    const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; length_m: number; g: string }>(
-      `SELECT id, highway, name, tags->>'greenway' AS greenway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
-       WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR highway = ANY($4) OR name ~* $5 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
-      [city, last, params.road_highways, params.greenway_park_path_highways, params.greenway_name_pattern]);
+    const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; oneway: string | null; length_m: number; g: string }>(
+      `SELECT id, highway, name, tags->>'greenway' AS greenway, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
+       WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR name ~* $4 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
+      [city, last, params.road_highways, params.greenway_name_pattern]);
     for (const r of rows) {
       const g = JSON.parse(r.g) as { coordinates: Position[] };
-      c.addEdge(r.id, r.highway, r.name ?? undefined, r.greenway !== null ? { greenway: r.greenway } : undefined, g.coordinates, Number(r.length_m));
+      const tags: Record<string, string> = {};
+      if (r.greenway !== null) tags.greenway = r.greenway;
+      if (r.oneway !== null) tags.oneway = r.oneway;
+      c.addEdge(r.id, r.highway, r.name ?? undefined, tags, g.coordinates, Number(r.length_m));
     }
     n += rows.length;
     opts.onRows?.('walk_edges (roads, paths)', n);
@@ -79,7 +88,28 @@ export async function checkDataFromStore(
   const data = c.finish({}, places);
   const safety = await safetyForCheck(db, city);
   if (safety) data.safety = safety;
+  await applyPopulation(db, city, data);
   return data;
+}
+
+/** The latest imported population source of the city (migration 009), allocated onto the residential buildings. */
+async function applyPopulation(db: Queryable, city: string, data: CheckData): Promise<void> {
+  // the latest import whose dataset still has zones
+  const src = (await db.query<{ source_id: string; kind: 'census' | 'raster'; year: number | null }>(
+    `SELECT dataset AS source_id, kind, year FROM population_imports i WHERE city_id = $1
+       AND EXISTS (SELECT 1 FROM population_zones_current z WHERE z.city_id = i.city_id AND z.dataset = i.dataset)
+     ORDER BY changeset_id DESC LIMIT 1`, [city]))[0];
+  if (!src) return;
+  const zones: PopulationZone[] = [];
+  for (const r of await db.query<{ zone_id: string; name: string | null; population: number; area_m2: number; g: string }>(
+    'SELECT zone_id, name, population, ST_Area(geom::geography) AS area_m2, ST_AsGeoJSON(geom) AS g FROM population_zones_current WHERE city_id = $1 AND dataset = $2 ORDER BY zone_id', [city, src.source_id])) {
+    const g = areal(r.g);
+    if (g) zones.push({ ...polygonArea(r.zone_id, r.name ?? undefined, g, Number(r.area_m2)), population: Number(r.population) });
+  }
+  const a = allocatePopulation(data.places.origins, zones, { source: src.source_id, kind: src.kind, year: src.year === null ? null : Number(src.year) });
+  data.places.origins.residents.set(a.residents);
+  const { residents: _r, ...info } = a;
+  data.population = info;
 }
 
 const multi = (g: Areal): MultiPolygon => (g.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [g.coordinates] } : g);

@@ -36,6 +36,8 @@ export interface AreaValue {
   /** why there is no value (status no_data) */
   reason?: string;
   details?: Record<string, unknown>;
+  /** facility categories absent from the data (a data gap, shown as 无数据, never a shortfall) */
+  gap?: string[];
   /** an indicator-specific verdict, e.g. a height cap; otherwise graded against the catalogue target */
   status?: { status: Status; why: string };
 }
@@ -84,6 +86,13 @@ export interface IndicatorResult {
   /** manual values: year and source of the figure */
   year?: number;
   data_source?: string;
+  /** the method in Chinese (./explain-zh.ts), beside `explain` */
+  explain_zh?: string;
+  /** how sure the value is, and why (./confidence.ts rules; runCheck sets them on every value it makes) */
+  confidence?: 'high' | 'medium' | 'low';
+  confidence_reason?: string;
+  /** facility categories absent from the data: a data gap, not a shortfall */
+  data_gap?: string[];
   /** --compare: the previous run's value and the change */
   previous?: { value: number | null; delta: number | null; change: 'improved' | 'worsened' | 'unchanged' | 'changed' | 'new' | 'not_comparable'; generated_at?: string };
 }

@@ -20,7 +20,10 @@
       ledgerNote: '完整问题清单见 renewal.geojson（以及 --db 时的数据库表 check_problems）', candNote: '得分规则', units: '分析单元', notes: '注意', params: '参数',
       byInd: '按指标统计', shown: '显示', of: '共', perCat: '类别', facilities: '设施数', within: '阈值内居民', noPoly: '没有可绘制的社区或小区边界',
       sampled: '住宅建筑抽样显示：每', every: '栋取 1', dist: '区', street: '街道', grid: '网格', compound: '小区', old_building_cluster: '老旧建筑群', districtL: '区', streetL: '街道', communityL: '社区', cityL: '城市',
-      explainLang: '（方法说明为英文）', yes: '是', kpiNote: '主要计算指标（城市层级）',
+      explainLang: '（方法说明中文在前，英文原文附后）', yes: '是', kpiNote: '主要计算指标（城市层级）',
+      quality: '数据质量', conf: '可信度', high: '高', medium: '中', low: '低', dataGap: '数据缺口', layer: '图层', completeness: '完整性', estimated: '估算内容',
+      gapsNote: '数据中完全没有的设施类别：显示为“无数据”（灰色），不计为短缺，也不参与更新排序', noValue: '无法计算的指标（输入不足）', rules: '可信度规则', popSrc: '人口来源',
+      popTotal: '总人口', popAlloc: '已分配', popUnalloc: '未分配（无住宅建筑）', estimate: '按建筑面积估算', census: '人口普查表', raster: '人口栅格', cityValues: '城市层级数值的可信度',
     },
     en: {
       title: 'Urban health check', overview: 'Overview', charts: 'Charts', maps: 'Maps', levels: 'Indicator system', areas: 'By area', renewal: 'Urban renewal', method: 'Method and data',
@@ -37,6 +40,9 @@
       byInd: 'by indicator', shown: 'showing', of: 'of', perCat: 'category', facilities: 'facilities', within: 'residents within', noPoly: 'no community or compound boundaries to draw',
       sampled: 'residential buildings sampled: 1 in', every: '', dist: 'district', street: 'street', grid: 'grid cell', compound: 'compound', old_building_cluster: 'old building cluster', districtL: 'district', streetL: 'street', communityL: 'community', cityL: 'city',
       explainLang: '', yes: 'yes', kpiNote: 'Main computed indicators (city level)',
+      quality: 'Data quality', conf: 'Confidence', high: 'high', medium: 'medium', low: 'low', dataGap: 'data gap', layer: 'Layer', completeness: 'Completeness', estimated: 'What was estimated',
+      gapsNote: 'facility categories absent from the data: shown as “no data” (grey), never counted as a shortfall nor used in the renewal ranking', noValue: 'indicators without a value (inputs cannot support one)', rules: 'Confidence rules', popSrc: 'Population source',
+      popTotal: 'total', popAlloc: 'allocated', popUnalloc: 'unallocated (no residential building)', estimate: 'floor-area estimate', census: 'census table', raster: 'population raster', cityValues: 'Confidence of the city values',
     },
   };
   function t(k) { return (T[lang] && T[lang][k] !== undefined) ? T[lang][k] : k; }
@@ -54,8 +60,12 @@
       default: return num(v, 2);
     }
   }
-  function unitLabel(x) { return x.unit === 'ratio' ? '' : (lang === 'zh' ? x.unit_zh : x.unit.replace('km2', 'km²').replace('m2/', 'm²/')); }
-  function fmtTarget(x) { return x.target ? esc(x.target.op) + ' ' + fmt(x.target.value, x.unit) + (x.target.source === 'M' ? ' <span class="muted small">[M]</span>' : '') : '—'; }
+  var UNIT_EN = { 'km/km2': 'km/km²', 'm2/person': 'm²/person', 'persons/km2': 'persons/km²', index: 'Gini coefficient', count: '', '10k_m3/h': '10⁴ m³/h' };
+  function unitLabel(x) { return x.unit === 'ratio' ? '' : (lang === 'zh' ? x.unit_zh : (UNIT_EN[x.unit] !== undefined ? UNIT_EN[x.unit] : x.unit)); }
+  // the target in the value's own unit (90%, not 0.9)
+  function fmtTarget(x) { return x.target ? esc(x.target.op) + ' ' + fmt(x.target.value, x.unit) + (x.unit === 'ratio' ? '' : ' ' + esc(unitLabel(x))) + (x.target.source === 'M' ? ' <span class="muted small">[M]</span>' : '') : '—'; }
+  function confBadge(x) { return x.confidence ? '<span class="badge conf ' + x.confidence + '" title="' + esc(x.confidence_reason) + '">' + t(x.confidence) + '</span>' : ''; }
+  function gapBadge(x) { return x.data_gap ? ' <span class="badge no_data gap" title="' + esc(x.data_gap.join(', ')) + '">' + t('dataGap') + '</span>' : ''; }
   function badge(st) { return '<span class="badge ' + st + '">' + t(st) + '</span>'; }
   function srcBadge(s) { return '<span class="badge src ' + s + '">' + t(s) + '</span>'; }
   function areaName(id, name) { return name ? esc(name) : esc(id); }
@@ -66,12 +76,34 @@
     return '<header class="top"><h1>' + t('title') + ' · ' + esc(m.city) + '</h1>' +
       '<div class="sub">' + t('source') + ': ' + esc(m.source) + ' · ' + t('generated') + ': ' + esc(m.generated_at.replace('T', ' ').slice(0, 19)) + ' UTC · ' + t('catalogue') + ' ' + esc(m.catalogue.version) +
       (m.attribution ? ' · ' + esc(m.attribution) : '') + '</div>' +
-      '<nav>' + ['overview', 'charts', 'maps', 'levels', 'areas', 'renewal', 'method'].map(function (k) { return '<a href="#' + k + '">' + t(k) + '</a>'; }).join('') + '</nav>' +
+      '<nav>' + ['quality', 'overview', 'charts', 'maps', 'levels', 'areas', 'renewal', 'method'].map(function (k) { return '<a href="#' + k + '">' + t(k) + '</a>'; }).join('') + '</nav>' +
       '<div class="lang"><button data-lang="zh" class="' + (lang === 'zh' ? 'on' : '') + '">中文</button><button data-lang="en" class="' + (lang === 'en' ? 'on' : '') + '">English</button></div></header>';
   }
 
   var KPI = ['park_service_coverage', 'park_green_per_capita', 'living_circle_completeness', 'transit_access', 'middle_school_coverage', 'road_network_density',
     'population_density', 'aged_housing_share', 'community_kindergarten_shortfall', 'community_elderly_shortfall', 'service_equity', 'high_rise_count'];
+
+  function qualitySection() {
+    var q = D.quality, p = q.population;
+    var pop = '<p><b>' + t('popSrc') + '</b>: ' + esc(t(p.kind)) + (p.kind === 'estimate' ? '' : ' “' + esc(p.source) + '”' + (p.year ? ' (' + p.year + ')' : '')) +
+      ' · ' + t('popTotal') + ' ' + num(p.total, 0) + ' · ' + t('popAlloc') + ' ' + num(p.allocated, 0) + ' · ' + t('popUnalloc') + ' ' + num(p.unallocated, 0) + '</p>';
+    var layers = '<div class="tablewrap"><table><thead><tr><th>' + t('layer') + '</th><th>' + t('completeness') + '</th></tr></thead><tbody>' + q.layers.map(function (l) {
+      var facts = Object.keys(l).filter(function (k) { return k !== 'layer' && k !== 'zh'; }).map(function (k) {
+        var v = l[k];
+        if (v && typeof v === 'object') v = Object.keys(v).map(function (c) { return c + ' ' + v[c]; }).join(', ');
+        else if (typeof v === 'number' && v > 0 && v < 1 && !/count|per_km2|km2/.test(k)) v = num(100 * v, 1) + '%';
+        return esc(k) + ': ' + esc(v === null ? '—' : v);
+      }).join(' · ');
+      return '<tr><td>' + esc(lang === 'zh' ? l.zh : l.layer) + '</td><td class="small">' + facts + '</td></tr>';
+    }).join('') + '</tbody></table></div>';
+    var est = '<h3>' + t('estimated') + '</h3><ul class="notes">' + q.estimated.map(function (e) { return '<li>' + esc(lang === 'zh' ? e.zh : e.en) + '</li>'; }).join('') + '</ul>';
+    var gaps = '<h3>' + t('dataGap') + ' (' + q.data_gaps.length + ')</h3><p class="small">' + (q.data_gaps.length ? q.data_gaps.map(function (g) { return '<span class="badge no_data gap">' + esc(lang === 'zh' ? g.name_zh : g.name_en) + ' · ' + t('no_data') + '</span>'; }).join(' ') : '—') + '</p><p class="muted small">' + t('gapsNote') + '</p>';
+    var cv = q.confidence.city_values;
+    var conf = '<h3>' + t('cityValues') + '</h3><p>' + ['high', 'medium', 'low'].map(function (k) { return '<span class="badge conf ' + k + '">' + t(k) + '</span> ' + cv[k]; }).join(' · ') + '</p>' +
+      '<details><summary>' + t('rules') + '</summary><ul class="notes small">' + q.confidence.rules.map(function (r) { return '<li><b>' + r.id + '</b> ' + esc(lang === 'zh' ? r.zh : r.en) + '</li>'; }).join('') + '</ul></details>';
+    var nv = q.no_value.length ? '<h3>' + t('noValue') + ' (' + q.no_value.length + ')</h3><ul class="notes small">' + q.no_value.map(function (x) { return '<li><b>' + esc(x.name_zh) + '</b> <span class="muted">' + esc(x.id) + '</span>: ' + esc(x.reason) + '</li>'; }).join('') + '</ul>' : '';
+    return '<section id="quality"><h2>' + t('quality') + '</h2>' + pop + layers + est + gaps + conf + nv + '</section>';
+  }
 
   function overview() {
     var m = D.meta, s = m.summary;
@@ -82,7 +114,7 @@
       if (!x) return '';
       var cls = x.status === 'pass' ? 'pass' : x.status === 'fail' ? 'fail' : '';
       return '<div class="kpi ' + cls + '"><div class="k">' + esc(nm(x)) + '</div><div class="v">' + fmt(x.value, x.unit) + ' <span class="small muted">' + esc(unitLabel(x)) + '</span></div>' +
-        '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + badge(x.status) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
+        '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + badge(x.status) + gapBadge(x) + ' ' + confBadge(x) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
     }).join('');
     var counts = [
       [s.indicators, t('indicators')], [s.computed, t('computed')], [s.manual, t('manual')], [s.no_data, t('no_data')], [s.pass, t('pass')], [s.fail, t('fail')],
@@ -124,15 +156,15 @@
     var cmp = D.meta.compare;
     ['housing', 'community', 'block', 'city'].forEach(function (lv) {
       var rows = D.indicators.filter(function (x) { return x.system_level === lv; });
-      out += '<h3>' + t(lv) + ' (' + rows.length + ')</h3><div class="tablewrap"><table><thead><tr><th>' + t('seq') + '</th><th>' + t('name') + '</th><th>' + t('value') + '</th><th>' + t('target') + '</th><th>' + t('status') + '</th><th>' + t('grade') + '</th><th>' + t('src') + '</th><th>' + t('comp') + '</th>' +
+      out += '<h3>' + t(lv) + ' (' + rows.length + ')</h3><div class="tablewrap"><table><thead><tr><th>' + t('seq') + '</th><th>' + t('name') + '</th><th>' + t('value') + '</th><th>' + t('target') + '</th><th>' + t('status') + '</th><th>' + t('conf') + '</th><th>' + t('grade') + '</th><th>' + t('src') + '</th><th>' + t('comp') + '</th>' +
         (cmp ? '<th>' + t('prev') + '</th><th>' + t('change') + '</th>' : '') + '<th>' + t('explain') + '</th></tr></thead><tbody>';
       rows.forEach(function (x) {
         var ch = x.previous ? '<span class="badge ' + (x.previous.change === 'improved' ? 'up' : x.previous.change === 'worsened' ? 'down' : 'no_data') + '">' + t(x.previous.change) + (x.previous.delta !== null ? ' ' + (x.previous.delta > 0 ? '+' : '') + fmt(x.previous.delta, x.unit) : '') + '</span>' : '';
         out += '<tr class="' + (x.status === 'pass' || x.status === 'fail' ? x.status : '') + '"><td class="num">' + (x.seq === null ? '<span class="muted small">' + t('supp') + '</span>' : x.seq) + '</td>' +
           '<td>' + esc(nm(x)) + '<div class="muted small">' + esc(x.id) + '</div></td><td class="num">' + fmt(x.value, x.unit) + (x.value === null ? '' : ' <span class="muted small">' + esc(unitLabel(x)) + '</span>') + '</td>' +
-          '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + badge(x.status) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
+          '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + badge(x.status) + gapBadge(x) + '</td><td>' + confBadge(x) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
           (cmp ? '<td class="num">' + (x.previous ? fmt(x.previous.value, x.unit) : '') + '</td><td>' + ch + '</td>' : '') +
-          '<td><details><summary>' + t('explain') + '</summary><p>' + esc(x.explain) + '</p></details></td></tr>';
+          '<td><details><summary>' + t('explain') + '</summary><p>' + esc(lang === 'zh' && x.explain_zh ? x.explain_zh : x.explain) + '</p>' + (lang === 'zh' && x.explain_zh ? '<p class="muted small">' + esc(x.explain) + '</p>' : '') + '</details></td></tr>';
       });
       out += '</tbody></table></div>';
     });
@@ -368,7 +400,7 @@
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.title = t('title') + ' · ' + D.meta.city;
     var app = document.getElementById('app');
-    app.innerHTML = header() + '<main>' + overview() + chartsSection() + mapsSection() + levelTables() + areasSection() + renewalSection() + methodSection() + '</main>' +
+    app.innerHTML = header() + '<main>' + qualitySection() + overview() + chartsSection() + mapsSection() + levelTables() + areasSection() + renewalSection() + methodSection() + '</main>' +
       '<footer>OpenCIM · opencim-check/1 · ' + esc(D.meta.attribution || '') + '</footer>';
     Array.prototype.forEach.call(document.querySelectorAll('.lang button'), function (b) {
       b.onclick = function () { lang = b.getAttribute('data-lang'); history.replaceState(null, '', '#lang=' + lang); render(); };

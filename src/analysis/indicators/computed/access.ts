@@ -1,5 +1,5 @@
 import { categoryById } from '../../../model/taxonomy.js';
-import { areasOf, cv, gini, pct, residentsMethod, round, shareValues, tally } from '../common.js';
+import { areasOf, cv, facilityCount, gini, pct, residentsMethod, round, shareValues, tally } from '../common.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
 
@@ -23,7 +23,7 @@ export const transitAccess: Indicator = {
     const tb = tally(ctx, ALL, (i) => (bus >= 0 && ctx.dist(bus, i) <= B ? 1 : 0));
     const tm = tally(ctx, ALL, (i) => (metro >= 0 && ctx.dist(metro, i) <= M ? 1 : 0));
     const stops = ctx.data.places.facilities.get('bus_stop')?.length ?? 0, stations = ctx.data.places.facilities.get('metro_station')?.length ?? 0;
-    if (!stops && !stations) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, reason: 'no bus stop or metro station in the data' }));
+    if (!stops && !stations) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: ['bus_stop', 'metro_station'], reason: 'data gap: no bus stop or metro station in the data' }));
     return shareValues(ctx, ALL, t, (x) => `${pct(x.bHit / Math.max(1, x.b))} of ${x.b} residential buildings.`, (a) => ({
       bus_residents_share: round((tb.get(a)?.rHit ?? 0) / Math.max(1e-9, tb.get(a)?.r ?? 0)),
       metro_residents_share: round((tm.get(a)?.rHit ?? 0) / Math.max(1e-9, tm.get(a)?.r ?? 0)),
@@ -39,12 +39,17 @@ export interface LivingCircleData {
   completeness: Float32Array;
   /** per check: 1 where building i has the category within the radius (bit per check, up to 31 checks) */
   met: Int32Array;
+  /** categories with no facility in the data (data gaps, left out of the checks) */
+  gaps: string[];
 }
 
 /** Per-building living-circle completeness, shared by several indicators and the renewal ranking. */
 export function livingCircle(ctx: CheckContext): LivingCircleData {
   return ctx.memo('livingCircle', () => {
-    const checks = ctx.params.living_circles.flatMap((lc) => lc.categories.map((id) => ({ id, c: ctx.cat(id), radius: lc.radius_m, minutes: lc.minutes }))).slice(0, 31);
+    // a category with no facility in the data is a data gap: left out of the checks (not counted as missing)
+    const all = ctx.params.living_circles.flatMap((lc) => lc.categories.map((id) => ({ id, c: ctx.cat(id), radius: lc.radius_m, minutes: lc.minutes })));
+    const gaps = [...new Set(all.filter((ch) => !facilityCount(ctx, ch.id)).map((ch) => ch.id))];
+    const checks = all.filter((ch) => facilityCount(ctx, ch.id) > 0).slice(0, 31);
     const n = ctx.data.places.origins.count;
     const completeness = new Float32Array(n);
     const met = new Int32Array(n);
@@ -52,9 +57,9 @@ export function livingCircle(ctx: CheckContext): LivingCircleData {
       let m = 0, k = 0;
       checks.forEach((ch, q) => { if (ch.c >= 0 && ctx.dist(ch.c, i) <= ch.radius) { m |= 1 << q; k++; } });
       met[i] = m;
-      completeness[i] = checks.length ? k / checks.length : 0;
+      completeness[i] = checks.length ? k / checks.length : NaN;
     }
-    return { checks, completeness, met };
+    return { checks, completeness, met, gaps };
   });
 }
 
@@ -71,6 +76,7 @@ export const livingCircleCompleteness: Indicator = {
   },
   compute(ctx) {
     const lc = livingCircle(ctx);
+    if (!lc.checks.length) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: lc.gaps, reason: `data gap: no facility of any living-circle category in the data (${lc.gaps.join(', ')})` }));
     const t = tally(ctx, ALL, (i) => lc.completeness[i]);
     const missingCats = lc.checks.filter((ch) => ch.c < 0).map((ch) => ch.id);
     // per category reach, for the missing list of each community
@@ -79,7 +85,8 @@ export const livingCircleCompleteness: Indicator = {
       const qs = lc.checks.map((ch, q) => (ch.minutes === circle.minutes ? q : -1)).filter((q) => q >= 0);
       return { minutes: circle.minutes, t: tally(ctx, ALL, (i) => qs.reduce((s, q) => s + ((lc.met[i] >> q) & 1), 0) / Math.max(1, qs.length)) };
     });
-    return shareValues(ctx, ALL, t, (x) => `${Math.round(x.r)} residents in ${x.b} residential buildings.${missingCats.length ? ` Categories not computed: ${missingCats.join(', ')}.` : ''}`, (a) => {
+    const gapText = lc.gaps.length ? ` Data gap (无数据), left out of the share: no ${lc.gaps.join(', ')} in the data.` : '';
+    const vals = shareValues(ctx, ALL, t, (x) => `${Math.round(x.r)} residents in ${x.b} residential buildings.${missingCats.length ? ` Categories not computed: ${missingCats.join(', ')}.` : ''}${gapText}`, (a) => {
       const out: Record<string, unknown> = {
         by_circle: Object.fromEntries(perCircle.map((p) => { const x = p.t.get(a); return [`${p.minutes}min`, x && x.r ? round(x.rHit / x.r) : null]; })),
       };
@@ -88,6 +95,8 @@ export const livingCircleCompleteness: Indicator = {
       }
       return out;
     });
+    if (lc.gaps.length) for (const v of vals) v.gap = lc.gaps;
+    return vals;
   },
 };
 

@@ -69,6 +69,8 @@ export function unitHomes(ctx: CheckContext): Record<AreaLevel, Map<number, numb
 export function provision(ctx: CheckContext, ruleId: string): UnitProvision[] {
   return ctx.memo(`provision:${ruleId}`, () => {
     const rule = ctx.params.provision_rules[ruleId];
+    // a data gap (no facility of the rule's categories at all) judges no unit
+    if (rule.categories.every((c) => !(ctx.data.places.facilities.get(c)?.length))) return [];
     const cats = rule.categories.map((c) => ctx.cat(c)).filter((c) => c >= 0);
     const o = ctx.data.places.origins;
     const per = new Map<number, { r: number; rHit: number; b: number; d: number[] }>();
@@ -134,10 +136,13 @@ function shortfall(id: string, what: string): Indicator {
     },
     compute(ctx) {
       if (ctx.units.provisionKind === 'none') return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, reason: 'no residential compounds or communities to count' }));
+      const rule = ctx.params.provision_rules[id];
+      // no facility of the category at all: a data gap, not a shortfall of every compound
+      if (rule.categories.every((c) => !(ctx.data.places.facilities.get(c)?.length))) {
+        return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: rule.categories, reason: `data gap (无数据): no ${rule.categories.join('/')} at all in the data, so no compound can be judged; check the data's completeness or enter the official count with --manual` }));
+      }
       const res = provision(ctx, id);
       const homes = unitHomes(ctx);
-      const rule = ctx.params.provision_rules[id];
-      const none = rule.categories.every((c) => !(ctx.data.places.facilities.get(c)?.length));
       const out: AreaValue[] = [];
       for (const lv of ALL) {
         const agg = new Map<number, { units: number; fail: number; res: number; resFail: number }>();
@@ -154,7 +159,7 @@ function shortfall(id: string, what: string): Indicator {
           if (!e.units) { out.push({ area: a, value: null, reason: 'no counting unit (compound) in this area' }); continue; }
           out.push({
             area: a, value: e.fail,
-            note: `${e.fail} of ${e.units} ${ctx.units.provisionKind === 'compound' ? 'compounds' : 'units'} fail (${fmt(e.resFail)} of ${fmt(e.res)} residents).${none && lv === 'city' ? ` No ${rule.categories.join('/')} at all in the data: check its completeness.` : ''}`,
+            note: `${e.fail} of ${e.units} ${ctx.units.provisionKind === 'compound' ? 'compounds' : 'units'} fail (${fmt(e.resFail)} of ${fmt(e.res)} residents).`,
             details: { units: e.units, failing: e.fail, residents_in_failing: Math.round(e.resFail), share_failing: round(e.fail / e.units) },
           });
         }

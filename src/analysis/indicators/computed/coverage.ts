@@ -5,6 +5,7 @@ import { fmt, pct, ratio, round, tally, type Tally } from '../common.js';
 import { landShares, seedPlaces, type LandShare } from '../coverage.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
+import { builtUpText } from './land.js';
 
 /**
  * Official radius-coverage indicators (area-based, straight-line service areas): residential
@@ -35,8 +36,8 @@ function areaValues(ctx: CheckContext, shares: Map<number, LandShare>, net: Map<
   });
 }
 
-function noData(ctx: CheckContext, reason: string): AreaValue[] {
-  return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason }));
+function noData(ctx: CheckContext, reason: string, gap?: string[]): AreaValue[] {
+  return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason, ...(gap ? { gap } : {}) }));
 }
 
 /**
@@ -67,7 +68,7 @@ export const parkServiceCoverage: Indicator = {
   async compute(ctx) {
     const r = ctx.raster();
     const classes = ctx.params.park_size_classes;
-    if (!r.parks.length) return noData(ctx, 'no public park polygon (leisure=park|garden, landuse=recreation_ground, ...) in the data');
+    if (!r.parks.length) return noData(ctx, 'data gap: no public park polygon (leisure=park|garden, landuse=recreation_ground, ...) in the data', ['park']);
     const covered = new Uint8Array(r.grid.size);
     const used: Record<string, number> = {};
     const byClass: Place[][] = classes.map(() => []);
@@ -110,7 +111,7 @@ export const middleSchoolCoverage: Indicator = {
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('middle_school') ?? [];
-    if (!places.length) return noData(ctx, 'no middle school in the data (schools outside the extract are not seen): enter the official value with --manual');
+    if (!places.length) return noData(ctx, 'data gap: no middle school in the data (schools outside the extract are not seen): enter the official value with --manual', ['middle_school']);
     const r = ctx.raster();
     const covered = r.grid.within(seedPlaces(r.grid, places), ctx.params.middle_school_radius_m);
     const c = ctx.cat('middle_school');
@@ -127,8 +128,8 @@ export const greenwayCoverage: Indicator = {
   levels: LEVELS,
   explain(ctx) {
     return `Area-based: ${landText(ctx)} within ${ctx.params.greenway_radius_m} m straight-line of a greenway ÷ residential land, on a ${ctx.raster().describe}. ` +
-      `Greenways: walkable ways named /${ctx.params.greenway_name_pattern}/ or tagged greenway=*, and paths (${ctx.params.greenway_park_path_highways.join(', ')}) inside public parks of ≥ ${fmt(ctx.params.greenway_park_min_m2)} m². ` +
-      'Cycle-only ways are not in the walk network the model keeps.';
+      `Greenways per the catalogue's definition (绿道服务半径覆盖率, reference/urban-health-check.md §1d #33; issue 10 §3): walkable ways named /${ctx.params.greenway_name_pattern}/ or tagged greenway=*; ` +
+      'a path inside a park is not a greenway by itself. Limitations: designated route=* greenway relations (e.g. 广东绿道) are not read yet (the model keeps ways, not route relations), and cycle-only ways are not in the walk network.';
   },
   compute(ctx) {
     const gw = ctx.data.greenways;
@@ -139,7 +140,7 @@ export const greenwayCoverage: Indicator = {
     const covered = r.grid.within(seed, ctx.params.greenway_radius_m);
     const len = gw.reduce((s, g) => s + g.length_m, 0);
     return areaValues(ctx, landShares(ctx, r.residential, covered, LEVELS), null, 'network', (a) => (a === ctx.units.level.city[0]
-      ? { greenway_ways: gw.length, greenway_km: round(len / 1000, 3), by_rule: { name: gw.filter((g) => g.rule === 'name').length, park_path: gw.filter((g) => g.rule === 'park_path').length } } : {}));
+      ? { greenway_ways: gw.length, greenway_km: round(len / 1000, 3), by_rule: { name: gw.filter((g) => g.rule === 'name').length, tag: gw.filter((g) => g.rule === 'tag').length } } : {}));
   },
 };
 
@@ -151,13 +152,15 @@ export const fireStationCoverage: Indicator = {
   explain(ctx) {
     const A = ctx.params.fire_station_service_area_km2;
     const R = Math.sqrt((A * 1e6) / Math.PI);
-    return `Area-based: built-up land within the service area of a fire station (amenity=fire_station) ÷ built-up land. A station serves ≤ ${A} km² [M], taken as a straight-line circle of the same area (radius ${fmt(R)} m); ` +
-      `built-up land = ${ctx.params.built_up_cell_m} m cells holding at least one building, on a ${ctx.raster().describe}.`;
+    return `Area-based: built-up land within the service area of a fire station (amenity=fire_station) ÷ built-up land. Official rule (reference/urban-health-check.md §1d #54): a 5-minute response, ≈ 7 km² for a standard station, 4 km² for a small one [M]; ` +
+      `the standard-station class is applied to every station (the data does not tell small stations apart): ≤ ${A} km², taken as a straight-line circle of the same area (radius ${fmt(R)} m); ` +
+      `${builtUpText(ctx)}.`;
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('fire_station') ?? [];
-    if (!places.length) return noData(ctx, 'no fire station in the data (stations outside the extract are not seen): enter the official value with --manual');
+    if (!places.length) return noData(ctx, 'data gap: no fire station in the data (stations outside the extract are not seen): enter the official value with --manual', ['fire_station']);
     const r = ctx.raster();
+    if (r.builtUpMissing) return noData(ctx, r.builtUpMissing);
     const R = Math.sqrt((ctx.params.fire_station_service_area_km2 * 1e6) / Math.PI);
     const covered = r.grid.within(seedPlaces(r.grid, places), R);
     const shares = landShares(ctx, r.builtUp, covered, LEVELS);

@@ -1,0 +1,51 @@
+import { CONFIDENCE_RULES, type QualityFacts } from '../analysis/indicators/confidence.js';
+import { populationJson } from '../analysis/indicators/population.js';
+import type { CheckResult } from '../analysis/indicators/run.js';
+import { CATEGORIES } from '../model/taxonomy.js';
+
+/**
+ * The data-quality document (issue 10 §2): completeness per layer, what was estimated, the data
+ * gaps, how sure the city values are and the rules that say so. Written as data_quality.json and
+ * shown first in report.html.
+ */
+export function dataQuality(r: CheckResult): Record<string, unknown> {
+  const q = r.memo.get('qualityFacts') as QualityFacts;
+  const b = r.data.buildings;
+  let year = 0;
+  for (let i = 0; i < b.count; i++) if (b.year[i] > 0) year++;
+  const lf = r.data.places.levelsFrom;
+  const pop = r.data.population;
+  const city = r.results.filter((x) => x.level === 'city');
+  const gaps = CATEGORIES.filter((c) => !(q.facilities[c.id] ?? 0)).map((c) => ({ id: c.id, name_zh: c.name_zh, name_en: c.name_en }));
+  const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10000) / 10000 : null);
+  const estimated: { en: string; zh: string }[] = [];
+  if (pop.kind === 'estimate') {
+    estimated.push({ en: `residents: floor area ÷ ${r.data.places.perCapitaM2} m² per person (no population data imported)`, zh: `人口：按建筑面积 ÷ 人均 ${r.data.places.perCapitaM2} m² 估算（未导入人口数据）` });
+  } else {
+    estimated.push({ en: `residents: the ${pop.kind} "${pop.source}" distributed onto residential buildings by floor area (dasymetric)`, zh: `人口：${pop.kind === 'census' ? '普查表' : '人口栅格'}“${pop.source}”按建筑面积分配到住宅建筑` });
+  }
+  if (lf.default + lf.default_landuse) {
+    estimated.push({ en: `storeys: default for ${lf.default + lf.default_landuse} of ${q.residential_buildings} residential buildings (no building:levels or height)`, zh: `层数：${q.residential_buildings} 栋住宅建筑中 ${lf.default + lf.default_landuse} 栋采用默认层数（无层数或高度）` });
+  }
+  estimated.push({ en: 'built-up land: within built_up_buffer_m of a building or inside residential land', zh: '建成区：建筑周边 built_up_buffer_m 范围及居住用地' });
+  r.notes.forEach((n, k) => estimated.push({ en: n, zh: r.notes_zh[k] ?? n }));
+  const byConf = { high: 0, medium: 0, low: 0 } as Record<string, number>;
+  for (const x of city) if (x.value !== null) byConf[x.confidence ?? 'low']++;
+  return {
+    city: r.city, generated_at: r.generated_at,
+    population: populationJson(pop),
+    layers: [
+      { layer: 'buildings', zh: '建筑', count: b.count, with_height_or_levels: share(Math.round((q.height_known_share ?? 0) * b.count), b.count), with_year: share(year, b.count),
+        buildings_per_km2_road_served: q.buildings_per_km2_road_served === null ? null : Math.round(q.buildings_per_km2_road_served), road_served_km2: Math.round(q.road_served_km2 * 1000) / 1000 },
+      { layer: 'residential_buildings', zh: '住宅建筑', count: q.residential_buildings, storeys_from_data: share(lf.levels + lf.height, q.residential_buildings), default_storeys: q.default_storeys_share === null ? null : Math.round(q.default_storeys_share * 10000) / 10000 },
+      { layer: 'land_use', zh: '用地', residential_compounds: r.data.compounds.length, internal_compounds: r.data.internal.length, landuse_present: r.data.landuseKnown },
+      { layer: 'admin_areas', zh: '行政区划', districts: r.data.admin.filter((a) => a.level === 'district').length, streets: r.data.admin.filter((a) => a.level === 'street').length, communities: r.data.admin.filter((a) => a.level === 'community').length },
+      { layer: 'roads', zh: '道路', ways: r.data.roads.count, greenways: r.data.greenways.length, walk_edges: r.data.places.graph.edgeCount },
+      { layer: 'facilities', zh: '设施', by_category: q.facilities },
+    ],
+    estimated,
+    data_gaps: gaps,
+    confidence: { city_values: byConf, rules: CONFIDENCE_RULES, thresholds: r.parameters.confidence },
+    no_value: city.filter((x) => x.source === 'none' && x.computability.some((c) => c === 'G' || c === 'G*')).map((x) => ({ id: x.id, name_zh: x.name_zh, reason: x.explain.replace(/^.*No value: /, '').slice(0, 300), data_gap: x.data_gap ?? null })),
+  };
+}
