@@ -1,7 +1,7 @@
-import { openSource, type OpenSourceOptions } from '../ingest/index.js';
 import { openStore, resolveDb } from '../store/driver.js';
 import { checkImportSpace } from '../store/space.js';
-import { importSources, type SourceSummary, type SourceToLoad } from '../store/import.js';
+import type { SourceSummary } from '../store/import.js';
+import { importFiles } from '../app/import.js';
 import { cliActor } from './actor.js';
 import { formatBytes, Progress, table } from './output.js';
 
@@ -31,25 +31,16 @@ export async function importCommand(files: string[], o: ImportOptions): Promise<
     for (const f of files) await populationImportCommand(f, { ...o, kind: undefined, actor: cliActor(o.actor) });
     return [];
   }
-  if (o.source && files.length > 1) throw Object.assign(new Error('--source names one source: give one file with it'), { name: 'UsageError' });
   const t0 = Date.now();
   const progress = new Progress('import', o.quiet);
   checkImportSpace(resolveDb(o.db), files);
   const store = await openStore(o.db, { create: true });
   let summaries: SourceSummary[];
   try {
-    const readerOpts: OpenSourceOptions = {
+    summaries = await importFiles(store, files, {
+      city: o.city, actor: cliActor(o.actor), reason: o.reason,
       sourceId: o.source, crs: o.crs, coords: o.coords, lonField: o.lon, latField: o.lat, encoding: o.encoding, mapping: o.map, workers: o.workers,
-    };
-    async function* sources(): AsyncGenerator<SourceToLoad> {
-      for (const file of files) {
-        let bytes = 0;
-        yield await openSource(file, { ...readerOpts, resolveResidential: false, onBytes: (read, total) => { bytes = read; progress.update(`${file} ${formatBytes(read)} / ${formatBytes(total)}`); } });
-        void bytes;
-      }
-    }
-    summaries = await importSources(store, o.city, sources(), {
-      actor: cliActor(o.actor), reason: o.reason,
+      onBytes: (file, read, total) => progress.update(`${file} ${formatBytes(read)} / ${formatBytes(total)}`),
       onProgress: (e) => progress.update(`${e.source}: ${e.records.toLocaleString('en')} records`),
     });
   } finally {

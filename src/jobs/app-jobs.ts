@@ -68,3 +68,28 @@ export const checkJob = defineJob({
     return { city: r.city, run_id: r.run.run_id, indicators: r.result.results.length, timings: r.timings };
   },
 });
+
+export const importJob = defineJob({
+  kind: 'import',
+  description: '数据导入 / import files into a city of the store: one transaction, one change set of the archive per source (the files must be readable by the worker)',
+  params: z.object({
+    files: z.array(z.string().min(1).max(4096)).min(1).max(100),
+    city: z.string().min(1).max(128).default('default'),
+    source: z.string().min(1).max(200).optional(),
+    reason: z.string().max(500).optional(),
+    crs: z.string().max(40).optional(),
+    coords: z.enum(['wgs84', 'gcj02', 'bd09']).optional(),
+    encoding: z.string().max(20).optional(),
+    map: z.string().max(2000).optional(),
+  }).strict().refine((p) => !p.source || p.files.length === 1, { message: 'source names one source: give one file with it', path: ['source'] }),
+  timeoutSeconds: 3 * 3600,
+  retries: 1,
+  async run(ctx, p) {
+    const { importFiles } = await import('../app/import.js');
+    const summaries = await importFiles(ctx.store, p.files, {
+      city: p.city, actor: ctx.actor, reason: p.reason ?? `import job ${ctx.jobId}`, sourceId: p.source, crs: p.crs, coords: p.coords, encoding: p.encoding, mapping: p.map,
+      onProgress: (e) => ctx.log(`${e.source}: ${e.records} records`),
+    });
+    return { city: p.city, sources: summaries.map((s) => ({ source_id: s.source_id, changeset: s.changeset, added: s.added, changed: s.changed, unchanged: s.unchanged, removed: s.removed })) };
+  },
+});

@@ -2,13 +2,13 @@
  * The one registry of jobs: every runner, `opencim jobs submit` and `opencim worker` find jobs here.
  * Add a job by importing it and listing it in JOBS (a domain's jobs live in src/domains/<name>/jobs.ts).
  */
-import { accessJob, checkJob } from './app-jobs.js';
+import { accessJob, checkJob, importJob } from './app-jobs.js';
 import { analyzeJob, sleepJob } from './builtin.js';
 import { slaJob } from '../domains/operations/sla.js';
 import type { Job } from './contract.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, accessJob, checkJob, slaJob];
+export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, accessJob, checkJob, slaJob];
 
 const byKind = new Map(JOBS.map((j) => [j.kind, j]));
 if (byKind.size !== JOBS.length) throw new Error('two jobs share a kind in src/jobs/registry.ts');

@@ -1,6 +1,6 @@
 import { livingCircleCompleteness, serviceEquity, transitAccess } from './computed/access.js';
 import { activitySpaceShortfall, childcareShortfall, elderlyShortfall, kindergartenShortfall } from './computed/community.js';
-import { fireStationCoverage, greenwayCoverage, middleSchoolCoverage, parkServiceCoverage } from './computed/coverage.js';
+import { fireStationCoverage, greenwayCoverage, middleSchoolCoverage, parkServiceCoverage } from './computed/service-areas.js';
 import { agedHousingShare, highRiseCount, housingHazardIndicators } from './computed/housing.js';
 import { parkGreenPerCapita, populationDensity, roadNetworkDensity } from './computed/land.js';
 import type { Indicator } from './types.js';

@@ -2,7 +2,7 @@ import { addRetrofitReasons, energyIndicatorResults, type CarbonForCheck } from 
 import { computeAccess, summarize, type AccessOptions, type AccessResult, type AccessSummary } from '../network/access.js';
 import { SegmentIndex } from '../network/snap.js';
 import { loadCatalogue, type Catalogue, type CatalogueEntry, type CheckParameters } from './catalogue.js';
-import { buildRaster, type CoverageRaster } from './coverage.js';
+import { buildRaster, type CoverageRaster } from './land-raster.js';
 import type { CheckData } from './data.js';
 import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
 import { ManualInputError, type ManualValue } from './manual.js';

@@ -1,7 +1,7 @@
 import type { AccessResult } from '../network/access.js';
 import type { Catalogue, CatalogueEntry, CheckParameters, Computability, Target } from './catalogue.js';
 import type { CheckData } from './data.js';
-import type { CoverageRaster } from './coverage.js';
+import type { CoverageRaster } from './land-raster.js';
 import type { AreaKind, AreaLevel, Units } from './units.js';
 
 /** Everything an indicator may read: parameters, the city, its units, walking distances. */

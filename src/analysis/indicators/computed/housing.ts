@@ -1,5 +1,5 @@
 import { fmt, pct, residentsMethod, round, shareValues, tally } from '../common.js';
-import { originBuildings } from '../coverage.js';
+import { originBuildings } from '../land-raster.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
 import { HAZARDS, type Hazard } from '../../../domains/safety/model.js';

@@ -2,7 +2,7 @@ import type { AccessOptions } from '../../network/access.js';
 import { runCategories } from '../../network/parallel.js';
 import { snapSources, type Place, type SegmentIndex } from '../../network/snap.js';
 import { fmt, pct, ratio, round, tally, type Tally } from '../common.js';
-import { landShares, seedPlaces, type LandShare } from '../coverage.js';
+import { landShares, seedPlaces, type LandShare } from '../land-raster.js';
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
 import { builtUpText } from './land.js';
