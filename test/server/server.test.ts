@@ -320,7 +320,7 @@ for (const driver of DRIVERS) {
         expect(ids).toEqual(expect.arrayContaining(['indicator_results', 'renewal_candidates']));
         const items = json(await s.app.inject({ url: '/collections/indicator_results/items?level=city&limit=100' }));
         expect(items.numberMatched).toBeGreaterThan(10);
-        const f = items.features.find((x: { properties: { status: string } }) => x.properties.status === 'pass' || x.properties.status === 'fail');
+        const f = items.features.find((x: { properties: { source: string; value: number | null } }) => x.properties.source === 'computed' && x.properties.value !== null);
         expect(f.properties).toHaveProperty('explain');
         expect(json(await s.app.inject({ url: `/collections/indicator_results/items/${encodeURIComponent(f.id)}` })).id).toBe(f.id);
         const fails = json(await s.app.inject({ url: `/collections/indicator_results/items?filter=${encodeURIComponent("status = 'fail' AND level = 'city'")}&limit=100` }));
