@@ -22,7 +22,8 @@ import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorize
 import { Gate, requestClass, watchClient } from './admission.js';
 import { isConnectionLost } from '../store/pg-driver.js';
 import { landingHtml } from './ogc/html.js';
-import { format, landingDoc, ogcRoutes } from './ogc/routes.js';
+import { baseUrl, format, landingDoc, ogcRoutes } from './ogc/routes.js';
+import { OPENAPI_TYPE, openApiFor } from './ogc/openapi.js';
 import { tileRoutes } from './tiles/routes.js';
 import { pgReader } from './hot.js';
 
@@ -171,7 +172,9 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   app.get('/api', { schema: { hide: true } }, async (req, reply) => {
     if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');
-    return reply.type('application/vnd.oai.openapi+json;version=3.0').send(JSON.stringify(app.swagger()));
+    // exactly this media type, unquoted and without parameters added (GDAL 3.6 compares it literally)
+    const doc = openApiFor(app.swagger() as never, baseUrl(req));
+    return reply.header('content-type', OPENAPI_TYPE).send(Buffer.from(JSON.stringify(doc)));
   });
   app.get('/api.html', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/api-docs/'));
 

@@ -10,6 +10,7 @@ import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { collectionExtent, countItems, DEFAULT_LIMIT, featureJson, fetchItem, fetchItems, MAX_LIMIT, MAX_OFFSET, buildItemsQuery } from './query.js';
 import * as html from './html.js';
+import { OPENAPI_TYPE } from './openapi.js';
 import { requestSignal } from '../admission.js';
 
 export const CONFORMANCE = [
@@ -157,7 +158,7 @@ export function landingDoc(req: FastifyRequest) {
     links: [
       { href: `${base}/?f=json`, rel: 'self', type: 'application/json', title: 'this document' },
       { href: `${base}/?f=html`, rel: 'alternate', type: 'text/html', title: 'this document as HTML' },
-      { href: `${base}/api`, rel: 'service-desc', type: 'application/vnd.oai.openapi+json;version=3.0', title: 'the API definition (OpenAPI 3.0)' },
+      { href: `${base}/api`, rel: 'service-desc', type: OPENAPI_TYPE, title: 'the API definition (OpenAPI 3.0)' },
       { href: `${base}/api.html`, rel: 'service-doc', type: 'text/html', title: 'the API documentation (Swagger UI)' },
       { href: `${base}/conformance`, rel: 'conformance', type: 'application/json', title: 'OGC API conformance classes' },
       { href: `${base}/collections`, rel: 'data', type: 'application/json', title: 'the collections' },
@@ -225,7 +226,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
       type: 'object',
       title: `${spec.title} queryables`,
       properties: {
-        [GEOMETRY_NAME]: { format: `geometry-${spec.geometry.type === 'Geometry' ? 'any' : spec.geometry.type.toLowerCase()}`, description: 'the geometry (S_INTERSECTS)' },
+        [GEOMETRY_NAME]: { format: `geometry-${spec.geometry.type.toLowerCase()}`, description: 'the geometry (S_INTERSECTS)' },
         ...Object.fromEntries(queryables(spec).map((p) => [p.name, jsonSchemaOf(p)])),
       },
       additionalProperties: false,
