@@ -140,7 +140,7 @@ for (const driver of DRIVERS) {
     });
     afterAll(async () => { await s?.close(); });
 
-    for (const [label, root] of [['the root landing page', () => `${origin}/`]] as const) {
+    for (const [label, root] of [['the root landing page', () => `${origin}/`], [`the city's landing page /cities/${CITY}/`, () => `${origin}/cities/${CITY}/`]] as const) {
       describe(label, () => {
         let iut: string;
         let api: OpenApi;
