@@ -88,6 +88,20 @@ for (const driver of DRIVERS) {
       expect(layersOf(f.stdout).get('facilities')!.count).toBe(busStops);
     });
 
+    it('facility points: bbox and CQL2 S_INTERSECTS select the points inside the box, as counted here from the points', async () => {
+      const all = (await (await fetch(`${base}/collections/facilities/items?limit=10000`)).json()).features;
+      const xs = all.map((f: { geometry: { coordinates: number[] } }) => f.geometry.coordinates[0]).sort((a: number, b: number) => a - b);
+      const ys = all.map((f: { geometry: { coordinates: number[] } }) => f.geometry.coordinates[1]);
+      const box = [xs[0] - 1e-4, Math.min(...ys) - 1e-4, xs[Math.floor(xs.length / 2)], Math.max(...ys) + 1e-4];
+      const inside = all.filter((f: { geometry: { coordinates: number[] } }) => { const [x, y] = f.geometry.coordinates; return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3]; }).length;
+      expect(inside).toBeGreaterThan(0);
+      expect(inside).toBeLessThan(all.length);
+      const byBbox = (await (await fetch(`${base}/collections/facilities/items?limit=1&bbox=${box.join(',')}`)).json()).numberMatched;
+      const byCql = (await (await fetch(`${base}/collections/facilities/items?limit=1&filter=${encodeURIComponent(`S_INTERSECTS(geometry, BBOX(${box.join(',')}))`)}`)).json()).numberMatched;
+      expect(byBbox).toBe(inside);
+      expect(byCql).toBe(inside);
+    });
+
     it('ogr2ogr writes every collection to one GeoPackage, counts and types kept', async () => {
       const gpkg = join(tempDir('gdal-'), 'city.gpkg');
       const w = await gdal('ogr2ogr', ['-f', 'GPKG', gpkg, `OAPIF:${base}/`]);
