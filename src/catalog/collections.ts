@@ -6,13 +6,15 @@
  *
  * SQL expressions here are trusted code, never client input; they refer to the row as `t`.
  */
-import type { VersionedSpec } from '../store/archive.js';
+import { asOfSql, type VersionedSpec } from '../store/archive.js';
 import { TABLE_BY_NAME } from '../store/tables.js';
 
 const archiveOf = (table: string): VersionedSpec => TABLE_BY_NAME.get(table)!.archive;
 
 import { SAFETY_COLLECTIONS } from '../domains/safety/collections.js';
 import { BUILDING_CARBON_PROPERTY, ENERGY_COLLECTIONS } from '../domains/energy/collections.js';
+
+export type GeometryType = 'Point' | 'MultiPoint' | 'LineString' | 'MultiLineString' | 'Polygon' | 'MultiPolygon';
 
 export type PropType = 'string' | 'number' | 'integer' | 'boolean' | 'object';
 
@@ -44,15 +46,19 @@ export interface CollectionSpec {
   probe?: string;
   /** feature id: the key columns, joined by ':' in the id when more than one */
   key: { name: string; sql: string }[];
-  geometry: { sql: string; type: string };
+  /**
+   * the geometry: one type per collection (GDAL and QGIS write Shapefiles, one type a file);
+   * `indexed`: an indexed column whose box holds the geometry (a bbox prefilter when `sql` is computed)
+   */
+  geometry: { sql: string; type: GeometryType; indexed?: string };
+  /** a condition on t every row of the collection meets (now and `as_of` a time) */
+  only?: string;
   /** the temporal property, as a [start, end) pair of timestamptz SQL expressions; `datetime` filters on it */
   time?: { name: string; start: string; end: string; description: string };
   properties: PropertySpec[];
   tile?: {
     minzoom: number;
     maxzoom: number;
-    /** geometry drawn in tiles (default geometry.sql), e.g. a point for facility polygons */
-    geometry?: string;
     /** what the tile's geometry is: fill / line / point layers in the viewer */
     kind: 'polygon' | 'line' | 'point';
     /** add the building's walking distance per category (`d_<category>`) from the latest access run */
@@ -64,6 +70,15 @@ export interface CollectionSpec {
 const src: PropertySpec = { name: 'source_id', sql: 't.source_id', type: 'string', description: 'data source (import) the record came from' };
 const tags: PropertySpec = { name: 'tags', sql: 't.tags', type: 'object', description: 'source attributes (OSM tags) as recorded', queryable: false };
 const name: PropertySpec = { name: 'name', sql: 't.name', type: 'string', description: 'name', tile: true };
+
+/** polygon facilities (and any other shape) as a point inside them; their polygons are the collection facility_areas */
+const AREAL = `GeometryType(t.geom) IN ('POLYGON', 'MULTIPOLYGON')`;
+const facilityProps: PropertySpec[] = [
+  { name: 'category', sql: 't.category', type: 'string', description: 'facility category id (see /api/v1/categories)', tile: true },
+  name,
+  { name: 'osm_id', sql: 't.id', type: 'string', description: 'id of the source object (w123, n45, r6)', tile: true },
+  src, tags,
+];
 
 export const COLLECTIONS: CollectionSpec[] = [
   {
@@ -92,17 +107,21 @@ export const COLLECTIONS: CollectionSpec[] = [
   },
   {
     id: 'facilities', title: 'Facilities', title_zh: '公共服务设施',
-    description: 'Facilities by category of the facility taxonomy (one feature per facility and category; id = osm-id:category).',
+    description: 'Facilities by category of the facility taxonomy, as points (one feature per facility and category; id = osm-id:category; a facility mapped as an area is the point ST_PointOnSurface of it, its outline is in facility_areas).',
     from: 'facilities_current t', requires: ['facilities_versions'], archive: archiveOf('facilities'),
     key: [{ name: 'id', sql: 't.id' }, { name: 'category', sql: 't.category' }],
-    geometry: { sql: 't.geom', type: 'Geometry' },
-    properties: [
-      { name: 'category', sql: 't.category', type: 'string', description: 'facility category id (see /api/v1/categories)', tile: true },
-      name,
-      { name: 'osm_id', sql: 't.id', type: 'string', description: 'id of the source object (w123, n45, r6)', tile: true },
-      src, tags,
-    ],
-    tile: { minzoom: 12, maxzoom: 16, kind: 'point', geometry: "CASE WHEN GeometryType(t.geom) = 'POINT' THEN t.geom ELSE ST_PointOnSurface(t.geom) END" },
+    geometry: { sql: "(CASE WHEN GeometryType(t.geom) = 'POINT' THEN t.geom ELSE ST_PointOnSurface(t.geom) END)", type: 'Point', indexed: 't.geom' },
+    properties: [...facilityProps, { name: 'has_area', sql: `(${AREAL})`, type: 'boolean', description: 'mapped as an area: its outline is the feature of the same id in facility_areas', tile: false }],
+    tile: { minzoom: 12, maxzoom: 16, kind: 'point' },
+  },
+  {
+    id: 'facility_areas', title: 'Facility areas', title_zh: '公共服务设施用地范围',
+    description: 'The outlines of the facilities mapped as areas (same ids as their points in facilities).',
+    from: `(SELECT * FROM facilities_current t WHERE ${AREAL}) t`, only: AREAL,
+    requires: ['facilities_versions'], archive: archiveOf('facilities'),
+    key: [{ name: 'id', sql: 't.id' }, { name: 'category', sql: 't.category' }],
+    geometry: { sql: 'ST_Multi(t.geom)', type: 'MultiPolygon', indexed: 't.geom' },
+    properties: facilityProps,
   },
   {
     id: 'green_spaces', title: 'Parks and green spaces', title_zh: '公园绿地',
@@ -198,7 +217,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     probe: 'SELECT 1 FROM check_runs WHERE city_id = $1 LIMIT 1',
     missingHint: 'no renewal candidates in the store yet: run `opencim check --db D --out DIR`',
     key: [{ name: 'rank', sql: 't.rank' }],
-    geometry: { sql: 't.geom', type: 'Geometry' },
+    geometry: { sql: 'ST_Multi(t.geom)', type: 'MultiPolygon', indexed: 't.geom' },
     properties: [
       { name: 'rank', sql: 't.rank', type: 'integer', description: '1 = most in need' },
       { name: 'run_id', sql: 't.run_id', type: 'integer', description: 'the health check run that proposed it (/api/v1/runs/{run})', tile: true },
@@ -260,6 +279,24 @@ export const COLLECTIONS: CollectionSpec[] = [
 ];
 
 export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));
+
+/** FROM clause (alias t) of a versioned collection as it was at a time (`ts`: a timestamptz SQL expression) */
+export function archiveFrom(c: CollectionSpec, ts: string): string {
+  const from = asOfSql(c.archive!, ts);
+  return c.only ? `(SELECT * FROM ${from} t WHERE ${c.only}) t` : `${from} t`;
+}
+
+/** WHERE condition: the geometry's box meets `env` (through the index when the geometry is computed) */
+export function boxMeets(c: CollectionSpec, env: string): string {
+  const g = c.geometry;
+  return g.indexed ? `${g.indexed} && ${env} AND ${g.sql} && ${env}` : `${g.sql} && ${env}`;
+}
+
+/** WHERE condition: the geometry intersects `env` (through the index when the geometry is computed) */
+export function intersects(c: CollectionSpec, env: string): string {
+  const g = c.geometry;
+  return g.indexed ? `${g.indexed} && ${env} AND ST_Intersects(${g.sql}, ${env})` : `ST_Intersects(${g.sql}, ${env})`;
+}
 
 /** The name filters use for the geometry. */
 export const GEOMETRY_NAME = 'geometry';

@@ -6,11 +6,13 @@
  *   /conformance /collections /collections/{id}[/items[/{featureId}]|/queryables]
  *   /tiles /tiles/{layer}.json /tiles/{layer}/{z}/{x}/{y}.mvt
  *   /api  /api.html  /api/v1/...  /report/... (the health check's output folder, with --report)
+ *   /cities            the cities; /cities/{city}/ is one city's own OGC API (landing page, /api, and all the above
+ *                      from /conformance to /tiles beneath it; no ?city= needed)
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Store } from '../store/driver.js';
 import { apiRoutes } from './api/routes.js';
 import { archiveRoutes } from './api/archive.js';
@@ -22,7 +24,8 @@ import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorize
 import { Gate, requestClass, watchClient } from './admission.js';
 import { isConnectionLost } from '../store/pg-driver.js';
 import { landingHtml } from './ogc/html.js';
-import { format, landingDoc, ogcRoutes } from './ogc/routes.js';
+import { apiBase, baseUrl, CITY_PREFIX, cityParam, format, landingDoc, ogcRoutes } from './ogc/routes.js';
+import { OPENAPI_TYPE, openApiFor } from './ogc/openapi.js';
 import { tileRoutes } from './tiles/routes.js';
 import { pgReader } from './hot.js';
 
@@ -171,7 +174,9 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   app.get('/api', { schema: { hide: true } }, async (req, reply) => {
     if ((req.query as { f?: string }).f === 'html') return reply.redirect('/api.html');
-    return reply.type('application/vnd.oai.openapi+json;version=3.0').send(JSON.stringify(app.swagger()));
+    // exactly this media type, unquoted and without parameters added (GDAL 3.6 compares it literally)
+    const doc = openApiFor(app.swagger() as never, baseUrl(req));
+    return reply.header('content-type', OPENAPI_TYPE).send(Buffer.from(JSON.stringify(doc)));
   });
   app.get('/api.html', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/api-docs/'));
 
@@ -201,6 +206,33 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     if (format(req) === 'html') return reply.type('text/html; charset=utf-8').send(landingHtml(doc));
     return reply.type('application/json').send(doc);
   });
+  // ---- each city its own OGC API: /cities/{city}/ (the landing page), its API definition, the list ----
+  const cityLanding = async (req: FastifyRequest, reply: FastifyReply) => {
+    await ctx.resolveCity(cityParam(req));
+    const doc = landingDoc(req);
+    if (format(req) === 'html') return reply.type('text/html; charset=utf-8').send(landingHtml(doc));
+    return reply.type('application/json').send(doc);
+  };
+  const landingQuery = { type: 'object', properties: { f: { type: 'string', enum: ['json', 'html'] } }, additionalProperties: false };
+  app.get(`${CITY_PREFIX}/`, { schema: { hide: true, querystring: landingQuery } }, cityLanding);
+  app.get(CITY_PREFIX, { schema: { hide: true, querystring: landingQuery } }, cityLanding);
+  app.get(`${CITY_PREFIX}/api`, { schema: { hide: true } }, async (req, reply) => {
+    await ctx.resolveCity(cityParam(req));
+    // the city's OGC API and tiles, its paths below its landing page (no ?city= there)
+    const doc = openApiFor(app.swagger() as never, apiBase(req), (p) => p === '/conformance' || p.startsWith('/collections') || p.startsWith('/tiles'));
+    return reply.header('content-type', OPENAPI_TYPE).send(Buffer.from(JSON.stringify(doc)));
+  });
+  app.get('/cities', { schema: { summary: 'the cities of the store, each its own OGC API landing page', tags: ['OGC API – Features'] } }, async (req) => {
+    const origin = baseUrl(req);
+    return {
+      cities: (await ctx.cities()).map((id) => ({
+        id,
+        links: [{ href: `${origin}/cities/${encodeURIComponent(id)}/`, rel: 'child', type: 'application/json', title: `OGC API of ${id}` }],
+      })),
+      links: [{ href: `${origin}/cities`, rel: 'self', type: 'application/json', title: 'this document' }],
+    };
+  });
+
   if (existsSync(join(webRoot, 'assets'))) {
     const fstatic = (await import('@fastify/static')).default;
     await app.register(fstatic, { root: join(webRoot, 'assets'), prefix: '/assets/', immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' });

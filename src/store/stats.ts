@@ -22,7 +22,8 @@ export async function cityStats(db: Queryable, cityId?: string, asOf?: string): 
   for (const city of cities) {
     const counts: Record<string, number> = {};
     for (const t of TABLES) {
-      const sql = `SELECT ${t.table === 'facilities' ? 'count(DISTINCT id)' : 'count(*)'}::int AS n FROM ${rel(t.table)} WHERE city_id = $1`;
+      // facilities: one per facility and category, as the API's collection and the category table count them
+      const sql = `SELECT count(*)::int AS n FROM ${rel(t.table)} WHERE city_id = $1`;
       counts[t.table] = Number((await db.query<{ n: number }>(sql, p(city)))[0].n);
     }
     const residential = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rel('buildings')} WHERE city_id = $1 AND residential`, p(city)))[0].n);

@@ -9,7 +9,7 @@
  * counts.
  */
 import type { CollectionSpec, PropType } from '../../catalog/collections.js';
-import { GEOMETRY_NAME, propertyByName, queryables } from '../../catalog/collections.js';
+import { GEOMETRY_NAME, intersects, propertyByName, queryables } from '../../catalog/collections.js';
 
 export const MAX_FILTER_LENGTH = 8192;
 /** nesting of parentheses and NOT */
@@ -465,6 +465,8 @@ export function compileCql2(e: Expr, c: CollectionSpec, params: Params): string 
         };
         const a = side(x.a), b = side(x.b);
         if (!a.isProp && !b.isProp) throw new Cql2Error(`S_INTERSECTS needs the property "${GEOMETRY_NAME}" on one side`, x.pos);
+        // the geometry against a literal: through the index when the geometry is computed (facility points)
+        if (a.isProp !== b.isProp) return `(${intersects(c, a.isProp ? b.sql : a.sql)})`;
         return `ST_Intersects(${a.sql}, ${b.sql})`;
       }
     }

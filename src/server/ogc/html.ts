@@ -72,12 +72,12 @@ function cell(v: unknown): string {
   return esc(v);
 }
 
-export function itemsHtml(title: string, collectionId: string, fc: { features: { id: string; properties: Record<string, unknown> }[]; numberMatched?: number; numberReturned: number; links: Link[] }): string {
+export function itemsHtml(title: string, collectionPath: string, fc: { features: { id: string; properties: Record<string, unknown> }[]; numberMatched?: number; numberReturned: number; links: Link[] }): string {
   const cols = fc.features.length ? Object.keys(fc.features[0].properties).filter((k) => k !== 'tags') : [];
   const nav = fc.links.filter((l) => l.rel === 'prev' || l.rel === 'next').map((l) => `<a href="${esc(htmlHref(l.href))}">${l.rel === 'next' ? '下一页 next →' : '← 上一页 prev'}</a>`).join(' · ');
   return page(title, `<h1>${esc(title)}</h1><p class="muted">${fc.numberReturned} returned${fc.numberMatched !== undefined ? ` of ${fc.numberMatched} matched` : ''}. ${nav}</p>
 <table><tr><th>id</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${fc.features.map((f) =>
-    `<tr><td><a href="/collections/${esc(encodeURIComponent(collectionId))}/items/${esc(encodeURIComponent(f.id))}?f=html">${esc(f.id)}</a></td>${cols.map((c) => `<td>${cell(f.properties[c])}</td>`).join('')}</tr>`).join('')}</table><p>${nav}</p>`);
+    `<tr><td><a href="${esc(collectionPath)}/items/${esc(encodeURIComponent(f.id))}?f=html">${esc(f.id)}</a></td>${cols.map((c) => `<td>${cell(f.properties[c])}</td>`).join('')}</tr>`).join('')}</table><p>${nav}</p>`);
 }
 
 export function itemHtml(title: string, f: { id: string; properties: Record<string, unknown>; geometry: unknown }): string {

@@ -3,9 +3,9 @@
  * equality, CQL2 filter) become a parameterised WHERE over the registry's SQL, and rows become
  * GeoJSON features (geometry from ST_AsGeoJSON, spliced as text).
  */
-import { asOfSql, parseArchiveTime } from '../../store/archive.js';
+import { parseArchiveTime } from '../../store/archive.js';
 import type { CollectionSpec, PropertySpec } from '../../catalog/collections.js';
-import { GEOMETRY_NAME, propertyByName, queryables } from '../../catalog/collections.js';
+import { archiveFrom, GEOMETRY_NAME, intersects, propertyByName, queryables } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { compileCql2, Cql2Error, Params, parseCql2 } from './cql2.js';
@@ -50,8 +50,11 @@ export function parseIntParam(v: unknown, name: string, min: number, max: number
   return n;
 }
 
-/** `w,s,e,n` (or with heights, 6 numbers) in CRS84. */
-export function parseBbox(v: unknown): [number, number, number, number] | undefined {
+/**
+ * `w,s,e,n` (or with heights, 6 numbers) in CRS84. A box across the antimeridian (w > e, e.g.
+ * 177,65,-177,70) is the two boxes either side of it.
+ */
+export function parseBbox(v: unknown): [number, number, number, number][] | undefined {
   const s = one(v, 'bbox');
   if (s === undefined) return undefined;
   if (s.length > 200) throw badRequest('bbox too long');
@@ -62,8 +65,7 @@ export function parseBbox(v: unknown): [number, number, number, number] | undefi
   const [w, so, e, no] = parts.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
   if (w < -180 || e > 180 || so < -90 || no > 90) throw badRequest('bbox outside CRS84 bounds (longitude -180..180, latitude -90..90)');
   if (so > no) throw badRequest('bbox: minimum latitude greater than maximum latitude');
-  if (w > e) throw badRequest('bbox crossing the antimeridian (minLon > maxLon) is not supported');
-  return [w, so, e, no];
+  return w > e ? [[w, so, 180, no], [-180, so, e, no]] : [[w, so, e, no]];
 }
 
 /** a calendar date that exists (JS Date.parse takes 2020-02-30 for March 1st) */
@@ -135,10 +137,10 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
   const offset = parseIntParam(q.offset, 'offset', 0, MAX_OFFSET, 0);
   const crs = one(q['bbox-crs'], 'bbox-crs');
   if (crs !== undefined && !CRS84.includes(crs)) throw badRequest(`bbox-crs: only ${CRS84[0]} is supported`);
-  const bbox = parseBbox(q.bbox);
-  if (bbox) {
-    const env = `ST_MakeEnvelope(${bbox.map((v) => params.add(v, 'float8')).join(', ')}, 4326)`;
-    where.push(`ST_Intersects(${spec.geometry.sql}, ${env})`);
+  const boxes = parseBbox(q.bbox);
+  if (boxes) {
+    const envs = boxes.map((b) => `ST_MakeEnvelope(${b.map((v) => params.add(v, 'float8')).join(', ')}, 4326)`);
+    where.push(envs.length === 1 ? intersects(spec, envs[0]) : `(${envs.map((e) => `(${intersects(spec, e)})`).join(' OR ')})`);
     filtered = true;
   }
   // the archive: the records as they were at `as_of` (the collections' own time is `datetime`)
@@ -148,7 +150,7 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
     if (!spec.archive) throw badRequest(`collection ${spec.id} is not versioned: as_of does not apply`);
     let asOf: string;
     try { asOf = parseArchiveTime(asOfText, 'as_of'); } catch (e) { throw badRequest((e as Error).message); }
-    from = `${asOfSql(spec.archive, params.add(asOf, 'timestamptz'))} t`;
+    from = archiveFrom(spec, params.add(asOf, 'timestamptz'));
     filtered = true;
   }
   const dt = parseDatetime(q.datetime);

@@ -10,6 +10,8 @@ import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { collectionExtent, countItems, DEFAULT_LIMIT, featureJson, fetchItem, fetchItems, MAX_LIMIT, MAX_OFFSET, buildItemsQuery } from './query.js';
 import * as html from './html.js';
+import { OPENAPI_TYPE } from './openapi.js';
+import { ODBL_LINK, OSM_ATTRIBUTION, osmDerived } from './attribution.js';
 import { requestSignal } from '../admission.js';
 
 export const CONFORMANCE = [
@@ -79,17 +81,52 @@ export function withQuery(req: FastifyRequest, path: string, changes: Record<str
   }
   for (const [k, v] of Object.entries(changes)) if (v !== undefined) q.set(k, v);
   const s = q.toString();
-  return `${baseUrl(req)}${path}${s ? `?${s}` : ''}`;
+  return `${apiBase(req)}${path}${s ? `?${s}` : ''}`;
 }
 
-function cityParam(req: FastifyRequest): string | undefined {
+/** the prefix of a city's own OGC API: `/cities/{city}/` is the landing page of one city */
+export const CITY_PREFIX = '/cities/:city';
+
+/** the city named by the path (/cities/{city}/...), if the request came that way */
+export function pathCity(req: FastifyRequest): string | undefined {
+  return (req.params as { city?: string } | undefined)?.city;
+}
+
+/** where this request's OGC API lives: the origin, or the city's landing page below it */
+export function apiBase(req: FastifyRequest): string {
+  const c = pathCity(req);
+  return baseUrl(req) + (c === undefined ? '' : `/cities/${encodeURIComponent(c)}`);
+}
+
+/** the city of a request: from the path (/cities/{city}/...) or `?city=`, never both */
+export function cityParam(req: FastifyRequest): string | undefined {
   const c = (req.query as Record<string, unknown>).city;
+  const p = pathCity(req);
+  if (p !== undefined) {
+    if (c !== undefined) throw badRequest(`the city is in the path (/cities/${p.slice(0, 64)}/): drop ?city= (城市已在路径中)`);
+    if (p.length > 128) throw notFound('no such city (a city id has at most 128 characters)');
+    return p;
+  }
   if (c === undefined) return undefined;
   if (typeof c !== 'string' || c.length > 128) throw badRequest('city must be a city id (at most 128 characters)');
   return c;
 }
 
-const cityQ = (req: FastifyRequest): Record<string, string> => { const c = cityParam(req); return c === undefined ? {} : { city: c }; };
+/** `?city=` as the request gave it (links carry it on); nothing when the city is in the path */
+export function queryCity(req: FastifyRequest): string | undefined {
+  return pathCity(req) === undefined ? cityParam(req) : undefined;
+}
+
+const cityQ = (req: FastifyRequest): Record<string, string> => { const c = queryCity(req); return c === undefined ? {} : { city: c }; };
+
+/**
+ * Register a route at its path and again below a city's landing page (/cities/{city}/...), the
+ * second hidden from the root's OpenAPI document (each city's /api documents its own).
+ */
+export function citied(app: FastifyInstance, path: string, opts: { schema: Record<string, unknown> }, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  app.get(path, opts, handler);
+  app.get(`${CITY_PREFIX}${path}`, { ...opts, schema: { ...opts.schema, hide: true } }, handler);
+}
 
 /** does the city have this collection (its tables exist, and its results were computed for the city)? */
 export async function available(ctx: ServerContext, spec: CollectionSpec, city: string): Promise<boolean> {
@@ -114,9 +151,9 @@ async function availableCollections(ctx: ServerContext, city: string): Promise<C
 }
 
 async function collectionDoc(req: FastifyRequest, ctx: ServerContext, spec: CollectionSpec, city: string) {
-  const base = baseUrl(req);
+  const base = apiBase(req);
   const ext = await collectionExtent(ctx, spec, city);
-  const cq = cityParam(req) ? `&city=${encodeURIComponent(city)}` : '';
+  const cq = queryCity(req) ? `&city=${encodeURIComponent(city)}` : '';
   const path = `/collections/${encodeURIComponent(spec.id)}`;
   return {
     id: spec.id,
@@ -150,38 +187,43 @@ const cityParamSchema = { type: 'string', maxLength: 128, description: 'city id 
 const idParam = { type: 'string', enum: COLLECTIONS.map((c) => c.id), description: 'collection id' } as const;
 
 export function landingDoc(req: FastifyRequest) {
-  const base = baseUrl(req);
+  const base = apiBase(req);
+  const origin = baseUrl(req);
+  const city = pathCity(req);
+  const cq = city === undefined ? '' : `?city=${encodeURIComponent(city)}`;
   return {
-    title: 'OpenCIM 城市信息模型',
-    description: 'Open City Information Modeling: the city model (buildings, facilities, parks, land use, walk network, administrative areas) and its analysis results, as OGC API – Features, vector tiles and a JSON API. 城市数字底座.',
+    title: city === undefined ? 'OpenCIM 城市信息模型' : `OpenCIM ${city} 城市信息模型`,
+    description: 'Open City Information Modeling: the city model (buildings, facilities, parks, land use, walk network, administrative areas) and its analysis results, as OGC API – Features, vector tiles and a JSON API. 城市数字底座.' +
+      (city === undefined ? ' Each city of the store is also its own OGC API at /cities/{city}/. 每个城市另有独立入口.' : ''),
     links: [
       { href: `${base}/?f=json`, rel: 'self', type: 'application/json', title: 'this document' },
       { href: `${base}/?f=html`, rel: 'alternate', type: 'text/html', title: 'this document as HTML' },
-      { href: `${base}/api`, rel: 'service-desc', type: 'application/vnd.oai.openapi+json;version=3.0', title: 'the API definition (OpenAPI 3.0)' },
-      { href: `${base}/api.html`, rel: 'service-doc', type: 'text/html', title: 'the API documentation (Swagger UI)' },
+      { href: `${base}/api`, rel: 'service-desc', type: OPENAPI_TYPE, title: 'the API definition (OpenAPI 3.0)' },
+      { href: `${origin}/api.html`, rel: 'service-doc', type: 'text/html', title: 'the API documentation (Swagger UI)' },
       { href: `${base}/conformance`, rel: 'conformance', type: 'application/json', title: 'OGC API conformance classes' },
       { href: `${base}/collections`, rel: 'data', type: 'application/json', title: 'the collections' },
       { href: `${base}/tiles`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: 'application/json', title: 'vector tiles (TileJSON per layer)' },
-      { href: `${base}/api/v1/summary`, rel: 'related', type: 'application/json', title: 'platform API: city summary' },
-      { href: `${base}/`, rel: 'related', type: 'text/html', title: '3D city map viewer 三维城市地图' },
+      ...(city === undefined ? [{ href: `${origin}/cities`, rel: 'child', type: 'application/json', title: 'the cities, each its own OGC API 各城市入口' }] : []),
+      { href: `${origin}/api/v1/summary${cq}`, rel: 'related', type: 'application/json', title: 'platform API: city summary' },
+      { href: `${origin}/`, rel: 'related', type: 'text/html', title: '3D city map viewer 三维城市地图' },
     ],
   };
 }
 
 export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: { countCap: number }) {
-  app.get('/conformance', {
+  citied(app, '/conformance', {
     schema: { summary: 'OGC API conformance classes', tags: ['OGC API – Features'], querystring: { type: 'object', properties: { f: fParam } } },
   }, async (req, reply) => {
     const doc = { conformsTo: CONFORMANCE };
     return send(reply, format(req), doc, () => html.conformanceHtml(doc));
   });
 
-  app.get('/collections', {
+  citied(app, '/collections', {
     schema: { summary: 'the collections of the city model', tags: ['OGC API – Features'], querystring: { type: 'object', properties: { f: fParam, city: cityParamSchema } } },
   }, async (req, reply) => {
     const fmt = format(req);
     const city = await ctx.resolveCity(cityParam(req));
-    const base = baseUrl(req);
+    const base = apiBase(req);
     const collections = [];
     for (const spec of await availableCollections(ctx, city)) collections.push(await collectionDoc(req, ctx, spec, city));
     const doc = {
@@ -195,7 +237,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     return send(reply, fmt, doc, () => html.collectionsHtml(doc));
   });
 
-  app.get('/collections/:collectionId', {
+  citied(app, '/collections/:collectionId', {
     schema: {
       summary: 'one collection: extent, CRS, links', tags: ['OGC API – Features'],
       params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
@@ -209,7 +251,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     return send(reply, fmt, doc, () => html.collectionHtml(doc));
   });
 
-  app.get('/collections/:collectionId/queryables', {
+  citied(app, '/collections/:collectionId/queryables', {
     schema: {
       summary: 'the properties a filter may use (JSON Schema)', tags: ['OGC API – Features'],
       params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
@@ -218,14 +260,14 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   }, async (req, reply) => {
     const fmt = format(req);
     const spec = await specFor(ctx, (req.params as { collectionId: string }).collectionId, await ctx.resolveCity(cityParam(req)));
-    const base = baseUrl(req);
+    const base = apiBase(req);
     const doc = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       $id: `${base}/collections/${spec.id}/queryables`,
       type: 'object',
       title: `${spec.title} queryables`,
       properties: {
-        [GEOMETRY_NAME]: { format: `geometry-${spec.geometry.type === 'Geometry' ? 'any' : spec.geometry.type.toLowerCase()}`, description: 'the geometry (S_INTERSECTS)' },
+        [GEOMETRY_NAME]: { format: `geometry-${spec.geometry.type.toLowerCase()}`, description: 'the geometry (S_INTERSECTS)' },
         ...Object.fromEntries(queryables(spec).map((p) => [p.name, jsonSchemaOf(p)])),
       },
       additionalProperties: false,
@@ -250,7 +292,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     additionalProperties: { type: 'string', maxLength: 256, description: 'property equality filter: name=value (see queryables)' },
   } as const;
 
-  app.get('/collections/:collectionId/items', {
+  citied(app, '/collections/:collectionId/items', {
     schema: {
       summary: 'features of a collection (GeoJSON), paged, with bbox / datetime / property / CQL2 filters', tags: ['OGC API – Features'],
       params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
@@ -271,25 +313,27 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const links: { href: string; rel: string; type: string; title: string }[] = [
       { href: withQuery(req, path, { f: 'json' }), rel: 'self', type: 'application/geo+json', title: 'this document' },
       { href: withQuery(req, path, { f: 'html' }), rel: 'alternate', type: 'text/html', title: 'this document as HTML' },
-      { href: `${baseUrl(req)}/collections/${encodeURIComponent(spec.id)}?f=json`, rel: 'collection', type: 'application/json', title: 'the collection' },
+      { href: `${apiBase(req)}/collections/${encodeURIComponent(spec.id)}?f=json${queryCity(req) ? `&city=${encodeURIComponent(city)}` : ''}`, rel: 'collection', type: 'application/json', title: 'the collection' },
     ];
     if (more) links.push({ href: withQuery(req, path, { f: 'json', offset: String(iq.offset + iq.limit), limit: String(iq.limit) }), rel: 'next', type: 'application/geo+json', title: 'next page' });
     if (iq.offset > 0) links.push({ href: withQuery(req, path, { f: 'json', offset: iq.offset - iq.limit > 0 ? String(iq.offset - iq.limit) : undefined, limit: String(iq.limit) }), rel: 'prev', type: 'application/geo+json', title: 'previous page' });
+    const osm = await osmDerived(ctx, city);
+    if (osm) links.push(ODBL_LINK);
     const timeStamp = new Date().toISOString();
     if (fmt === 'html') {
       const fc = {
         features: rows.map((r) => ({ id: r.fid, properties: r.props })), numberReturned: rows.length,
         numberMatched: matched.exact ? matched.n : undefined, links,
       };
-      return reply.type('text/html; charset=utf-8').send(html.itemsHtml(`${spec.title_zh} ${spec.title}`, spec.id, fc));
+      return reply.type('text/html; charset=utf-8').send(html.itemsHtml(`${spec.title_zh} ${spec.title}`, `${apiBase(req).slice(baseUrl(req).length)}/collections/${encodeURIComponent(spec.id)}`, fc));
     }
-    const head = `{"type":"FeatureCollection","timeStamp":"${timeStamp}",` +
+    const head = `{"type":"FeatureCollection",${osm ? `"attribution":${JSON.stringify(OSM_ATTRIBUTION)},` : ''}"timeStamp":"${timeStamp}",` +
       (matched.exact ? `"numberMatched":${matched.n},` : `"numberMatchedEstimate":${matched.n},"numberMatchedNote":"more than ${opts.countCap} features match: the count is the query planner's estimate",`) +
       `"numberReturned":${rows.length},"links":${JSON.stringify(links)},"features":[`;
     return reply.type('application/geo+json').send(head + rows.map((r) => featureJson(spec, r)).join(',') + ']}');
   });
 
-  app.get('/collections/:collectionId/items/:featureId', {
+  citied(app, '/collections/:collectionId/items/:featureId', {
     schema: {
       summary: 'one feature', tags: ['OGC API – Features'],
       params: { type: 'object', properties: { collectionId: idParam, featureId: { type: 'string', maxLength: 300 } }, required: ['collectionId', 'featureId'] },
@@ -302,14 +346,15 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const spec = await specFor(ctx, collectionId, city);
     const f = await fetchItem(ctx, spec, city, featureId);
     if (!f) throw notFound(`no feature "${featureId.slice(0, 64)}" in ${spec.id}${cityParam(req) ? ` of city ${city}` : ''}`);
-    const base = baseUrl(req);
+    const base = apiBase(req);
     const path = `${base}/collections/${encodeURIComponent(spec.id)}/items/${encodeURIComponent(f.fid)}`;
     const cq = new URLSearchParams(cityQ(req)).toString();
     const links = [
       { href: `${path}?f=json${cq ? `&${cq}` : ''}`, rel: 'self', type: 'application/geo+json', title: 'this feature' },
       { href: `${path}?f=html${cq ? `&${cq}` : ''}`, rel: 'alternate', type: 'text/html', title: 'this feature as HTML' },
-      { href: `${base}/collections/${encodeURIComponent(spec.id)}?f=json`, rel: 'collection', type: 'application/json', title: 'the collection' },
+      { href: `${base}/collections/${encodeURIComponent(spec.id)}?f=json${cq ? `&${cq}` : ''}`, rel: 'collection', type: 'application/json', title: 'the collection' },
     ];
+    if (await osmDerived(ctx, city)) links.push(ODBL_LINK);
     if (fmt === 'html') return reply.type('text/html; charset=utf-8').send(html.itemHtml(`${spec.title_zh} ${f.fid}`, { id: f.fid, properties: f.props, geometry: f.geometry ? JSON.parse(f.geometry) : null }));
     return reply.type('application/geo+json').send(featureJson(spec, f, links));
   });

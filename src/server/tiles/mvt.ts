@@ -10,8 +10,7 @@
  */
 import { MvtLayer, type EncFeature, type Ring } from './encode.js';
 import { byteaOf } from '../../store/wkb.js';
-import { asOfSql } from '../../store/archive.js';
-import type { CollectionSpec } from '../../catalog/collections.js';
+import { archiveFrom, boxMeets, type CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 
 export const EXTENT = 4096;
@@ -53,7 +52,7 @@ async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string, 
   const names = ['id', ...props.map((p) => p.name)];
   const select = [`${spec.key.map((k) => k.sql).join(` || ':' || `)}`, ...props.map((p) => p.sql)];
   // the archive as of a time (an ISO instant checked by parseArchiveTime: safe as a literal); no analysis results then
-  if (asOf && spec.archive) return { select, names, from: `${asOfSql(spec.archive, `'${asOf.replace(/[^0-9TZ:.+-]/g, '')}'::timestamptz`)} t` };
+  if (asOf && spec.archive) return { select, names, from: archiveFrom(spec, `'${asOf.replace(/[^0-9TZ:.+-]/g, '')}'::timestamptz`) };
   let from = spec.from;
   if (spec.tile?.access) {
     const acc = await accessCategories(ctx, city);
@@ -187,12 +186,12 @@ export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: st
   const t = spec.tile!;
   const { select, names, from } = await layerSql(ctx, spec, city, asOf);
   const [w, s, e, n] = tileBounds(z, x, y, BUFFER);
-  const geom = t.geometry ?? spec.geometry.sql;
+  const geom = spec.geometry.sql;
   const tol = unitDeg(z) * 0.5;
   const g = t.kind === 'point' ? geom : `ST_Simplify(ST_ClipByBox2D(${geom}, env.b), $6::float8, true)`;
   const sql = `WITH env AS (SELECT ST_MakeEnvelope($2::float8, $3::float8, $4::float8, $5::float8, 4326) AS b)
     SELECT ${select.map((c, i) => `${c} AS c${i}`).join(', ')}, ST_AsBinary(${g}) AS wkb
-    FROM ${from}, env WHERE t.city_id = $1::text AND ${spec.geometry.sql} && env.b LIMIT ${MAX_TILE_FEATURES}`;
+    FROM ${from}, env WHERE t.city_id = $1::text AND ${boxMeets(spec, 'env.b')} LIMIT ${MAX_TILE_FEATURES}`;
   const rows = await ctx.read.query<Record<string, unknown>>(sql, t.kind === 'point' ? [city, w, s, e, n] : [city, w, s, e, n, tol], true);
   if (!rows.length) return new Uint8Array(0);
   const p = new Projector(z, x, y);
@@ -216,11 +215,11 @@ export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: st
 export async function postgisTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number, asOf?: string): Promise<Uint8Array> {
   const t = spec.tile!;
   const { select, names, from } = await layerSql(ctx, spec, city, asOf);
-  const geom = t.geometry ?? spec.geometry.sql;
+  const geom = spec.geometry.sql;
   const cols = select.map((c, i) => `${c} AS "${names[i]}"`).join(', ');
   const sql = `WITH env AS (SELECT ST_TileEnvelope($2::int, $3::int, $4::int) AS m, ST_Transform(ST_TileEnvelope($2::int, $3::int, $4::int, margin => ${BUFFER / EXTENT}), 4326) AS b),
     q AS (SELECT ${cols}, ST_AsMVTGeom(ST_Transform(${geom}, 3857), env.m, ${EXTENT}, ${BUFFER}, true) AS mvtgeom
-          FROM ${from}, env WHERE t.city_id = $1::text AND ${spec.geometry.sql} && env.b LIMIT ${MAX_TILE_FEATURES})
+          FROM ${from}, env WHERE t.city_id = $1::text AND ${boxMeets(spec, 'env.b')} LIMIT ${MAX_TILE_FEATURES})
     SELECT ST_AsMVT(q, $5::text, ${EXTENT}, 'mvtgeom') AS mvt FROM q WHERE mvtgeom IS NOT NULL`;
   const rows = await ctx.read.query<{ mvt: unknown }>(sql, [city, z, x, y, spec.id], true);
   const v = rows[0]?.mvt;

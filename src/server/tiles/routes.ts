@@ -10,8 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COLLECTION_BY_ID, COLLECTIONS, type CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
-import { baseUrl } from '../ogc/routes.js';
+import { apiBase, citied, cityParam as cityOf, queryCity } from '../ogc/routes.js';
 import { collectionExtent } from '../ogc/query.js';
+import { OSM_ATTRIBUTION, osmDerived } from '../ogc/attribution.js';
 import { accessCategories, appTile, hasAsMvt, postgisTile } from './mvt.js';
 
 const gzip = promisify(gzipCb);
@@ -49,13 +50,6 @@ function coord(v: string, name: string, max: number): number {
   const n = Number(v);
   if (n > max) throw badRequest(`tile ${name} must be at most ${max}`);
   return n;
-}
-
-function cityOf(req: FastifyRequest): string | undefined {
-  const c = (req.query as Record<string, unknown>).city;
-  if (c === undefined) return undefined;
-  if (typeof c !== 'string' || c.length > 128) throw badRequest('city must be a city id (at most 128 characters)');
-  return c;
 }
 
 /** `?as_of=` as an ISO instant (400 when it is not a date) */
@@ -122,26 +116,26 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     if (hit.gz && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(hit.gz);
     return reply.send(Buffer.from(hit.raw.buffer, hit.raw.byteOffset, hit.raw.byteLength));
   };
-  app.get('/tiles/:layer/:z/:x/:y.mvt', { schema: tileSchema }, serveTile);
-  app.get('/tiles/:layer/:z/:x/:y.pbf', { schema: { ...tileSchema, hide: true } }, serveTile);
+  citied(app, '/tiles/:layer/:z/:x/:y.mvt', { schema: tileSchema }, serveTile);
+  citied(app, '/tiles/:layer/:z/:x/:y.pbf', { schema: { ...tileSchema, hide: true } }, serveTile);
 
   const tileJson = async (req: FastifyRequest, spec: CollectionSpec) => {
     const city = await ctx.resolveCity(cityOf(req));
     const asOf = asOfParam(req);
-    const base = baseUrl(req);
+    const base = apiBase(req);
     const ext = await collectionExtent(ctx, spec, city);
     const fields: Record<string, string> = { id: 'String' };
     for (const p of spec.properties.filter((q) => q.tile)) fields[p.name] = p.type === 'string' ? 'String' : p.type === 'boolean' ? 'Boolean' : 'Number';
     if (spec.tile!.access && !asOf) for (const c of (await accessCategories(ctx, city))?.categories ?? []) fields[`d_${c}`] = 'Number';
     const b = ext.bbox ?? [-180, -85.05, 180, 85.05];
-    const qs = new URLSearchParams({ ...(cityOf(req) ? { city } : {}), ...(asOf && spec.archive ? { as_of: asOf } : {}) }).toString();
+    const qs = new URLSearchParams({ ...(queryCity(req) ? { city } : {}), ...(asOf && spec.archive ? { as_of: asOf } : {}) }).toString();
     const q = qs ? `?${qs}` : '';
     return {
       tilejson: '3.0.0',
       name: spec.id,
       description: `${spec.title_zh} ${spec.title}: ${spec.description}`,
       version: await ctx.version(city),
-      attribution: '© OpenStreetMap contributors',
+      ...(await osmDerived(ctx, city) ? { attribution: OSM_ATTRIBUTION } : {}),
       scheme: 'xyz',
       tiles: [`${base}/tiles/${spec.id}/{z}/{x}/{y}.mvt${q}`],
       minzoom: spec.tile!.minzoom,
@@ -152,11 +146,11 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     };
   };
 
-  app.get('/tiles', {
+  citied(app, '/tiles', {
     schema: { summary: 'the vector tile layers (TileJSON each)', tags: ['Vector tiles'], querystring: { type: 'object', properties: { city: { type: 'string', maxLength: 128 } } } },
   }, async (req) => {
-    const base = baseUrl(req);
-    const q = cityOf(req) ? `?city=${encodeURIComponent(cityOf(req)!)}` : '';
+    const base = apiBase(req);
+    const q = queryCity(req) ? `?city=${encodeURIComponent(queryCity(req)!)}` : '';
     const layers = [];
     for (const c of TILED) {
       if (!(await ctx.hasTables(c.requires))) continue;
@@ -165,7 +159,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     return { engine: await engineFor(), layers };
   });
 
-  app.get('/tiles/:layer.json', {
+  citied(app, '/tiles/:layer.json', {
     schema: {
       summary: 'TileJSON 3.0 of a layer', tags: ['Vector tiles'],
       params: { type: 'object', properties: { layer: { type: 'string', enum: TILED.map((c) => c.id) } }, required: ['layer'] },
