@@ -1,4 +1,5 @@
 import { storeysFromHeight } from '../../analysis/network/population.js';
+import type { CheckBuildings } from '../../analysis/indicators/data.js';
 import { ERA_CODE, eraOf } from './classify.js';
 import { ERAS, USES, ZONES, type EnergyParams, type Grid, type Zone } from './params.js';
 
@@ -14,19 +15,8 @@ import { ERAS, USES, ZONES, type EnergyParams, type Grid, type Zone } from './pa
  *   CO2e kg    = electricity × grid factor + gas × gas factor + heat × heat factor
  *   EUI kWh/m² = (electricity + gas × kWh/m³ + heat × kWh/GJ) ÷ floor
  */
-export interface EnergyBuildings {
-  count: number;
-  ids: string[];
-  lon: Float64Array;
-  lat: Float64Array;
-  /** footprint m² */
-  area_m2: Float64Array;
-  /** metres, NaN unknown */
-  height: Float32Array;
-  /** NaN unknown */
-  levels: Float32Array;
-  /** construction year, 0 unknown */
-  year: Int16Array;
+/** the check reader's columnar buildings, with the use class of this inventory instead of the residential flag */
+export interface EnergyBuildings extends Omit<CheckBuildings, 'residential'> {
   /** USE_CODE */
   use: Uint8Array;
 }
