@@ -257,7 +257,10 @@ class WorkerPool {
       const t = pw.tasks.get(m.id);
       if (!t) return;
       pw.tasks.delete(m.id);
-      if (pw.tasks.size === 0) w.unref();
+      // an idle worker must not keep the process alive, but once the pool is stopping it must:
+      // a reply that lands during terminate() would otherwise unref a worker terminate() has
+      // just ref'd, the event loop empties, and a script that broke out early exits with 13
+      if (pw.tasks.size === 0 && !this.closed) w.unref();
       if ('wire' in m) t.resolve(m.wire);
       else t.reject(m.format ? new PbfFormatError(m.error) : new DecodeFailure(m.error));
     });
@@ -290,7 +293,7 @@ class WorkerPool {
     const all = this.workers;
     this.workers = [];
     // idle workers are unref'd; ref them while they stop, or the event loop may empty before
-    // terminate() settles (a script that breaks out of the batches early then exits with 13)
+    // terminate() settles (see the message handler)
     await Promise.all(all.map((pw) => { pw.w.ref(); return pw.w.terminate().catch(() => 0); }));
   }
 }
