@@ -8,6 +8,7 @@
  */
 import { asOfSql, type VersionedSpec } from '../store/archive.js';
 import { TABLE_BY_NAME } from '../store/tables.js';
+import type { Role } from '../store/principals.js';
 
 const archiveOf = (table: string): VersionedSpec => TABLE_BY_NAME.get(table)!.archive;
 
@@ -23,6 +24,10 @@ export interface PropertySpec {
   sql: string;
   type: PropType;
   description: string;
+  /** the label a person reads (中文), beside `name` and the English `description` */
+  title_zh?: string;
+  /** unit of a number, as a symbol (m, m², kg, ...): JSON Schema `x-ogc-unit` in the queryables */
+  unit?: string;
   /** usable in filters and as `?name=value` (default: every scalar) */
   queryable?: boolean;
   /** carried into vector tiles (default false) */
@@ -56,6 +61,14 @@ export interface CollectionSpec {
   /** the temporal property, as a [start, end) pair of timestamptz SQL expressions; `datetime` filters on it */
   time?: { name: string; start: string; end: string; description: string };
   properties: PropertySpec[];
+  /**
+   * who may read it (访问策略): absent = whoever may read the server (public unless `publicRead` is
+   * off); a list = a principal holding one of these roles (admin holds all). Items, queryables,
+   * tiles, styles and the archive's history all apply it; the collection list hides it from others.
+   */
+  read?: readonly Role[];
+  /** fields of its archived records only staff may see (the history API strips them for others) */
+  staffOnly?: readonly string[];
   tile?: {
     minzoom: number;
     maxzoom: number;
@@ -67,16 +80,16 @@ export interface CollectionSpec {
   };
 }
 
-const src: PropertySpec = { name: 'source_id', sql: 't.source_id', type: 'string', description: 'data source (import) the record came from' };
-const tags: PropertySpec = { name: 'tags', sql: 't.tags', type: 'object', description: 'source attributes (OSM tags) as recorded', queryable: false };
-const name: PropertySpec = { name: 'name', sql: 't.name', type: 'string', description: 'name', tile: true };
+const src: PropertySpec = { name: 'source_id', sql: 't.source_id', type: 'string', title_zh: '数据来源', description: 'data source (import) the record came from' };
+const tags: PropertySpec = { name: 'tags', sql: 't.tags', type: 'object', title_zh: '原始属性', description: 'source attributes (OSM tags) as recorded', queryable: false };
+const name: PropertySpec = { name: 'name', sql: 't.name', type: 'string', title_zh: '名称', description: 'name', tile: true };
 
 /** polygon facilities (and any other shape) as a point inside them; their polygons are the collection facility_areas */
 const AREAL = `GeometryType(t.geom) IN ('POLYGON', 'MULTIPOLYGON')`;
 const facilityProps: PropertySpec[] = [
-  { name: 'category', sql: 't.category', type: 'string', description: 'facility category id (see /api/v1/categories)', tile: true },
+  { name: 'category', sql: 't.category', type: 'string', title_zh: '设施类别', description: 'facility category id (see /api/v1/categories)', tile: true },
   name,
-  { name: 'osm_id', sql: 't.id', type: 'string', description: 'id of the source object (w123, n45, r6)', tile: true },
+  { name: 'osm_id', sql: 't.id', type: 'string', title_zh: '源数据编号', description: 'id of the source object (w123, n45, r6)', tile: true },
   src, tags,
 ];
 
@@ -94,12 +107,12 @@ export const COLLECTIONS: CollectionSpec[] = [
     },
     properties: [
       name,
-      { name: 'use', sql: 't.use', type: 'string', description: 'building use (OSM building=*)', tile: true },
-      { name: 'height', sql: 't.height', type: 'number', description: 'height in metres as recorded (null when unknown; the viewer uses levels × 3 m then)', tile: true },
-      { name: 'levels', sql: 't.levels', type: 'number', description: 'number of storeys above ground', tile: true },
-      { name: 'year', sql: 't.year', type: 'integer', description: 'construction year', tile: true },
-      { name: 'residential', sql: 't.residential', type: 'boolean', description: 'residential building (by use, or building=yes inside residential land use)', tile: true },
-      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'footprint area, m²' },
+      { name: 'use', sql: 't.use', type: 'string', title_zh: '建筑用途', description: 'building use (OSM building=*)', tile: true },
+      { name: 'height', sql: 't.height', type: 'number', title_zh: '高度', unit: 'm', description: 'height in metres as recorded (null when unknown; the viewer uses levels × 3 m then)', tile: true },
+      { name: 'levels', sql: 't.levels', type: 'number', title_zh: '地上层数', description: 'number of storeys above ground', tile: true },
+      { name: 'year', sql: 't.year', type: 'integer', title_zh: '建成年份', description: 'construction year', tile: true },
+      { name: 'residential', sql: 't.residential', type: 'boolean', title_zh: '居住建筑', description: 'residential building (by use, or building=yes inside residential land use)', tile: true },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', title_zh: '占地面积', unit: 'm²', description: 'footprint area, m²' },
       BUILDING_CARBON_PROPERTY,
       src, tags,
     ],
@@ -111,7 +124,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     from: 'facilities_current t', requires: ['facilities_versions'], archive: archiveOf('facilities'),
     key: [{ name: 'id', sql: 't.id' }, { name: 'category', sql: 't.category' }],
     geometry: { sql: "(CASE WHEN GeometryType(t.geom) = 'POINT' THEN t.geom ELSE ST_PointOnSurface(t.geom) END)", type: 'Point', indexed: 't.geom' },
-    properties: [...facilityProps, { name: 'has_area', sql: `(${AREAL})`, type: 'boolean', description: 'mapped as an area: its outline is the feature of the same id in facility_areas', tile: false }],
+    properties: [...facilityProps, { name: 'has_area', sql: `(${AREAL})`, type: 'boolean', title_zh: '按面状绘制', description: 'mapped as an area: its outline is the feature of the same id in facility_areas', tile: false }],
     tile: { minzoom: 12, maxzoom: 16, kind: 'point' },
   },
   {
@@ -131,9 +144,9 @@ export const COLLECTIONS: CollectionSpec[] = [
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
       name,
-      { name: 'green_kind', sql: 't.green_kind', type: 'string', description: 'park, garden, grass, wood, ...', tile: true },
-      { name: 'is_public', sql: 't.is_public', type: 'boolean', description: 'publicly accessible', tile: true },
-      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'area, m²', tile: true },
+      { name: 'green_kind', sql: 't.green_kind', type: 'string', title_zh: '绿地类型', description: 'park, garden, grass, wood, ...', tile: true },
+      { name: 'is_public', sql: 't.is_public', type: 'boolean', title_zh: '是否公共开放', description: 'publicly accessible', tile: true },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', title_zh: '面积', unit: 'm²', description: 'area, m²', tile: true },
       src, tags,
     ],
     tile: { minzoom: 10, maxzoom: 16, kind: 'polygon' },
@@ -146,8 +159,8 @@ export const COLLECTIONS: CollectionSpec[] = [
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
       name,
-      { name: 'landuse', sql: 't.landuse', type: 'string', description: 'land use class (OSM landuse=*)', tile: true },
-      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'area, m²' },
+      { name: 'landuse', sql: 't.landuse', type: 'string', title_zh: '用地类型', description: 'land use class (OSM landuse=*)', tile: true },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', title_zh: '面积', unit: 'm²', description: 'area, m²' },
       src, tags,
     ],
     tile: { minzoom: 10, maxzoom: 16, kind: 'polygon' },
@@ -160,8 +173,8 @@ export const COLLECTIONS: CollectionSpec[] = [
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
       name,
-      { name: 'admin_level', sql: 't.admin_level', type: 'integer', description: 'OSM admin_level', tile: true },
-      { name: 'level', sql: 't.level', type: 'string', description: 'city | district | street | community', tile: true },
+      { name: 'admin_level', sql: 't.admin_level', type: 'integer', title_zh: 'OSM 行政级别', description: 'OSM admin_level', tile: true },
+      { name: 'level', sql: 't.level', type: 'string', title_zh: '层级', description: 'city | district | street | community', tile: true },
       src, tags,
     ],
     tile: { minzoom: 8, maxzoom: 16, kind: 'polygon' },
@@ -174,8 +187,8 @@ export const COLLECTIONS: CollectionSpec[] = [
     geometry: { sql: 't.geom', type: 'LineString' },
     properties: [
       name,
-      { name: 'highway', sql: 't.highway', type: 'string', description: 'OSM highway class', tile: true },
-      { name: 'length_m', sql: 't.length_m', type: 'number', description: 'geodesic length, m' },
+      { name: 'highway', sql: 't.highway', type: 'string', title_zh: '道路等级', description: 'OSM highway class', tile: true },
+      { name: 'length_m', sql: 't.length_m', type: 'number', title_zh: '长度', unit: 'm', description: 'geodesic length, m' },
       src, tags,
     ],
     tile: { minzoom: 12, maxzoom: 16, kind: 'line' },
@@ -192,21 +205,21 @@ export const COLLECTIONS: CollectionSpec[] = [
     key: [{ name: 'indicator_id', sql: 't.indicator_id' }, { name: 'area_id', sql: 't.area_id' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
-      { name: 'indicator_id', sql: 't.indicator_id', type: 'string', description: 'indicator id (catalogue)' },
-      { name: 'run_id', sql: 't.run_id', type: 'integer', description: 'the health check run that computed it (/api/v1/runs/{run})' },
-      { name: 'area_id', sql: 't.area_id', type: 'string', description: 'area of analysis' },
-      { name: 'area_name', sql: 't.area_name', type: 'string', description: 'name of the area' },
-      { name: 'area_kind', sql: 't.area_kind', type: 'string', description: 'city | district | street | community | compound | grid' },
-      { name: 'level', sql: 't.level', type: 'string', description: 'city | district | street | community' },
-      { name: 'system_level', sql: 't.system_level', type: 'string', description: 'housing | community | block | city (MOHURD system)' },
-      { name: 'value', sql: 't.value', type: 'number', description: 'the value, in unit' },
-      { name: 'unit', sql: 't.unit', type: 'string', description: 'ratio | m | km/km2 | m2/person | count | ...' },
-      { name: 'status', sql: 't.status', type: 'string', description: 'pass | fail | no_target | no_data' },
-      { name: 'grade', sql: 't.grade', type: 'string', description: 'grade band, where the catalogue has one' },
-      { name: 'source', sql: 't.source', type: 'string', description: 'computed | manual | none' },
-      { name: 'year', sql: 't.year', type: 'integer', description: 'year of the data' },
-      { name: 'target', sql: 't.target', type: 'object', description: 'target { op, value }', queryable: false },
-      { name: 'explain', sql: 't.explain', type: 'string', description: 'how it was computed, from what', queryable: false },
+      { name: 'indicator_id', sql: 't.indicator_id', type: 'string', title_zh: '指标编号', description: 'indicator id (catalogue)' },
+      { name: 'run_id', sql: 't.run_id', type: 'integer', title_zh: '运行编号', description: 'the health check run that computed it (/api/v1/runs/{run})' },
+      { name: 'area_id', sql: 't.area_id', type: 'string', title_zh: '评估单元编号', description: 'area of analysis' },
+      { name: 'area_name', sql: 't.area_name', type: 'string', title_zh: '评估单元名称', description: 'name of the area' },
+      { name: 'area_kind', sql: 't.area_kind', type: 'string', title_zh: '评估单元类型', description: 'city | district | street | community | compound | grid' },
+      { name: 'level', sql: 't.level', type: 'string', title_zh: '层级', description: 'city | district | street | community' },
+      { name: 'system_level', sql: 't.system_level', type: 'string', title_zh: '体检层级', description: 'housing | community | block | city (MOHURD system)' },
+      { name: 'value', sql: 't.value', type: 'number', title_zh: '指标值', description: 'the value, in unit' },
+      { name: 'unit', sql: 't.unit', type: 'string', title_zh: '单位', description: 'ratio | m | km/km2 | m2/person | count | ...' },
+      { name: 'status', sql: 't.status', type: 'string', title_zh: '状态', description: 'pass | fail | no_target | no_data' },
+      { name: 'grade', sql: 't.grade', type: 'string', title_zh: '等级', description: 'grade band, where the catalogue has one' },
+      { name: 'source', sql: 't.source', type: 'string', title_zh: '数据来源方式', description: 'computed | manual | none' },
+      { name: 'year', sql: 't.year', type: 'integer', title_zh: '数据年份', description: 'year of the data' },
+      { name: 'target', sql: 't.target', type: 'object', title_zh: '目标值', description: 'target { op, value }', queryable: false },
+      { name: 'explain', sql: 't.explain', type: 'string', title_zh: '计算说明', description: 'how it was computed, from what', queryable: false },
     ],
   },
   {
@@ -219,17 +232,17 @@ export const COLLECTIONS: CollectionSpec[] = [
     key: [{ name: 'rank', sql: 't.rank' }],
     geometry: { sql: 'ST_Multi(t.geom)', type: 'MultiPolygon', indexed: 't.geom' },
     properties: [
-      { name: 'rank', sql: 't.rank', type: 'integer', description: '1 = most in need' },
-      { name: 'run_id', sql: 't.run_id', type: 'integer', description: 'the health check run that proposed it (/api/v1/runs/{run})', tile: true },
-      { name: 'place_id', sql: 't.place_id', type: 'string', description: 'the place (compound, community, grid cell, building cluster)' },
+      { name: 'rank', sql: 't.rank', type: 'integer', title_zh: '排名', description: '1 = most in need' },
+      { name: 'run_id', sql: 't.run_id', type: 'integer', title_zh: '运行编号', description: 'the health check run that proposed it (/api/v1/runs/{run})', tile: true },
+      { name: 'place_id', sql: 't.place_id', type: 'string', title_zh: '地块编号', description: 'the place (compound, community, grid cell, building cluster)' },
       name,
-      { name: 'kind', sql: 't.kind', type: 'string', description: 'compound | community | grid | old_building_cluster' },
-      { name: 'score', sql: 't.score', type: 'number', description: 'renewal score' },
-      { name: 'residents', sql: 't.residents', type: 'number', description: 'estimated residents' },
-      { name: 'buildings', sql: 't.buildings', type: 'integer', description: 'buildings in the place' },
-      { name: 'reasons_zh', sql: 'to_jsonb(t.reasons_zh)', type: 'object', description: '理由', queryable: false },
-      { name: 'reasons_en', sql: 'to_jsonb(t.reasons_en)', type: 'object', description: 'reasons', queryable: false },
-      { name: 'components', sql: 't.components', type: 'object', description: 'score components', queryable: false },
+      { name: 'kind', sql: 't.kind', type: 'string', title_zh: '类型', description: 'compound | community | grid | old_building_cluster' },
+      { name: 'score', sql: 't.score', type: 'number', title_zh: '更新评分', description: 'renewal score' },
+      { name: 'residents', sql: 't.residents', type: 'number', title_zh: '估算居住人口', unit: '人', description: 'estimated residents' },
+      { name: 'buildings', sql: 't.buildings', type: 'integer', title_zh: '建筑数', description: 'buildings in the place' },
+      { name: 'reasons_zh', sql: 'to_jsonb(t.reasons_zh)', type: 'object', title_zh: '更新理由', description: '理由', queryable: false },
+      { name: 'reasons_en', sql: 'to_jsonb(t.reasons_en)', type: 'object', title_zh: '更新理由（英文）', description: 'reasons', queryable: false },
+      { name: 'components', sql: 't.components', type: 'object', title_zh: '评分构成', description: 'score components', queryable: false },
     ],
     tile: { minzoom: 8, maxzoom: 16, kind: 'polygon' },
   },
@@ -239,24 +252,26 @@ export const COLLECTIONS: CollectionSpec[] = [
   {
     id: 'cases', title: 'City operations cases', title_zh: '城市运行案件',
     description: 'Reports and their case cycle (report → accept → dispatch → handle → verify → close), with the deadline of the current stage.',
+    // the reporter's contact details and the request token: staff only (Open311 keeps them private too)
+    staffOnly: ['reporter', 'token'],
     from: 'cases_current t', requires: ['cases_versions'], archive: { kind: 'cases', table: 'cases_versions', current: 'cases_current', key: ['id'], geom: true },
     probe: 'SELECT 1 FROM cases_current WHERE city_id = $1 LIMIT 1',
     key: [{ name: 'id', sql: 't.id' }],
     geometry: { sql: 't.geom', type: 'Point' },
     time: { name: 'reported_at', description: 'when the case was reported', start: 't.reported_at', end: "(t.reported_at + interval '1 millisecond')" },
     properties: [
-      { name: 'status', sql: 't.status', type: 'string', description: 'reported | accepted | dispatched | handled | verified | closed | rejected | duplicate', tile: true },
-      { name: 'service_code', sql: 't.service_code', type: 'string', description: 'case class (Open311 service_code)', tile: true },
-      { name: 'class_code', sql: 't.class_code', type: 'string', description: 'GB/T 30428 class code' },
-      { name: 'department', sql: 't.department', type: 'string', description: 'responsible department', tile: true },
-      { name: 'grid_code', sql: 't.grid_code', type: 'string', description: 'unit grid' },
-      { name: 'channel', sql: 't.channel', type: 'string', description: 'open311 | hotline | grid_worker | staff' },
-      { name: 'reported_at', sql: 't.reported_at', type: 'string', description: 'when it was reported' },
-      { name: 'description', sql: 't.description', type: 'string', description: 'what was reported', queryable: false },
-      { name: 'deadline', sql: 't.deadline', type: 'string', description: 'end of the current stage time limit (working time)' },
-      { name: 'overdue', sql: 'coalesce(t.deadline < now(), false)', type: 'boolean', description: 'past the deadline of its stage now', tile: true },
-      { name: 'escalation', sql: 't.escalation', type: 'integer', description: '0 none, 1 overdue, 2 yellow card, 3 red card', tile: true },
-      { name: 'duplicate_of', sql: 't.duplicate_of', type: 'string', description: 'the case this report duplicates' },
+      { name: 'status', sql: 't.status', type: 'string', title_zh: '案件环节', description: 'reported | accepted | dispatched | handled | verified | closed | rejected | duplicate', tile: true },
+      { name: 'service_code', sql: 't.service_code', type: 'string', title_zh: '案件类别', description: 'case class (Open311 service_code)', tile: true },
+      { name: 'class_code', sql: 't.class_code', type: 'string', title_zh: 'GB/T 30428 类别代码', description: 'GB/T 30428 class code' },
+      { name: 'department', sql: 't.department', type: 'string', title_zh: '责任部门', description: 'responsible department', tile: true },
+      { name: 'grid_code', sql: 't.grid_code', type: 'string', title_zh: '单元网格', description: 'unit grid' },
+      { name: 'channel', sql: 't.channel', type: 'string', title_zh: '来源渠道', description: 'open311 | hotline | grid_worker | staff' },
+      { name: 'reported_at', sql: 't.reported_at', type: 'string', title_zh: '上报时间', description: 'when it was reported' },
+      { name: 'description', sql: 't.description', type: 'string', title_zh: '问题描述', description: 'what was reported', queryable: false },
+      { name: 'deadline', sql: 't.deadline', type: 'string', title_zh: '当前环节时限', description: 'end of the current stage time limit (working time)' },
+      { name: 'overdue', sql: 'coalesce(t.deadline < now(), false)', type: 'boolean', title_zh: '是否超时', description: 'past the deadline of its stage now', tile: true },
+      { name: 'escalation', sql: 't.escalation', type: 'integer', title_zh: '督办等级', description: '0 none, 1 overdue, 2 yellow card, 3 red card', tile: true },
+      { name: 'duplicate_of', sql: 't.duplicate_of', type: 'string', title_zh: '重复案件', description: 'the case this report duplicates' },
     ],
     tile: { minzoom: 10, maxzoom: 16, kind: 'point' },
   },
@@ -268,11 +283,11 @@ export const COLLECTIONS: CollectionSpec[] = [
     key: [{ name: 'code', sql: 't.code' }],
     geometry: { sql: 't.geom', type: 'MultiPolygon' },
     properties: [
-      { name: 'level', sql: 't.level', type: 'string', description: 'district | street | community | unit', tile: true },
-      { name: 'parent_code', sql: 't.parent_code', type: 'string', description: 'the grid it lies in' },
+      { name: 'level', sql: 't.level', type: 'string', title_zh: '层级', description: 'district | street | community | unit', tile: true },
+      { name: 'parent_code', sql: 't.parent_code', type: 'string', title_zh: '上级网格', description: 'the grid it lies in' },
       name,
-      { name: 'street', sql: 't.street', type: 'string', description: 'street code' },
-      { name: 'area_m2', sql: 't.area_m2', type: 'number', description: 'area, m²', tile: true },
+      { name: 'street', sql: 't.street', type: 'string', title_zh: '所属街道', description: 'street code' },
+      { name: 'area_m2', sql: 't.area_m2', type: 'number', title_zh: '面积', unit: 'm²', description: 'area, m²', tile: true },
     ],
     tile: { minzoom: 12, maxzoom: 16, kind: 'polygon' },
   },
@@ -311,5 +326,10 @@ export function propertyByName(c: CollectionSpec, n: string): PropertySpec | und
 
 /** JSON Schema of a property, for queryables and OpenAPI. */
 export function jsonSchemaOf(p: PropertySpec): Record<string, unknown> {
-  return { type: p.type, description: p.description };
+  return { type: p.type, ...(p.title_zh ? { title: p.title_zh } : {}), description: p.description, ...(p.unit ? { 'x-ogc-unit': p.unit } : {}) };
+}
+
+/** the collection whose records an archive kind holds (history and changes are read through it) */
+export function collectionOfKind(kind: string): CollectionSpec | undefined {
+  return COLLECTION_BY_ID.get(kind) ?? COLLECTIONS.find((c) => c.archive?.kind === kind);
 }

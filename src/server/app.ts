@@ -116,12 +116,12 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     reply.header('x-frame-options', 'SAMEORIGIN');
     return payload;
   });
-  if (!opts.publicRead) {
-    app.addHook('onRequest', async (req: FastifyRequest) => {
-      if (req.method === 'OPTIONS') return;
-      if (!(await principalOf(opts, req))) throw unauthorized('this server needs a valid bearer token (publicRead is off; 需要有效令牌)');
-    });
-  }
+  // who is asking, resolved once per request: read policies (collections' `read`) and writes use it
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    if (req.method === 'OPTIONS') return;
+    const p = await principalOf(opts, req);
+    if (!p && !opts.publicRead) throw unauthorized('this server needs a valid bearer token (publicRead is off; 需要有效令牌)');
+  });
 
   if (opts.cors !== false) {
     const cors = (await import('@fastify/cors')).default;

@@ -9,7 +9,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../store/driver.js';
-import { hashToken, hasRole, principalByTokenHash, type Principal, type Role } from '../store/principals.js';
+import { hashToken, hasRole, principalByTokenHash, STAFF_ROLES, type Principal, type Role } from '../store/principals.js';
 import type { EnvToken, ServerOptions } from './config.js';
 import { forbidden, unauthorized } from './errors.js';
 
@@ -74,4 +74,29 @@ export function requireRole(opts: ServerOptions, ...roles: Role[]) {
     }
     if (!hasRole(p, roles)) throw forbidden(`this endpoint needs the ${need} role (需要角色 ${need}); ${p.name} has ${p.roles.join(', ')}`);
   };
+}
+
+/** what a collection's read policy needs (CollectionSpec.read) */
+export interface ReadPolicy { id: string; read?: readonly Role[] }
+
+/** may the request read the collection? (the principal is resolved by the server's onRequest hook) */
+export function mayRead(req: FastifyRequest, c: ReadPolicy): boolean {
+  return !c.read || (!!req.principal && hasRole(req.principal, c.read));
+}
+
+/** the collection's read policy as a guard: 401 without a valid token, 403 without the role */
+export function requireRead(req: FastifyRequest, c: ReadPolicy, reply?: FastifyReply): void {
+  if (c.read) reply?.header('cache-control', 'private, no-store').header('vary', 'Authorization');
+  if (mayRead(req, c)) return;
+  const need = c.read!.join(' or ');
+  if (!req.principal) {
+    reply?.header('www-authenticate', 'Bearer realm="opencim"');
+    throw unauthorized(`collection ${c.id} is readable by ${need} only: send a bearer token (该数据集仅限授权人员读取)`);
+  }
+  throw forbidden(`collection ${c.id} is readable by ${need} only (需要角色 ${need}); ${req.principal.name} has ${req.principal.roles.join(', ')}`);
+}
+
+/** is the request from the city's staff (any role but citizen)? */
+export function isStaff(req: FastifyRequest): boolean {
+  return !!req.principal && hasRole(req.principal, STAFF_ROLES);
 }

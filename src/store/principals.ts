@@ -8,6 +8,8 @@ import type { Queryable } from './driver.js';
 
 export const ROLES = ['viewer', 'editor', 'inspector', 'dispatcher', 'grid_worker', 'department', 'supervisor', 'citizen', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/** the city's own staff: every role but citizen (personal data of reporters is shown to them only) */
+export const STAFF_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'citizen');
 
 export interface Principal { name: string; roles: Role[] }
 export interface PrincipalRow extends Principal {

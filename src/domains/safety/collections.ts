@@ -4,6 +4,7 @@
  */
 import type { VersionedSpec } from '../../store/archive.js';
 import type { CollectionSpec } from '../../catalog/collections.js';
+import { STAFF_ROLES } from '../../store/principals.js';
 
 export const PROFILES: VersionedSpec = { kind: 'building_safety', table: 'safety_profiles_versions', current: 'safety_profiles_current', key: ['building_id'], geom: false };
 export const INSPECTIONS: VersionedSpec = { kind: 'inspections', table: 'safety_inspections_versions', current: 'safety_inspections_current', key: ['id'], geom: false };
@@ -52,6 +53,8 @@ export const SAFETY_COLLECTIONS: CollectionSpec[] = [
   },
   {
     id: 'inspections', title: 'House safety inspections', title_zh: '房屋安全体检记录',
+    // inspection records name inspectors and carry findings not yet acted on: the city's staff only
+    read: STAFF_ROLES,
     description: 'Every current inspection record (房屋体检): date, organisation, inspector, method, grade A–D, hazards, follow-up measure, deadline, remediation; geometry = the building footprint.',
     from: `(SELECT i.*, b.geom FROM safety_inspections_current i LEFT JOIN buildings_current b ON b.city_id = i.city_id AND b.id = i.building_id) t`,
     requires: ['safety_inspections_versions', 'buildings_versions'],

@@ -10,6 +10,8 @@ import { ArchiveError, archiveTables, changes, history, parseArchiveTime } from 
 import { getRun, listRuns } from '../../store/runs.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
+import { isStaff, requireRead } from '../auth.js';
+import { collectionOfKind } from '../../catalog/collections.js';
 
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
 const tags = ['Platform API'];
@@ -25,7 +27,7 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
       params: { type: 'object', properties: { collection: { type: 'string', maxLength: 64 }, id: { type: 'string', maxLength: 300 } }, required: ['collection', 'id'] },
       querystring: { type: 'object', properties: cityQ },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const { collection, id } = req.params as { collection: string; id: string };
     const city = await ctx.resolveCity(cityOf(req));
     const specs = await ctx.cached(city, 'archive-tables', () => archiveTables(ctx.store));
@@ -33,9 +35,20 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
     if (!spec) throw notFound(`no versioned collection "${collection.slice(0, 64)}" (collections: ${specs.map((s) => s.kind).join(', ')})`);
     const parts = id.split(':');
     const key = Object.fromEntries(spec.key.map((k, i) => [k, parts[i]]).filter(([, v]) => v));
-    const versions = await history(ctx.store, spec, city, key);
+    const policy = collectionOfKind(spec.kind);
+    if (policy) requireRead(req, policy, reply);
+    let versions = await history(ctx.store, spec, city, key);
     if (!versions.length) throw notFound(`no record ${collection}/${id.slice(0, 64)} in city ${city}`);
-    return { collection, id, city, versions };
+    const hidden = policy?.staffOnly && !isStaff(req) ? policy.staffOnly : [];
+    if (hidden.length) {
+      // personal data (e.g. a reporter's phone) never leaves for the public, in content or in the changed fields
+      reply.header('vary', 'Authorization');
+      versions = versions.map((v) => ({
+        ...v, content: Object.fromEntries(Object.entries(v.content).filter(([f]) => !hidden.includes(f))),
+        changed_fields: v.changed_fields.filter((f) => !hidden.includes(f)),
+      }));
+    }
+    return { collection, id, city, versions, ...(hidden.length ? { withheld_fields: hidden } : {}) };
   });
 
   app.get('/api/v1/changes', {

@@ -12,6 +12,7 @@ import { baseUrl } from '../ogc/routes.js';
 import { TILED } from '../tiles/routes.js';
 import { parseArchiveTime } from '../../store/archive.js';
 import { badRequest } from '../errors.js';
+import { mayRead } from '../auth.js';
 
 export async function styleRoutes(app: FastifyInstance, ctx: ServerContext, opts: ServerOptions): Promise<void> {
   app.get('/styles/city.json', {
@@ -25,7 +26,7 @@ export async function styleRoutes(app: FastifyInstance, ctx: ServerContext, opts
     let asOf: string | undefined;
     if (as_of) { try { asOf = parseArchiveTime(as_of, 'as_of'); } catch (e) { throw badRequest((e as Error).message); } }
     const available = new Set<string>();
-    for (const c of TILED) if (await ctx.hasTables(c.requires)) available.add(c.id);
+    for (const c of TILED) if (mayRead(req, c) && (await ctx.hasTables(c.requires))) available.add(c.id);
     const versioned = new Set(TILED.filter((c) => c.archive).map((c) => c.id));
     const base = baseUrl(req);
     const query = (id: string) => {

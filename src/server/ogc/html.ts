@@ -58,9 +58,9 @@ export function collectionHtml(c: CollectionDoc): string {
   return page(c.title, collectionBlock(c, 'h1') + linksList(c.links));
 }
 
-export function queryablesHtml(doc: { title: string; properties: Record<string, { type?: string; description?: string }> }): string {
-  return page(doc.title, `<h1>${esc(doc.title)}</h1><table><tr><th>name</th><th>type</th><th>description</th></tr>${Object.entries(doc.properties)
-    .map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${esc(v.type ?? 'geometry')}</td><td>${esc(v.description ?? '')}</td></tr>`).join('')}</table>`);
+export function queryablesHtml(doc: { title: string; properties: Record<string, { type?: string; title?: string; description?: string; 'x-ogc-unit'?: string }> }): string {
+  return page(doc.title, `<h1>${esc(doc.title)}</h1><table><tr><th>名称 name</th><th>中文</th><th>类型 type</th><th>单位 unit</th><th>说明 description</th></tr>${Object.entries(doc.properties)
+    .map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${esc(v.title ?? '')}</td><td>${esc(v.type ?? 'geometry')}</td><td>${esc(v['x-ogc-unit'] ?? '')}</td><td>${esc(v.description ?? '')}</td></tr>`).join('')}</table>`);
 }
 
 function cell(v: unknown): string {

@@ -8,6 +8,7 @@ import type { CollectionSpec } from '../../catalog/collections.js';
 import { COLLECTION_BY_ID, COLLECTIONS, GEOMETRY_NAME, jsonSchemaOf, queryables } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
+import { mayRead, requireRead } from '../auth.js';
 import { collectionExtent, countItems, DEFAULT_LIMIT, featureJson, fetchItem, fetchItems, MAX_LIMIT, MAX_OFFSET, buildItemsQuery } from './query.js';
 import * as html from './html.js';
 import { OPENAPI_TYPE } from './openapi.js';
@@ -135,18 +136,20 @@ export async function available(ctx: ServerContext, spec: CollectionSpec, city: 
   return ctx.cached(city, `probe:${spec.id}`, async () => (await ctx.store.query(spec.probe!, [city])).length > 0);
 }
 
-async function specFor(ctx: ServerContext, id: string, city: string): Promise<CollectionSpec> {
+/** the collection a request names, when it exists for the city and the request may read it */
+async function specFor(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, id: string, city: string): Promise<CollectionSpec> {
   const spec = COLLECTION_BY_ID.get(id);
   if (!spec) throw notFound(`no collection "${id.slice(0, 64)}" (collections: ${COLLECTIONS.map((c) => c.id).join(', ')})`);
+  requireRead(req, spec, reply);
   if (!(await available(ctx, spec, city))) {
     throw notFound(`collection ${spec.id} is not available: ${spec.missingHint ?? `table ${spec.requires.join(', ')} missing`}`);
   }
   return spec;
 }
 
-async function availableCollections(ctx: ServerContext, city: string): Promise<CollectionSpec[]> {
+async function availableCollections(ctx: ServerContext, req: FastifyRequest, city: string): Promise<CollectionSpec[]> {
   const out: CollectionSpec[] = [];
-  for (const c of COLLECTIONS) if (await available(ctx, c, city)) out.push(c);
+  for (const c of COLLECTIONS) if (mayRead(req, c) && (await available(ctx, c, city))) out.push(c);
   return out;
 }
 
@@ -225,7 +228,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const city = await ctx.resolveCity(cityParam(req));
     const base = apiBase(req);
     const collections = [];
-    for (const spec of await availableCollections(ctx, city)) collections.push(await collectionDoc(req, ctx, spec, city));
+    for (const spec of await availableCollections(ctx, req, city)) collections.push(await collectionDoc(req, ctx, spec, city));
     const doc = {
       links: [
         { href: `${base}/collections?f=json`, rel: 'self', type: 'application/json', title: 'this document' },
@@ -246,7 +249,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   }, async (req, reply) => {
     const fmt = format(req);
     const city = await ctx.resolveCity(cityParam(req));
-    const spec = await specFor(ctx, (req.params as { collectionId: string }).collectionId, city);
+    const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, city);
     const doc = await collectionDoc(req, ctx, spec, city);
     return send(reply, fmt, doc, () => html.collectionHtml(doc));
   });
@@ -259,7 +262,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     },
   }, async (req, reply) => {
     const fmt = format(req);
-    const spec = await specFor(ctx, (req.params as { collectionId: string }).collectionId, await ctx.resolveCity(cityParam(req)));
+    const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, await ctx.resolveCity(cityParam(req)));
     const base = apiBase(req);
     const doc = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -301,7 +304,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   }, async (req, reply) => {
     const fmt = format(req);
     const city = await ctx.resolveCity(cityParam(req));
-    const spec = await specFor(ctx, (req.params as { collectionId: string }).collectionId, city);
+    const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, city);
     const q = { ...(req.query as Record<string, unknown>), ...rawIntParams(req, ['limit', 'offset']) };
     const iq = buildItemsQuery(spec, q, city);
     iq.signal = requestSignal(req);
@@ -343,7 +346,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const fmt = format(req);
     const { collectionId, featureId } = req.params as { collectionId: string; featureId: string };
     const city = await ctx.resolveCity(cityParam(req));
-    const spec = await specFor(ctx, collectionId, city);
+    const spec = await specFor(ctx, req, reply, collectionId, city);
     const f = await fetchItem(ctx, spec, city, featureId);
     if (!f) throw notFound(`no feature "${featureId.slice(0, 64)}" in ${spec.id}${cityParam(req) ? ` of city ${city}` : ''}`);
     const base = apiBase(req);

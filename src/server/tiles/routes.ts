@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COLLECTION_BY_ID, COLLECTIONS, type CollectionSpec } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
+import { mayRead, requireRead } from '../auth.js';
 import { apiBase, citied, cityParam as cityOf, queryCity } from '../ogc/routes.js';
 import { collectionExtent } from '../ogc/query.js';
 import { OSM_ATTRIBUTION, osmDerived } from '../ogc/attribution.js';
@@ -93,6 +94,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
   const serveTile = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = req.params as { layer: string; z: string; x: string; y: string };
     const spec = layerSpec(p.layer);
+    requireRead(req, spec);
     const z = coord(p.z, 'z', MAX_ZOOM);
     const x = coord(p.x, 'x', 2 ** z - 1), y = coord(p.y, 'y', 2 ** z - 1);
     const city = await ctx.resolveCity(cityOf(req));
@@ -101,7 +103,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     const asOf = asOfParam(req);
     const version = await ctx.version(city);
     const etag = `"${version}-${engine[0]}${asOf ? `-${asOf}` : ''}"`;
-    reply.header('etag', etag).header('cache-control', 'public, max-age=60').header('vary', 'Accept-Encoding').header('access-control-expose-headers', 'ETag');
+    reply.header('etag', etag).header('cache-control', spec.read ? 'private, no-store' : 'public, max-age=60').header('vary', spec.read ? 'Accept-Encoding, Authorization' : 'Accept-Encoding').header('access-control-expose-headers', 'ETag');
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
     const key = `${city}\u0000${version}\u0000${engine}\u0000${asOf ?? ''}\u0000${spec.id}/${z}/${x}/${y}`;
     let hit = cache.get(key);
@@ -120,6 +122,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
   citied(app, '/tiles/:layer/:z/:x/:y.pbf', { schema: { ...tileSchema, hide: true } }, serveTile);
 
   const tileJson = async (req: FastifyRequest, spec: CollectionSpec) => {
+    requireRead(req, spec);
     const city = await ctx.resolveCity(cityOf(req));
     const asOf = asOfParam(req);
     const base = apiBase(req);
@@ -153,7 +156,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     const q = queryCity(req) ? `?city=${encodeURIComponent(queryCity(req)!)}` : '';
     const layers = [];
     for (const c of TILED) {
-      if (!(await ctx.hasTables(c.requires))) continue;
+      if (!mayRead(req, c) || !(await ctx.hasTables(c.requires))) continue;
       layers.push({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom, tilejson: `${base}/tiles/${c.id}.json${q}`, tiles: `${base}/tiles/${c.id}/{z}/{x}/{y}.mvt${q}` });
     }
     return { engine: await engineFor(), layers };
