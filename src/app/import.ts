@@ -5,6 +5,7 @@
 import { openSource, type OpenSourceOptions } from '../ingest/index.js';
 import type { Store } from '../store/driver.js';
 import { importSources, type ImportProgress, type SourceSummary, type SourceToLoad } from '../store/import.js';
+import { UsageError } from '../model/errors.js';
 
 export interface ImportFilesOptions extends Omit<OpenSourceOptions, 'onBytes' | 'resolveResidential'> {
   city: string;
@@ -15,7 +16,7 @@ export interface ImportFilesOptions extends Omit<OpenSourceOptions, 'onBytes' | 
 }
 
 export async function importFiles(store: Store, files: string[], o: ImportFilesOptions): Promise<SourceSummary[]> {
-  if (o.sourceId && files.length > 1) throw Object.assign(new Error('--source names one source: give one file with it'), { name: 'UsageError' });
+  if (o.sourceId && files.length > 1) throw new UsageError('--source names one source: give one file with it');
   const { city, actor, reason, onBytes, onProgress, ...readerOpts } = o;
   async function* sources(): AsyncGenerator<SourceToLoad> {
     for (const file of files) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { IngestError } from '../ingest/errors.js';
+import { IngestError } from '../model/errors.js';
 import { defaultSourceId, sha256File } from '../ingest/index.js';
 import { normaliseAreaCode, readCensus, readRaster } from '../ingest/population.js';
 import { openChangeset, sealChangeset, versioned, writeStaged } from '../store/archive.js';

@@ -1,6 +1,7 @@
 import { Command, type Option } from 'commander';
 import type { AccessPlaces, AccessResult, AccessSummary } from '../analysis/network/access.js';
-import { Progress, table, UsageError } from './output.js';
+import { Progress, table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 export interface AccessCommandOptions {
   db?: string;

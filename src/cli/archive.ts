@@ -7,7 +7,8 @@ import { archiveTables, changes, history, parseArchiveTime } from '../store/arch
 import { openStore } from '../store/driver.js';
 import { verifyArchive } from '../store/verify.js';
 import { resolveCity } from '../analysis/network/store.js';
-import { table, UsageError } from './output.js';
+import { table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 interface Common { db?: string; city?: string; json?: boolean; quiet?: boolean }
 

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { CarbonOutcome } from '../domains/energy/app.js';
 import type { Grid, Zone } from '../domains/energy/params.js';
 import type { CarbonResult } from '../domains/energy/run.js';
-import { Progress, table, UsageError } from './output.js';
+import { Progress, table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 /** `opencim carbon FILE|--db D --out DIR`: the building energy and carbon inventory (建筑能耗与碳排放清单). */
 export interface CarbonCommandOptions {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CheckResult } from '../analysis/indicators/run.js';
-import { Progress, table, UsageError } from './output.js';
+import { Progress, table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 /** `opencim check FILE|--db D --out DIR`: the urban health check (城市体检). */
 export interface CheckCommandOptions {

@@ -1,5 +1,6 @@
 import { fetchOverpass, parseBbox } from '../ingest/overpass.js';
-import { formatBytes, Progress, UsageError } from './output.js';
+import { formatBytes, Progress } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 export async function fetchCommand(o: { bbox: string; out: string; url?: string; quiet?: boolean }): Promise<void> {
   let bbox;

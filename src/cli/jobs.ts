@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { cliActor } from './actor.js';
-import { table, UsageError } from './output.js';
+import { table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed'];
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { fail, UsageError } from './output.js';
+import { fail } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 const program = new Command();
 program

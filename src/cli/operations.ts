@@ -5,7 +5,8 @@
 import { Command, Option } from 'commander';
 import { openStore, type Store } from '../store/driver.js';
 import { cliActor } from './actor.js';
-import { Progress, table, UsageError } from './output.js';
+import { Progress, table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 const dbOption = () => new Option('--db <db>', 'store: a folder (embedded PGlite) or a postgres:// URL; default $DATABASE_URL or ./.opencim/db');
 const common = (c: Command) => c.addOption(dbOption()).option('--json', 'print the result as JSON').option('-q, --quiet', 'no progress on stderr');

@@ -1,4 +1,4 @@
-import { IngestError } from '../ingest/errors.js';
+import { EXIT_CODE, OpenCimError } from '../model/errors.js';
 
 /** Progress on stderr: a live line on a terminal, a line every few seconds otherwise. */
 export class Progress {
@@ -40,16 +40,10 @@ export function table(rows: (string | number)[][]): string {
   }).join('  ').trimEnd()).join('\n');
 }
 
-/** Turn any error into a clear message and exit code 1 (2 for usage errors). */
+/** Turn any error into a clear message and its exit code (the one error module's table: 2 for usage errors, else 1). */
 export function fail(e: unknown): never {
-  const err = e as Error & { code?: string };
-  if (e instanceof IngestError) process.stderr.write(`error: ${e.message}\n`);
-  else if (err?.name === 'UsageError') { process.stderr.write(`error: ${err.message}\n`); process.exit(2); }
-  else process.stderr.write(`error: ${err?.message ?? String(e)}\n`);
+  const err = e as Error;
+  process.stderr.write(`error: ${err?.message ?? String(e)}\n`);
   if (process.env.OPENCIM_DEBUG && err?.stack) process.stderr.write(err.stack + '\n');
-  process.exit(1);
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
+  process.exit(e instanceof OpenCimError ? EXIT_CODE[e.kind] : 1);
 }

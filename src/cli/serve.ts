@@ -1,4 +1,4 @@
-import { UsageError } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 export interface ServeCommandOptions {
   db?: string;

@@ -1,6 +1,7 @@
 import { Command, type Option } from 'commander';
 import { cliActor } from './actor.js';
-import { table, UsageError } from './output.js';
+import { table } from './output.js';
+import { UsageError } from '../model/errors.js';
 
 interface UsersOptions { db?: string; actor?: string; json?: boolean; quiet?: boolean }
 

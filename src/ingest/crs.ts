@@ -18,7 +18,7 @@
  * Axis order: x = easting / longitude, y = northing / latitude, as in Shapefile and GeoJSON,
  * whatever the EPSG registry says about axis order.
  */
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 
 export type Transform = (x: number, y: number) => [number, number];
 export type CoordOffset = 'wgs84' | 'gcj02' | 'bd09';

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { CoordinateRangeError } from './crs.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 import { isValidUtf8, normaliseEncoding, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 export const DEFAULT_LON_FIELDS = ['lon', 'lng', 'long', 'longitude', '经度', 'x', 'point_x'];

@@ -1,6 +1,6 @@
 import type { CityRecord, IngestProblem } from '../model/types.js';
 import type { CoordOffset } from './crs.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 import { readFeatures } from './features.js';
 import { classifyFeatures, parseMapping, type FeatureMapping } from './mapping.js';
 

@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import type { Geometry, Position } from '../model/geometry.js';
 import type { IngestProblem } from '../model/types.js';
 import { CoordinateRangeError, makeTransform, parseCrs, type CoordOffset, type CrsInfo, type Transform } from './crs.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 
 export interface GeoFeature {
   /** 0-based position of the feature in the file (data row for CSV) */

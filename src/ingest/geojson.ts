@@ -10,7 +10,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseCrs, type CrsInfo, type Transform } from './crs.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 import { transformFor, transformGeometry, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 const SEQ_EXTENSIONS = new Set(['.geojsonl', '.geojsons', '.geojsonseq', '.ndjson', '.jsonl']);

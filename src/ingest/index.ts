@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { CityRecord, IngestProblem } from '../model/types.js';
 import type { SourceToLoad } from '../store/import.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 import { openOsm } from './osm/index.js';
 import { osmToCity, describeHeader } from './osm-model/index.js';
 import { resolveResidential } from '../model/residential.js';

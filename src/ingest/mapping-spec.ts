@@ -4,7 +4,7 @@
  * (or JSON) and resolved against a file's field names.
  */
 import { z } from 'zod';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 
 export const MAPPING_KINDS = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge'] as const;
 export type MappingKind = (typeof MAPPING_KINDS)[number];

@@ -15,7 +15,7 @@
  */
 import { classifyFeature } from '../model/classify.js';
 import type { CityRecord, IngestProblem } from '../model/types.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 import type { GeoFeature } from './features.js';
 import { isTilezenProperties, translateTilezen, type MappedFeature } from './nextzen.js';
 import { resolveMapping, type FeatureMapping } from './mapping-spec.js';

@@ -15,7 +15,7 @@ import { fromArrayBuffer } from 'geotiff';
 import type { Position } from '../model/geometry.js';
 import { crsInfo, makeTransform } from './crs.js';
 import { CsvParser, detectEncoding, guessDelimiter, type CsvRecord } from './csv.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 
 export interface CensusRow { line: number; code?: string; name?: string; population: number; households?: number }
 export interface Census { rows: CensusRow[]; key: 'area_code' | 'area_name'; encoding: string; columns: Record<string, string> }

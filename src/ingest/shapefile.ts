@@ -9,7 +9,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { openShp } from 'shapefile';
 import { crsFromPrj } from './crs.js';
-import { IngestError } from './errors.js';
+import { IngestError } from '../model/errors.js';
 import {
   isValidUtf8,
   normaliseEncoding,

@@ -8,6 +8,7 @@
 import cron from 'cron-parser';
 import type { ZodType } from 'zod';
 import type { Store } from '../store/driver.js';
+import { UsageError } from '../model/errors.js';
 
 export interface JobContext {
   store: Store;
@@ -58,9 +59,7 @@ export function parseCron(expr: string, what: string) {
 }
 
 /** parameters that fail the job's schema: the message names the field (参数无效) */
-export class JobParamsError extends Error {
-  override name = 'JobParamsError';
-}
+export class JobParamsError extends UsageError {}
 
 export function parseParams<P>(job: Job<P>, raw: unknown): P {
   const r = job.params.safeParse(raw ?? {});

@@ -6,6 +6,7 @@ import { accessJob, checkJob, importJob } from './app-jobs.js';
 import { analyzeJob, sleepJob } from './builtin.js';
 import { slaJob } from '../domains/operations/sla.js';
 import type { Job } from './contract.js';
+import { UsageError } from '../model/errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, accessJob, checkJob, slaJob];
@@ -13,9 +14,7 @@ export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, acces
 const byKind = new Map(JOBS.map((j) => [j.kind, j]));
 if (byKind.size !== JOBS.length) throw new Error('two jobs share a kind in src/jobs/registry.ts');
 
-export class UnknownJobError extends Error {
-  override name = 'UnknownJobError';
-}
+export class UnknownJobError extends UsageError {}
 
 export function getJob(kind: string): Job<unknown> {
   const j = byKind.get(kind);

@@ -18,6 +18,7 @@ import { apiRoutes } from './api/routes.js';
 import { archiveRoutes } from './api/archive.js';
 import { styleRoutes } from './api/style.js';
 import { Authenticator, principalOf } from './auth.js';
+import { HTTP_CODE, HTTP_STATUS, OpenCimError } from '../model/errors.js';
 import { parseBaseUrl, type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
 import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
@@ -97,6 +98,11 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.code(fe.statusCode).type('application/json').send(errorBody(fe.statusCode, fe.code ?? 'BadRequest', fe.message));
+    }
+    if (err instanceof OpenCimError && err.kind !== 'integrity') {
+      // the one error module says what the failure is; its table says the status (a conflict 409, bad input 400, ...)
+      if (err.kind === 'unavailable') reply.header('retry-after', '1');
+      return reply.code(HTTP_STATUS[err.kind]).type('application/json').send(errorBody(HTTP_STATUS[err.kind], HTTP_CODE[err.kind], err.message));
     }
     if (isClientDataError(err)) {
       return reply.code(400).type('application/json').send(errorBody(400, 'InvalidParameterValue', `a value in the request is not valid for the data: ${(err as Error).message.slice(0, 200)}`));

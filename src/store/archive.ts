@@ -8,6 +8,7 @@
  * database (`archive_content_sql`), and used by writes and by `verify` alike.
  */
 import type { Queryable } from './driver.js';
+import { ConflictError, OpenCimError, type ErrorKind } from '../model/errors.js';
 
 export interface VersionedSpec {
   /** collection id / record kind, e.g. 'buildings', 'inspections' */
@@ -34,13 +35,11 @@ export interface Changeset {
   counts: Record<string, { added: number; changed: number; removed: number }>;
 }
 
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-  readonly status = 409;
-}
+export { ConflictError };
 
-export class ArchiveError extends Error {
-  override name = 'ArchiveError';
+/** a bad request of the archive (a time that is not one, an unknown record) */
+export class ArchiveError extends OpenCimError {
+  constructor(message: string, kind: ErrorKind = 'usage') { super(kind, message); }
 }
 
 export const ENVELOPE = ['city_id', 'version', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'source_id', 'content_hash', 'prev_hash', 'hash', 'import_fp'];

@@ -2,6 +2,8 @@
  * One small interface over the two drivers: embedded PGlite + PostGIS (a folder) and a PostgreSQL
  * server (postgres:// URL). Same SQL for both.
  */
+import { UsageError } from '../model/errors.js';
+
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;
@@ -48,9 +50,8 @@ export interface OpenOptions {
   waitMs?: number;
 }
 
-export class StoreError extends Error {
-  override name = 'UsageError';
-}
+/** a store named wrongly (a folder that is not one, an unknown driver): a usage error */
+export class StoreError extends UsageError {}
 
 /** the wait of --wait / OPENCIM_WAIT: seconds, empty or "true" = no limit */
 export function waitFromEnv(v = process.env.OPENCIM_WAIT): number {

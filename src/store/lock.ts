@@ -8,15 +8,15 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { OpenCimError } from '../model/errors.js';
 
 export const LOCK_FILE = 'opencim.lock';
 
 export interface LockHolder { pid: number; command: string; host: string; started: string; procStart?: string }
 
-export class StoreLockedError extends Error {
-  override name = 'StoreLockedError';
+export class StoreLockedError extends OpenCimError {
   constructor(readonly folder: string, readonly holder: LockHolder) {
-    super(`the store ${folder} is in use by \`${holder.command}\` (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}, since ${holder.started}); ` +
+    super('unavailable', `the store ${folder} is in use by \`${holder.command}\` (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}, since ${holder.started}); ` +
       `stop it, or wait for it with --wait, or use a PostgreSQL server via --db postgres://... ` +
       `(数据库正被另一个进程使用: 请先停止它, 或加 --wait 等待, 或改用 PostgreSQL 服务器)`);
   }

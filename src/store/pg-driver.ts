@@ -3,6 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { maskUrl, type Queryable, type Store } from './driver.js';
+import { OpenCimError } from '../model/errors.js';
 
 // bigint (int8) and numeric as JS numbers, as PGlite returns them
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -20,8 +21,8 @@ export function isConnectionLost(e: unknown): boolean {
     /Connection terminated|terminating connection|Client has encountered a connection error|connection is not open/i.test(msg);
 }
 
-export class ConnectionLostError extends Error {
-  override name = 'ConnectionLostError';
+export class ConnectionLostError extends OpenCimError {
+  constructor(message: string) { super('unavailable', message); }
 }
 
 function lostError(url: string, e: unknown, during: string): ConnectionLostError {

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './driver.js';
+import { InputError } from '../model/errors.js';
 
 export const ROLES = ['viewer', 'editor', 'inspector', 'dispatcher', 'grid_worker', 'department', 'supervisor', 'citizen', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,9 +19,7 @@ export interface PrincipalRow extends Principal {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 
-export class PrincipalError extends Error {
-  override name = 'PrincipalError';
-}
+export class PrincipalError extends InputError {}
 
 /** hex SHA-256 of a token: what the store keeps and looks up */
 export function hashToken(token: string): string {

@@ -5,6 +5,7 @@
  */
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
+import { OpenCimError } from '../model/errors.js';
 
 /** free bytes for an unprivileged writer on the filesystem holding `path` (or its nearest existing parent) */
 export function freeBytes(path: string): { free: number; total: number } | null {
@@ -40,8 +41,8 @@ export function estimateImportBytes(files: string[]): number {
   return Math.ceil(n);
 }
 
-export class DiskFullError extends Error {
-  override name = 'DiskFullError';
+export class DiskFullError extends OpenCimError {
+  constructor(message: string) { super('disk_full', message); }
 }
 
 /** before an import into the folder `dir`: refuse when the disk clearly cannot hold it */

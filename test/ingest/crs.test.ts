@@ -15,7 +15,7 @@ import {
   wgs84ToBd09,
   wgs84ToGcj02,
 } from '../../src/ingest/crs.js';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 
 /** metres between two lon/lat points (equirectangular, fine at these distances) */
 function metres(a: [number, number], b: [number, number]): number {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CsvParser, guessDelimiter, readCsv } from '../../src/ingest/csv.js';
 import { wgs84ToBd09 } from '../../src/ingest/crs.js';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 import { readFeatures, type FeatureReadOptions, type GeoFeature } from '../../src/ingest/features.js';
 import type { IngestProblem } from '../../src/model/types.js';
 

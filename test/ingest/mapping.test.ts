@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 import type { GeoFeature } from '../../src/ingest/features.js';
 import { readGeoJSON } from '../../src/ingest/geojson.js';
 import { categoryTags, classifyFeatures, mapFeatures, parseMapping, type FeatureMapping, type MappedFeature } from '../../src/ingest/mapping.js';

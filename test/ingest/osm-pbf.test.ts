@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Pbf from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 import { openOsm, openPbf, tagsOf, type OsmBatch } from '../../src/ingest/osm/index.js';
 import { liveWorkerCount } from '../../src/ingest/osm/pbf-reader.js';
 import {

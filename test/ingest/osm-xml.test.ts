@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 import { openOsm, openOsmXml, tagsOf, XML_BATCH_SIZE } from '../../src/ingest/osm/index.js';
 import {
   batchEntities,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 import { readFeatures, type GeoFeature } from '../../src/ingest/features.js';
 import { readShapefile } from '../../src/ingest/shapefile.js';
 import type { IngestProblem } from '../../src/model/types.js';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/ingest/csv.js';
-import { IngestError } from '../../src/ingest/errors.js';
+import { IngestError } from '../../src/model/errors.js';
 import { readFeatures } from '../../src/ingest/features.js';
 import { runCli } from '../helpers/cli.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';

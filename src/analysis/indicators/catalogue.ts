@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * The versioned indicator catalogue (src/analysis/indicators/catalogue/<version>.json): every indicator of
@@ -124,7 +125,7 @@ export function catalogueVersions(): string[] {
 function readRaw(version: string): z.infer<typeof file> {
   const path = CATALOGUE_DIR + `${version}.json`;
   if (!/^[\w.-]+$/.test(version) || !existsSync(path)) {
-    throw Object.assign(new Error(`unknown indicator catalogue "${version}"; known: ${catalogueVersions().join(', ')}`), { name: 'UsageError' });
+    throw new UsageError(`unknown indicator catalogue "${version}"; known: ${catalogueVersions().join(', ')}`);
   }
   const parsed = file.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`catalogue ${version}.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UNIT_ALIASES, type Catalogue } from './catalogue.js';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * Manually entered indicator values (departmental statistics, field inspection):
@@ -18,9 +19,7 @@ export interface ManualValue {
   where: string;
 }
 
-export class ManualInputError extends Error {
-  override name = 'UsageError';
-}
+export class ManualInputError extends UsageError {}
 
 /** RFC 4180 CSV (quoted fields, doubled quotes), UTF-8 with or without BOM. Returns rows with their line numbers. */
 export function parseCsv(text: string): { line: number; cells: string[] }[] {

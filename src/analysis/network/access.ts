@@ -10,6 +10,7 @@ import {
   DEFAULT_POLYGON_REACH_M, DEFAULT_SNAP_LIMIT_M, SNAP_ISLAND, SNAP_NONE, SegmentIndex, snapPoints, snapSources,
   type Place, type SnappedPoints, type SourceSet,
 } from './snap.js';
+import { UsageError } from '../../model/errors.js';
 
 export const DEFAULT_CUTOFF_M = 3000;
 export const SUMMARY_THRESHOLDS_M = [300, 500, 1000] as const;
@@ -76,7 +77,7 @@ export interface AccessResult {
 export function resolveCategories(list?: string[]): string[] {
   if (!list || list.length === 0) return [...CATEGORY_IDS];
   const unknown = list.filter((c) => !categoryById.has(c));
-  if (unknown.length) throw Object.assign(new Error(`unknown categor${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; known: ${CATEGORY_IDS.join(', ')}`), { name: 'UsageError' });
+  if (unknown.length) throw new UsageError(`unknown categor${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; known: ${CATEGORY_IDS.join(', ')}`);
   const want = new Set(list);
   return CATEGORIES.map((c) => c.id).filter((c) => want.has(c));
 }

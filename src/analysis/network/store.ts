@@ -7,6 +7,7 @@ import type { Place } from './snap.js';
 import { SNAP_STATUS } from './snap.js';
 import { succeedRun } from '../../store/runs.js';
 import { RESIDENTIAL_LANDUSE_SQL } from '../../model/residential.js';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * The accessibility engine's edges to the store: read the city model into typed arrays (keyset
@@ -23,13 +24,13 @@ export async function listCities(db: Queryable): Promise<string[]> {
 export async function resolveCity(db: Queryable, city?: string): Promise<string> {
   const cities = await listCities(db);
   if (city !== undefined) {
-    if (!cities.includes(city)) throw Object.assign(new Error(`no city "${city}" in the store${cities.length ? ` (cities: ${cities.join(', ')})` : ': run `opencim import FILE` first'}`), { name: 'UsageError' });
+    if (!cities.includes(city)) throw new UsageError(`no city "${city}" in the store${cities.length ? ` (cities: ${cities.join(', ')})` : ': run `opencim import FILE` first'}`);
     return city;
   }
   if (cities.length === 1) return cities[0];
   if (cities.includes('default')) return 'default';
-  if (!cities.length) throw Object.assign(new Error('the store holds no city yet: run `opencim import FILE` or `opencim demo` first'), { name: 'UsageError' });
-  throw Object.assign(new Error(`the store holds several cities (${cities.join(', ')}): choose one with --city`), { name: 'UsageError' });
+  if (!cities.length) throw new UsageError('the store holds no city yet: run `opencim import FILE` or `opencim demo` first');
+  throw new UsageError(`the store holds several cities (${cities.join(', ')}): choose one with --city`);
 }
 
 

@@ -4,6 +4,7 @@ import { parseCsv } from '../../analysis/indicators/manual.js';
 import type { EnergyCity } from './read.js';
 import type { Inventory } from './inventory.js';
 import type { EnergyParams } from './params.js';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * Green-building certification (绿色建筑标识): CSV `building_id,level,year`. The green-building
@@ -11,7 +12,7 @@ import type { EnergyParams } from './params.js';
  * `new_building_years` years before the reference year (a parameter, an estimate of what "new"
  * means); the share of the whole stock is reported beside it.
  */
-export class GreenInputError extends Error { override name = 'UsageError'; }
+export class GreenInputError extends UsageError {}
 
 export interface Certification { row: number; building_index: number; building_id: string; level: string; year: number }
 

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { parseCsv } from '../../analysis/indicators/manual.js';
 import { addressKey, type EnergyCity } from './read.js';
 import type { MeteredUse } from './inventory.js';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * Metered annual use (计量数据): CSV `building_id` or `address`, `year`, `electricity_kwh`,
@@ -10,7 +11,7 @@ import type { MeteredUse } from './inventory.js';
  * carrier is not metered (its estimate stays); a building's latest year counts. Any bad row is an
  * error naming the row (the header is row 1) and the column: nothing is computed or written.
  */
-export class MeteredInputError extends Error { override name = 'UsageError'; }
+export class MeteredInputError extends UsageError {}
 
 export const METERED_COLUMNS = ['building_id', 'address', 'year', 'electricity_kwh', 'gas_m3', 'heat_gj', 'account'] as const;
 const CARRIERS = [['electricity_kwh', 'kWh'], ['gas_m3', 'm³'], ['heat_gj', 'GJ']] as const;

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * The energy domain's versioned parameter tables (src/domains/energy/params/<kind>-<version>.json):
@@ -65,7 +66,7 @@ export interface EnergyParams { eui: EuiTable; factors: FactorTable; zones: Zone
 export interface ParamVersions { eui?: string; factors?: string; zones?: string }
 export const DEFAULT_VERSIONS = { eui: '2025', factors: '2023', zones: '2025' } as const;
 
-export class ParamsError extends Error { override name = 'UsageError'; }
+export class ParamsError extends UsageError {}
 
 function versionsOf(kind: string): string[] {
   if (!existsSync(PARAMS_DIR)) return [];

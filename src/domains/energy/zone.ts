@@ -1,5 +1,6 @@
 import { distanceM } from '../../model/geo.js';
 import type { Grid, Zone, ZoneTable } from './params.js';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * The city's climate zone (GB 50176-2016) and regional grid: the location is the median of the
@@ -35,8 +36,8 @@ export function chooseZone(t: ZoneTable, lon: ArrayLike<number>, lat: ArrayLike<
       if (d < bestD) { bestD = d; best = c; }
     }
   }
-  if (!o.zone && !best) throw Object.assign(new Error('no buildings with a location: cannot choose a climate zone; give --zone 请用 --zone 指定气候区'), { name: 'UsageError' });
-  if (!o.grid && !best) throw Object.assign(new Error('no buildings with a location: cannot choose a grid; give --grid 请用 --grid 指定电网'), { name: 'UsageError' });
+  if (!o.zone && !best) throw new UsageError('no buildings with a location: cannot choose a climate zone; give --zone 请用 --zone 指定气候区');
+  if (!o.grid && !best) throw new UsageError('no buildings with a location: cannot choose a grid; give --grid 请用 --grid 指定电网');
   const zone = o.zone ?? best!.zone;
   const grid = o.grid ?? t.province_grid[best!.province];
   const near = best ? { name_zh: best.name_zh, name_en: best.name_en, province: best.province, distance_km: Math.round(bestD / 100) / 10 } : null;

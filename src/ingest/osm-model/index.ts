@@ -1,7 +1,7 @@
 import { classifyFeature, isModelArea } from '../../model/classify.js';
 import type { Geometry, Position } from '../../model/geometry.js';
 import type { CityRecord, IngestProblem } from '../../model/types.js';
-import { IngestError } from '../errors.js';
+import { IngestError } from '../../model/errors.js';
 import type { OsmHeader, OsmReader, Relation } from '../osm/types.js';
 import { NodeStore } from './node-store.js';
 import { assembleArea, type RingWay } from './rings.js';

@@ -6,7 +6,7 @@
  *     for await (const batch of reader.batches()) { ... batch.nodes, batch.ways, batch.relations }
  */
 import { open } from 'node:fs/promises';
-import { IngestError } from '../errors.js';
+import { IngestError } from '../../model/errors.js';
 import { openPbf } from './pbf-reader.js';
 import { openOsmXml } from './xml-reader.js';
 import type { OsmBatch, OsmHeader, OsmReadOptions, OsmReader } from './types.js';

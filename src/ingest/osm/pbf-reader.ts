@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { IngestError } from '../errors.js';
+import { IngestError } from '../../model/errors.js';
 import {
   decodeBlob,
   decodeBlobHeader,

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { SaxesParser, type SaxesTag } from 'saxes';
-import { IngestError } from '../errors.js';
+import { IngestError } from '../../model/errors.js';
 import type { MemberType, OsmBatch, OsmHeader, OsmReadOptions, OsmReader, Relation } from './types.js';
 
 export const XML_BATCH_SIZE = 8000;
