@@ -182,9 +182,21 @@ describe('computed indicators on a hand-made town', () => {
     const x = at(r, 'high_rise_count');
     // b4 residential 85 m; office 260 m (tagged); tower 40 levels × 3 m = 120 m (estimated)
     expect(x.value).toBe(1);
-    expect(x.details).toMatchObject({ residential_over_80: 1, over_100: 2, over_150: 1, over_250: 1, over_500: 0, estimated_heights: 1, cap_m: 250 });
-    // a city of 80 (< 3 million) may have nothing above 250 m: the 260 m office fails it
-    expect(x.status).toBe('fail');
+    expect(x.details).toMatchObject({ residential_over_80: 1, over_100: 2, over_150: 1, over_250: 1, over_500: 0, estimated_heights: 1, cap_m: 250, notice_year: 2021 });
+    // a city of 80 (< 3 million) may build nothing above 250 m; the 260 m office has no construction year:
+    // it may predate the 2021 notice, so it is listed as existing, and the notice is not failed
+    expect(x.details).toMatchObject({ over_cap_new: [], over_cap_existing: ['w5 (260 m, year unknown)'], over_cap_existing_count: 1, over_cap_new_count: 0 });
+    expect(x.status).toBe('pass');
+    expect(x.explain).toMatch(/Existing above the 250 m cap .*: 1\./);
+  });
+
+  it('high_rise_count: only a building completed after the 2021 notice fails the cap', async () => {
+    const dated = (year: number) => town().map((rec) => (rec.kind === 'building' && rec.id === 'w5' ? { ...rec, year } : rec));
+    const old = at(await check(dated(2015)), 'high_rise_count');   // a Shanghai Tower: completed before the notice
+    expect([old.status, old.details!.over_cap_existing]).toEqual(['pass', ['w5 (260 m, 2015)']]);
+    const built = at(await check(dated(2023)), 'high_rise_count');
+    expect([built.status, built.details!.over_cap_new, built.details!.over_cap_existing]).toEqual(['fail', ['w5 (260 m, 2023)'], []]);
+    expect(built.explain).toMatch(/1 building\(s\) completed after 2021 above the 250 m cap/);
   });
 
   it('service_equity: Gini of living-circle completeness across communities (the only level with ≥ 2 areas)', () => {

@@ -76,7 +76,7 @@ export interface CheckParameters {
   provision_share: number;
   provision_rules: Record<string, ProvisionRule>;
   aged_housing_years: number;
-  high_rise_m: { residential: number; public: number; limit_small_city: number; cap_small_city: number; limit_large_city: number; cap_large_city: number; large_city_population: number };
+  high_rise_m: { residential: number; public: number; limit_small_city: number; cap_small_city: number; limit_large_city: number; cap_large_city: number; large_city_population: number; notice_year: number };
   storey_height_m: number;
   /** the city's real population (the height caps depend on it); null: the estimate from buildings */
   city_population: number | null;

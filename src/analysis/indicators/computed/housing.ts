@@ -65,7 +65,8 @@ export const highRiseCount: Indicator = {
   explain(ctx) {
     const h = ctx.params.high_rise_m;
     return `Value: residential buildings taller than ${h.residential} m; details: all buildings above 100, 150, 250 and 500 m. Height = height tag, else levels × ${ctx.params.storey_height_m} m (estimated, counted separately). ` +
-      `Verdict (2021 notice): a city under ${fmt(h.large_city_population)} residents may have none above ${h.cap_small_city} m (and strictly limits > ${h.limit_small_city} m), a larger one none above ${h.cap_large_city} m; ` +
+      `Verdict (2021 notice, 建科〔2021〕76号): a city under ${fmt(h.large_city_population)} residents may build none above ${h.cap_small_city} m (and strictly limits > ${h.limit_small_city} m), a larger one none above ${h.cap_large_city} m. ` +
+      `The notice limits new construction: only buildings completed after ${h.notice_year} (construction year known) fail it; existing buildings above the cap, or of unknown year, are listed as information, not failures. ` +
       (ctx.params.city_population != null ? `the city population is the given figure, ${fmt(Number(ctx.params.city_population))} (parameter city_population).` : `the city population is the estimate from the buildings in the data (${residentsMethod(ctx)}); for an extract of a larger city give the real figure with --param city_population=N.`);
   },
   compute(ctx) {
@@ -76,8 +77,8 @@ export const highRiseCount: Indicator = {
     const large = cityPop >= h.large_city_population;
     const cap = large ? h.cap_large_city : h.cap_small_city;
     const levels: ('city' | 'district' | 'street')[] = ['city', 'district', 'street'];
-    const counts = new Map<number, { res80: number; o100: number; o150: number; o250: number; o500: number; estimated: number; overCap: string[] }>();
-    for (const lv of levels) for (const a of ctx.units.level[lv]) counts.set(a, { res80: 0, o100: 0, o150: 0, o250: 0, o500: 0, estimated: 0, overCap: [] });
+    const counts = new Map<number, { res80: number; o100: number; o150: number; o250: number; o500: number; estimated: number; newOverCap: string[]; existingOverCap: string[]; newOver: number; existingOver: number }>();
+    for (const lv of levels) for (const a of ctx.units.level[lv]) counts.set(a, { res80: 0, o100: 0, o150: 0, o250: 0, o500: 0, estimated: 0, newOverCap: [], existingOverCap: [], newOver: 0, existingOver: 0 });
     let tagged = 0, fromLevels = 0;
     for (let i = 0; i < b.count; i++) {
       let H = b.height[i];
@@ -94,7 +95,13 @@ export const highRiseCount: Indicator = {
         if (H > 250) c.o250++;
         if (H > 500) c.o500++;
         if (est) c.estimated++;
-        if (H > cap && c.overCap.length < 20) c.overCap.push(`${b.ids[i]} (${Math.round(H)} m${est ? ', estimated' : ''})`);
+        if (H > cap) {
+          // the notice governs what is built after it: a building completed later breaks it, an older one (or one of unknown year) is information
+          const year = b.year[i] > 0 ? b.year[i] : null;
+          const after = year !== null && year > h.notice_year;
+          const label = `${b.ids[i]} (${Math.round(H)} m${est ? ', estimated' : ''}, ${year ?? 'year unknown'})`;
+          if (after) { c.newOver++; if (c.newOverCap.length < 20) c.newOverCap.push(label); } else { c.existingOver++; if (c.existingOverCap.length < 20) c.existingOverCap.push(label); }
+        }
       }
     }
     if (!b.count || !(tagged + fromLevels)) {
@@ -102,11 +109,13 @@ export const highRiseCount: Indicator = {
     }
     return [...counts].map(([a, c]): AreaValue => ({
       area: a, value: c.res80,
-      note: `${c.res80} residential > ${h.residential} m; all buildings > 100 m: ${c.o100}, > 150 m: ${c.o150}, > 250 m: ${c.o250}, > 500 m: ${c.o500}${c.estimated ? ` (${c.estimated} heights estimated from levels)` : ''}.`,
-      details: { residential_over_80: c.res80, over_100: c.o100, over_150: c.o150, over_250: c.o250, over_500: c.o500, estimated_heights: c.estimated, over_cap: c.overCap, cap_m: cap, city_population: Math.round(cityPop), city_population_estimated: estimated, ...(a === ctx.units.level.city[0] ? { heights_known: { tagged, from_levels: fromLevels, buildings: b.count } } : {}) },
-      status: c.overCap.length
-        ? { status: 'fail', why: `buildings above the ${cap} m cap for a city of ${large ? '≥' : '<'} ${fmt(h.large_city_population)} residents` }
-        : { status: 'pass', why: `no building above the ${cap} m cap for a city of ${large ? '≥' : '<'} ${fmt(h.large_city_population)} residents` },
+      note: `${c.res80} residential > ${h.residential} m; all buildings > 100 m: ${c.o100}, > 150 m: ${c.o150}, > 250 m: ${c.o250}, > 500 m: ${c.o500}${c.estimated ? ` (${c.estimated} heights estimated from levels)` : ''}.` +
+        (c.existingOver ? ` Existing above the ${cap} m cap (completed by ${h.notice_year} or year unknown; information, not a failure): ${c.existingOver}.` : ''),
+      details: { residential_over_80: c.res80, over_100: c.o100, over_150: c.o150, over_250: c.o250, over_500: c.o500, estimated_heights: c.estimated,
+        over_cap_new: c.newOverCap, over_cap_existing: c.existingOverCap, over_cap_new_count: c.newOver, over_cap_existing_count: c.existingOver, cap_m: cap, notice_year: h.notice_year, city_population: Math.round(cityPop), city_population_estimated: estimated, ...(a === ctx.units.level.city[0] ? { heights_known: { tagged, from_levels: fromLevels, buildings: b.count } } : {}) },
+      status: c.newOver
+        ? { status: 'fail', why: `${c.newOver} building(s) completed after ${h.notice_year} above the ${cap} m cap for a city of ${large ? '≥' : '<'} ${fmt(h.large_city_population)} residents` }
+        : { status: 'pass', why: `no building completed after ${h.notice_year} above the ${cap} m cap for a city of ${large ? '≥' : '<'} ${fmt(h.large_city_population)} residents` },
     }));
   },
 };
