@@ -140,11 +140,15 @@ export function formatAccessSummary(what: string, r: AccessResult, s: AccessSumm
     lines.push(`buildings with no walkable edge within ${r.params.snap_limit_m} m: ${s.unsnapped_buildings}; only near a tiny island: ${s.island_buildings} (no distance given); snapped past an island to the main network: ${s.snapped_past_island}`);
   }
   const rows: (string | number)[][] = [['category', '类别', 'facilities', 'bldg≤300', '≤500', '≤1000', 'residents≤300', '≤500', '≤1000', 'median m']];
+  const gaps: string[] = [];
   for (const c of s.categories) {
+    // no facility of the category in the data: a data gap (无数据), not 0% within reach
+    if (c.facilities === 0) { gaps.push(c.id); rows.push([c.id, c.name_zh, 0, '无数据', 'no data', '', '', '', '', '-']); continue; }
     rows.push([c.id, c.name_zh, c.facilities, pct(c.buildings_within[300]), pct(c.buildings_within[500]), pct(c.buildings_within[1000]),
       pct(c.residents_within[300]), pct(c.residents_within[500]), pct(c.residents_within[1000]), c.median_m === null ? '-' : c.median_m.toFixed(0)]);
   }
   lines.push(table(rows));
+  if (gaps.length) lines.push(`data gaps 数据缺口 (no facility of the category in the data, not a shortfall 数据中没有该类设施, 不计为短缺): ${gaps.join(', ')}`);
   const off = r.categoryStats.filter((c) => c.unsnapped.length || c.island.length);
   if (off.length) {
     lines.push('facilities not joined to the network (no distance from them): ' + off.map((c) =>

@@ -287,7 +287,17 @@ for (const driver of DRIVERS) {
       expect(json(bad).description).toMatch(/lon/);
       const rank = json(await s.app.inject({ url: '/api/v1/communities/ranking' }));
       expect(rank.explain).toMatch(/resident-weighted/);
-      expect(json(await s.app.inject({ url: '/api/v1/access/summary' })).summary.categories.length).toBe(21);
+      const accSummary = json(await s.app.inject({ url: '/api/v1/access/summary' })).summary;
+      expect(accSummary.categories.length).toBe(21);
+      // a category with no facility in the extract is a data gap: no verdict for the building, left out of the ranking
+      const gaps = accSummary.categories.filter((c: { facilities: number }) => c.facilities === 0).map((c: { id: string }) => c.id);
+      expect(gaps.length).toBeGreaterThan(0);
+      expect(acc.distances.filter((d: { data_gap: boolean }) => d.data_gap).map((d: { category: string }) => d.category)).toEqual(acc.distances.map((d: { category: string }) => d.category).filter((c: string) => gaps.includes(c)));
+      for (const d of acc.distances.filter((x: { data_gap: boolean }) => x.data_gap)) expect([d.distance_m, d.within]).toEqual([null, null]);
+      expect(acc.cutoff_m).toBe(3000);
+      for (const g of gaps) expect(rank.categories).not.toContain(g);
+      expect(rank.data_gaps.length).toBeGreaterThan(0);
+      expect(rank.data_gaps.every((g: string) => gaps.includes(g))).toBe(true);
     });
 
     it('health check results: 404 with a hint until `opencim check` ran, then read from its output folder', async () => {

@@ -116,12 +116,20 @@ describe('viewer (chromium)', () => {
       rows: document.querySelectorAll('#panel .dists li').length,
       ok: document.querySelectorAll('#panel .dists li.ok').length,
       bad: document.querySelectorAll('#panel .dists li.bad').length,
+      na: document.querySelectorAll('#panel .dists li.na').length,
       text: (document.querySelector('#panel') as HTMLElement).innerText,
       selected: window.__opencim!.state.selected,
     }));
     expect(panel.selected).toBe(target!.id);
     expect(panel.rows).toBe(21);
-    expect(panel.ok + panel.bad).toBe(20); // every category with a walking threshold is graded (fire stations use a service area)
+    // every category with a walking threshold is graded (fire stations use a service area), except the data gaps:
+    // a category with no facility in the extract reads 无数据 in grey, never red
+    const summary = (await s.app.inject({ url: '/api/v1/access/summary' })).json().summary as { categories: { id: string; facilities: number }[] };
+    const gaps = summary.categories.filter((c) => c.facilities === 0 && c.id !== 'fire_station').length;
+    expect(gaps).toBeGreaterThan(0);
+    expect(panel.ok + panel.bad).toBe(20 - gaps);
+    expect(panel.na).toBe(1 + gaps);
+    expect(panel.text).toMatch(/无数据（数据中没有该类设施）/);
     expect(panel.text).toMatch(/幼儿园/);
     expect(panel.text).toMatch(/标准 300/);
     await page.screenshot({ path: join(OUT, 'building-panel-zh.png') });

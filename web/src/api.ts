@@ -28,8 +28,9 @@ export interface AccessSummary {
   categories: { id: string; name_zh: string; name_en: string; facilities: number; buildings_within: Record<string, number>; residents_within: Record<string, number>; median_m: number | null }[];
 }
 export interface BuildingAccess {
-  building_id: string; status: string; residents: number; run_id: number; computed_at: string | null;
-  distances: { category: string; name_zh: string; name_en: string; distance_m: number | null; threshold_m: number | null; within: boolean | null }[];
+  building_id: string; status: string; residents: number; run_id: number; computed_at: string | null; cutoff_m: number;
+  /** data_gap: no facility of the category in the data (无数据), not a building beyond the cut-off */
+  distances: { category: string; name_zh: string; name_en: string; distance_m: number | null; threshold_m: number | null; within: boolean | null; data_gap?: boolean }[];
 }
 export interface Feature { type: 'Feature'; id: string; geometry: unknown; properties: Record<string, unknown> }
 export interface Indicator { id: string; name_zh?: string; name_en?: string; level: string; area_id: string; area_name?: string | null; value: number | null; unit?: string; target?: { op: string; value: number } | null; status?: string }

@@ -52,8 +52,6 @@ async function main() {
   const fields = bt?.vector_layers[0]?.fields ?? {};
   const hasAccess = Object.keys(fields).some((f) => f.startsWith('d_'));
   const modes = STYLE.buildings.modes.filter((m) => safetyModeAvailable(m, available) ?? (m.kind === 'access' ? hasAccess : m.property in fields));
-  const present = new Set(Object.keys(summary?.access ? {} : {}));
-  void present;
   const categories = cats.categories;
   // categories with no facility in the data: data gaps (grey 无数据), not shortfalls
   const gapIds = new Set((summary?.access?.summary.categories ?? []).filter((c) => c.facilities === 0).map((c) => c.id));

@@ -42,9 +42,9 @@ export function renderBuilding(s: PanelState): string {
   let dist: string;
   if (s.access) {
     const rows = s.access.distances.map((d) => {
-      const cls = d.within === null ? 'na' : d.within ? 'ok' : 'bad';
+      const cls = d.data_gap || d.within === null ? 'na' : d.within ? 'ok' : 'bad';
       const label = lang() === 'zh' ? d.name_zh : d.name_en;
-      const value = d.distance_m === null ? t('unreachable') : fmtM(d.distance_m);
+      const value = d.data_gap ? t('dataGap') : d.distance_m === null ? t('unreachable', { km: (s.access!.cutoff_m / 1000).toLocaleString() }) : fmtM(d.distance_m);
       const pct = d.threshold_m && d.distance_m !== null ? Math.min(100, (100 * d.distance_m) / (2 * d.threshold_m)) : 100;
       return `<li class="dist ${cls}" data-category="${esc(d.category)}"><span class="cat">${esc(label)}</span>
         <span class="bar"><i style="width:${pct}%"></i>${d.threshold_m ? `<b style="left:50%"></b>` : ''}</span>

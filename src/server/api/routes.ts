@@ -96,10 +96,12 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
       throw notFound(b[0].residential ? `building ${id} has no access result (the run may predate its import)` : `building ${id} is not residential: walking access is computed for residential buildings`);
     }
     const row = r[0];
-    const run = await ctx.store.query<{ computed_at: string; params: unknown }>(
-      `SELECT to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS computed_at, params FROM access_runs WHERE city_id = $1 AND run_id = $2`, [city, row.run_id]);
+    const run = await ctx.store.query<{ computed_at: string; params: { cutoff_m?: number } | null; cats: { id: string; facilities: number }[] | null }>(
+      `SELECT to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS computed_at, params, summary->'categories' AS cats FROM access_runs WHERE city_id = $1 AND run_id = $2`, [city, row.run_id]);
+    // a category with no facility in the data is a data gap (无数据), not a building beyond the cut-off
+    const gaps = new Set((run[0]?.cats ?? []).filter((c) => Number(c.facilities) === 0).map((c) => c.id));
     return {
-      building_id: id, city, run_id: Number(row.run_id), computed_at: run[0]?.computed_at ?? null, params: run[0]?.params ?? null,
+      building_id: id, city, run_id: Number(row.run_id), computed_at: run[0]?.computed_at ?? null, params: run[0]?.params ?? null, cutoff_m: run[0]?.params?.cutoff_m ?? DEFAULT_CUTOFF_M,
       status: row.status, snap_m: row.snap_m === null ? null : Number(row.snap_m), residents: Number(row.residents),
       distances: acc.categories.map((c, i) => {
         const cat = categoryById.get(c);
@@ -107,7 +109,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
         const t = cat?.threshold_m ?? 0;
         return {
           category: c, name_zh: cat?.name_zh ?? c, name_en: cat?.name_en ?? c, distance_m: d, threshold_m: t || null,
-          within: t > 0 ? d !== null && d <= t : null,
+          within: t > 0 && !gaps.has(c) ? d !== null && d <= t : null, data_gap: gaps.has(c),
         };
       }),
     };
@@ -188,7 +190,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const city = await ctx.resolveCity(cityOf(req));
     const acc = await accessCategories(ctx, city);
     if (!acc) throw notFound('no walking access results for this city yet: run `opencim access --db D`');
-    const ranking = await ctx.cached(city, `ranking:${q.level ?? ''}`, () => completenessRanking(ctx, city, acc.categories, q.level));
+    const ranking = await ctx.cached(city, `ranking:${q.level ?? ''}`, () => completenessRanking(ctx, city, acc.runId, acc.categories, q.level));
     return { ...ranking, areas: ranking.areas.slice(0, q.limit) };
   });
 
@@ -227,13 +229,20 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
  * resident-weighted share of living-circle categories within their threshold, from the latest
  * access run (a building belongs to the area containing a point on its surface).
  */
-async function completenessRanking(ctx: ServerContext, city: string, categories: string[], level?: string) {
+async function completenessRanking(ctx: ServerContext, city: string, runId: number, categories: string[], level?: string) {
+  // categories with no facility in the data are data gaps: left out of the completeness, not counted as shortfalls
+  const counts = (await ctx.store.query<{ cats: { id: string; facilities: number }[] | null }>(
+    "SELECT summary->'categories' AS cats FROM access_runs WHERE city_id = $1 AND run_id = $2", [city, runId]))[0]?.cats ?? [];
+  const gaps = new Set(counts.filter((c) => Number(c.facilities) === 0).map((c) => c.id));
   const levels = await ctx.store.query<{ level: string; n: number }>('SELECT level, count(*)::int AS n FROM admin_areas_current WHERE city_id = $1 GROUP BY level', [city]);
   const have = new Set(levels.map((l) => l.level));
   const lvl = level ?? ['community', 'street', 'district'].find((l) => have.has(l));
-  const cats = categories.map((c, i) => ({ c, i, t: categoryById.get(c)?.threshold_m ?? 0 })).filter((x) => LIVING_CIRCLE.includes(x.c) && x.t > 0);
-  const explain = `resident-weighted share of the ${cats.length} living-circle categories within their walking threshold (GB 50180-2018 5/10/15-minute radii), from the latest walking access run; buildings are placed by a point on their surface`;
-  if (!lvl || !have.has(lvl)) return { level: lvl ?? null, categories: cats.map((x) => x.c), explain, areas: [] as unknown[], note: 'no administrative areas of this level in the data' };
+  const living = categories.map((c, i) => ({ c, i, t: categoryById.get(c)?.threshold_m ?? 0 })).filter((x) => LIVING_CIRCLE.includes(x.c) && x.t > 0);
+  const cats = living.filter((x) => !gaps.has(x.c));
+  const data_gaps = living.filter((x) => gaps.has(x.c)).map((x) => x.c);
+  const explain = `resident-weighted share of the ${cats.length} living-circle categories within their walking threshold (GB 50180-2018 5/10/15-minute radii), from the latest walking access run; buildings are placed by a point on their surface` +
+    (data_gaps.length ? `; left out as data gaps (no facility of the category in the data, not a shortfall): ${data_gaps.join(', ')}` : '');
+  if (!lvl || !have.has(lvl)) return { level: lvl ?? null, categories: cats.map((x) => x.c), data_gaps, explain, areas: [] as unknown[], note: 'no administrative areas of this level in the data' };
   const rows = await ctx.store.query<{ area_id: string; name: string | null; residents: number; within: number[] | null; buildings: number }>(
     `WITH a AS (SELECT id, name, geom FROM admin_areas_current WHERE city_id = $1 AND level = $2),
           r AS (SELECT r.residents, r.distances, ST_PointOnSurface(b.geom) AS p FROM access_results_current r JOIN buildings_current b ON b.city_id = r.city_id AND b.id = r.building_id WHERE r.city_id = $1)
@@ -246,5 +255,5 @@ async function completenessRanking(ctx: ServerContext, city: string, categories:
     const completeness = shares.length ? shares.reduce((s, x) => s + x.share, 0) / shares.length : 0;
     return { area_id: r.area_id, name: r.name, residents: Math.round(res), buildings: Number(r.buildings), completeness: Math.round(completeness * 1000) / 1000, shares };
   }).sort((a, b) => b.completeness - a.completeness);
-  return { level: lvl, categories: cats.map((x) => x.c), explain, areas };
+  return { level: lvl, categories: cats.map((x) => x.c), data_gaps, explain, areas };
 }
