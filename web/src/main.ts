@@ -85,8 +85,19 @@ async function main() {
   window.__opencim = app;
 
   // ---- chrome ----
+  // a store with several cities: a switcher in the header (each city is its own OGC API and map)
+  if (config.cities.length > 1) {
+    const current = new URLSearchParams(cityParam()).get('city');
+    const sel = document.createElement('select');
+    sel.id = 'city';
+    sel.className = 'btn ghost';
+    sel.innerHTML = config.cities.map((c) => `<option value="${esc(c)}"${c === current ? ' selected' : ''}>${esc(c)}</option>`).join('');
+    sel.addEventListener('change', () => { const q = new URLSearchParams(location.search); q.set('city', sel.value); location.search = q.toString(); });
+    document.querySelector('header nav')?.prepend(sel);
+  }
   const renderChrome = () => {
     $('#title').textContent = t('title');
+    document.querySelector('#city')?.setAttribute('title', t('city'));
     $('#subtitle').textContent = summary ? `${summary.city_id} · ${t('subtitle')}` : t('subtitle');
     $('#btn-lang').textContent = t('language');
     $('#btn-dash').textContent = t('dashboard');
