@@ -329,6 +329,22 @@ export function jsonSchemaOf(p: PropertySpec): Record<string, unknown> {
   return { type: p.type, ...(p.title_zh ? { title: p.title_zh } : {}), description: p.description, ...(p.unit ? { 'x-ogc-unit': p.unit } : {}) };
 }
 
+/** JSON Schema of a collection's features: a GeoJSON Feature whose `properties` are every property, typed and labelled */
+export function featureSchema(c: CollectionSpec) {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object' as const,
+    title: `${c.title_zh} ${c.title}`,
+    required: ['type', 'geometry', 'properties'],
+    properties: {
+      type: { type: 'string', enum: ['Feature'] },
+      id: { type: 'string', description: `feature id: ${c.key.map((k) => k.name).join(':')}` },
+      geometry: { format: `geometry-${c.geometry.type.toLowerCase()}`, description: `${c.geometry.type} (CRS84)` },
+      properties: { type: 'object' as const, properties: Object.fromEntries(c.properties.map((p) => [p.name, jsonSchemaOf(p)])) as Record<string, Record<string, unknown>> },
+    },
+  };
+}
+
 /** the collection whose records an archive kind holds (history and changes are read through it) */
 export function collectionOfKind(kind: string): CollectionSpec | undefined {
   return COLLECTION_BY_ID.get(kind) ?? COLLECTIONS.find((c) => c.archive?.kind === kind);

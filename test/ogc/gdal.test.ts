@@ -88,6 +88,19 @@ for (const driver of DRIVERS) {
       expect(layersOf(f.stdout).get('facilities')!.count).toBe(busStops);
     });
 
+    it("fields are typed from the collection's schema (describedBy), not guessed from the first page", async () => {
+      const OGR_TYPE: Record<string, string> = { number: 'Real', integer: 'Integer', boolean: 'Integer(Boolean)', string: 'String', object: 'String' };
+      // one page of one feature: a property null in it would be typed String if GDAL guessed from the page
+      const { stdout, stderr } = await gdal('ogrinfo', ['-ro', '-so', '-al', '-oo', 'PAGE_SIZE=1', `OAPIF:${base}/`, '--debug', 'on']);
+      noErrors(stderr);
+      expect(stderr).toContain('OAPIF: Using JSON schema');
+      for (const block of stdout.split(/\n(?=Layer name: )/).filter((b) => b.startsWith('Layer name: '))) {
+        const id = /^Layer name: (.+)$/m.exec(block)![1].trim();
+        const fields = Object.fromEntries([...block.matchAll(/^(\w+): (\w+(?:\(\w+\))?) \(/gm)].map((m) => [m[1], m[2]]));
+        for (const p of COLLECTION_BY_ID.get(id)!.properties) expect([id, p.name, fields[p.name]]).toEqual([id, p.name, OGR_TYPE[p.type]]);
+      }
+    });
+
     it('facility points: bbox and CQL2 S_INTERSECTS select the points inside the box, as counted here from the points', async () => {
       const all = (await (await fetch(`${base}/collections/facilities/items?limit=10000`)).json()).features;
       const xs = all.map((f: { geometry: { coordinates: number[] } }) => f.geometry.coordinates[0]).sort((a: number, b: number) => a - b);

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectionSpec } from '../../catalog/collections.js';
-import { COLLECTION_BY_ID, COLLECTIONS, GEOMETRY_NAME, jsonSchemaOf, queryables } from '../../catalog/collections.js';
+import { COLLECTION_BY_ID, COLLECTIONS, featureSchema, GEOMETRY_NAME, jsonSchemaOf, queryables } from '../../catalog/collections.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { mayRead, requireRead } from '../auth.js';
@@ -175,6 +175,8 @@ async function collectionDoc(req: FastifyRequest, ctx: ServerContext, spec: Coll
       { href: `${base}${path}/items?f=json${cq}`, rel: 'items', type: 'application/geo+json', title: 'items' },
       { href: `${base}${path}/items?f=html${cq}`, rel: 'items', type: 'text/html', title: 'items as HTML' },
       { href: `${base}${path}/queryables?f=json${cq}`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: 'application/schema+json', title: 'queryables' },
+      // "describedBy": link relations are case-insensitive (RFC 8288), and GDAL 3.6 compares this spelling literally
+      { href: `${base}${path}/schema?f=json${cq}`, rel: 'describedBy', type: 'application/schema+json', title: 'the schema of the features' },
       ...(spec.tile ? [{ href: `${base}/tiles/${spec.id}.json${cq.replace('&', '?')}`, rel: 'tiles', type: 'application/json', title: 'vector tiles (TileJSON)' }] : []),
     ],
   };
@@ -276,6 +278,21 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
       additionalProperties: false,
     };
     return send(reply, fmt, doc, () => html.queryablesHtml(doc), 'application/schema+json');
+  });
+
+  // the schema of the collection's features (OGC API – Features Part 5 style): every property with its type,
+  // so clients type their fields from it instead of from the first page (GDAL's OAPIF driver reads it)
+  citied(app, '/collections/:collectionId/schema', {
+    schema: {
+      summary: "the schema of the collection's features (JSON Schema of a GeoJSON Feature)", tags: ['OGC API – Features'],
+      params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
+      querystring: { type: 'object', properties: { f: fParam, city: cityParamSchema } },
+    },
+  }, async (req, reply) => {
+    const fmt = format(req);
+    const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, await ctx.resolveCity(cityParam(req)));
+    const doc = { ...featureSchema(spec), $id: `${apiBase(req)}/collections/${spec.id}/schema` };
+    return send(reply, fmt, doc, () => html.queryablesHtml({ title: doc.title, properties: doc.properties.properties.properties }), 'application/schema+json');
   });
 
   const itemsQuery = {
