@@ -190,6 +190,11 @@ export interface StagedResult { added: number; changed: number; unchanged: numbe
  * not in the stage are closed (a re-imported source's removed objects). Duplicate keys in the
  * stage: the first row wins and the rest are counted.
  */
+/** rows a data-modifying statement touched, counted in the database (no row per record to the client) */
+async function countOf(tx: Queryable, dml: string, params: unknown[]): Promise<number> {
+  return Number((await tx.query<{ n: number }>(`WITH w AS (${dml} RETURNING 1) SELECT count(*)::int AS n FROM w`, params))[0].n);
+}
+
 export async function writeStaged(
   tx: Queryable, spec: VersionedSpec, cs: Changeset, stage: string,
   o: {
@@ -218,11 +223,11 @@ export async function writeStaged(
   const any = (await tx.query(`SELECT 1 FROM ${spec.table} WHERE city_id = $1 LIMIT 1`, [cs.cityId])).length > 0;
   if (!any) {
     // a fresh city: every staged record is version 1
-    const n = await tx.query(
+    // (counted in the statement: RETURNING would send a row per record to the client)
+    res.added = await countOf(tx,
       `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
        SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
-       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x RETURNING 1`, [cs.cityId, cs.id, src, spec.kind]);
-    res.added = n.length;
+       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x`, [cs.cityId, cs.id, src, spec.kind]);
   } else {
     await tx.exec('DROP TABLE IF EXISTS archive_delta');
     await tx.query(
@@ -237,16 +242,16 @@ export async function writeStaged(
     const delta = Number((await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_delta'))[0].n);
     res.unchanged = staged - delta;
     if (delta) {
-      res.changed = (await tx.query(
+      res.changed = await countOf(tx,
         `UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2 FROM archive_delta d
-         WHERE v.city_id = $1 AND v.valid_to IS NULL AND d.cur_version IS NOT NULL AND ${keyEq(spec, 'v', 'd')} AND v.version = d.cur_version RETURNING 1`,
-        [cs.cityId, cs.id])).length;
-      const inserted = await tx.query(
+         WHERE v.city_id = $1 AND v.valid_to IS NULL AND d.cur_version IS NOT NULL AND ${keyEq(spec, 'v', 'd')} AND v.version = d.cur_version`,
+        [cs.cityId, cs.id]);
+      const inserted = await countOf(tx,
         `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
          SELECT ${cols.map((c) => `d.${ident(c)}`).join(', ')}, $1, coalesce(d.last_version, 0) + 1, now(), $2, $3, d.ch, d.last_hash,
            archive_chain_hash(d.last_hash, d.ch, $4, ${keyText(spec, 'd')}, coalesce(d.last_version, 0) + 1, $2)
-         FROM archive_delta d RETURNING 1`, [cs.cityId, cs.id, src, spec.kind]);
-      res.added = inserted.length - res.changed;
+         FROM archive_delta d`, [cs.cityId, cs.id, src, spec.kind]);
+      res.added = inserted - res.changed;
     }
     await tx.exec('DROP TABLE archive_delta');
   }

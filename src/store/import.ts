@@ -234,16 +234,22 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
 
   for (const t of TABLES) {
     const stage = `stage_${t.table}`;
+    // the rows whose validity is still unknown after the repair (ST_IsValid is the costly part: test each row once)
+    let untested = 'true';
+    const params: unknown[] = [];
     if (t.geomType !== 'LineString') {
-      const polygonal = t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON') AND ` : '';
+      const polygonal = t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON')` : '';
       const repaired = await tx.query<{ id: string }>(
-        `UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) WHERE ${polygonal}NOT ST_IsValid(geom) RETURNING id`);
+        `UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) WHERE ${polygonal ? `${polygonal} AND ` : ''}NOT ST_IsValid(geom) RETURNING id`);
       summary.repaired += repaired.length;
       if (repaired.length && t.columns.includes('area_m2')) {
         await tx.query(`UPDATE ${stage} SET area_m2 = ST_Area(geom::geography) WHERE id = ANY($1)`, [repaired.map((r) => r.id)]);
       }
+      // valid polygons passed above; what was repaired, and other shapes, are tested again
+      params.push(repaired.map((r) => r.id));
+      untested = `(id = ANY($1)${polygonal ? ` OR NOT ${polygonal}` : ''})`;
     }
-    const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE ST_IsEmpty(geom) OR NOT ST_IsValid(geom) RETURNING id`);
+    const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE ST_IsEmpty(geom) OR (${untested} AND NOT ST_IsValid(geom)) RETURNING id`, params);
     for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
     summary.dropped += empty.length;
     timing(`${t.table} repaired`);
