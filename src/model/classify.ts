@@ -1,7 +1,7 @@
 import type { Areal, Geometry, LineString } from './geometry.js';
 import { arealAreaM2, lineLengthM } from './geo.js';
 import {
-  adminLevelName, facilityCategories, greenKind, isBuilding, isPark, isWalkable, type Tags,
+  adminLevelName, facilityCategories, greenKind, isBuilding, isPark, isRoadNotWalkable, isWalkable, type Tags,
 } from './taxonomy.js';
 import { isResidentialLanduse, isResidentialUse } from './residential.js';
 import type { CityRecord } from './types.js';
@@ -114,12 +114,16 @@ export function classifyFeature(id: string, tags: Tags, geometry: Geometry, extr
     if (Number.isInteger(level)) out.push({ ...base, kind: 'admin_area', geometry: areal, admin_level: level, level: adminLevelName(level) });
   }
 
-  if (isWalkable(tags)) {
+  const walkable = isWalkable(tags);
+  if (walkable || isRoadNotWalkable(tags)) {
     const lines = geometry.type === 'Polygon' ? [{ type: 'LineString' as const, coordinates: geometry.coordinates[0] }] : asLines(geometry);
     lines.forEach((line, k) => {
       if (line.coordinates.length < 2) return;
+      const lineId = lines.length > 1 ? `${id}:${k}` : id;
+      // a road closed to pedestrians is a road of the city (road density), not an edge of the walk network
+      if (!walkable) { out.push({ ...base, id: lineId, kind: 'road', geometry: line, highway: tags.highway!, length_m: lineLengthM(line.coordinates) }); return; }
       out.push({
-        ...base, id: lines.length > 1 ? `${id}:${k}` : id, kind: 'walk_edge', geometry: line, highway: tags.highway,
+        ...base, id: lineId, kind: 'walk_edge', geometry: line, highway: tags.highway,
         ...(extra.nodeIds && lines.length === 1 ? { node_ids: extra.nodeIds } : {}),
         length_m: lineLengthM(line.coordinates),
       });

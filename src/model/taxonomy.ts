@@ -167,6 +167,17 @@ export function isWalkable(t: Tags): boolean {
   return true;
 }
 
+/** highway classes that are roads (for vehicles): what a road density can count, walkable or not */
+const ROAD_HIGHWAY = new Set([
+  'motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link', 'secondary', 'secondary_link',
+  'tertiary', 'tertiary_link', 'unclassified', 'residential', 'living_street', 'service', 'road',
+]);
+
+/** A road centreline the walk filter leaves out (foot=no, motorways, private service roads, ...): a `road` record. */
+export function isRoadNotWalkable(t: Tags): boolean {
+  return t.highway !== undefined && ROAD_HIGHWAY.has(t.highway) && t.area !== 'yes' && !isWalkable(t);
+}
+
 export function isBuilding(t: Tags): boolean {
   return t.building !== undefined && t.building !== 'no';
 }

@@ -69,9 +69,18 @@ export interface WalkEdge extends RecordBase {
   length_m: number;
 }
 
-export type CityRecord = Building | Facility | GreenSpace | LandParcel | AdminArea | WalkEdge;
+/** a road centreline closed to pedestrians (foot=no, motorway, ...): a road of the city, not of the walk network */
+export interface Road extends RecordBase {
+  kind: 'road';
+  geometry: LineString;
+  highway: string;
+  /** geodesic length, metres */
+  length_m: number;
+}
+
+export type CityRecord = Building | Facility | GreenSpace | LandParcel | AdminArea | WalkEdge | Road;
 export type RecordKind = CityRecord['kind'];
-export const RECORD_KINDS: RecordKind[] = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge'];
+export const RECORD_KINDS: RecordKind[] = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge', 'road'];
 
 /** Something a reader noticed and did not silently drop (broken ring, unclosed way, ...). */
 export interface IngestProblem {

@@ -57,6 +57,12 @@ export const TABLES: TableSpec[] = [
     columns: ['id', 'name', 'highway', 'length_m', 'node_ids', 'tags', 'geom'],
     rows: (r) => r.kind !== 'walk_edge' ? [] : [[r.id, r.name, r.highway, r.length_m, r.node_ids ? `{${r.node_ids.join(',')}}` : undefined, r.tags, toHexEwkb(r.geometry)]],
   },
+  {
+    // roads closed to pedestrians (foot=no, motorways, ...): counted by the road density, never walked
+    table: 'roads', archive: versioned('roads', 'roads', ['id'], true), kind: 'road', geomType: 'LineString', key: ['id'],
+    columns: ['id', 'name', 'highway', 'length_m', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'road' ? [] : [[r.id, r.name, r.highway, r.length_m, r.tags, toHexEwkb(r.geometry)]],
+  },
 ];
 
 export const TABLE_BY_KIND = new Map(TABLES.map((t) => [t.kind, t]));

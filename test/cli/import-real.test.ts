@@ -25,6 +25,7 @@ describe.each(DRIVERS)('opencim import of real OSM extracts ($name)', (driver) =
     const [s] = JSON.parse(r.stdout).sources;
     expect(s.counts.buildings).toBe(expected.buildings);
     expect(s.counts.walk_edges).toBe(expected.walkable_ways);
+    expect(s.counts.roads).toBe(expected.roads_not_walkable);
     const nonzero = Object.fromEntries(Object.entries(expected.facilities).filter(([, n]) => n > 0));
     expect(s.categories).toEqual(nonzero);
     expect(s.categories.park ?? 0).toBe(expected.parks);

@@ -19,6 +19,12 @@ def walkable(t):
     if t.get('access') in ('private', 'no') and t.get('foot') not in ('yes', 'designated', 'permissive'): return False
     return True
 
+# road classes (vehicles): a road the walk filter leaves out is kept as a road (road density counts it)
+ROAD = {'motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link', 'secondary', 'secondary_link',
+        'tertiary', 'tertiary_link', 'unclassified', 'residential', 'living_street', 'service', 'road'}
+def road_not_walkable(t):
+    return t.get('highway') in ROAD and t.get('area') != 'yes' and not walkable(t)
+
 def levels(v): return [s.strip() for s in (v or '').replace(',', ';').split(';')]
 def name(t): return t.get('name') or t.get('name:zh') or ''
 def has(t, *ws): return any(w in name(t) for w in ws)
@@ -66,7 +72,7 @@ def main(path):
     root = ET.fromstring(xml)
     node_ids = {n.get('id') for n in root.iter('node')}
     way_nodes = {}
-    c = {'buildings': 0, 'walkable_ways': 0, 'parks': 0, 'residential_landuse': 0, 'admin_areas': 0,
+    c = {'buildings': 0, 'walkable_ways': 0, 'roads_not_walkable': 0, 'parks': 0, 'residential_landuse': 0, 'admin_areas': 0,
          'facilities': {k: 0 for k in RULES}}
     def count_area(t):
         if t.get('building', 'no') != 'no': c['buildings'] += 1
@@ -85,6 +91,7 @@ def main(path):
         if not t: continue
         present = [r for r in refs if r in node_ids]
         if walkable(t) and len(present) >= 2: c['walkable_ways'] += 1
+        if road_not_walkable(t) and len(present) >= 2: c['roads_not_walkable'] += 1
         closed = len(refs) >= 4 and refs[0] == refs[-1] and len(present) == len(refs)
         if closed: count_area(t)
         elif len(present) >= 2 and len(present) == len(refs):

@@ -5,6 +5,7 @@ import { runCheck, type CheckResult } from '../../src/analysis/indicators/run.js
 import type { IndicatorResult } from '../../src/analysis/indicators/types.js';
 import type { CityRecord } from '../../src/model/types.js';
 import { integrate, P, PARAMS, rect, town } from './fixture.js';
+import { lineLengthM } from '../../src/model/geo.js';
 
 /** Every computed indicator on the hand-made town of ./fixture.ts, with the arithmetic written out. */
 async function check(records: CityRecord[], params: Record<string, unknown> = PARAMS): Promise<CheckResult> {
@@ -116,6 +117,21 @@ describe('computed indicators on a hand-made town', () => {
     expect((x.details!.left_out_inside_compounds as { ways: number; km: number }).km).toBeCloseTo(0.4, 3);
     expect(Math.abs((x.details!.road_km as number) / 0.12 - 1)).toBeLessThan(0.05);
     expect(Math.abs(x.value! / (0.12 / (BUILT / 1e6)) - 1)).toBeLessThan(0.05);
+  });
+
+  it('road_network_density: a road closed to pedestrians (foot=no) is a road all the same', async () => {
+    // a foot=no primary road through the two office discs (centres (1800, 100) and (1850, 100), r = 25 m):
+    // from x = 1790 to 1840 it lies inside built-up land, 50 m more road on the same built-up area
+    const [a, b] = [P(1790, 100), P(1840, 100)];
+    const g = { type: 'LineString' as const, coordinates: [a, b] };
+    const road: CityRecord = { kind: 'road', id: 'w900', tags: { highway: 'primary', foot: 'no' }, geometry: g, highway: 'primary', length_m: lineLengthM(g.coordinates) };
+    const withRoad = at(await check([...town(), road]), 'road_network_density');
+    const before = at(r, 'road_network_density');
+    expect(withRoad.details!.road_km_before_clipping as number).toBeCloseTo((before.details!.road_km_before_clipping as number) + road.length_m / 1000, 4);
+    expect(Math.abs(((withRoad.details!.road_km as number) - (before.details!.road_km as number)) / 0.05 - 1)).toBeLessThan(0.05);
+    expect(withRoad.explain).toMatch(/foot=no/);
+    // and the walk network never sees it: the distances of the buildings are the same
+    expect(at(await check([...town(), road]), 'transit_access').value).toBe(at(r, 'transit_access').value);
   });
 
   it('transit_access (SDG 11.2.1): bus ≤ 500 m or metro ≤ 1000 m walk', () => {

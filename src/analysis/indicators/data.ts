@@ -154,6 +154,7 @@ export class CheckCollector {
         break;
       }
       case 'walk_edge':
+      case 'road':
         this.addEdge(r.id, r.highway, r.name, r.tags, r.geometry.coordinates, r.length_m);
         break;
       default:

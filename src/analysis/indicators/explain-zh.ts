@@ -14,7 +14,7 @@ const builtZh = (ctx: CheckContext) => `建成区 = 建筑周边 ${ctx.params.bu
 
 const ZH: Record<string, (ctx: CheckContext) => string> = {
   road_network_density: (ctx) => `城市道路网密度（reference/urban-health-check.md §1d #37、§5）：建成区内主干路、次干路、支路中心线长度 ÷ 建成区面积，道路与用地按同一范围计；${builtZh(ctx)}。` +
-    `不计小区、校园、学校、医院、工业园区内部道路；同名同级、相距 ${ctx.params.carriageway_pair_m} m 内的两条单行道（双幅路）只计一次。局限：道路取自步行路网，禁止步行的道路与高速公路未计入。`,
+    `不计小区、校园、学校、医院、工业园区内部道路；同名同级、相距 ${ctx.params.carriageway_pair_m} m 内的两条单行道（双幅路）只计一次。禁止步行的道路（foot=no、access=no，以及如此标注的隧道、高架路）同样计入：模型在步行路网之外另存这些道路。`,
   park_green_per_capita: (ctx) => `人均公园绿地面积（reference §3：GB 55014-2021 > 8 m²/人，生态园林城市 ≥ 14.8）：服务居民的公园绿地（住宅建筑 ${ctx.params.park_network_m} m 范围内的公园面积，重叠只计一次）÷ 人口；${residentsZh(ctx)}。` +
     '公园：对公众开放的 leisure=park|garden、landuse=recreation_ground；不含限制进入的单位附属绿地、屋顶花园与自然保护区。',
   population_density: (ctx) => `人口密度：人口 ÷ 建成区面积；${builtZh(ctx)}；${residentsZh(ctx)}。无居民时不给数值（不是 0）。`,

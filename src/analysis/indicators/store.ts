@@ -29,7 +29,7 @@ export async function checkDataFromStore(
 ): Promise<CheckData> {
   // fresh planner statistics: without them (PGlite has no autovacuum; an import does not analyse) the keyset
   // pages below are planned as sort-everything-per-page, which turns quadratic on a large city
-  await db.exec('ANALYZE buildings_versions, walk_edges_versions, land_use_versions, facilities_versions, admin_areas_versions, green_spaces_versions');
+  await db.exec('ANALYZE buildings_versions, walk_edges_versions, land_use_versions, facilities_versions, admin_areas_versions, green_spaces_versions, roads_versions');
   const places = await placesFromStore(db, city, { ...opts, categories: undefined });
   const c = new CheckCollector(params, opts.perCapitaM2);
   // every building: centroid and what the housing indicators read
@@ -84,6 +84,23 @@ export async function checkDataFromStore(
     opts.onRows?.('walk_edges (roads, paths)', n);
     if (rows.length < PAGE) break;
     last = rows[rows.length - 1].id;
+  }
+  // roads closed to pedestrians (migration 012): roads of the city all the same (not greenways: nobody walks them)
+  {
+    last = ''; n = 0;
+    for (;;) {
+      const rows = await db.query<{ id: string; highway: string; name: string | null; oneway: string | null; length_m: number; g: string }>(
+        `SELECT id, highway, name, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM roads_current
+         WHERE city_id = $1 AND id > $2 AND highway = ANY($3) ORDER BY id LIMIT ${PAGE}`, [city, last, params.road_highways]);
+      for (const r of rows) {
+        const g = JSON.parse(r.g) as { coordinates: Position[] };
+        c.addEdge(r.id, r.highway, r.name ?? undefined, r.oneway !== null ? { oneway: r.oneway } : {}, g.coordinates, Number(r.length_m));
+      }
+      n += rows.length;
+      opts.onRows?.('roads (not walkable)', n);
+      if (rows.length < PAGE) break;
+      last = rows[rows.length - 1].id;
+    }
   }
   const data = c.finish({}, places);
   const safety = await safetyForCheck(db, city);

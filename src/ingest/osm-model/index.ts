@@ -67,7 +67,7 @@ export async function* osmToCity(
         const geometry: Geometry = { type: 'LineString', coordinates: coords };
         if (coords.length < r1 - r0 && closedInFile) {
           // an area cut by the extract: keep it only as a line (e.g. a walkable loop)
-          for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) if (r.kind === 'walk_edge') out.push(r);
+          for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) if (r.kind === 'walk_edge' || r.kind === 'road') out.push(r);
           continue;
         }
         for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) out.push(r);

@@ -82,7 +82,7 @@ export function builtUpText(ctx: CheckContext): string {
 
 export const roadNetworkDensity: Indicator = {
   id: 'road_network_density',
-  inputs: ['walk_edges (highway class, length, geometry, name, oneway)', 'land_use:residential, industrial, education (internal roads)', 'facilities: school and hospital grounds', 'buildings (built-up land)'],
+  inputs: ['walk_edges and roads (highway class, length, geometry, name, oneway)', 'land_use:residential, industrial, education (internal roads)', 'facilities: school and hospital grounds', 'buildings (built-up land)'],
   unit: 'km/km2',
   levels: LEVELS,
   explain(ctx) {
@@ -90,7 +90,7 @@ export const roadNetworkDensity: Indicator = {
       `inside built-up land ÷ that built-up land, so that roads and land are measured over the same area; ${builtUpText(ctx)}. ` +
       `Left out: internal roads of residential compounds, campuses, schools, hospitals and industrial estates (way midpoint inside landuse=residential|${[...INTERNAL_LANDUSE].join('|')} or a school/hospital ground). ` +
       `A dual carriageway (two one-way ways of the same name and class within ${ctx.params.carriageway_pair_m} m) counts once. ` +
-      'Limitation: roads come from the walk network the model keeps, so foot=no roads and motorways are missing (the value is a lower bound where they are many). Per area by the position of each piece of road.';
+      'Roads closed to pedestrians (foot=no, access=no, tunnels and elevated roads so tagged) count too: the model keeps them as roads beside the walk network. Per area by the position of each piece of road.';
   },
   compute(ctx) {
     const roads = ctx.data.roads;
