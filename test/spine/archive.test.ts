@@ -89,6 +89,28 @@ describe.each(DRIVERS)('the city archive ($name)', (driver) => {
     }
   });
 
+  it('a record removed in one survey and back in the next continues its chain (version 2 after the closed version 1)', async () => {
+    const store = await openStore(await driver.fresh());
+    try {
+      await importSources(store, 'c', [source('survey', survey(2025))], { actor: 'alice', reason: '2025' });
+      const [gone] = await importSources(store, 'c', [source('survey', survey(2025).filter((r) => r.id !== 'w2'))], { actor: 'bob', reason: '2026: w2 demolished?' });
+      expect(gone.removed).toBe(1);
+      const [back] = await importSources(store, 'c', [source('survey', survey(2025))], { actor: 'carol', reason: '2027: w2 was there after all' });
+      expect([back.added, back.changed, back.removed]).toEqual([1, 0, 0]);
+      const h = await history(store, BUILDINGS, 'c', { id: 'w2' });
+      expect(h.map((v) => [v.version, v.actor, v.valid_to === null, v.closed_by?.actor ?? null])).toEqual([[1, 'alice', false, 'bob'], [2, 'carol', true, null]]);
+      // the new version is chained to the closed one, not started afresh
+      const [v2] = await store.query<{ prev: string; h1: string }>(
+        `SELECT encode(v.prev_hash, 'hex') AS prev, encode(p.hash, 'hex') AS h1 FROM buildings_versions v JOIN buildings_versions p ON p.city_id = v.city_id AND p.id = v.id AND p.version = 1
+         WHERE v.city_id = 'c' AND v.id = 'w2' AND v.version = 2`);
+      expect(v2.prev).toBe(v2.h1);
+      expect((await store.query('SELECT 1 FROM buildings_current WHERE id = $1', ['w2'])).length).toBe(1);
+      expect((await verifyArchive(store)).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('one record at a time: optimistic concurrency, unchanged content is no new version; re-importing source B keeps what source A holds', async () => {
     const store = await openStore(await driver.fresh());
     try {
