@@ -104,6 +104,26 @@ for (const driver of DRIVERS) {
       expect(stats.get('haidian')!.counts.buildings).not.toBe(stats.get('bupt')!.counts.buildings);
     });
 
+    it('each city its own report: a report folder per city is linked per city, a single report stays the fallback', async () => {
+      const dir = tempDir('reports-');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, 'bupt'));
+      writeFileSync(join(dir, 'bupt', 'report.html'), '<html>bupt 体检报告</html>');
+      writeFileSync(join(dir, 'report.html'), '<html>haidian</html>');
+      const r = await buildServer(store, { tokens: [], reportDir: dir });
+      try {
+        const config = async (q: string) => (await r.app.inject({ url: `/api/v1/config${q}` })).json();
+        expect((await config('?city=bupt')).report).toBe('/report/bupt/report.html');
+        expect((await config('?city=haidian')).report).toBe('/report/report.html');
+        const all = await config('');
+        expect(all.reports).toMatchObject({ bupt: '/report/bupt/report.html', haidian: '/report/report.html' });
+        const page = await r.app.inject({ url: '/report/bupt/report.html' });
+        expect([page.statusCode, page.body]).toEqual([200, '<html>bupt 体检报告</html>']);
+      } finally {
+        await r.app.close();
+      }
+    });
+
     it('a city path takes no ?city= beside it; an unknown city is 404', async () => {
       const both = await get('/cities/haidian/collections/buildings/items?city=bupt');
       expect(both.status).toBe(400);

@@ -11,6 +11,8 @@ export interface Config {
   cities: string[];
   layers: { id: string; kind: string; minzoom: number; maxzoom: number }[];
   report: string | null;
+  /** each city's report link (a report per city under the served folder) */
+  reports: Record<string, string | null>;
 }
 export interface Summary {
   city_id: string;

@@ -203,7 +203,7 @@ async function main() {
     panel.dataset.kind = 'dashboard';
     panel.innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
     if (!summary) { panel.innerHTML = `<p class="muted">${esc(t('noData'))}</p>`; return; }
-    state.dashboard ??= await loadDashboard(summary, config.report);
+    state.dashboard ??= await loadDashboard(summary, config.reports[new URLSearchParams(cityParam()).get('city') ?? ''] ?? config.report);
     renderDashboard(panel, state.dashboard, categories, config.legends);
   });
   $('#btn-lang').addEventListener('click', async () => {

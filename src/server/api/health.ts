@@ -27,10 +27,23 @@ function readJsonCached(path: string): unknown {
   return value;
 }
 
-export function reportFile(reportDir: string | undefined, name: string): string | null {
+/**
+ * A file of a city's health check report under the served report folder: `DIR/<city>/<name>` when
+ * the folder holds a report per city (`opencim check --out DIR/<city>` for each), else `DIR/<name>`.
+ */
+export function reportFile(reportDir: string | undefined, name: string, city?: string): string | null {
   if (!reportDir) return null;
-  const p = join(resolve(reportDir), name);
+  const dir = resolve(reportDir);
+  if (city !== undefined && /^[\w.-]{1,128}$/.test(city) && existsSync(join(dir, city, name))) return join(dir, city, name);
+  const p = join(dir, name);
   return existsSync(p) ? p : null;
+}
+
+/** the viewer's link to a city's report.html (served under /report/) */
+export function reportLink(reportDir: string | undefined, city: string): string | null {
+  const f = reportFile(reportDir, 'report.html', city);
+  if (!f) return null;
+  return f === join(resolve(reportDir!), city, 'report.html') ? `/report/${encodeURIComponent(city)}/report.html` : '/report/report.html';
 }
 
 export async function indicatorResults(ctx: ServerContext, city: string, reportDir: string | undefined): Promise<{ doc: IndicatorsDoc; from: string } | null> {
@@ -60,7 +73,7 @@ export async function indicatorResults(ctx: ServerContext, city: string, reportD
     });
     if (doc) return { doc, from: 'store:indicator_results' };
   }
-  const f = reportFile(reportDir, 'indicators.json');
+  const f = reportFile(reportDir, 'indicators.json', city);
   if (f) {
     const doc = readJsonCached(f) as IndicatorsDoc;
     if (doc && Array.isArray(doc.indicators)) return { doc, from: 'file:indicators.json' };
@@ -75,6 +88,6 @@ export async function renewalCandidates(ctx: ServerContext, city: string, report
        FROM renewal_candidates t WHERE t.city_id = $1 AND t.run_id = (SELECT max(run_id) FROM check_runs WHERE city_id = $1) ORDER BY t.rank LIMIT 10000`, [city]);
     if (rows.length) return { from: 'store:renewal_candidates', fc: { type: 'FeatureCollection', features: rows.map((r) => JSON.parse(r.f)) } };
   }
-  const f = reportFile(reportDir, 'renewal.geojson');
+  const f = reportFile(reportDir, 'renewal.geojson', city);
   return f ? { fc: readJsonCached(f), from: 'file:renewal.geojson' } : null;
 }

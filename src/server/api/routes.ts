@@ -16,7 +16,8 @@ import { TILED } from '../tiles/routes.js';
 import { isochroneOf } from './graph.js';
 import { LEGENDS } from '../../catalog/legends.js';
 import { DEFAULT_CUTOFF_M } from '../../analysis/network/access.js';
-import { indicatorResults, renewalCandidates, reportFile } from './health.js';
+import { indicatorResults, renewalCandidates, reportLink } from './health.js';
+import { mayRead } from '../auth.js';
 
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
 const tags = ['Platform API'];
@@ -31,16 +32,23 @@ export const LIVING_CIRCLE = CATEGORIES.filter((c) => c.threshold_m > 0).map((c)
 export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: ServerOptions & { clearTileCache: () => void }) {
   app.get('/api/v1/config', {
     schema: { summary: 'viewer configuration: basemap, layers, report link', tags },
-  }, async () => ({
+  }, async (req) => {
+    const cities = await ctx.cities();
+    const reports = Object.fromEntries(cities.map((c) => [c, reportLink(opts.reportDir, c)]));
+    const asked = cityOf(req);
+    return {
     basemap: opts.basemapUrl ? { url: opts.basemapUrl, attribution: opts.basemapAttribution ?? '' } : null,
     attribution: '© OpenStreetMap contributors',
     legends: LEGENDS,
     access_cutoff_m: DEFAULT_CUTOFF_M,
-    cities: await ctx.cities(),
-    layers: (await Promise.all(TILED.map(async (c) => ((await ctx.hasTables(c.requires)) ? c : null)))).filter((c) => c !== null)
+    cities,
+    layers: (await Promise.all(TILED.map(async (c) => (mayRead(req, c) && (await ctx.hasTables(c.requires)) ? c : null)))).filter((c) => c !== null)
       .map((c) => ({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom })),
-    report: reportFile(opts.reportDir, 'report.html') ? '/report/report.html' : null,
-  }));
+    // each city its own report (the viewer's city switcher picks it)
+    report: (asked !== undefined ? reports[asked] : reports[cities[0]]) ?? reportLink(opts.reportDir, ''),
+    reports,
+    };
+  });
 
   app.get('/api/v1/cities', { schema: { summary: 'the cities in the store', tags } }, async () => ({ cities: await ctx.cities() }));
 
