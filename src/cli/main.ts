@@ -130,6 +130,7 @@ program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
 }
 program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
 program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
+program.addCommand((await import('./tiles.js')).tilesCommandSpec(dbOption));
 { const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }
 // --wait reaches every store a command opens (openStore reads OPENCIM_WAIT)
 program.hook('preAction', (_p, cmd) => {
