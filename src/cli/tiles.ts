@@ -50,8 +50,12 @@ async function build(o: Common & { force?: boolean }, label: string) {
   const { buildPyramid } = await import('../server/tiles/pyramid.js');
   const store = await openStore(o.db);
   const progress = new Progress(label, o.quiet);
+  // Ctrl-C / SIGTERM: the build stops at the next block and removes what it wrote
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const r = await buildPyramid(store, {
+    const r = await buildPyramid(store, { signal: stop.signal,
       city: o.city, layers: o.layers, minzoom: o.minzoom, maxzoom: o.maxzoom, force: o.force, actor: cliActor(o.actor),
       onProgress: (done, total, msg) => progress.update(`${done}/${total} tiles (${total ? Math.round((100 * done) / total) : 100}%) ${msg}`),
     });
@@ -61,6 +65,8 @@ async function build(o: Common & { force?: boolean }, label: string) {
     progress.done();
     await store.close();
     throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
   }
 }
 
@@ -72,8 +78,8 @@ async function buildCommand(o: Common & { force?: boolean }): Promise<void> {
     if (o.json) { process.stdout.write(JSON.stringify({ db: store.location, ...summary }, null, 2) + '\n'); return; }
     if (o.quiet) return;
     process.stdout.write(`${r.reused ? 'pyramid already built for this data version (已是当前数据版本)' : 'pyramid built (瓦片金字塔已生成)'}: city ${r.city_id}, data version ${r.data_version}, pyramid ${r.pyramid_id}\n`);
+    process.stdout.write(`layers 图层: ${r.layers.join(', ')}\n`);
     process.stdout.write(table([
-      ['layers 图层', r.layers.join(', ')],
       ['zooms 级别', `${r.minzoom}–${r.maxzoom}`],
       ['tiles 瓦片', r.tiles],
       ['size 大小 (gzip)', formatBytes(r.bytes)],
