@@ -48,7 +48,7 @@ if (!exists) execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${dbName}`]);
 const client = new pg.Client({ connectionString: db });
 await client.connect();
 const has = async (sql) => { try { return Number((await client.query(sql)).rows[0].n) > 0; } catch { return false; } };
-if (!(await has(`SELECT count(*) AS n FROM buildings WHERE city_id = '${city}'`))) {
+if (!(await has(`SELECT count(*) AS n FROM buildings_current WHERE city_id = '${city}'`))) {
   const file = join(cache, `city-${o.buildings}.osm.pbf`);
   if (!existsSync(file)) { log(`generating ${file} ...`); execFileSync(process.execPath, [bin, 'generate', '--out', file, '--buildings', o.buildings, '-q'], { stdio: 'inherit' }); }
   log(`importing ${file} into ${db} ...`);
@@ -60,12 +60,12 @@ if (!o['skip-access'] && !(await has(`SELECT count(*) AS n FROM access_runs WHER
   execFileSync(process.execPath, [bin, 'access', '--db', db, '--city', city, '-q'], { stdio: ['ignore', 2, 2] });
   await client.query('ANALYZE');
 }
-const nb = Number((await client.query(`SELECT count(*) AS n FROM buildings WHERE city_id = $1`, [city])).rows[0].n);
+const nb = Number((await client.query(`SELECT count(*) AS n FROM buildings_current WHERE city_id = $1`, [city])).rows[0].n);
 log(`city: ${nb.toLocaleString('en')} buildings`);
 
 // sample places where buildings are: tiles at z14–16 and ~300 m boxes around them
 const sample = (await client.query(
-  `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM buildings TABLESAMPLE BERNOULLI (0.2) REPEATABLE (7) WHERE city_id = $1 LIMIT 400) s`, [city])).rows;
+  `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM buildings_versions TABLESAMPLE BERNOULLI (0.2) REPEATABLE (7) WHERE city_id = $1 AND valid_to IS NULL LIMIT 400) s`, [city])).rows;
 const tileOf = (lon, lat, z) => {
   const n = 2 ** z, s = Math.sin((lat * Math.PI) / 180);
   return [Math.floor(((lon + 180) / 360) * n), Math.floor((0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * n)];
@@ -147,7 +147,7 @@ results.itemsIdentity = await load('/items?bbox=(~300 m)&limit=100, uncompressed
 {
   const pool = new pg.Pool({ connectionString: db, max: 8 });
   const sql = `SELECT t.id AS fid, t.name AS p0, t.use AS p1, t.height AS p2, t.levels AS p3, t.year AS p4, t.residential AS p5, t.area_m2 AS p6, t.source_id AS p7, t.tags AS p8,
-    ST_AsGeoJSON(t.geom, 7) AS g FROM buildings t WHERE t.city_id = $1 AND ST_Intersects(t.geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY t.id LIMIT 101`;
+    ST_AsGeoJSON(t.geom, 7) AS g FROM buildings_current t WHERE t.city_id = $1 AND ST_Intersects(t.geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY t.id LIMIT 101`;
   let n = 0, k = 0;
   const end = Date.now() + D * 1000;
   const lat = [];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJob } from '../../src/jobs/registry.js';
 import { parseParams } from '../../src/jobs/contract.js';
 import { directories, type Entry, exportPmtiles, header, HEADER_BYTES, tileId } from '../../src/server/tiles/pmtiles.js';
-import { buildPyramid, readyPyramid, tileRange } from '../../src/server/tiles/pyramid.js';
+import { buildPyramid, readyPyramid, refreshPyramids, tileRange } from '../../src/server/tiles/pyramid.js';
 import { importSources } from '../../src/store/import.js';
 import { openSource } from '../../src/ingest/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -195,8 +195,14 @@ for (const driver of DRIVERS) {
       expect(r.headers['x-tile-source']).toBeUndefined();
       const names = new VectorTile(new Pbf(r.rawPayload)).layers.buildings;
       expect(Array.from({ length: names.length }, (_, i) => names.feature(i).properties.name)).toContain('新楼 test');
-      // rebuilt: from the pyramid again, with the new building; the old pyramid is gone
-      const again = await buildPyramid(s.store, { actor: 'test', layers: ['buildings'], minzoom: 15 });
+      // the scheduled refresh rebuilds the stale pyramid with its layers and zooms, and then has nothing to do
+      const refreshed = await refreshPyramids(s.store, { actor: 'test' });
+      expect(refreshed.map((x) => [x.city_id, x.from_version, x.to_version])).toEqual([[CITY, before!.data_version, v2]]);
+      const now = await readyPyramid(s.store, CITY, v2);
+      expect([now!.layers, now!.minzoom, now!.maxzoom]).toEqual([before!.layers, before!.minzoom, before!.maxzoom]);
+      expect(await refreshPyramids(s.store, { actor: 'test' })).toEqual([]);
+      // rebuilt by hand with fewer layers: from the pyramid again, with the new building; the older pyramids are gone
+      const again = await buildPyramid(s.store, { actor: 'test', layers: ['buildings'], minzoom: 15, force: true });
       expect(again.data_version).toBe(v2);
       expect(again.minzoom).toBe(15);
       const left = await s.store.query<{ pyramid_id: number }>('SELECT pyramid_id FROM tile_pyramids WHERE city_id = $1', [CITY]);

@@ -29,3 +29,20 @@ export const tilesBuildJob = defineJob({
     return summary;
   },
 });
+
+export const tilesRefreshJob = defineJob({
+  kind: 'tiles.refresh',
+  description: '刷新瓦片金字塔 / rebuild the tile pyramids whose data version is out of date (after an import or an analysis run), every 10 minutes',
+  params: z.object({}).strict(),
+  schedule: '*/10 * * * *',
+  timeoutSeconds: 6 * 3600,
+  retries: 0,
+  async run(ctx) {
+    const { refreshPyramids } = await import('./pyramid.js');
+    const r = await refreshPyramids(ctx.store, {
+      actor: ctx.actor, jobId: String(ctx.jobId), signal: ctx.signal,
+      onProgress: (done, total, msg) => ctx.progress(total ? done / total : 0, msg),
+    });
+    return { rebuilt: r };
+  },
+});

@@ -296,3 +296,24 @@ export async function buildPyramid(store: Store, o: BuildOptions): Promise<Build
     throw e;
   }
 }
+
+export interface RefreshResult { city_id: string; from_version: string; to_version: string; pyramid_id: number; tiles: number; seconds: number }
+
+/**
+ * Rebuild every city's pyramid whose data version is no longer the city's (an import or an analysis
+ * run since), with the same layers and zooms; cities without a pyramid are left alone. The scheduled
+ * `tiles.refresh` job: tiles are cut live in between, never served from the old version.
+ */
+export async function refreshPyramids(store: Store, o: { actor: string; jobId?: string; onProgress?: BuildOptions['onProgress']; signal?: AbortSignal }): Promise<RefreshResult[]> {
+  const rows = await store.query<{ city_id: string; data_version: string; layers: string[]; minzoom: number; maxzoom: number }>(
+    `SELECT DISTINCT ON (city_id) city_id, data_version, layers, minzoom, maxzoom FROM tile_pyramids WHERE status = 'ready' ORDER BY city_id, pyramid_id DESC`);
+  const out: RefreshResult[] = [];
+  for (const r of rows) {
+    const ctx = new ServerContext(store, 0);
+    if ((await ctx.version(r.city_id)) === r.data_version) continue;
+    const layers = r.layers.filter((l) => (PYRAMID_LAYERS as readonly string[]).includes(l));
+    const b = await buildPyramid(store, { city: r.city_id, layers, minzoom: Number(r.minzoom), maxzoom: Number(r.maxzoom), actor: o.actor, jobId: o.jobId, onProgress: o.onProgress, signal: o.signal });
+    out.push({ city_id: r.city_id, from_version: r.data_version, to_version: b.data_version, pyramid_id: b.pyramid_id, tiles: b.tiles, seconds: b.seconds });
+  }
+  return out;
+}
