@@ -135,6 +135,8 @@ for (const driver of DRIVERS) {
       expect((await buildPyramid(s.store, { actor: 'test' })).reused).toBe(true);
 
       s.ctx.invalidate();
+      await new Promise((res) => setTimeout(res, 600)); // the server looks its ready pyramid up again after 0.5 s
+      expect((JSON.parse((await s.app.inject({ url: '/tiles' })).body) as { pyramid: { pyramid_id: number } }).pyramid.pyramid_id).toBe(r.pyramid_id);
       // every z16 buildings tile of the range: from the pyramid, the same features as cut live by the app engine
       const ids = new Set<string>();
       let fromPyramid = 0, empty = 0;

@@ -180,7 +180,14 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
       if (!(await ctx.hasTables(c.requires))) continue;
       layers.push({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom, tilejson: `${base}/tiles/${c.id}.json${q}`, tiles: `${base}/tiles/${c.id}/{z}/{x}/{y}.mvt${q}` });
     }
-    return { engine: await engineFor(), layers };
+    // the pre-built pyramid serving the city's current version, if any
+    let pyramid: Record<string, unknown> | null = null;
+    try {
+      const city = await ctx.resolveCity(queryCity(req));
+      const p = await pyramidFor(city, await ctx.version(city));
+      if (p) pyramid = { pyramid_id: p.pyramid_id, data_version: p.data_version, layers: p.layers, minzoom: p.minzoom, maxzoom: p.maxzoom, tiles: p.tiles, bytes: p.bytes };
+    } catch { /* several cities and none chosen: no pyramid to show */ }
+    return { engine: await engineFor(), pyramid, layers };
   });
 
   citied(app, '/tiles/:layer.json', {
