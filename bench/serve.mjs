@@ -10,7 +10,8 @@
 //       time), then the same z14–16 tiles served from it with the tile cache off (cold: every tile read from the
 //       store) and on (warm), against ST_AsMVT of the same tiles in the same PostgreSQL: p95 and request rate
 // usage: npm run build && node bench/serve.mjs [--buildings 1000000] [--db postgres://postgres@127.0.0.1:5432/opencim_bench_serve]
-//        [--connections 50] [--duration 20] [--skip-access] [--skip-viewer] [--rebuild-pyramid] [--only-tiles]
+//        [--connections 50] [--duration 20] [--skip-access] [--skip-viewer] [--rebuild-pyramid] [--only-tiles] [--processes 2]
+// --processes N (default 2): the pyramid's cold and warm runs again on `opencim serve --processes N` (node:cluster)
 // The city is generated (bench/.cache) and imported (+ `opencim access`) once per database. Wall clock on
 // this machine (2 cores shared by the server, PostgreSQL, autocannon and chromium): run it idle.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -30,6 +31,7 @@ const { values: o } = parseArgs({ options: {
   'skip-viewer': { type: 'boolean', default: false },
   'rebuild-pyramid': { type: 'boolean', default: false },
   'only-tiles': { type: 'boolean', default: false },
+  processes: { type: 'string', default: '2' },
 } });
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/opencim.js');
@@ -139,6 +141,15 @@ results.tilesApp = await load('tiles z14-16, cut live in the app (geometry from 
 // the same tiles with the tile cache on, after one pass over them (viewers looking at the same city)
 for (let k = 0; k < tiles.length; k++) await fetch(`${cached}/tiles/buildings/${tiles[k]}.mvt?city=${city}`);
 results.tilesCached = await load('tiles z14-16, from the pyramid, tile cache on (warm)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, cached);
+const P = Number(o.processes);
+if (P > 1) {
+  const cold = await startServer(Number(o.port) + 2, ['--tile-cache', '0', '--processes', String(P)]);
+  results.tilesPyramidCluster = await load(`tiles z14-16, from the pyramid, tile cache off, ${P} server processes`, (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, cold);
+  const warm = await startServer(Number(o.port) + 3, ['--tile-cache', '5000', '--processes', String(P)]);
+  // each process has its own cache: a first run over the tiles fills them all (connections are spread over the processes)
+  await load(`(filling the ${P} processes' tile caches)`, (k) => `/tiles/buildings/${tiles[k % tiles.length]}.mvt?city=${city}`, warm);
+  results.tilesCachedCluster = await load(`tiles z14-16, from the pyramid, tile cache on (warm), ${P} server processes`, (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, warm);
+}
 if (!o['only-tiles']) {
 results.items = await load('/items?bbox=(~300 m)&limit=100, gzip', (k) => `/collections/buildings/items?city=${city}&limit=100&bbox=${pick(boxes, k)}`);
 results.itemsIdentity = await load('/items?bbox=(~300 m)&limit=100, uncompressed', (k) => `/collections/buildings/items?city=${city}&limit=100&bbox=${pick(boxes, k)}`, base, 'identity');
@@ -196,6 +207,12 @@ console.log(JSON.stringify({
     tiles_rps_pyramid_cold_over_st_asmvt: ratio(results.tilesPyramid.rps, results.tilesPostgis.rps),
     tiles_rps_pyramid_warm_over_st_asmvt: ratio(results.tilesCached.rps, results.tilesPostgis.rps),
     tiles_pyramid_build_s: pyramid.build_s,
+    ...(results.tilesPyramidCluster ? {
+      tiles_pyramid_cold_p95_ms_cluster: results.tilesPyramidCluster.p95,
+      tiles_pyramid_warm_p95_ms_cluster: results.tilesCachedCluster.p95,
+      tiles_rps_pyramid_cold_cluster_over_st_asmvt: ratio(results.tilesPyramidCluster.rps, results.tilesPostgis.rps),
+      tiles_rps_pyramid_warm_cluster_over_st_asmvt: ratio(results.tilesCachedCluster.rps, results.tilesPostgis.rps),
+    } : {}),
     tiles_p95_app_over_st_asmvt: ratio(results.tilesApp.p95, results.tilesPostgis.p95),
     tiles_rps_app_over_st_asmvt: ratio(results.tilesApp.rps, results.tilesPostgis.rps),
     tiles_p95_cached_ms: results.tilesCached.p95,

@@ -11,7 +11,8 @@ import { directories, type Entry, exportPmtiles, header, HEADER_BYTES, tileId } 
 import { buildPyramid, readyPyramid, refreshPyramids, tileRange } from '../../src/server/tiles/pyramid.js';
 import { importSources } from '../../src/store/import.js';
 import { openSource } from '../../src/ingest/index.js';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/cli.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';
 import { CITY, cityServer } from './fixture.js';
 
@@ -253,7 +254,13 @@ for (const driver of DRIVERS) {
       expect(() => parseParams(job, { layers: ['cases'] })).toThrow(/params\.layers\.0/);
       expect(() => parseParams(job, { minzoom: 16, maxzoom: 14 })).toThrow(/params\.minzoom/);
       expect(parseParams(job, { city: CITY, maxzoom: 15 })).toEqual({ city: CITY, maxzoom: 15 });
-      if (driver.name !== 'postgres') return; // a PGlite folder is open in this process
+      if (driver.name !== 'postgres') {
+        // several server processes need a server store (checked before the folder is opened)
+        const r = await runCli(['serve', '--db', db, '--processes', '2']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/--processes needs a PostgreSQL server/);
+        return; // a PGlite folder is open in this process
+      }
       const bad = await runCli(['tiles', 'build', '--db', db, '--layers', 'cases']);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/cases.*cannot be pre-built/);
@@ -265,6 +272,28 @@ for (const driver of DRIVERS) {
       const j = JSON.parse(r.stdout);
       expect(j.layers).toEqual(['buildings']);
       expect((await pmtilesOf(out).getHeader()).numAddressedTiles).toBe(j.addressed_tiles);
+
+      // two server processes (node:cluster) on one port, both serving the pyramid; SIGTERM stops them all
+      const one = await s.store.query<{ z: number; x: number; y: number }>(
+        `SELECT z, x, y FROM tile_pyramid_tiles WHERE city_id = $1 AND layer = 'buildings' ORDER BY z DESC, x, y LIMIT 1`, [CITY]);
+      const port = 21000 + (process.pid % 20000);
+      const srv = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', String(port), '--processes', '2', '--tile-cache', '0'], { env: { ...process.env, DATABASE_URL: undefined } });
+      let log = '';
+      const exited = new Promise<number | null>((res) => srv.on('exit', res));
+      try {
+        await new Promise<void>((res, rej) => {
+          const t = setTimeout(() => rej(new Error(`the server processes did not start: ${log}`)), 60_000);
+          srv.stderr.on('data', (d) => { log += d; if (/2 processes listening/.test(log)) { clearTimeout(t); res(); } });
+        });
+        for (let i = 0; i < 4; i++) {
+          const r2 = await fetch(`http://127.0.0.1:${port}/tiles/buildings/${one[0].z}/${one[0].x}/${one[0].y}.mvt`, { headers: { connection: 'close' } });
+          expect(r2.status).toBe(200);
+          expect(r2.headers.get('x-tile-source')).toBe('pyramid');
+        }
+      } finally {
+        srv.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
     });
   });
 }
