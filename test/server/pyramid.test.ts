@@ -150,6 +150,8 @@ for (const driver of DRIVERS) {
           if (a.statusCode === 204) { empty++; continue; }
           expect(a.headers['x-tile-source']).toBe('pyramid');
           expect(a.headers['content-encoding']).toBe('gzip');
+          expect(a.headers.etag).toMatch(/-y"$/);
+          expect(a.headers.etag).not.toBe(l.headers.etag);
           fromPyramid++;
           const pt = new VectorTile(new Pbf(gunzipSync(a.rawPayload)));
           const lt = new VectorTile(new Pbf(l.rawPayload));

@@ -20,6 +20,8 @@ const gzip = promisify(gzipCb);
 export const MAX_ZOOM = 22;
 const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
 export const TILED = COLLECTIONS.filter((c) => c.tile);
+/** the ETag's mark of how a tile was made */
+const ENGINE_TAG = { app: 'a', postgis: 'p', pyramid: 'y' } as const;
 
 class Lru<V> {
   private m = new Map<string, V>();
@@ -117,7 +119,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     const pyramid = !asOf && !forced && z >= spec.tile!.minzoom ? await pyramidFor(city, version) : null;
     const cover = pyramid ? pyramidCovers(pyramid, spec.id, z, x, y) : null;
     const engine = cover ? 'pyramid' : await engineFor(forced);
-    const etag = `"${version}-${engine[0]}${asOf ? `-${asOf}` : ''}"`;
+    const etag = `"${version}-${ENGINE_TAG[engine]}${asOf ? `-${asOf}` : ''}"`;
     reply.header('etag', etag).header('cache-control', 'public, max-age=60').header('vary', 'Accept-Encoding').header('access-control-expose-headers', 'ETag');
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
     const key = `${city}\u0000${version}\u0000${engine}\u0000${asOf ?? ''}\u0000${spec.id}/${z}/${x}/${y}`;
