@@ -6,8 +6,12 @@
 //   (b) /collections/buildings/items?bbox=(~300 m)&limit=100: req/s vs the raw SQL baseline (the same
 //       SELECT through a pg pool of the same size, 50 callers, no HTTP)
 //   (c) viewer: time to first rendered buildings in headless chromium (SwiftShader), from navigation
+//   (d) the tile pyramid (issue 14): `opencim tiles build --layers buildings --minzoom 14 --maxzoom 16` (its build
+//       time), then the same z14–16 tiles served from it with the tile cache off (cold: every tile read from the
+//       store) and on (warm), against ST_AsMVT of the same tiles in the same PostgreSQL: p95 and request rate
 // usage: npm run build && node bench/serve.mjs [--buildings 1000000] [--db postgres://postgres@127.0.0.1:5432/opencim_bench_serve]
-//        [--connections 50] [--duration 20] [--skip-access] [--skip-viewer]
+//        [--connections 50] [--duration 20] [--skip-access] [--skip-viewer] [--rebuild-pyramid] [--only-tiles] [--processes 2]
+// --processes N (default 2): the pyramid's cold and warm runs again on `opencim serve --processes N` (node:cluster)
 // The city is generated (bench/.cache) and imported (+ `opencim access`) once per database. Wall clock on
 // this machine (2 cores shared by the server, PostgreSQL, autocannon and chromium): run it idle.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -25,6 +29,9 @@ const { values: o } = parseArgs({ options: {
   port: { type: 'string', default: '18431' },
   'skip-access': { type: 'boolean', default: false },
   'skip-viewer': { type: 'boolean', default: false },
+  'rebuild-pyramid': { type: 'boolean', default: false },
+  'only-tiles': { type: 'boolean', default: false },
+  processes: { type: 'string', default: '2' },
 } });
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/opencim.js');
@@ -43,7 +50,7 @@ if (!exists) execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${dbName}`]);
 const client = new pg.Client({ connectionString: db });
 await client.connect();
 const has = async (sql) => { try { return Number((await client.query(sql)).rows[0].n) > 0; } catch { return false; } };
-if (!(await has(`SELECT count(*) AS n FROM buildings WHERE city_id = '${city}'`))) {
+if (!(await has(`SELECT count(*) AS n FROM buildings_current WHERE city_id = '${city}'`))) {
   const file = join(cache, `city-${o.buildings}.osm.pbf`);
   if (!existsSync(file)) { log(`generating ${file} ...`); execFileSync(process.execPath, [bin, 'generate', '--out', file, '--buildings', o.buildings, '-q'], { stdio: 'inherit' }); }
   log(`importing ${file} into ${db} ...`);
@@ -53,13 +60,14 @@ if (!(await has(`SELECT count(*) AS n FROM buildings WHERE city_id = '${city}'`)
 if (!o['skip-access'] && !(await has(`SELECT count(*) AS n FROM access_runs WHERE city_id = '${city}'`))) {
   log('computing walking access (opencim access --db) ...');
   execFileSync(process.execPath, [bin, 'access', '--db', db, '--city', city, '-q'], { stdio: ['ignore', 2, 2] });
+  await client.query('ANALYZE');
 }
-const nb = Number((await client.query(`SELECT count(*) AS n FROM buildings WHERE city_id = $1`, [city])).rows[0].n);
+const nb = Number((await client.query(`SELECT count(*) AS n FROM buildings_current WHERE city_id = $1`, [city])).rows[0].n);
 log(`city: ${nb.toLocaleString('en')} buildings`);
 
 // sample places where buildings are: tiles at z14–16 and ~300 m boxes around them
 const sample = (await client.query(
-  `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM buildings TABLESAMPLE BERNOULLI (0.2) REPEATABLE (7) WHERE city_id = $1 LIMIT 400) s`, [city])).rows;
+  `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM buildings_versions TABLESAMPLE BERNOULLI (0.2) REPEATABLE (7) WHERE city_id = $1 AND valid_to IS NULL LIMIT 400) s`, [city])).rows;
 const tileOf = (lon, lat, z) => {
   const n = 2 ** z, s = Math.sin((lat * Math.PI) / 180);
   return [Math.floor(((lon + 180) / 360) * n), Math.floor((0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * n)];
@@ -67,6 +75,18 @@ const tileOf = (lon, lat, z) => {
 const tiles = [...new Set(sample.flatMap((p) => [14, 15, 16].map((z) => { const [x, y] = tileOf(p.lon, p.lat, z); return `${z}/${x}/${y}`; })))];
 const boxes = sample.map((p) => [p.lon - 0.0018, p.lat - 0.00135, p.lon + 0.0018, p.lat + 0.00135].map((v) => v.toFixed(6)).join(','));
 log(`${tiles.length} distinct tiles at z14–16, ${boxes.length} boxes`);
+
+// ---- the tile pyramid: z14–16 of the buildings layer, built once for the data version --------------------
+let pyramid;
+{
+  const args = [bin, 'tiles', 'build', '--db', db, '--city', city, '--layers', 'buildings', '--minzoom', '14', '--maxzoom', '16', '--json', '-q', ...(o['rebuild-pyramid'] ? ['--force'] : [])];
+  log(`tile pyramid: ${args.slice(1).join(' ')} ...`);
+  const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 2] }));
+  // when it was already built for this data version, its own build time as recorded
+  const rec = (await client.query(`SELECT extract(epoch FROM finished_at - started_at)::float8 AS s FROM tile_pyramids WHERE city_id = $1 AND pyramid_id = $2`, [city, r.pyramid_id])).rows[0];
+  pyramid = { pyramid_id: r.pyramid_id, tiles: r.tiles, mb: +(r.bytes / 1e6).toFixed(1), build_s: +Number(rec.s).toFixed(1), reused: r.reused };
+  log(`tile pyramid ${r.pyramid_id}: ${r.tiles} tiles, ${pyramid.mb} MB gzip, built in ${pyramid.build_s} s${r.reused ? ' (earlier, same data version)' : ''}`);
+}
 
 // ---- the servers: tile cache off (every tile cut from the store) and on (the default) -------------------
 const servers = [];
@@ -111,11 +131,26 @@ async function load(name, pathOf, url = base, encoding = 'gzip') {
 
 const pick = (arr, k) => arr[(k * 7919) % arr.length];
 const results = {};
-results.tilesApp = await load('tiles z14-16, cut in the app (geometry from PostGIS, MVT in Node)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}&engine=app`);
 results.tilesPostgis = await load('tiles z14-16, ST_AsMVT in PostgreSQL', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}&engine=postgis`);
+{
+  const r = await fetch(`${base}/tiles/buildings/${tiles[0]}.mvt?city=${city}`);
+  if (r.headers.get('x-tile-source') !== 'pyramid') throw new Error(`the server did not serve ${tiles[0]} from the pyramid`);
+}
+results.tilesPyramid = await load('tiles z14-16, from the pyramid, tile cache off (cold: every tile read from the store)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`);
+results.tilesApp = await load('tiles z14-16, cut live in the app (geometry from PostGIS, MVT in Node)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}&engine=app`);
 // the same tiles with the tile cache on, after one pass over them (viewers looking at the same city)
 for (let k = 0; k < tiles.length; k++) await fetch(`${cached}/tiles/buildings/${tiles[k]}.mvt?city=${city}`);
-results.tilesCached = await load('tiles z14-16, tile cache on (warm)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, cached);
+results.tilesCached = await load('tiles z14-16, from the pyramid, tile cache on (warm)', (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, cached);
+const P = Number(o.processes);
+if (P > 1) {
+  const cold = await startServer(Number(o.port) + 2, ['--tile-cache', '0', '--processes', String(P)]);
+  results.tilesPyramidCluster = await load(`tiles z14-16, from the pyramid, tile cache off, ${P} server processes`, (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, cold);
+  const warm = await startServer(Number(o.port) + 3, ['--tile-cache', '5000', '--processes', String(P)]);
+  // each process has its own cache: a first run over the tiles fills them all (connections are spread over the processes)
+  await load(`(filling the ${P} processes' tile caches)`, (k) => `/tiles/buildings/${tiles[k % tiles.length]}.mvt?city=${city}`, warm);
+  results.tilesCachedCluster = await load(`tiles z14-16, from the pyramid, tile cache on (warm), ${P} server processes`, (k) => `/tiles/buildings/${pick(tiles, k)}.mvt?city=${city}`, warm);
+}
+if (!o['only-tiles']) {
 results.items = await load('/items?bbox=(~300 m)&limit=100, gzip', (k) => `/collections/buildings/items?city=${city}&limit=100&bbox=${pick(boxes, k)}`);
 results.itemsIdentity = await load('/items?bbox=(~300 m)&limit=100, uncompressed', (k) => `/collections/buildings/items?city=${city}&limit=100&bbox=${pick(boxes, k)}`, base, 'identity');
 
@@ -123,7 +158,7 @@ results.itemsIdentity = await load('/items?bbox=(~300 m)&limit=100, uncompressed
 {
   const pool = new pg.Pool({ connectionString: db, max: 8 });
   const sql = `SELECT t.id AS fid, t.name AS p0, t.use AS p1, t.height AS p2, t.levels AS p3, t.year AS p4, t.residential AS p5, t.area_m2 AS p6, t.source_id AS p7, t.tags AS p8,
-    ST_AsGeoJSON(t.geom, 7) AS g FROM buildings t WHERE t.city_id = $1 AND ST_Intersects(t.geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY t.id LIMIT 101`;
+    ST_AsGeoJSON(t.geom, 7) AS g FROM buildings_current t WHERE t.city_id = $1 AND ST_Intersects(t.geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY t.id LIMIT 101`;
   let n = 0, k = 0;
   const end = Date.now() + D * 1000;
   const lat = [];
@@ -140,9 +175,10 @@ results.itemsIdentity = await load('/items?bbox=(~300 m)&limit=100, uncompressed
   results.itemsSql = { name: 'raw SQL baseline (same SELECT, pg pool of 8, 50 callers)', rps: Math.round(n / D), p50: +pct(lat, 50).toFixed(1), p95: +pct(lat, 95).toFixed(1) };
   log(`${results.itemsSql.name}: ${results.itemsSql.rps} queries/s, p50 ${results.itemsSql.p50} ms, p95 ${results.itemsSql.p95} ms`);
 }
+}
 
 // viewer: time to first rendered buildings
-if (!o['skip-viewer']) {
+if (!o['skip-viewer'] && !o['only-tiles']) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'] });
   const runs = [];
@@ -164,12 +200,25 @@ await client.end();
 
 const ratio = (a, b) => +(a / b).toFixed(2);
 console.log(JSON.stringify({
-  buildings: nb, connections: C, duration_s: D, tiles: tiles.length, results,
+  buildings: nb, connections: C, duration_s: D, tiles: tiles.length, pyramid, results,
   ratios: {
+    tiles_pyramid_cold_p95_ms: results.tilesPyramid.p95,
+    tiles_pyramid_warm_p95_ms: results.tilesCached.p95,
+    tiles_rps_pyramid_cold_over_st_asmvt: ratio(results.tilesPyramid.rps, results.tilesPostgis.rps),
+    tiles_rps_pyramid_warm_over_st_asmvt: ratio(results.tilesCached.rps, results.tilesPostgis.rps),
+    tiles_pyramid_build_s: pyramid.build_s,
+    ...(results.tilesPyramidCluster ? {
+      tiles_pyramid_cold_p95_ms_cluster: results.tilesPyramidCluster.p95,
+      tiles_pyramid_warm_p95_ms_cluster: results.tilesCachedCluster.p95,
+      tiles_rps_pyramid_cold_cluster_over_st_asmvt: ratio(results.tilesPyramidCluster.rps, results.tilesPostgis.rps),
+      tiles_rps_pyramid_warm_cluster_over_st_asmvt: ratio(results.tilesCachedCluster.rps, results.tilesPostgis.rps),
+    } : {}),
     tiles_p95_app_over_st_asmvt: ratio(results.tilesApp.p95, results.tilesPostgis.p95),
     tiles_rps_app_over_st_asmvt: ratio(results.tilesApp.rps, results.tilesPostgis.rps),
     tiles_p95_cached_ms: results.tilesCached.p95,
-    items_rps_over_raw_sql: ratio(results.items.rps, results.itemsSql.rps),
-    items_uncompressed_rps_over_raw_sql: ratio(results.itemsIdentity.rps, results.itemsSql.rps),
+    ...(results.items ? {
+      items_rps_over_raw_sql: ratio(results.items.rps, results.itemsSql.rps),
+      items_uncompressed_rps_over_raw_sql: ratio(results.itemsIdentity.rps, results.itemsSql.rps),
+    } : {}),
   },
 }, null, 2));

@@ -93,6 +93,7 @@ program.command('serve')
   .option('--report <dir>', 'the output folder of `opencim check` (report.html, indicators.json) to serve and link')
   .option('--base-url <url>', 'public base URL of absolute links, e.g. https://cim.example.org (default $OPENCIM_BASE_URL, else the listening address); Host and X-Forwarded-* must agree with it')
   .option('--statement-timeout <ms>', 'read queries running longer are cancelled with a 504 (0: no limit; PostgreSQL server only)', int('--statement-timeout'), 5000)
+  .option('--processes <n>', 'server processes sharing the port (node:cluster; PostgreSQL server only)', int('--processes'), 1)
   .option('--log', 'log requests')
   .action(async (o) => { await (await import('./serve.js')).serveCommand(o); });
 
@@ -131,6 +132,7 @@ program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
 }
 program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
 program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
+program.addCommand((await import('./tiles.js')).tilesCommandSpec(dbOption));
 { const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }
 // --wait reaches every store a command opens (openStore reads OPENCIM_WAIT)
 program.hook('preAction', (_p, cmd) => {

@@ -13,6 +13,7 @@ import { esc, loadBuilding, renderBuilding, type PanelState } from './panel';
 import { STYLE, type ColorMode } from '../../src/catalog/style';
 import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
 import { loadSafety, renderSafety, safetyModeAvailable, SAFETY_LAYER, SAFETY_MODE } from './safety';
+import { withPmtiles } from './pmtiles';
 import './app.css';
 
 interface AppState {
@@ -71,7 +72,7 @@ async function main() {
   const map = new maplibregl.Map({
     container: 'map',
     // the served style document (the same one other clients load); the chosen colour mode is applied once it has loaded
-    style: await get<StyleSpecification>(`/styles/city.json${cityParam() ? `?${cityParam()}` : ''}`),
+    style: await withPmtiles(await get<StyleSpecification>(`/styles/city.json${cityParam() ? `?${cityParam()}` : ''}`)),
     bounds: [[b[0], b[1]], [b[2], b[3]]],
     fitBoundsOptions: { padding: { top: 60, bottom: 40, left: 320, right: 40 } },
     pitch: 55, bearing: -17, maxPitch: 75,

@@ -44,10 +44,10 @@ export async function accessCategories(ctx: ServerContext, city: string): Promis
   });
 }
 
-interface LayerSql { select: string[]; names: string[]; from: string }
+export interface LayerSql { select: string[]; names: string[]; from: string }
 
 /** The tile attributes of a layer: the registry's tile properties, plus `d_<category>` for buildings. */
-async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string, asOf?: string): Promise<LayerSql> {
+export async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string, asOf?: string): Promise<LayerSql> {
   const props = spec.properties.filter((p) => p.tile);
   const names = ['id', ...props.map((p) => p.name)];
   const select = [`${spec.key.map((k) => k.sql).join(` || ':' || `)}`, ...props.map((p) => p.sql)];
@@ -66,7 +66,7 @@ async function layerSql(ctx: ServerContext, spec: CollectionSpec, city: string, 
 }
 
 /** degrees of longitude per tile extent unit at zoom z (ST_Simplify tolerance) */
-const unitDeg = (z: number) => 360 / 2 ** z / EXTENT;
+export const unitDeg = (z: number) => 360 / 2 ** z / EXTENT;
 
 // ---- WKB → tile coordinates --------------------------------------------------------------------------
 
@@ -181,21 +181,23 @@ function toTileFeature(wkb: Uint8Array, p: Projector, tags: number[]): EncFeatur
 }
 
 
-/** One layer of one tile, cut in the app; returns the uncompressed MVT (empty layer → zero bytes). */
-export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number, asOf?: string): Promise<Uint8Array> {
-  const t = spec.tile!;
-  const { select, names, from } = await layerSql(ctx, spec, city, asOf);
-  const [w, s, e, n] = tileBounds(z, x, y, BUFFER);
+/** the geometry expression of a layer's tile query: clipped to `env` and simplified to the zoom ($tol), points as they are */
+export function tileGeometrySql(spec: CollectionSpec, env: string, tol: string): string {
   const geom = spec.geometry.sql;
-  const tol = unitDeg(z) * 0.5;
-  const g = t.kind === 'point' ? geom : `ST_Simplify(ST_ClipByBox2D(${geom}, env.b), $6::float8, true)`;
-  const sql = `WITH env AS (SELECT ST_MakeEnvelope($2::float8, $3::float8, $4::float8, $5::float8, 4326) AS b)
-    SELECT ${select.map((c, i) => `${c} AS c${i}`).join(', ')}, ST_AsBinary(${g}) AS wkb
-    FROM ${from}, env WHERE t.city_id = $1::text AND ${boxMeets(spec, 'env.b')} LIMIT ${MAX_TILE_FEATURES}`;
-  const rows = await ctx.read.query<Record<string, unknown>>(sql, t.kind === 'point' ? [city, w, s, e, n] : [city, w, s, e, n, tol], true);
+  return spec.tile!.kind === 'point' ? geom : `ST_Simplify(ST_ClipByBox2D(${geom}, ${env}), ${tol}, true)`;
+}
+
+/** the simplification tolerance of zoom z, degrees */
+export const tileTolerance = (z: number) => unitDeg(z) * 0.5;
+
+/**
+ * Rows of a layer's tile query (columns c0..cN in the order of `names`, and `wkb`) as the MVT of tile
+ * z/x/y (zero bytes when nothing is left after projection and cleaning).
+ */
+export function encodeRows(layerName: string, names: string[], rows: Record<string, unknown>[], z: number, x: number, y: number): Uint8Array {
   if (!rows.length) return new Uint8Array(0);
   const p = new Projector(z, x, y);
-  const layer = new MvtLayer(spec.id, names, EXTENT);
+  const layer = new MvtLayer(layerName, names, EXTENT);
   const cols = names.map((_, i) => `c${i}`);
   for (const r of rows) {
     if (r.wkb === null || r.wkb === undefined) continue;
@@ -209,6 +211,19 @@ export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: st
     if (f) layer.add(f);
   }
   return layer.length ? layer.finish() : new Uint8Array(0);
+}
+
+/** One layer of one tile, cut in the app; returns the uncompressed MVT (empty layer → zero bytes). */
+export async function appTile(ctx: ServerContext, spec: CollectionSpec, city: string, z: number, x: number, y: number, asOf?: string): Promise<Uint8Array> {
+  const t = spec.tile!;
+  const { select, names, from } = await layerSql(ctx, spec, city, asOf);
+  const [w, s, e, n] = tileBounds(z, x, y, BUFFER);
+  const g = tileGeometrySql(spec, 'env.b', '$6::float8');
+  const sql = `WITH env AS (SELECT ST_MakeEnvelope($2::float8, $3::float8, $4::float8, $5::float8, 4326) AS b)
+    SELECT ${select.map((c, i) => `${c} AS c${i}`).join(', ')}, ST_AsBinary(${g}) AS wkb
+    FROM ${from}, env WHERE t.city_id = $1::text AND ${boxMeets(spec, 'env.b')} LIMIT ${MAX_TILE_FEATURES}`;
+  const rows = await ctx.read.query<Record<string, unknown>>(sql, t.kind === 'point' ? [city, w, s, e, n] : [city, w, s, e, n, tileTolerance(z)], true);
+  return encodeRows(spec.id, names, rows, z, x, y);
 }
 
 /** One layer of one tile by ST_AsMVT in a PostgreSQL server. */

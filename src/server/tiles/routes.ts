@@ -15,11 +15,14 @@ import { apiBase, citied, cityParam as cityOf, queryCity } from '../ogc/routes.j
 import { collectionExtent } from '../ogc/query.js';
 import { OSM_ATTRIBUTION, osmDerived } from '../ogc/attribution.js';
 import { accessCategories, appTile, hasAsMvt, postgisTile } from './mvt.js';
+import { gunzipTile, type Pyramid, pyramidCovers, pyramidTile, readyPyramid } from './pyramid.js';
 
 const gzip = promisify(gzipCb);
 export const MAX_ZOOM = 22;
 const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
 export const TILED = COLLECTIONS.filter((c) => c.tile);
+/** the ETag's mark of how a tile was made */
+const ENGINE_TAG = { app: 'a', postgis: 'p', pyramid: 'y' } as const;
 
 class Lru<V> {
   private m = new Map<string, V>();
@@ -61,7 +64,19 @@ function asOfParam(req: FastifyRequest): string | undefined {
 }
 
 export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts: TileOptions) {
-  const cache = new Lru<{ raw: Uint8Array; gz: Buffer | null }>(opts.cacheSize);
+  // a tile: its MVT bytes (null until a client that does not take gzip asks for a pyramid tile), its gzip (null for tiny tiles), its size
+  const cache = new Lru<{ raw: Uint8Array | null; gz: Uint8Array | null; size: number }>(opts.cacheSize);
+  // the ready pyramid of a city at its current version, looked up at most every versionTtlMs
+  const pyramids = new Map<string, { at: number; version: string; p: Promise<Pyramid | null> }>();
+  const pyramidFor = async (city: string, version: string): Promise<Pyramid | null> => {
+    const c = pyramids.get(city);
+    if (c && c.version === version && Date.now() - c.at < Math.max(ctx.versionTtlMs, 500)) return c.p;
+    if (!(await ctx.hasTables(['tile_pyramids', 'tile_pyramid_tiles']))) return null;
+    const p = readyPyramid({ query: (sql, params) => ctx.read.query(sql, params ?? [], true) }, city, version);
+    pyramids.set(city, { at: Date.now(), version, p });
+    p.catch(() => pyramids.delete(city));
+    return p;
+  };
   let asMvt: Promise<boolean> | null = null;
   const engineFor = async (wanted?: string): Promise<'app' | 'postgis'> => {
     const e = wanted ?? opts.engine;
@@ -99,23 +114,34 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     const x = coord(p.x, 'x', 2 ** z - 1), y = coord(p.y, 'y', 2 ** z - 1);
     const city = await ctx.resolveCity(cityOf(req));
     if (!(await ctx.hasTables(spec.requires))) throw notFound(`layer ${spec.id} is not available`);
-    const engine = await engineFor((req.query as { engine?: string }).engine);
+    const forced = (req.query as { engine?: string }).engine;
     const asOf = asOfParam(req);
     const version = await ctx.version(city);
-    const etag = `"${version}-${engine[0]}${asOf ? `-${asOf}` : ''}"`;
+    // the pre-built pyramid answers for the current version only: never for ?as_of= or a forced engine
+    const pyramid = !asOf && !forced && z >= spec.tile!.minzoom ? await pyramidFor(city, version) : null;
+    const cover = pyramid ? pyramidCovers(pyramid, spec.id, z, x, y) : null;
+    const engine = cover ? 'pyramid' : await engineFor(forced);
+    const etag = `"${version}-${ENGINE_TAG[engine]}${asOf ? `-${asOf}` : ''}"`;
     reply.header('etag', etag).header('cache-control', spec.read ? 'private, no-store' : 'public, max-age=60').header('vary', spec.read ? 'Accept-Encoding, Authorization' : 'Accept-Encoding').header('access-control-expose-headers', 'ETag');
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
     const key = `${city}\u0000${version}\u0000${engine}\u0000${asOf ?? ''}\u0000${spec.id}/${z}/${x}/${y}`;
     let hit = cache.get(key);
     if (!hit) {
-      const raw = z < spec.tile!.minzoom ? new Uint8Array(0)
-        : engine === 'postgis' ? await postgisTile(ctx, spec, city, z, x, y, asOf) : await appTile(ctx, spec, city, z, x, y, asOf);
-      hit = { raw, gz: raw.length > 256 ? await gzip(raw, { level: 6 }) : null };
+      if (cover) {
+        const t = cover === 'tile' ? await pyramidTile(ctx.read, pyramid!, spec.id, z, x, y) : null;
+        hit = t ? { raw: null, gz: t.gz, size: t.rawBytes } : { raw: new Uint8Array(0), gz: null, size: 0 };
+      } else {
+        const raw = z < spec.tile!.minzoom ? new Uint8Array(0)
+          : engine === 'postgis' ? await postgisTile(ctx, spec, city, z, x, y, asOf) : await appTile(ctx, spec, city, z, x, y, asOf);
+        hit = { raw, gz: raw.length > 256 ? await gzip(raw, { level: 6 }) : null, size: raw.length };
+      }
       cache.set(key, hit);
     }
-    if (!hit.raw.length) return reply.code(204).send();
+    if (!hit.size) return reply.code(204).send();
     reply.type(MVT_TYPE);
-    if (hit.gz && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(hit.gz);
+    if (cover) reply.header('x-tile-source', 'pyramid');
+    if (hit.gz && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(Buffer.from(hit.gz.buffer, hit.gz.byteOffset, hit.gz.byteLength));
+    hit.raw ??= gunzipTile(hit.gz!);
     return reply.send(Buffer.from(hit.raw.buffer, hit.raw.byteOffset, hit.raw.byteLength));
   };
   citied(app, '/tiles/:layer/:z/:x/:y.mvt', { schema: tileSchema }, serveTile);
@@ -159,7 +185,14 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
       if (!mayRead(req, c) || !(await ctx.hasTables(c.requires))) continue;
       layers.push({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom, tilejson: `${base}/tiles/${c.id}.json${q}`, tiles: `${base}/tiles/${c.id}/{z}/{x}/{y}.mvt${q}` });
     }
-    return { engine: await engineFor(), layers };
+    // the pre-built pyramid serving the city's current version, if any
+    let pyramid: Record<string, unknown> | null = null;
+    try {
+      const city = await ctx.resolveCity(queryCity(req));
+      const p = await pyramidFor(city, await ctx.version(city));
+      if (p) pyramid = { pyramid_id: p.pyramid_id, data_version: p.data_version, layers: p.layers, minzoom: p.minzoom, maxzoom: p.maxzoom, tiles: p.tiles, bytes: p.bytes };
+    } catch { /* several cities and none chosen: no pyramid to show */ }
+    return { engine: await engineFor(), pyramid, layers };
   });
 
   citied(app, '/tiles/:layer.json', {
@@ -170,5 +203,5 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     },
   }, async (req) => tileJson(req, layerSpec((req.params as { layer: string }).layer)));
 
-  return { clearCache: () => cache.clear() };
+  return { clearCache: () => { cache.clear(); pyramids.clear(); } };
 }
