@@ -264,7 +264,7 @@ for (const driver of DRIVERS) {
         return; // a PGlite folder is open in this process
       }
       const bad = await runCli(['tiles', 'build', '--db', db, '--layers', 'cases']);
-      expect(bad.code).toBe(1);
+      expect(bad.code).toBe(2); // a usage error (the one error module's kind)
       expect(bad.stderr).toMatch(/cases.*cannot be pre-built/);
       const out = join(tempDir('pmtiles-'), 'cli.pmtiles');
       expect((await runCli(['tiles', 'export', '--db', db, '--out', out.replace(/\.pmtiles$/, '.mbtiles')])).code).toBe(2);

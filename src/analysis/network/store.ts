@@ -177,4 +177,6 @@ export async function writeAccessResults(tx: Queryable, runId: number, city: str
       await tx.copyIn('access_results', cols, data);
     }
   }
+  // fresh planner statistics: without them every tile and item query joining the results hashes the whole table
+  await tx.exec('ANALYZE access_results');
 }

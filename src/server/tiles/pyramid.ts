@@ -18,6 +18,7 @@ import { byteaOf } from '../../store/wkb.js';
 import { ServerContext } from '../context.js';
 import type { HotReader } from '../hot.js';
 import { BUFFER, encodeRows, layerSql, MAX_TILE_FEATURES, tileBounds, tileGeometrySql, tileTolerance } from './mvt.js';
+import { OpenCimError, type ErrorKind } from '../../model/errors.js';
 
 const gzip = promisify(gzipCb);
 
@@ -29,8 +30,9 @@ const gzip = promisify(gzipCb);
 export const PYRAMID_LAYERS = ['admin_areas', 'land_use', 'green_spaces', 'walk_network', 'facilities', 'buildings', 'renewal_candidates'] as const;
 export const DEFAULT_MAXZOOM = 16;
 
-export class PyramidError extends Error {
-  override name = 'PyramidError';
+/** a pyramid asked for wrongly (usage), stopped (unavailable), or outrun by new data (conflict) */
+export class PyramidError extends OpenCimError {
+  constructor(message: string, kind: ErrorKind = 'usage') { super(kind, message); }
 }
 
 export type Coverage = Record<string, Record<string, [number, number, number, number]>>;
@@ -174,7 +176,7 @@ export async function buildPyramid(store: Store, o: BuildOptions): Promise<Build
   if (o.minzoom !== undefined && o.minzoom > maxzoom) throw new PyramidError(`--minzoom (${o.minzoom}) is above --maxzoom (${maxzoom})`);
   const ctx = new ServerContext(store, 0);
   const city = await ctx.resolveCity(o.city);
-  if (!(await ctx.hasTables(['tile_pyramids']))) throw new PyramidError('the store has no tile_pyramids table: migrate it (open it with this version of opencim)');
+  if (!(await ctx.hasTables(['tile_pyramids']))) throw new PyramidError('the store has no tile_pyramids table: migrate it (open it with this version of opencim)', 'unavailable');
   const requested = o.layers?.length ? [...new Set(o.layers)] : [...PYRAMID_LAYERS];
   const specs: CollectionSpec[] = [];
   for (const id of requested) {
@@ -246,7 +248,7 @@ export async function buildPyramid(store: Store, o: BuildOptions): Promise<Build
     let next = work.length ? fetchBlock(work[0]) : null;
     next?.catch(() => {});
     for (let i = 0; i < work.length; i++) {
-      if (o.signal?.aborted) throw new PyramidError('the build was stopped (已中止)');
+      if (o.signal?.aborted) throw new PyramidError('the build was stopped (已中止)', 'unavailable');
       const b = work[i];
       const rows = await next!;
       next = i + 1 < work.length ? fetchBlock(work[i + 1]) : null;
@@ -283,7 +285,7 @@ export async function buildPyramid(store: Store, o: BuildOptions): Promise<Build
 
     // the data must not have moved under the build
     const after = await new ServerContext(store, 0).version(city);
-    if (after !== version) throw new PyramidError(`the city's data changed during the build (数据在生成期间已变化: version ${version} → ${after}); run it again`);
+    if (after !== version) throw new PyramidError(`the city's data changed during the build (数据在生成期间已变化: version ${version} → ${after}); run it again`, 'conflict');
     await store.transaction(async (tx) => {
       await tx.query(`UPDATE tile_pyramids SET status = 'ready', coverage = $3::jsonb, tiles = $4, bytes = $5, bbox = $6::float8[], finished_at = now() WHERE city_id = $1 AND pyramid_id = $2`,
         [city, id, JSON.stringify(coverage), tiles, bytes, bbox]);
