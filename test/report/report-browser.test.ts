@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { dataFile, tempDir } from '../helpers/stores.js';
 
@@ -10,10 +11,9 @@ import { dataFile, tempDir } from '../helpers/stores.js';
  * errors, the main sections, charts and maps drawn; Chinese by default, English on the switch.
  * Screenshots go to test-output/ (gitignored) for a person to look at.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = resolve(import.meta.dirname, '../../test-output');
 
-describe.skipIf(!existsSync(CHROMIUM))('report.html in a browser', () => {
+describe('report.html in a browser', () => {
   let browser: Browser;
   let report: string;
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in a browser', () => {
     const r = await runCli(['check', dataFile('beijing-haidian-cau.osm.pbf'), '--out', dir, '-q', '--workers', '1', '--name', '北京海淀 学院路']);
     expect(r.code, r.stderr).toBe(0);
     report = join(dir, 'report.html');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'] });
+    browser = await launchChromium();
     mkdirSync(OUT, { recursive: true });
   });
   afterAll(async () => { await browser?.close(); });

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WEB_ROOT } from '../../src/server/app.js';
 import { exportPmtiles } from '../../src/server/tiles/pmtiles.js';
 import { buildPyramid } from '../../src/server/tiles/pyramid.js';
+import { ensureViewerBuilt, launchChromium } from '../helpers/browser.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';
 import { cityServer } from '../server/fixture.js';
 
@@ -15,24 +14,6 @@ import { cityServer } from '../server/fixture.js';
  * export`, hosted by a plain static server on another origin (Range requests, CORS), not from the
  * OpenCIM server's tiles.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.OPENCIM_CHROMIUM ?? '/usr/bin/chromium';
-
-function newest(dir: string): number {
-  let m = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, f.name);
-    m = Math.max(m, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-
-function ensureBuilt(): void {
-  const index = join(DEFAULT_WEB_ROOT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vite build web failed: ${r.stderr}`);
-}
 
 /** a static file server with byte ranges and CORS, as a city's web host would be */
 function rangeServer(file: string, hits: string[]): Promise<{ url: string; server: HttpServer }> {
@@ -60,7 +41,7 @@ describe('viewer with ?pmtiles= (chromium)', () => {
   const ranges: string[] = [];
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureViewerBuilt();
     s = await cityServer(await DRIVERS[0].fresh(), {});
     const p = await buildPyramid(s.store, { actor: 'test' });
     const file = join(tempDir('pmtiles-'), 'city.pmtiles');
@@ -68,7 +49,7 @@ describe('viewer with ?pmtiles= (chromium)', () => {
     files = await rangeServer(file, ranges);
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WEB_ROOT } from '../../src/server/app.js';
+import { ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
 import { DRIVERS } from '../helpers/stores.js';
 import { cityServer } from '../server/fixture.js';
 
@@ -12,26 +11,7 @@ import { cityServer } from '../server/fixture.js';
  * over a real extract (Haidian, Beijing) with walking access results. Screenshots go to
  * test-output/web/ (gitignored).
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-output/web');
-const CHROMIUM = process.env.OPENCIM_CHROMIUM ?? '/usr/bin/chromium';
-
-function newest(dir: string): number {
-  let m = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, f.name);
-    m = Math.max(m, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-
-/** build the viewer when dist/web is missing or older than web/ */
-function ensureBuilt(): void {
-  const index = join(DEFAULT_WEB_ROOT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vite build web failed: ${r.stderr}`);
-}
 
 describe('viewer (chromium)', () => {
   let s: Awaited<ReturnType<typeof cityServer>>;
@@ -42,16 +22,13 @@ describe('viewer (chromium)', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureViewerBuilt();
     mkdirSync(OUT, { recursive: true });
     s = await cityServer(await DRIVERS[0].fresh(), {});
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     const addr = s.app.server.address() as { port: number };
     base = `http://127.0.0.1:${addr.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
     page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
     page.on('pageerror', (e) => errors.push(e.message));

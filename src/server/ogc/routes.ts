@@ -242,13 +242,16 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     return send(reply, fmt, doc, () => html.collectionsHtml(doc));
   });
 
-  citied(app, '/collections/:collectionId', {
+  /** a document about one collection: its id in the path, ?f= and ?city= */
+  const aboutCollection = (summary: string) => ({
     schema: {
-      summary: 'one collection: extent, CRS, links', tags: ['OGC API – Features'],
+      summary, tags: ['OGC API – Features'],
       params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
       querystring: { type: 'object', properties: { f: fParam, city: cityParamSchema } },
     },
-  }, async (req, reply) => {
+  });
+
+  citied(app, '/collections/:collectionId', aboutCollection('one collection: extent, CRS, links'), async (req, reply) => {
     const fmt = format(req);
     const city = await ctx.resolveCity(cityParam(req));
     const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, city);
@@ -256,13 +259,8 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     return send(reply, fmt, doc, () => html.collectionHtml(doc));
   });
 
-  citied(app, '/collections/:collectionId/queryables', {
-    schema: {
-      summary: 'the properties a filter may use (JSON Schema)', tags: ['OGC API – Features'],
-      params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
-      querystring: { type: 'object', properties: { f: fParam, city: cityParamSchema } },
-    },
-  }, async (req, reply) => {
+
+  citied(app, '/collections/:collectionId/queryables', aboutCollection('the properties a filter may use (JSON Schema)'), async (req, reply) => {
     const fmt = format(req);
     const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, await ctx.resolveCity(cityParam(req)));
     const base = apiBase(req);
@@ -282,13 +280,7 @@ export async function ogcRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
 
   // the schema of the collection's features (OGC API – Features Part 5 style): every property with its type,
   // so clients type their fields from it instead of from the first page (GDAL's OAPIF driver reads it)
-  citied(app, '/collections/:collectionId/schema', {
-    schema: {
-      summary: "the schema of the collection's features (JSON Schema of a GeoJSON Feature)", tags: ['OGC API – Features'],
-      params: { type: 'object', properties: { collectionId: idParam }, required: ['collectionId'] },
-      querystring: { type: 'object', properties: { f: fParam, city: cityParamSchema } },
-    },
-  }, async (req, reply) => {
+  citied(app, '/collections/:collectionId/schema', aboutCollection("the schema of the collection's features (JSON Schema of a GeoJSON Feature)"), async (req, reply) => {
     const fmt = format(req);
     const spec = await specFor(ctx, req, reply, (req.params as { collectionId: string }).collectionId, await ctx.resolveCity(cityParam(req)));
     const doc = { ...featureSchema(spec), $id: `${apiBase(req)}/collections/${spec.id}/schema` };
