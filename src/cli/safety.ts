@@ -57,11 +57,10 @@ async function withRegister<T>(o: Common, fn: (reg: import('../domains/safety/re
 
 async function importCmd(files: string[], o: Common & { encoding: 'utf8' | 'gbk'; actor?: string; reason?: string }) {
   const t0 = performance.now();
-  const { readRegisterCsv } = await import('../domains/safety/csv.js');
-  const { importRegisterFiles } = await import('../domains/safety/store.js');
+  const { importRegisterCsv } = await import('../domains/safety/store.js');
   const { openStore } = await import('../store/driver.js');
-  const parsed = [];
-  for (const f of files) parsed.push(await readRegisterCsv(f, o.encoding));
+  const { existsSync } = await import('node:fs');
+  for (const f of files) if (!existsSync(f)) throw new UsageError(`${f}: no such file / 文件不存在`);
   const store = await openStore(o.db);
   let res;
   let city: string;
@@ -69,7 +68,8 @@ async function importCmd(files: string[], o: Common & { encoding: 'utf8' | 'gbk'
     const cities = (await store.query<{ city_id: string }>('SELECT city_id FROM cities ORDER BY city_id')).map((r) => r.city_id);
     city = o.city ?? (cities.length === 1 ? cities[0] : 'default');
     if (!o.city && cities.length > 1 && !cities.includes('default')) throw new UsageError(`the store holds several cities (${cities.join(', ')}): choose one with --city`);
-    res = await importRegisterFiles(store, city, parsed, { actor: cliActor(o.actor), reason: o.reason });
+    // parsed, checked and written as it streams, in one transaction: a bad row anywhere writes nothing
+    res = await importRegisterCsv(store, city, files, { actor: cliActor(o.actor), reason: o.reason, encoding: o.encoding });
   } finally {
     await store.close();
   }

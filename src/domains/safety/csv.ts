@@ -42,7 +42,12 @@ export function formatRowError(e: RowError): string {
 
 const MAX_ERRORS = 1000;
 
-export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8'): Promise<RegisterFile> {
+/**
+ * Read a register file. With `sink`, the valid rows go to it batch by batch as they are parsed
+ * (and are not kept: the result's `rows` is then empty); once any row is bad, nothing more is
+ * sunk, and the file still ends in a RegisterCsvError naming every bad row.
+ */
+export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8', sink?: RegisterSink): Promise<RegisterFile> {
   const decoder = new TextDecoder(encoding === 'gbk' ? 'gbk' : 'utf-8', { fatal: true });
   let parser: CsvParser | undefined;
   let carry = '';
@@ -67,6 +72,7 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
       parser.push(text, records);
       out.take(records);
       records.length = 0;
+      if (sink) await out.drain(sink);
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: `cannot read the file: ${(e as Error).message}` }]);
@@ -78,8 +84,12 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
   if (!parser) { carry += rest; parser = new CsvParser(guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file); parser.push(carry, records); } else if (rest) parser.push(rest, records);
   parser.end(records);
   out.take(records);
+  if (sink) await out.drain(sink);
   return out.finish();
 }
+
+/** where streamed rows go: called with the file's kind once the header is read, then with each batch */
+export type RegisterSink = (kind: 'profiles' | 'inspections', rows: Profile[] | Inspection[]) => Promise<void>;
 
 /** Parse register text already in memory (tests, the HTTP API). */
 export function parseRegisterText(file: string, text: string): RegisterFile {
@@ -198,6 +208,14 @@ class RegisterParser {
     if (x.date && x.remediated_on && x.remediated_on < x.date) v.fail('remediated_on', `remediated ${x.remediated_on} before the inspection date ${x.date} / 整改完成日期早于体检日期`);
     if (x.inspection_id) this.once(rec.line, 'inspection_id', x.inspection_id);
     if (v.ok) this.inspections.push(x);
+  }
+
+  /** hand the rows parsed so far to the sink (none once a row was bad) */
+  async drain(sink: RegisterSink): Promise<void> {
+    if (this.kind === null) return;
+    const rows = this.kind === 'profiles' ? this.profiles : this.inspections;
+    if (this.kind === 'profiles') this.profiles = []; else this.inspections = [];
+    if (!this.errors.length) await sink(this.kind, rows);
   }
 
   finish(): RegisterFile {
