@@ -7,7 +7,7 @@
  * which is sealed into the city's chain. The SQL of the content hash is defined once, in the
  * database (`archive_content_sql`), and used by writes and by `verify` alike.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './content-hash.js';
 import { copyValue, type Queryable } from './driver.js';
 
 export interface VersionedSpec {
@@ -319,10 +319,9 @@ export async function openCopyWrite(
   let inflight: Promise<void> = Promise.resolve();
   const changed: { key: string; line: string }[] = [];
   const line = (key: string, fields: string, ch: Buffer, chHex: string, version: number, prev: string | null) => {
-    const h = createHash('sha256');
-    if (prev) h.update(Buffer.from(prev, 'hex'));
-    h.update(ch).update(`${spec.kind}|${key}|${version}|${cs.id}`, 'utf8');
-    return `${fields}${tail(version)}\t\\\\x${chHex}\t${prev ? `\\\\x${prev}` : '\\N'}\t\\\\x${h.digest('hex')}\n`;
+    const suffix = Buffer.from(`${spec.kind}|${key}|${version}|${cs.id}`, 'utf8');
+    const h = sha256(prev ? Buffer.concat([Buffer.from(prev, 'hex'), ch, suffix]) : Buffer.concat([ch, suffix], ch.length + suffix.length)).toString('hex');
+    return `${fields}${tail(version)}\t\\\\x${chHex}\t${prev ? `\\\\x${prev}` : '\\N'}\t\\\\x${h}\n`;
   };
   const flush = async () => {
     if (!buf.length) return;

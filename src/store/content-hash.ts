@@ -11,7 +11,12 @@
  * staged write (writeStaged with `hashed`) checks a sample of the staged rows against the SQL
  * expression before it writes anything.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** sha256 of a string or bytes, one call (crypto.hash where Node has it) */
+export const sha256: (data: string | Buffer) => Buffer = typeof (crypto as { hash?: unknown }).hash === 'function'
+  ? (data) => (crypto as unknown as { hash(a: string, d: string | Buffer, e: 'buffer'): Buffer }).hash('sha256', data, 'buffer')
+  : (data) => crypto.createHash('sha256').update(data).digest();
 
 export type HashValue = string | number | boolean | null | undefined | readonly string[];
 
@@ -54,18 +59,19 @@ function valueText(v: Exclude<HashValue, null | undefined>): string {
  * A hasher for one table's content columns (`columns` as the archive names them: key columns
  * included, envelope excluded): `text(row)` is the jsonb text, `digest(row)` its sha256 (`hex(row)` in hex).
  */
-export function contentHasher(columns: readonly string[]) {
+export function contentHasher(columns: readonly string[], /** column → the row's property when they differ */ props: Record<string, string> = {}) {
   const order = jsonbKeyOrder(columns);
   const keys = order.map((k) => `${jsonString(k)}: `);
+  const fields = order.map((k) => props[k] ?? k);
   const text = (row: Record<string, HashValue>): string => {
     let out = '';
     for (let i = 0; i < order.length; i++) {
-      const v = row[order[i]];
+      const v = row[fields[i]];
       if (v === null || v === undefined) continue;
       out += (out ? ', ' : '') + keys[i] + valueText(v);
     }
     return `{${out}}`;
   };
-  const digest = (row: Record<string, HashValue>) => createHash('sha256').update(text(row), 'utf8').digest();
+  const digest = (row: Record<string, HashValue>) => sha256(text(row));
   return { text, digest, hex: (row: Record<string, HashValue>) => digest(row).toString('hex') };
 }

@@ -1,7 +1,7 @@
 /**
- * The safety register's edges to the store: a CSV file imported in one transaction (COPY into a
- * temp stage, then the archive's bulk write: new records added, changed ones a new version,
- * unchanged ones left alone), single records written by the API (one version each, with the
+ * The safety register's edges to the store: CSV files imported in one transaction, streamed
+ * (parsed and validated batch by batch, written by COPY through the archive's openCopyWrite:
+ * new records added, changed ones a new version, unchanged ones, by content hash, left alone), single records written by the API (one version each, with the
  * actor and reason of their change set), and the columnar register read back for the kernels.
  */
 import { appendVersion, history, openChangeset, openCopyWrite, sealChangeset, type Changeset, type HistoryEntry } from '../../store/archive.js';
@@ -41,7 +41,7 @@ export interface ImportSummary {
 }
 
 const PROFILE_HASH = contentHasher(PROFILE_COLS);
-const INSPECTION_HASH = contentHasher(INSPECTION_COLS);
+const INSPECTION_HASH = contentHasher(INSPECTION_COLS, { id: 'inspection_id' });
 
 /** Register files already parsed, all in one transaction (one change set each): any failure writes nothing. */
 export async function importRegisterFiles(store: Store, city: string, files: RegisterFile[], o: { actor: string; reason?: string }): Promise<ImportSummary[]> {
@@ -95,7 +95,7 @@ class RegisterWriter {
       for (const x of rows as Inspection[]) {
         this.buildings.add(x.building_id);
         const wait = w.push(x.inspection_id, copyFields([x.inspection_id, x.building_id, x.date, x.organisation, x.inspector, x.method, x.grade, arr(x.hazards), x.measure, x.deadline, x.remediated_on, x.verified_by, arr(x.photos)]),
-          INSPECTION_HASH.digest(inspectionRecord(x) as Record<string, HashValue>));
+          INSPECTION_HASH.digest(x as unknown as Record<string, HashValue>));
         if (wait) await wait;
       }
     }
