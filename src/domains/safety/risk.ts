@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { civilFromDays, GRADES, STRUCTURES, USES } from './model.js';
-import { hazardList, NO_DATE, type SafetyRegister } from './register.js';
+import { hazardList, NO_DATE, seismicBasisText, type SafetyRegister } from './register.js';
 import { overdueDays, type DueResult } from './due.js';
 
 export const FACTORS = ['age_vs_design_life', 'structure', 'last_grade', 'overdue_checkup', 'seismic_intensity', 'height', 'crowding_use', 'open_hazards'] as const;
@@ -111,7 +111,7 @@ export function riskRow(reg: SafetyRegister, due: DueResult, c: RiskConfig, b: n
     reg.structure[b] >= 0 ? STRUCTURES[reg.structure[b]] : null,
     j >= 0 && reg.inspGrade[j] >= 0 ? GRADES[reg.inspGrade[j]] : null,
     overdueDays(due, b),
-    reg.seismic[b] >= 0 ? `${reg.seismic[b]}${reg.isolation[b] === 1 ? ' (isolated)' : ''}` : null,
+    reg.seismic[b] >= 0 ? `${reg.seismic[b]}${reg.isolation[b] === 1 ? ' (isolated)' : ''} (${seismicBasisText(reg, b)[0]})` : null,
     reg.height[b] >= 0 ? r2(reg.height[b]) : reg.storeys[b] > 0 ? reg.storeys[b] * c.storey_height_m : null,
     reg.groupRental[b] === 1 ? 'group_rental' : reg.use[b] >= 0 ? USES[reg.use[b]] : null,
     j >= 0 && reg.inspRemediated[j] === NO_DATE ? hazardList(reg.inspHazards[j]).join(';') : null,

@@ -165,13 +165,17 @@ export async function readRegister(q: Queryable, city: string): Promise<SafetyRe
   const critical = loadPolicy().critical_building_uses;
   const ids: string[] = [];
   const index = new Map<string, number>();
-  type P = { building_id: string; year_built: number | null; design_life_years: number | null; structure: string | null; storeys: number | null; height_m: number | null; use: string | null; households: number | null; group_rental: boolean | null; seismic_intensity: number | null; isolation: boolean | null; critical: boolean };
+  type P = { building_id: string; year_built: number | null; design_life_years: number | null; structure: string | null; storeys: number | null; height_m: number | null; use: string | null; households: number | null; group_rental: boolean | null; seismic_intensity: number | null; isolation: boolean | null; critical: boolean; zone_id: string | null; zone_intensity: number | null };
   const profiles: P[] = [];
   for (let last = ''; ;) {
     const rows = await q.query<P>(
       `SELECT p.building_id, p.year_built, p.design_life_years, p.structure, p.storeys, p.height_m, p.use, p.households, p.group_rental, p.seismic_intensity, p.isolation,
-         coalesce(b.use = ANY($3::text[]), false) AS critical
+         coalesce(b.use = ANY($3::text[]), false) AS critical, z.zone_id, z.intensity AS zone_intensity
        FROM safety_profiles_current p LEFT JOIN buildings_current b ON b.city_id = p.city_id AND b.id = p.building_id
+       -- no intensity in the profile: the GB 18306 zone the footprint's centroid falls in (the highest, where zones overlap)
+       LEFT JOIN LATERAL (SELECT z.zone_id, z.intensity FROM seismic_zones_current z
+         WHERE p.seismic_intensity IS NULL AND b.geom IS NOT NULL AND z.city_id = p.city_id AND ST_Intersects(z.geom, ST_Centroid(b.geom))
+         ORDER BY z.intensity DESC, z.zone_id LIMIT 1) z ON true
        WHERE p.city_id = $1 AND p.building_id > $2 ORDER BY p.building_id LIMIT ${PAGE}`, [city, last, critical]);
     for (const r of rows) { index.set(r.building_id, ids.length); ids.push(r.building_id); profiles.push(r); }
     if (rows.length < PAGE) break;
@@ -199,7 +203,9 @@ export async function readRegister(q: Queryable, city: string): Promise<SafetyRe
     reg.use[k] = code(USES, p.use);
     reg.households[k] = p.households ?? -1;
     reg.groupRental[k] = tri(p.group_rental);
-    reg.seismic[k] = p.seismic_intensity === null ? NaN : Number(p.seismic_intensity);
+    reg.seismic[k] = p.seismic_intensity !== null ? Number(p.seismic_intensity) : p.zone_intensity !== null ? Number(p.zone_intensity) : NaN;
+    reg.seismicBasis[k] = p.seismic_intensity !== null ? 1 : p.zone_intensity !== null ? 2 : 0;
+    if (p.seismic_intensity === null && p.zone_id !== null) reg.seismicZone.set(k, p.zone_id);
     reg.isolation[k] = tri(p.isolation);
     reg.critical[k] = p.critical ? 1 : 0;
   });
