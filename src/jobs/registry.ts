@@ -5,10 +5,11 @@
 import { accessJob, checkJob, importJob } from './app-jobs.js';
 import { analyzeJob, sleepJob } from './builtin.js';
 import { slaJob } from '../domains/operations/sla.js';
+import { dueJob } from '../domains/safety/jobs.js';
 import type { Job } from './contract.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, accessJob, checkJob, slaJob];
+export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, accessJob, checkJob, slaJob, dueJob];
 
 const byKind = new Map(JOBS.map((j) => [j.kind, j]));
 if (byKind.size !== JOBS.length) throw new Error('two jobs share a kind in src/jobs/registry.ts');

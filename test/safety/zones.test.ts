@@ -64,8 +64,8 @@ describe.each(DRIVERS)('seismic zoning layer ($name)', (driver) => {
     expect(seismic.find((x) => x.building_id === 'b3')!.detail_zh).toContain('依据：地震区划 P');
 
     const factor = async (extra: string[]) => {
-      const rows = JSON.parse((await runCli(['safety', 'risk', '--db', db, '--json', '--as-of', '2026-01-01', ...extra])).stdout) as { building_id: string; factors: { factor: string; value: unknown }[] }[];
-      return Object.fromEntries(rows.map((r) => [r.building_id, r.factors.find((x) => x.factor === 'seismic_intensity')!.value]));
+      const rows = JSON.parse((await runCli(['safety', 'risk', '--db', db, '--json', '--as-of', '2026-01-01', ...extra])).stdout) as { building_id: string; factors: { factor: string; value: unknown; basis?: string }[] }[];
+      return Object.fromEntries(rows.map((r) => { const f = r.factors.find((x) => x.factor === 'seismic_intensity')!; return [r.building_id, f.value === null ? null : `${f.value} (${f.basis})`]; }));
     };
     expect(await factor(['--intensity', '6'])).toEqual({ b1: '7 (from the profile)', b2: '8 (from GB 18306 zone Z8)', b3: '8 (from GB 18306 zone P)', b4: '6 (city-wide value)' });
     expect((await factor([])).b4).toBeNull();

@@ -94,7 +94,11 @@ export function topN(score: Float32Array, n: number): Int32Array {
   return idx.subarray(0, Math.min(n, idx.length));
 }
 
-export interface RiskFactorRow { factor: Factor; value: number | string | null; weight: number; points: number }
+export interface RiskFactorRow {
+  factor: Factor; value: number | string | null; weight: number; points: number;
+  /** seismic_intensity only: where the intensity comes from (the profile, a GB 18306 zone, the city-wide value) */
+  basis?: string;
+}
 export interface RiskRow { building_id: string; score: number; factors: RiskFactorRow[] }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -111,11 +115,12 @@ export function riskRow(reg: SafetyRegister, due: DueResult, c: RiskConfig, b: n
     reg.structure[b] >= 0 ? STRUCTURES[reg.structure[b]] : null,
     j >= 0 && reg.inspGrade[j] >= 0 ? GRADES[reg.inspGrade[j]] : null,
     overdueDays(due, b),
-    reg.seismic[b] >= 0 ? `${reg.seismic[b]}${reg.isolation[b] === 1 ? ' (isolated)' : ''} (${seismicBasisText(reg, b)[0]})` : null,
+    reg.seismic[b] >= 0 ? `${reg.seismic[b]}${reg.isolation[b] === 1 ? ' (isolated)' : ''}` : null,
     reg.height[b] >= 0 ? r2(reg.height[b]) : reg.storeys[b] > 0 ? reg.storeys[b] * c.storey_height_m : null,
     reg.groupRental[b] === 1 ? 'group_rental' : reg.use[b] >= 0 ? USES[reg.use[b]] : null,
     j >= 0 && reg.inspRemediated[j] === NO_DATE ? hazardList(reg.inspHazards[j]).join(';') : null,
   ];
-  const factors = FACTORS.map((f, k) => ({ factor: f, value: raw[k], weight: t.w[k], points: r2(v[k] * t.w[k]) }));
+  const factors: RiskFactorRow[] = FACTORS.map((f, k) => ({ factor: f, value: raw[k], weight: t.w[k], points: r2(v[k] * t.w[k]) }));
+  if (reg.seismic[b] >= 0) factors[FACTORS.indexOf('seismic_intensity')].basis = seismicBasisText(reg, b)[0];
   return { building_id: reg.ids[b], score: r2(factors.reduce((s, x) => s + v[FACTORS.indexOf(x.factor)] * x.weight, 0)), factors };
 }

@@ -19,6 +19,7 @@ import { latestInspections, withCityIntensity, type SafetyRegister } from './reg
 import { computeRisk, FACTORS, loadRiskConfig, riskRow, topN } from './risk.js';
 import { compileRules, loadRules, PRESETS } from './rules.js';
 import { readRegister, recordHistory, registerState, writeRecord } from './store.js';
+import { latestDue } from './jobs.js';
 
 const tags = ['House safety 房屋安全'];
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
@@ -120,6 +121,17 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     for (let b = 0; b < reg.n; b++) if (!q.overdue || overdueDays(res, b) > 0) order.push(b);
     order.sort((a, b) => overdueDays(res, b) - overdueDays(res, a) || (reg.ids[a] < reg.ids[b] ? -1 : 1));
     return { rules: { id: rules.set.id, version: rules.set.version, name_zh: rules.set.name_zh, name_en: rules.set.name_en }, total: order.length, due: order.slice(q.offset, q.offset + q.limit).map((b) => dueRow(reg, rules, res, b)) };
+  });
+
+  app.get('/api/v1/safety/overdue', {
+    schema: { summary: 'the overdue list as recorded by the latest daily safety.due run (not recomputed): the run, its day and rules, most overdue first', tags, querystring: { type: 'object', properties: { ...cityQ, ...pageQ } } },
+  }, async (req) => {
+    const q = req.query as { limit: number; offset: number };
+    const city = await cityOf(req);
+    const r = await latestDue(ctx.store, city, q);
+    if (!r) throw notFound(`no safety.due run for city "${city}" yet: it runs daily, or \`opencim jobs submit safety.due\` / 尚无体检到期计算记录`);
+    const s = (r.run.summary ?? {}) as { as_of?: string; rules?: string; overdue?: number; buildings?: number };
+    return { city, run: { run_id: r.run.run_id, as_of: s.as_of, rules: s.rules, finished_at: r.run.finished_at, actor: r.run.actor }, buildings: s.buildings, total: s.overdue, overdue: r.rows };
   });
 
   app.get('/api/v1/safety/risk', {

@@ -18,3 +18,16 @@ CREATE TABLE seismic_zones_versions (
 );
 SELECT archive_register('seismic_zones_versions', 'seismic_zones', ARRAY['zone_id']);
 CREATE INDEX seismic_zones_geom_idx ON seismic_zones_versions USING gist (geom) WHERE valid_to IS NULL;
+
+-- the daily `safety.due` job (src/domains/safety/jobs.ts): the overdue list of a city as of a day,
+-- kept per run (runs, migration 004), so "overdue as of today" is read, not recomputed
+CREATE TABLE safety_due_results (
+  city_id         text NOT NULL,
+  run_id          bigint NOT NULL,
+  building_id     text NOT NULL,
+  rule            text,
+  last_inspection date,
+  next_due        date,
+  overdue_days    integer NOT NULL CHECK (overdue_days > 0),
+  PRIMARY KEY (city_id, run_id, building_id)
+);
