@@ -46,6 +46,13 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     const flags = (await s.app.inject({ url: `/api/v1/safety/flags?as_of=2026-06-01` })).json();
     expect(flags.flags.map((f: { building_id: string; rule: string }) => `${f.building_id}:${f.rule}`).sort()).toEqual([
       `${ids[0]}:cd_still_in_use`, `${ids[0]}:prefab_multi_household`, `${ids[0]}:remediation_overdue`, `${ids[1]}:fire_consult_residential`, `${ids[1]}:group_rental`].sort());
+    // the recorded overdue list: none before the daily job ran, then the run's rows, same as computed
+    expect((await s.app.inject({ url: '/api/v1/safety/overdue' })).statusCode).toBe(404);
+    const { runNow } = await import('../../src/jobs/in-process.js');
+    expect((await runNow(store, 'safety.due', { asOf: '2026-06-01', cityId: CITY }, 'test')).status).toBe('succeeded');
+    const od = (await s.app.inject({ url: '/api/v1/safety/overdue' })).json();
+    expect(od).toMatchObject({ city: CITY, run: { as_of: '2026-06-01', rules: 'nantong', actor: 'test' }, buildings: 3, total: 2 });
+    expect(od.overdue).toEqual(due.due.slice(0, 2));
     const one = (await s.app.inject({ url: `/api/v1/safety/profiles/${ids[0]}?as_of=2026-06-01` })).json();
     expect(one.inspections.map((i: { id: string }) => i.id)).toEqual(['A1']);
     expect(one.profile.structure).toBe('prefab_slab');
