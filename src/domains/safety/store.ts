@@ -12,7 +12,9 @@ import { contentHasher, type HashValue } from '../../store/content-hash.js';
 import { PROFILES, INSPECTIONS } from './collections.js';
 import { loadPolicy } from './checks.js';
 import { emptyRegister, hazardMask, NO_DATE, type SafetyCheckInput, type SafetyRegister } from './register.js';
-import { readRegisterCsv, type RegisterFile } from './csv.js';
+import { readRegisterCsv, RegisterCsvError, type PhotoFile, type RegisterFile } from './csv.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { GRADES, HAZARDS, MEASURES, STRUCTURES, USES, type Inspection, type Profile } from './model.js';
 
 const PROFILE_COLS = ['building_id', 'year_built', 'design_life_years', 'structure', 'storeys', 'height_m', 'use', 'households', 'group_rental', 'seismic_intensity', 'isolation', 'owner', 'insured', 'fund'] as const;
@@ -38,6 +40,8 @@ export interface ImportSummary {
   changeset: number;
   /** inspections naming a building with no safety profile */
   without_profile?: number;
+  /** local photo files newly stored by content hash (safety_photos) */
+  photos_stored?: number;
 }
 
 const PROFILE_HASH = contentHasher(PROFILE_COLS);
@@ -51,7 +55,7 @@ export async function importRegisterFiles(store: Store, city: string, files: Reg
     for (const f of files) {
       const w = new RegisterWriter(tx, city, f.file, o);
       await w.rows(f.kind, f.rows);
-      out.push(await w.finish(f.kind));
+      out.push(await w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined));
     }
     return out;
   });
@@ -69,7 +73,7 @@ export async function importRegisterCsv(store: Store, city: string, paths: strin
     for (const path of paths) {
       const w = new RegisterWriter(tx, city, path, o);
       const f = await readRegisterCsv(path, o.encoding ?? 'utf8', (kind, rows) => w.rows(kind, rows));
-      out.push(await w.finish(f.kind));
+      out.push(await w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined));
     }
     return out;
   });
@@ -108,9 +112,17 @@ class RegisterWriter {
     return this.writer;
   }
 
-  async finish(kind: 'profiles' | 'inspections'): Promise<ImportSummary> {
+  async finish(kind: 'profiles' | 'inspections', photos?: Map<string, PhotoFile>): Promise<ImportSummary> {
     const w = this.writer ?? (await this.open(kind));
     const r = await w.finish();
+    // local photos the inspections name, stored once by their content hash (checked again as read)
+    let stored = 0;
+    for (const [sha, ph] of photos ?? []) {
+      const bytes = readFileSync(ph.path);
+      if (createHash('sha256').update(bytes).digest('hex') !== sha) throw new RegisterCsvError([{ file: this.file, row: 0, column: 'photos', message: `${ph.path} changed while it was imported / 照片在导入过程中被修改` }]);
+      stored += (await this.tx.query('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1',
+        [this.city, sha, ph.media_type, bytes, this.o.actor])).length;
+    }
     let without: number | undefined;
     if (kind === 'inspections') {
       without = Number((await this.tx.query<{ n: number }>(
@@ -118,7 +130,7 @@ class RegisterWriter {
     }
     await sealChangeset(this.tx, this.cs!);
     const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
-    return { file: this.file, kind, collection: spec.kind, rows: this.n, added: r.added, changed: r.changed, unchanged: r.unchanged, changeset: this.cs!.id, ...(without !== undefined ? { without_profile: without } : {}) };
+    return { file: this.file, kind, collection: spec.kind, rows: this.n, added: r.added, changed: r.changed, unchanged: r.unchanged, changeset: this.cs!.id, ...(without !== undefined ? { without_profile: without } : {}), ...(photos?.size ? { photos_stored: stored } : {}) };
   }
 }
 
