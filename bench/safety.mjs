@@ -145,17 +145,20 @@ if (importRows > 0) {
   const run = (who, label) => {
     const args = who === 'ours' ? [bin, 'safety', 'import', ...files, '--db', url(names.ours), '--json', '-q'] : [import.meta.filename, '--peer', url(names.peer), ...files];
     const t = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(r.stderr.slice(-2000));
     const sec = (performance.now() - t) / 1000;
-    console.log(`  ${(who === 'ours' ? 'opencim safety import' : 'peer: stage + writeStaged').padEnd(27)} ${label.padEnd(22)} ${sec.toFixed(1).padStart(6)} s = ${Math.round(rows / sec).toLocaleString('en').padStart(8)} rows/s, peak RSS ${(Number(r.stderr.trim().split('\n').at(-1)) / 1024).toFixed(0)} MB`);
+    const [rss, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    // client CPU: the Node process only (the server's work is in the wall time); on a shared machine the wall time is an upper bound
+    console.log(`  ${(who === 'ours' ? 'opencim safety import' : 'peer: stage + writeStaged').padEnd(27)} ${label.padEnd(22)} ${sec.toFixed(1).padStart(6)} s = ${Math.round(rows / sec).toLocaleString('en').padStart(8)} rows/s, client CPU ${(user + sys).toFixed(1)} s, peak RSS ${(rss / 1024).toFixed(0)} MB`);
     return sec;
   };
   try {
     console.log(`import of ${rows.toLocaleString('en')} rows (${nb.toLocaleString('en')} profiles + ${importRows.toLocaleString('en')} inspections), whole process (start, migrate, parse, write, seal), PostgreSQL:`);
     const pf = run('peer', 'into an empty register'), of = run('ours', 'into an empty register');
     const pu = run('peer', 'again, all unchanged'), ou = run('ours', 'again, all unchanged');
-    console.log(`  speed-up vs the peer: ${(pf / of).toFixed(1)}× empty, ${(pu / ou).toFixed(1)}× unchanged; target ≥ 100,000 rows/s: ${Math.round(rows / of).toLocaleString('en')} rows/s`);
+    const load = (await import('node:os')).loadavg()[0];
+    console.log(`  speed-up vs the peer: ${(pf / of).toFixed(1)}× empty, ${(pu / ou).toFixed(1)}× unchanged; target ≥ 100,000 rows/s: ${Math.round(rows / of).toLocaleString('en')} rows/s (load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`);
     // cross-check: both wrote the same records with the same content hashes (computed in SQL by the peer, in JS by ours)
     const digest = async (n) => {
       const k = new pg.Client({ connectionString: url(n) }); await k.connect();

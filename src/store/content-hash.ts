@@ -46,7 +46,8 @@ export function numericText(n: number): string {
 }
 
 /** a JSON string as PostgreSQL's escape_json writes it (the same set JSON.stringify escapes) */
-const jsonString = (s: string) => JSON.stringify(s);
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+const jsonString = (s: string) => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
 
 function valueText(v: Exclude<HashValue, null | undefined>): string {
   if (typeof v === 'string') return jsonString(v);
