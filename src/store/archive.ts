@@ -293,6 +293,8 @@ export async function openCopyWrite(
   const content = await contentColumns(tx, spec.table);
   const missing = content.filter((c) => !o.columns.includes(c)), extra = o.columns.filter((c) => !content.includes(c));
   if (missing.length || extra.length) throw new ArchiveError(`${spec.kind}: the rows' columns differ from the table's (missing ${missing.join(',') || '-'}, unknown ${extra.join(',') || '-'})`);
+  // one bulk writer per city and table at a time (a second waits, then reads the first's outcome)
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [`${spec.table}:bulk`, cs.cityId]);
   const now = (await tx.query<{ t: string }>('SELECT now()::text AS t'))[0].t;
   const src = o.sourceId ?? cs.sourceId ?? null;
   const tail = (version: number) => `\t${copyValue(cs.cityId)}\t${version}\t${now}\t${cs.id}\t${copyValue(src)}`;
