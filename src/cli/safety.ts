@@ -19,8 +19,8 @@ export function safetyCommandSpec(dbOption: () => Option): Command {
   const cmd = new Command('safety').description('house safety over a building\'s whole life (房屋全生命周期安全): register, checkup cycles, policy checks, risk');
   const common = (c: Command) => c.addOption(dbOption()).option('--city <name>', 'city in the store (default: the only one, or "default")').option('--json', 'JSON output').option('-q, --quiet', 'no progress on stderr');
   common(cmd.command('import')
-    .description('import profiles.csv / inspections.csv (kind known by the header; Chinese headers and values accepted), one transaction: any bad row → nothing written')
-    .argument('<files...>', 'CSV files')
+    .description('import profiles.csv / inspections.csv (kind known by the header; Chinese headers and values accepted), one transaction: any bad row → nothing written; or a GB 18306 seismic zoning layer zones.geojson|.shp (polygons with intensity and/or PGA) on its own')
+    .argument('<files...>', 'CSV files, or one zoning layer')
     .addOption(new Option('--encoding <enc>', 'text encoding').choices(['utf8', 'gbk']).default('utf8'))
     .option('--actor <name>', 'who loads the data, recorded in the archive (default $OPENCIM_ACTOR or cli:<user>)')
     .option('--reason <text>', 'why, recorded in the archive (default "safety import FILE")'))
@@ -58,11 +58,13 @@ async function withRegister<T>(o: Common, fn: (reg: import('../domains/safety/re
 
 async function importCmd(files: string[], o: Common & { encoding: 'utf8' | 'gbk'; actor?: string; reason?: string }) {
   const t0 = performance.now();
-  const { readRegisterCsv } = await import('../domains/safety/csv.js');
-  const { importRegisterFiles } = await import('../domains/safety/store.js');
+  const { importRegisterCsv } = await import('../domains/safety/store.js');
   const { openStore } = await import('../store/driver.js');
-  const parsed = [];
-  for (const f of files) parsed.push(await readRegisterCsv(f, o.encoding));
+  const { existsSync } = await import('node:fs');
+  for (const f of files) if (!existsSync(f)) throw new UsageError(`${f}: no such file / 文件不存在`);
+  const { isZoneFile, importSeismicZones } = await import('../domains/safety/zones.js');
+  const zoneFiles = files.filter(isZoneFile);
+  if (zoneFiles.length && (zoneFiles.length > 1 || files.length > 1)) throw new UsageError('import a seismic zoning layer (.geojson / .shp) on its own, one file: `opencim safety import zones.geojson` / 地震区划图须单独导入');
   const store = await openStore(o.db);
   let res;
   let city: string;
@@ -70,7 +72,10 @@ async function importCmd(files: string[], o: Common & { encoding: 'utf8' | 'gbk'
     const cities = (await store.query<{ city_id: string }>('SELECT city_id FROM cities ORDER BY city_id')).map((r) => r.city_id);
     city = o.city ?? (cities.length === 1 ? cities[0] : 'default');
     if (!o.city && cities.length > 1 && !cities.includes('default')) throw new UsageError(`the store holds several cities (${cities.join(', ')}): choose one with --city`);
-    res = await importRegisterFiles(store, city, parsed, { actor: cliActor(o.actor), reason: o.reason });
+    // parsed, checked and written as it streams, in one transaction: a bad row anywhere writes nothing
+    res = zoneFiles.length
+      ? [await importSeismicZones(store, city, zoneFiles[0], { actor: cliActor(o.actor), reason: o.reason, encoding: o.encoding === 'gbk' ? 'gbk' : undefined })]
+      : await importRegisterCsv(store, city, files, { actor: cliActor(o.actor), reason: o.reason, encoding: o.encoding });
   } finally {
     await store.close();
   }
@@ -79,7 +84,8 @@ async function importCmd(files: string[], o: Common & { encoding: 'utf8' | 'gbk'
   for (const r of res) {
     process.stdout.write(`${r.file}: ${r.kind} → ${r.collection} (change set ${r.changeset})\n` + table([
       ['rows 行', r.rows], ['added 新增', r.added], ['changed (new version) 变更', r.changed], ['unchanged 未变', r.unchanged],
-      ...(r.without_profile ? [['buildings without a profile 无档案建筑', r.without_profile] as [string, number]] : []),
+      ...('without_profile' in r && r.without_profile ? [['buildings without a profile 无档案建筑', r.without_profile] as [string, number]] : []),
+      ...('removed' in r ? [['removed (closed) 移除', r.removed] as [string, number]] : []),
     ]) + '\n');
   }
 }

@@ -6,11 +6,12 @@ import { accessJob, checkJob, importJob } from './app-jobs.js';
 import { analyzeJob, sleepJob } from './builtin.js';
 import { slaJob } from '../domains/operations/sla.js';
 import { tilesBuildJob, tilesRefreshJob } from '../server/tiles/job.js';
+import { dueJob } from '../domains/safety/jobs.js';
 import type { Job } from './contract.js';
 import { UsageError } from '../model/errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, accessJob, checkJob, slaJob, tilesBuildJob, tilesRefreshJob];
+export const JOBS: readonly Job<any>[] = [analyzeJob, sleepJob, importJob, accessJob, checkJob, slaJob, dueJob, tilesBuildJob, tilesRefreshJob];
 
 const byKind = new Map(JOBS.map((j) => [j.kind, j]));
 if (byKind.size !== JOBS.length) throw new Error('two jobs share a kind in src/jobs/registry.ts');

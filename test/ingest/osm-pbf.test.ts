@@ -299,7 +299,7 @@ describe('worker threads', () => {
     const dist = join(tmp, 'dist');
     const esbuild = await import('esbuild');
     await esbuild.build({
-      entryPoints: ['src/ingest/errors.ts', 'src/ingest/osm/*.ts'].map((p) => join(ROOT, p)),
+      entryPoints: ['src/model/errors.ts', 'src/ingest/osm/*.ts'].map((p) => join(ROOT, p)),
       outbase: join(ROOT, 'src'),
       outdir: join(dist, 'dist'),
       format: 'esm',

@@ -46,6 +46,13 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     const flags = (await s.app.inject({ url: `/api/v1/safety/flags?as_of=2026-06-01` })).json();
     expect(flags.flags.map((f: { building_id: string; rule: string }) => `${f.building_id}:${f.rule}`).sort()).toEqual([
       `${ids[0]}:cd_still_in_use`, `${ids[0]}:prefab_multi_household`, `${ids[0]}:remediation_overdue`, `${ids[1]}:fire_consult_residential`, `${ids[1]}:group_rental`].sort());
+    // the recorded overdue list: none before the daily job ran, then the run's rows, same as computed
+    expect((await s.app.inject({ url: '/api/v1/safety/overdue' })).statusCode).toBe(404);
+    const { runNow } = await import('../../src/jobs/in-process.js');
+    expect((await runNow(store, 'safety.due', { asOf: '2026-06-01', cityId: CITY }, 'test')).status).toBe('succeeded');
+    const od = (await s.app.inject({ url: '/api/v1/safety/overdue' })).json();
+    expect(od).toMatchObject({ city: CITY, run: { as_of: '2026-06-01', rules: 'nantong', actor: 'test' }, buildings: 3, total: 2 });
+    expect(od.overdue).toEqual(due.due.slice(0, 2));
     const one = (await s.app.inject({ url: `/api/v1/safety/profiles/${ids[0]}?as_of=2026-06-01` })).json();
     expect(one.inspections.map((i: { id: string }) => i.id)).toEqual(['A1']);
     expect(one.profile.structure).toBe('prefab_slab');
@@ -92,7 +99,12 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     expect(v2.json()).toMatchObject({ version: 2, changed: true });
     const stale = await s.app.inject({ method: 'PUT', url: '/api/v1/safety/inspections/API-1', payload: { ...upd, grade: 'D', reason: 'x', expected_version: 1 }, headers: auth(EDITOR) });
     expect(stale.statusCode).toBe(409);
-    const h = (await s.app.inject({ url: '/api/v1/safety/history/inspections/API-1' })).json();
+    // inspection records are staff-only (they name the inspectors): 401 for the public, the history for staff
+    expect((await s.app.inject({ url: '/api/v1/safety/history/inspections/API-1' })).statusCode).toBe(401);
+    expect((await s.app.inject({ url: '/api/v1/safety/inspections' })).statusCode).toBe(401);
+    const pub = (await s.app.inject({ url: `/api/v1/safety/profiles/${ids[2]}` })).json();
+    expect([pub.inspections.length > 0, pub.inspections.some((i: Record<string, unknown>) => 'inspector' in i), pub.withheld_fields]).toEqual([true, false, ['inspector', 'verified_by']]);
+    const h = (await s.app.inject({ url: '/api/v1/safety/history/inspections/API-1', headers: auth(READER) })).json();
     expect(h.versions.map((v: { version: number; actor: string; reason: string; content: { grade: string } }) => [v.version, v.actor, v.reason, v.content.grade])).toEqual([
       [1, 'token:editor', '年度体检 annual checkup', 'B'], [2, 'token:admin', '复核 re-examined', 'C']]);
     expect(h.versions[1].changed_fields.sort()).toEqual(['deadline', 'grade', 'measure']);

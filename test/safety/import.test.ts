@@ -105,6 +105,12 @@ describe.each(DRIVERS)('safety import ($name)', (driver) => {
     const again = await runCli(['safety', 'import', writeCsv(dir, 'inspections-2.csv', INSPECTION_COLUMNS, changed), '--db', db, '--json', '--actor', 'surveyor-wang', '--reason', 'remediation verified']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).files[0]).toMatchObject({ rows: 6000, added: 0, changed: 1, unchanged: 5999 });
+    // the versions written by COPY (hashes computed by the importer) are the archive's: verify recomputes every one in SQL
+    const verify = await runCli(['archive', 'verify', '--db', db, '--json']);
+    expect(verify.code).toBe(0);
+    // unchanged files again: no new version anywhere
+    const same = await runCli(['safety', 'import', profiles, writeCsv(dir, 'inspections-2.csv', INSPECTION_COLUMNS, changed), '--db', db, '--json']);
+    expect(JSON.parse(same.stdout).files.map((f: { added: number; changed: number; unchanged: number }) => [f.added, f.changed, f.unchanged])).toEqual([[0, 0, 3000], [0, 0, 6000]]);
     // the archive's history command lists both versions, with who and why
     const hist = await runCli(['history', 'inspections', changed[0][0], '--db', db, '--json']);
     expect(hist.code).toBe(0);

@@ -254,7 +254,7 @@ describe('risk score', () => {
       { factor: 'structure', value: 'prefab_slab', weight: 10, points: 10 },
       { factor: 'last_grade', value: 'D', weight: 20, points: 20 },
       { factor: 'overdue_checkup', value: 152, weight: 10, points: 2.08 },
-      { factor: 'seismic_intensity', value: '8', weight: 10, points: 7 },
+      { factor: 'seismic_intensity', value: '8', weight: 10, points: 7, basis: 'from the profile' },
       { factor: 'height', value: 18, weight: 5, points: 0.9 },
       { factor: 'crowding_use', value: 'group_rental', weight: 10, points: 10 },
       { factor: 'open_hazards', value: 'structure;gas', weight: 15, points: 7.5 },

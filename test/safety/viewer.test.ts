@@ -25,10 +25,10 @@ describe('viewer: house safety (chromium)', () => {
     s = await cityServer(await DRIVERS[0].fresh(), {}, { access: false });
     const ids = (await s.store.query<{ id: string }>('SELECT id FROM buildings_current WHERE city_id = $1 ORDER BY id', [CITY])).map((x) => x.id);
     const head = 'building_id,year_built,design_life_years,structure,storeys,height_m,use,households,group_rental,seismic_intensity,isolation,owner,insured,fund';
-    const ihead = 'inspection_id,building_id,date,organisation,inspector,method,grade,hazards,measure,deadline,remediated_on,verified_by';
+    const ihead = 'inspection_id,building_id,date,organisation,inspector,method,grade,hazards,measure,deadline,remediated_on,verified_by,photos';
     await importRegisterFiles(s.store, CITY, [
       parseRegisterText('profiles.csv', [head, ...ids.map((id, k) => `${id},${1960 + (k % 60)},50,brick_concrete,6,,residential,12,0,8,0,,,`)].join('\n')),
-      parseRegisterText('inspections.csv', [ihead, ...ids.map((id, k) => `I-${id},${id},2024-0${1 + (k % 9)}-15,市房屋安全鉴定中心,张三,现场查勘,${'ABCD'[k % 4]},${k % 4 >= 2 ? 'structure' : ''},${k % 4 >= 2 ? 'observe' : ''},${k % 4 >= 2 ? '2025-06-30' : ''},,`)].join('\n')),
+      parseRegisterText('inspections.csv', [ihead, ...ids.map((id, k) => `I-${id},${id},2024-0${1 + (k % 9)}-15,市房屋安全鉴定中心,张三,现场查勘,${'ABCD'[k % 4]},${k % 4 >= 2 ? 'structure' : ''},${k % 4 >= 2 ? 'observe' : ''},${k % 4 >= 2 ? '2025-06-30' : ''},,,https://example.org/photos/${id}.jpg`)].join('\n')),
     ], { actor: 'test' });
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
@@ -67,6 +67,9 @@ describe('viewer: house safety (chromium)', () => {
     expect(panel).toContain('房屋安全');
     expect(panel).toMatch(/2024-0\d-15/);
     expect(panel).toContain('市房屋安全鉴定中心');
+    // the seismic intensity with its basis, and the inspection's photo linked
+    expect(panel).toMatch(/抗震设防烈度\s+8 依据：房屋档案/);
+    expect(await page.evaluate(() => (document.querySelector('#panel section.safety a.photo') as HTMLAnchorElement | null)?.href)).toMatch(/^https:\/\/example\.org\/photos\/.+\.jpg$/);
     // back to another mode: the register layer hides
     await page.selectOption('#mode', 'era');
     expect(await page.evaluate(() => window.__opencim!.map.getLayoutProperty('safety-3d', 'visibility'))).toBe('none');

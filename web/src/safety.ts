@@ -19,9 +19,9 @@ export function safetyModeAvailable(m: ColorMode, available: Set<string>): boole
 interface SafetyBuilding {
   building_id: string;
   profile: Record<string, unknown> | null;
-  inspections: { id: string; date: string; grade: string | null; hazards: string[] | string; measure: string | null; deadline: string | null; remediated_on: string | null; organisation: string | null; inspector: string | null; version: number }[];
+  inspections: { id: string; date: string; grade: string | null; hazards: string[] | string; measure: string | null; deadline: string | null; remediated_on: string | null; organisation: string | null; inspector: string | null; version: number; photos?: string[] | string }[];
   due: { rule: string | null; last_inspection: string | null; next_due: string | null; overdue_days: number } | null;
-  risk: { score: number; factors: { factor: string; value: unknown; weight: number; points: number }[] } | null;
+  risk: { score: number; factors: { factor: string; value: unknown; weight: number; points: number; basis?: string }[] } | null;
 }
 
 export async function loadSafety(id: string): Promise<SafetyBuilding | null> {
@@ -29,8 +29,19 @@ export async function loadSafety(id: string): Promise<SafetyBuilding | null> {
 }
 
 const T = {
-  zh: { title: '房屋安全', grade: '鉴定等级', due: '下次体检', overdue: '逾期 {n} 天', rule: '规则', risk: '风险分', history: '体检记录', none: '尚无体检记录', structure: '结构', year: '建成年份', life: '设计使用年限', measure: '处理措施', deadline: '整改期限', remediated: '已整改', versions: '版本' },
-  en: { title: 'House safety', grade: 'Grade', due: 'Next checkup', overdue: 'overdue {n} days', rule: 'Rule', risk: 'Risk score', history: 'Inspections', none: 'no inspection yet', structure: 'Structure', year: 'Year built', life: 'Design life', measure: 'Measure', deadline: 'Deadline', remediated: 'remediated', versions: 'version' },
+  zh: { title: '房屋安全', grade: '鉴定等级', due: '下次体检', overdue: '逾期 {n} 天', rule: '规则', risk: '风险分', history: '体检记录', none: '尚无体检记录', structure: '结构', year: '建成年份', life: '设计使用年限', measure: '处理措施', deadline: '整改期限', remediated: '已整改', versions: '版本', seismic: '抗震设防烈度', photos: '照片' },
+  en: { title: 'House safety', grade: 'Grade', due: 'Next checkup', overdue: 'overdue {n} days', rule: 'Rule', risk: 'Risk score', history: 'Inspections', none: 'no inspection yet', structure: 'Structure', year: 'Year built', life: 'Design life', measure: 'Measure', deadline: 'Deadline', remediated: 'remediated', versions: 'version', seismic: 'Seismic intensity', photos: 'photos' },
+};
+/** the basis of the seismic intensity (the risk factor's `basis`), in Chinese */
+const basisZh = (b: string) => b === 'from the profile' ? '依据：房屋档案' : b === 'city-wide value' ? '依据：全市统一烈度' : b.startsWith('from GB 18306 zone ') ? `依据：地震区划 ${b.slice(19)}` : b;
+/** an inspection's photos: stored ones by their sha256 (served by the API), others by URL */
+const photoLinks = (ph: string[] | string | undefined, label: string): string => {
+  const list = (Array.isArray(ph) ? ph : String(ph ?? '').replace(/^\{|\}$/g, '').split(',')).map((x) => x.replace(/^"|"$/g, '')).filter(Boolean);
+  const links = list.map((x, k) => {
+    const href = /^[0-9a-f]{64}$/.test(x) ? `/api/v1/safety/photos/${x}` : /^https?:\/\//i.test(x) ? x : null;
+    return href ? `<a class="photo" href="${esc(href)}" target="_blank" rel="noopener">${k + 1}</a>` : '';
+  }).join(' ');
+  return links ? ` · ${esc(label)} ${links}` : '';
 };
 const MEASURE_ZH: Record<string, string> = { use: '处理使用', observe: '观察使用', stop: '停止使用', demolish: '整体拆除' };
 
@@ -48,11 +59,13 @@ export function renderSafety(s: SafetyBuilding): string {
   const items = s.inspections.map((i) => `<li class="insp" data-inspection="${esc(i.id)}"><span class="grade" style="background:${color(i.grade)}">${esc(i.grade ?? '–')}</span>
       <b>${esc(i.date)}</b> ${esc(i.organisation ?? '')} ${esc(i.inspector ?? '')}${i.measure ? ` · ${esc(lang() === 'zh' ? MEASURE_ZH[i.measure] ?? i.measure : i.measure)}` : ''}
       ${hz(i.hazards) ? ` · ${esc(hz(i.hazards))}` : ''}${i.deadline ? ` · ${esc(L.deadline)} ${esc(i.deadline)}` : ''}${i.remediated_on ? ` · ${esc(L.remediated)} ${esc(i.remediated_on)}` : ''}
-      <span class="muted">(${esc(L.versions)} ${i.version})</span></li>`).join('');
+      ${photoLinks(i.photos, L.photos)}<span class="muted">(${esc(L.versions)} ${i.version})</span></li>`).join('');
+  const seismic = s.risk?.factors.find((f) => f.factor === 'seismic_intensity');
   return `<section class="safety"><h3>${esc(L.title)}</h3><table class="kv">
     ${row(L.grade, last?.grade ? `<span class="grade" style="background:${color(last.grade)}">${esc(last.grade)}</span>` : '–')}
     ${row(L.due, due)}${s.due?.rule ? row(L.rule, `<code>${esc(s.due.rule)}</code>`) : ''}
     ${s.risk ? row(L.risk, `${s.risk.score} <span class="muted">${top}</span>`) : ''}
+    ${seismic && seismic.value !== null ? row(L.seismic, `${esc(seismic.value)}${seismic.basis ? ` <span class="muted">${esc(lang() === 'zh' ? basisZh(seismic.basis) : seismic.basis)}</span>` : ''}`) : ''}
     ${row(L.structure, esc(p.structure ?? '–'))}${row(L.year, esc(p.year_built ?? '–'))}${row(L.life, esc(p.design_life_years ?? 50))}
   </table><h4>${esc(L.history)}</h4>${items ? `<ul class="inspections">${items}</ul>` : `<p class="muted">${esc(L.none)}</p>`}</section>`;
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDate, LABELS_ZH, MEASURES, USES } from './model.js';
-import { latestInspections, NO_DATE, openCD, type SafetyRegister } from './register.js';
+import { latestInspections, NO_DATE, openCD, seismicBasisText, type SafetyRegister } from './register.js';
 
 export interface Policy {
   version: string;
@@ -93,7 +93,7 @@ export function flagRow(reg: SafetyRegister, policy: Policy, flags: Flags, k: nu
     case 'fire_consult_public': en = `public building ${hs} > ${policy.fire_consult_public_m} m: consult the fire and rescue service`; zh = `公共建筑高度 ${hs} 超过 ${policy.fire_consult_public_m} 米：须征求消防救援机构意见`; break;
     case 'height_strictly_limited': en = `${hs} > ${lim.limit_m} m, strictly limited (${popText})`; zh = `高度 ${hs} 超过 ${lim.limit_m} 米，严格限制`; break;
     case 'height_over_cap': en = `${hs} > ${lim.cap_m} m, not permitted for new buildings (${popText})`; zh = `高度 ${hs} 超过 ${lim.cap_m} 米，不得新建`; break;
-    case 'seismic_isolation_missing': en = `critical building type in a zone of intensity ${reg.seismic[b]} ≥ ${policy.high_intensity} with ${reg.isolation[b] === 0 ? 'no isolation or damping' : 'no isolation or damping recorded'}`; zh = `高烈度区（${reg.seismic[b]} 度）重点建筑${reg.isolation[b] === 0 ? '未采用' : '未登记'}隔震减震`; break;
+    case 'seismic_isolation_missing': { const [ben, bzh] = seismicBasisText(reg, b); en = `critical building type in a zone of intensity ${reg.seismic[b]} ≥ ${policy.high_intensity} with ${reg.isolation[b] === 0 ? 'no isolation or damping' : 'no isolation or damping recorded'}; intensity ${ben}`; zh = `高烈度区（${reg.seismic[b]} 度，${bzh}）重点建筑${reg.isolation[b] === 0 ? '未采用' : '未登记'}隔震减震`; break; }
     case 'cd_still_in_use': en = `grade ${grade} (${formatDate(reg.inspDate[j])}) not remediated, measure ${measure ?? 'none'}: still in use`; zh = `${grade} 级危房（${formatDate(reg.inspDate[j])}）未整治，处理措施${measure ? LABELS_ZH[measure] : '未定'}：仍在使用`; break;
     case 'prefab_multi_household': en = `prefab-slab multi-household housing (${reg.households[b]} households): renovation programme`; zh = `预制板多户住宅（${reg.households[b]} 户）：纳入改造`; break;
     case 'group_rental': en = 'group rental (群租房): clean-up'; zh = '群租房：纳入整治'; break;

@@ -4,13 +4,20 @@
  * with the file, the row (the spreadsheet row: the header is row 1) and the column; a file with
  * any bad row yields no records at all.
  */
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
 import { GRADES, HAZARDS, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
+import { InputError } from '../../model/errors.js';
 
 export const PROFILE_COLUMNS = ['building_id', 'year_built', 'design_life_years', 'structure', 'storeys', 'height_m', 'use', 'households', 'group_rental', 'seismic_intensity', 'isolation', 'owner', 'insured', 'fund'] as const;
 export const INSPECTION_COLUMNS = ['inspection_id', 'building_id', 'date', 'organisation', 'inspector', 'method', 'grade', 'hazards', 'measure', 'deadline', 'remediated_on', 'verified_by'] as const;
-/** optional inspection column: photos by content hash or URL, `;`-separated */
+/**
+ * optional inspection column: photos, `;`-separated, each a URL (kept), a content hash (`sha256:HEX`
+ * or 64 hex digits: a photo already stored), a local file (relative to the CSV's folder: its sha256
+ * is computed, the file stored by it), or `FILE=HEX` (the file's sha256 must be HEX)
+ */
 export const OPTIONAL_INSPECTION_COLUMNS = ['photos'] as const;
 
 export const HEADER_ALIASES: Record<string, string> = {
@@ -24,12 +31,24 @@ export const HEADER_ALIASES: Record<string, string> = {
   照片: 'photos',
 };
 
-export type RegisterFile = { kind: 'profiles'; file: string; rows: Profile[] } | { kind: 'inspections'; file: string; rows: Inspection[] };
+export type RegisterFile = { kind: 'profiles'; file: string; rows: Profile[] } | { kind: 'inspections'; file: string; rows: Inspection[]; photoFiles?: Map<string, PhotoFile> };
+
+/** a local photo named by an inspection, to be stored by its content hash */
+export interface PhotoFile { path: string; media_type: string; bytes: number }
+
+export const PHOTO_MAX_BYTES = 10 << 20;
+
+/** JPEG, PNG or WebP by its first bytes */
+export function photoType(head: Buffer): string | null {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  return null;
+}
 
 export interface RowError { file: string; row: number; column: string; message: string }
 
-export class RegisterCsvError extends Error {
-  override name = 'RegisterCsvError';
+export class RegisterCsvError extends InputError {
   constructor(readonly errors: RowError[]) {
     const shown = errors.slice(0, 20).map(formatRowError);
     super(shown.join('\n') + (errors.length > 20 ? `\n... ${errors.length - 20} more / 另有 ${errors.length - 20} 处错误` : '') +
@@ -42,7 +61,12 @@ export function formatRowError(e: RowError): string {
 
 const MAX_ERRORS = 1000;
 
-export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8'): Promise<RegisterFile> {
+/**
+ * Read a register file. With `sink`, the valid rows go to it batch by batch as they are parsed
+ * (and are not kept: the result's `rows` is then empty); once any row is bad, nothing more is
+ * sunk, and the file still ends in a RegisterCsvError naming every bad row.
+ */
+export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8', sink?: RegisterSink): Promise<RegisterFile> {
   const decoder = new TextDecoder(encoding === 'gbk' ? 'gbk' : 'utf-8', { fatal: true });
   let parser: CsvParser | undefined;
   let carry = '';
@@ -67,6 +91,7 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
       parser.push(text, records);
       out.take(records);
       records.length = 0;
+      if (sink) await out.drain(sink);
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: `cannot read the file: ${(e as Error).message}` }]);
@@ -78,8 +103,12 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
   if (!parser) { carry += rest; parser = new CsvParser(guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file); parser.push(carry, records); } else if (rest) parser.push(rest, records);
   parser.end(records);
   out.take(records);
+  if (sink) await out.drain(sink);
   return out.finish();
 }
+
+/** where streamed rows go: called with the file's kind once the header is read, then with each batch */
+export type RegisterSink = (kind: 'profiles' | 'inspections', rows: Profile[] | Inspection[]) => Promise<void>;
 
 /** Parse register text already in memory (tests, the HTTP API). */
 export function parseRegisterText(file: string, text: string): RegisterFile {
@@ -100,7 +129,32 @@ class RegisterParser {
   private profiles: Profile[] = [];
   private inspections: Inspection[] = [];
   private seen = new Map<string, number>();
+  /** local photos named by the file's inspections, by sha256 */
+  readonly photoFiles = new Map<string, PhotoFile>();
+  private photoCache = new Map<string, { sha: string; type: string | null; bytes: number } | { error: string }>();
   constructor(private file: string) {}
+
+  /** one local photo: its sha256 and type (cached: the same file named twice is read once) */
+  photo(path: string): { sha: string; type: string | null; bytes: number } | { error: string } {
+    const full = isAbsolute(path) ? path : resolve(dirname(this.file), path);
+    let r = this.photoCache.get(full);
+    if (!r) {
+      try {
+        const st = statSync(full);
+        if (!st.isFile()) r = { error: `"${path}" is not a file / 不是文件` };
+        else if (st.size > PHOTO_MAX_BYTES) r = { error: `"${path}" is ${st.size} bytes, over ${PHOTO_MAX_BYTES} / 照片过大` };
+        else {
+          const bytes = readFileSync(full);
+          r = { sha: createHash('sha256').update(bytes).digest('hex'), type: photoType(bytes.subarray(0, 12)), bytes: bytes.length };
+        }
+      } catch {
+        r = { error: `"${path}" is not a URL, a sha256 or a readable file (paths are relative to the CSV's folder) / 找不到照片文件` };
+      }
+      this.photoCache.set(full, r);
+    }
+    if ('sha' in r && r.type) this.photoFiles.set(r.sha, { path: full, media_type: r.type, bytes: r.bytes });
+    return r;
+  }
 
   private err(row: number, column: string, message: string): void {
     if (this.errors.length < MAX_ERRORS) this.errors.push({ file: this.file, row, column, message });
@@ -192,7 +246,7 @@ class RegisterParser {
       deadline: v.date('deadline', f[9], false),
       remediated_on: v.date('remediated_on', f[10], false),
       verified_by: f[11] || null,
-      photos: this.photosCol >= 0 ? (rec.fields[this.photosCol] ?? '').split(/[;；]/).map((s) => s.trim()).filter(Boolean) : [],
+      photos: this.photosCol >= 0 ? v.photos('photos', rec.fields[this.photosCol] ?? '', this) : [],
     };
     if (x.date && x.deadline && x.deadline < x.date) v.fail('deadline', `deadline ${x.deadline} is before the inspection date ${x.date} / 整改期限早于体检日期`);
     if (x.date && x.remediated_on && x.remediated_on < x.date) v.fail('remediated_on', `remediated ${x.remediated_on} before the inspection date ${x.date} / 整改完成日期早于体检日期`);
@@ -200,10 +254,18 @@ class RegisterParser {
     if (v.ok) this.inspections.push(x);
   }
 
+  /** hand the rows parsed so far to the sink (none once a row was bad) */
+  async drain(sink: RegisterSink): Promise<void> {
+    if (this.kind === null) return;
+    const rows = this.kind === 'profiles' ? this.profiles : this.inspections;
+    if (this.kind === 'profiles') this.profiles = []; else this.inspections = [];
+    if (!this.errors.length) await sink(this.kind, rows);
+  }
+
   finish(): RegisterFile {
     if (this.kind === null) throw new RegisterCsvError([{ file: this.file, row: 1, column: '', message: 'empty file: no header line / 空文件' }]);
     if (this.errors.length) throw new RegisterCsvError(this.errors);
-    return this.kind === 'profiles' ? { kind: 'profiles', file: this.file, rows: this.profiles } : { kind: 'inspections', file: this.file, rows: this.inspections };
+    return this.kind === 'profiles' ? { kind: 'profiles', file: this.file, rows: this.profiles } : { kind: 'inspections', file: this.file, rows: this.inspections, photoFiles: this.photoFiles };
   }
 
   /** for Values */
@@ -268,6 +330,24 @@ class Values {
       const k = (VALUE_ALIASES.hazard[t] ?? t.toLowerCase()) as Inspection['hazards'][number];
       if (!(HAZARDS as readonly string[]).includes(k)) { this.fail(c, `"${t}" is not a hazard of the catalogue (${HAZARDS.join(', ')}) / 隐患类别无效`); continue; }
       if (!out.includes(k)) out.push(k);
+    }
+    return out;
+  }
+  photos(c: string, s: string, p: RegisterParser): string[] {
+    const out: string[] = [];
+    for (const part of s.split(/[;；]/)) {
+      const t = part.trim();
+      if (!t) continue;
+      if (/^https?:\/\/\S+$/i.test(t)) { out.push(t); continue; }
+      const hash = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(t);
+      if (hash) { out.push(hash[1].toLowerCase()); continue; }
+      const given = /^(.+?)=(?:sha256:)?([0-9a-f]{64})$/i.exec(t);
+      const path = given ? given[1].trim() : t;
+      const r = p.photo(path);
+      if ('error' in r) { this.fail(c, r.error); continue; }
+      if (!r.type) { this.fail(c, `"${path}" is not a JPEG, PNG or WebP photo / 照片格式应为 JPEG、PNG 或 WebP`); continue; }
+      if (given && given[2].toLowerCase() !== r.sha) { this.fail(c, `"${path}" has sha256 ${r.sha}, not the given ${given[2].toLowerCase()} (a different or altered file) / 照片哈希不符`); continue; }
+      if (!out.includes(r.sha)) out.push(r.sha);
     }
     return out;
   }

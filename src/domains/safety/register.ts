@@ -31,6 +31,10 @@ export interface SafetyRegister {
   groupRental: Int8Array;
   /** seismic design intensity, NaN unknown */
   seismic: Float32Array;
+  /** where the intensity comes from: index in SEISMIC_BASIS (0 unknown, 1 the profile, 2 a zoning polygon, 3 the city-wide value) */
+  seismicBasis: Uint8Array;
+  /** the zoning polygon's id, for the buildings whose intensity comes from one */
+  seismicZone: Map<number, string>;
   /** -1 unknown, 0 no, 1 yes (isolation or damping) */
   isolation: Int8Array;
   /** 1 when the city model names the building one of the eight types that need isolation in zones ≥ VIII */
@@ -55,7 +59,7 @@ export function emptyRegister(n: number, m: number): SafetyRegister {
     n, ids: new Array<string>(n), profiled: new Uint8Array(n), yearBuilt: new Int16Array(n), designLife: new Int16Array(n),
     structure: new Int8Array(n).fill(-1), storeys: new Int16Array(n).fill(-1), height: new Float32Array(n).fill(NaN),
     use: new Int8Array(n).fill(-1), households: new Int32Array(n).fill(-1), groupRental: new Int8Array(n).fill(-1),
-    seismic: new Float32Array(n).fill(NaN), isolation: new Int8Array(n).fill(-1), critical: new Uint8Array(n),
+    seismic: new Float32Array(n).fill(NaN), seismicBasis: new Uint8Array(n), seismicZone: new Map(), isolation: new Int8Array(n).fill(-1), critical: new Uint8Array(n),
     m, inspIds: new Array<string>(m), inspBuilding: new Int32Array(m), inspDate: new Int32Array(m), inspGrade: new Int8Array(m).fill(-1),
     inspHazards: new Uint8Array(m), inspMeasure: new Int8Array(m).fill(-1), inspDeadline: new Int32Array(m).fill(NO_DATE), inspRemediated: new Int32Array(m).fill(NO_DATE),
   };
@@ -98,6 +102,7 @@ export function setProfile(r: SafetyRegister, k: number, p: Profile): void {
   r.households[k] = p.households ?? -1;
   r.groupRental[k] = tri(p.group_rental);
   r.seismic[k] = p.seismic_intensity ?? NaN;
+  r.seismicBasis[k] = p.seismic_intensity === null ? 0 : 1;
   r.isolation[k] = tri(p.isolation);
 }
 
@@ -141,5 +146,19 @@ export interface SafetyCheckInput {
 export function withCityIntensity(r: SafetyRegister, intensity: number | undefined): SafetyRegister {
   if (intensity === undefined) return r;
   const seismic = Float32Array.from(r.seismic, (v) => (Number.isNaN(v) ? intensity : v));
-  return { ...r, seismic };
+  const seismicBasis = Uint8Array.from(r.seismicBasis, (v, k) => (Number.isNaN(r.seismic[k]) ? 3 : v));
+  return { ...r, seismic, seismicBasis };
+}
+
+/** where a building's seismic intensity comes from (shown in risk factors and policy flags) */
+export const SEISMIC_BASIS = ['unknown', 'profile', 'zone', 'city'] as const;
+
+/** the basis of building b's intensity, for people: [English, 中文] */
+export function seismicBasisText(r: SafetyRegister, b: number): [string, string] {
+  switch (r.seismicBasis[b]) {
+    case 1: return ['from the profile', '依据：房屋档案'];
+    case 2: return [`from GB 18306 zone ${r.seismicZone.get(b) ?? '?'}`, `依据：地震区划 ${r.seismicZone.get(b) ?? '?'}`];
+    case 3: return ['city-wide value', '依据：全市统一烈度'];
+    default: return ['unknown', '未知'];
+  }
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { civilFromDays, GRADES, STRUCTURES, USES } from './model.js';
-import { hazardList, NO_DATE, type SafetyRegister } from './register.js';
+import { hazardList, NO_DATE, seismicBasisText, type SafetyRegister } from './register.js';
 import { overdueDays, type DueResult } from './due.js';
 
 export const FACTORS = ['age_vs_design_life', 'structure', 'last_grade', 'overdue_checkup', 'seismic_intensity', 'height', 'crowding_use', 'open_hazards'] as const;
@@ -94,7 +94,11 @@ export function topN(score: Float32Array, n: number): Int32Array {
   return idx.subarray(0, Math.min(n, idx.length));
 }
 
-export interface RiskFactorRow { factor: Factor; value: number | string | null; weight: number; points: number }
+export interface RiskFactorRow {
+  factor: Factor; value: number | string | null; weight: number; points: number;
+  /** seismic_intensity only: where the intensity comes from (the profile, a GB 18306 zone, the city-wide value) */
+  basis?: string;
+}
 export interface RiskRow { building_id: string; score: number; factors: RiskFactorRow[] }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -116,6 +120,7 @@ export function riskRow(reg: SafetyRegister, due: DueResult, c: RiskConfig, b: n
     reg.groupRental[b] === 1 ? 'group_rental' : reg.use[b] >= 0 ? USES[reg.use[b]] : null,
     j >= 0 && reg.inspRemediated[j] === NO_DATE ? hazardList(reg.inspHazards[j]).join(';') : null,
   ];
-  const factors = FACTORS.map((f, k) => ({ factor: f, value: raw[k], weight: t.w[k], points: r2(v[k] * t.w[k]) }));
+  const factors: RiskFactorRow[] = FACTORS.map((f, k) => ({ factor: f, value: raw[k], weight: t.w[k], points: r2(v[k] * t.w[k]) }));
+  if (reg.seismic[b] >= 0) factors[FACTORS.indexOf('seismic_intensity')].basis = seismicBasisText(reg, b)[0];
   return { building_id: reg.ids[b], score: r2(factors.reduce((s, x) => s + v[FACTORS.indexOf(x.factor)] * x.weight, 0)), factors };
 }

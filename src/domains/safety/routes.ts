@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ConflictError } from '../../store/archive.js';
 import type { ServerOptions } from '../../server/config.js';
 import type { ServerContext } from '../../server/context.js';
 import { badRequest, HttpError, notFound } from '../../server/errors.js';
-import { requireRole } from '../../server/auth.js';
+import { mayRead, requireRead, requireRole } from '../../server/auth.js';
+import { COLLECTION_BY_ID } from '../../catalog/collections.js';
 import { computeFlags, flagRow, loadPolicy } from './checks.js';
 import { computeDue, dueRow, overdueDays } from './due.js';
 import { InspectionSchema, parseDate, ProfileSchema, todayDays } from './model.js';
@@ -19,6 +19,9 @@ import { latestInspections, withCityIntensity, type SafetyRegister } from './reg
 import { computeRisk, FACTORS, loadRiskConfig, riskRow, topN } from './risk.js';
 import { compileRules, loadRules, PRESETS } from './rules.js';
 import { readRegister, recordHistory, registerState, writeRecord } from './store.js';
+import { latestDue } from './jobs.js';
+
+const INSPECTIONS_POLICY = COLLECTION_BY_ID.get('inspections')!;
 
 const tags = ['House safety 房屋安全'];
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
@@ -80,7 +83,8 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
 
   app.get('/api/v1/safety/profiles/:id', {
     schema: { summary: 'one building: profile, every current inspection (newest first), due date and risk', tags, params: idP, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...rulesQ } } },
-  }, async (req) => {
+  }, async (req, reply) => {
+    reply.header('vary', 'Authorization');
     const id = (req.params as { id: string }).id;
     const q = req.query as { as_of?: string; rules: string };
     const city = await cityOf(req);
@@ -91,15 +95,19 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
       `SELECT id, building_id, to_char(date, 'YYYY-MM-DD') AS date, organisation, inspector, method, grade, hazards, measure, to_char(deadline, 'YYYY-MM-DD') AS deadline,
          to_char(remediated_on, 'YYYY-MM-DD') AS remediated_on, verified_by, photos, version FROM safety_inspections_current WHERE city_id = $1 AND building_id = $2 ORDER BY date DESC, id DESC`, [city, id]);
     if (!profile && !inspections.length) throw notFound(`building ${id} has no safety profile or inspection`);
+    // the inspection records are staff-only (the inspections collection's policy): the public sees them without the people's names
+    const staff = mayRead(req, INSPECTIONS_POLICY);
+    if (!staff) for (const i of inspections) { delete i.inspector; delete i.verified_by; }
     const rules = compileRules(loadRules(q.rules));
     const due = computeDue(reg, rules, asOf(q));
     const clean = profile ? Object.fromEntries(Object.entries(profile).filter(([k]) => !['city_id', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'content_hash', 'prev_hash', 'hash'].includes(k))) : null;
-    return { building_id: id, profile: clean, inspections, due: b >= 0 ? dueRow(reg, rules, due, b) : null, risk: b >= 0 ? riskRow(reg, due, loadRiskConfig(), b) : null };
+    return { building_id: id, profile: clean, inspections, ...(staff ? {} : { withheld_fields: ['inspector', 'verified_by'] }), due: b >= 0 ? dueRow(reg, rules, due, b) : null, risk: b >= 0 ? riskRow(reg, due, loadRiskConfig(), b) : null };
   });
 
   app.get('/api/v1/safety/inspections', {
     schema: { summary: 'current inspections (房屋体检), optionally of one building', tags, querystring: { type: 'object', properties: { ...cityQ, ...pageQ, building_id: { type: 'string', maxLength: 200 } } } },
-  }, async (req) => {
+  }, async (req, reply) => {
+    requireRead(req, INSPECTIONS_POLICY, reply);
     const q = req.query as { limit: number; offset: number; building_id?: string };
     const city = await cityOf(req);
     const rows = await ctx.store.query(
@@ -120,6 +128,17 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     for (let b = 0; b < reg.n; b++) if (!q.overdue || overdueDays(res, b) > 0) order.push(b);
     order.sort((a, b) => overdueDays(res, b) - overdueDays(res, a) || (reg.ids[a] < reg.ids[b] ? -1 : 1));
     return { rules: { id: rules.set.id, version: rules.set.version, name_zh: rules.set.name_zh, name_en: rules.set.name_en }, total: order.length, due: order.slice(q.offset, q.offset + q.limit).map((b) => dueRow(reg, rules, res, b)) };
+  });
+
+  app.get('/api/v1/safety/overdue', {
+    schema: { summary: 'the overdue list as recorded by the latest daily safety.due run (not recomputed): the run, its day and rules, most overdue first', tags, querystring: { type: 'object', properties: { ...cityQ, ...pageQ } } },
+  }, async (req) => {
+    const q = req.query as { limit: number; offset: number };
+    const city = await cityOf(req);
+    const r = await latestDue(ctx.store, city, q);
+    if (!r) throw notFound(`no safety.due run for city "${city}" yet: it runs daily, or \`opencim jobs submit safety.due\` / 尚无体检到期计算记录`);
+    const s = (r.run.summary ?? {}) as { as_of?: string; rules?: string; overdue?: number; buildings?: number };
+    return { city, run: { run_id: r.run.run_id, as_of: s.as_of, rules: s.rules, finished_at: r.run.finished_at, actor: r.run.actor }, buildings: s.buildings, total: s.overdue, overdue: r.rows };
   });
 
   app.get('/api/v1/safety/risk', {
@@ -152,8 +171,9 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     schema: { summary: 'every version of a profile (building_safety) or an inspection, with who, when and why', tags,
       params: { type: 'object', properties: { kind: { type: 'string', enum: ['building_safety', 'inspections'] }, id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['kind', 'id'] },
       querystring: { type: 'object', properties: cityQ } },
-  }, async (req) => {
+  }, async (req, reply) => {
     const p = req.params as { kind: 'building_safety' | 'inspections'; id: string };
+    if (p.kind === 'inspections') requireRead(req, INSPECTIONS_POLICY, reply);
     const city = await cityOf(req);
     const h = await recordHistory(ctx.store, city, p.kind === 'building_safety' ? 'profile' : 'inspection', p.id);
     if (!h.length) throw notFound(`no ${p.kind} record ${p.id}`);
@@ -163,14 +183,10 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
   // ---- writes: a token with a writing role; every write names its reason ----
   const write = async (req: FastifyRequest, kind: 'profile' | 'inspection', rec: z.infer<typeof ProfileSchema> | z.infer<typeof InspectionSchema>, meta: { reason: string; expected_version?: number }) => {
     const city = await cityOf(req);
-    try {
-      const r = await writeRecord(ctx.store, city, kind, rec, { actor: actorOf(opts, req), reason: meta.reason, expectedVersion: meta.expected_version });
-      ctx.invalidate();
-      return r;
-    } catch (e) {
-      if (e instanceof ConflictError) throw new HttpError(409, 'Conflict', e.message);
-      throw e;
-    }
+    // a ConflictError (someone wrote first) is a 409 by the one error module
+    const r = await writeRecord(ctx.store, city, kind, rec, { actor: actorOf(opts, req), reason: meta.reason, expectedVersion: meta.expected_version });
+    ctx.invalidate();
+    return r;
   };
   const security = [{ bearerAuth: [] }];
   app.put('/api/v1/safety/profiles/:id', {

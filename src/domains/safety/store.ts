@@ -1,17 +1,20 @@
 /**
- * The safety register's edges to the store: a CSV file imported in one transaction (COPY into a
- * temp stage, then the archive's bulk write: new records added, changed ones a new version,
- * unchanged ones left alone), single records written by the API (one version each, with the
+ * The safety register's edges to the store: CSV files imported in one transaction, streamed
+ * (parsed and validated batch by batch, written by COPY through the archive's openCopyWrite:
+ * new records added, changed ones a new version, unchanged ones, by content hash, left alone), single records written by the API (one version each, with the
  * actor and reason of their change set), and the columnar register read back for the kernels.
  */
-import { appendVersion, history, openChangeset, sealChangeset, writeStaged, type HistoryEntry } from '../../store/archive.js';
+import { appendVersion, history, openChangeset, openCopyWrite, sealChangeset, type Changeset, type HistoryEntry } from '../../store/archive.js';
 import { basename } from 'node:path';
 import { type Queryable, type Store } from '../../store/driver.js';
 import { copyFields } from '../../store/tables.js';
+import { contentHasher, type HashValue } from '../../store/content-hash.js';
 import { PROFILES, INSPECTIONS } from './collections.js';
 import { loadPolicy } from './checks.js';
 import { emptyRegister, hazardMask, NO_DATE, type SafetyCheckInput, type SafetyRegister } from './register.js';
-import { type RegisterFile } from './csv.js';
+import { readRegisterCsv, RegisterCsvError, type PhotoFile, type RegisterFile } from './csv.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { GRADES, HAZARDS, MEASURES, STRUCTURES, USES, type Inspection, type Profile } from './model.js';
 
 const PROFILE_COLS = ['building_id', 'year_built', 'design_life_years', 'structure', 'storeys', 'height_m', 'use', 'households', 'group_rental', 'seismic_intensity', 'isolation', 'owner', 'insured', 'fund'] as const;
@@ -37,45 +40,98 @@ export interface ImportSummary {
   changeset: number;
   /** inspections naming a building with no safety profile */
   without_profile?: number;
+  /** local photo files newly stored by content hash (safety_photos) */
+  photos_stored?: number;
 }
 
-/** Register files, all in one transaction (one change set each): any failure writes nothing. */
+const PROFILE_HASH = contentHasher(PROFILE_COLS);
+const INSPECTION_HASH = contentHasher(INSPECTION_COLS, { id: 'inspection_id' });
+
+/** Register files already parsed, all in one transaction (one change set each): any failure writes nothing. */
 export async function importRegisterFiles(store: Store, city: string, files: RegisterFile[], o: { actor: string; reason?: string }): Promise<ImportSummary[]> {
   return store.transaction(async (tx) => {
     await tx.query('INSERT INTO cities (city_id) VALUES ($1) ON CONFLICT DO NOTHING', [city]);
     const out: ImportSummary[] = [];
-    for (const f of files) out.push(await importOne(tx, city, f, o));
+    for (const f of files) {
+      const w = new RegisterWriter(tx, city, f.file, o);
+      await w.rows(f.kind, f.rows);
+      out.push(await w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined));
+    }
     return out;
   });
 }
 
-async function importOne(tx: Queryable, city: string, f: RegisterFile, o: { actor: string; reason?: string }): Promise<ImportSummary> {
-  const spec = f.kind === 'profiles' ? PROFILES : INSPECTIONS;
-  const cols: readonly string[] = f.kind === 'profiles' ? PROFILE_COLS : INSPECTION_COLS;
-  const sourceId = `safety:${basename(f.file)}`;
-  const cs = await openChangeset(tx, { cityId: city, actor: o.actor, reason: o.reason ?? `safety import ${basename(f.file)}`, kind: 'import', sourceId });
-  const stage = `stage_${spec.table}`;
-  await tx.exec(`DROP TABLE IF EXISTS ${stage}; CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${spec.table} LIMIT 0`);
-  const CHUNK = 50_000;
-  for (let i = 0; i < f.rows.length; i += CHUNK) {
-    const lines: string[] = [];
-    for (const r of f.rows.slice(i, i + CHUNK)) {
-      const v: unknown[] = f.kind === 'profiles'
-        ? PROFILE_COLS.map((c) => (r as Profile)[c])
-        : (() => { const x = r as Inspection; return [x.inspection_id, x.building_id, x.date, x.organisation, x.inspector, x.method, x.grade, arr(x.hazards), x.measure, x.deadline, x.remediated_on, x.verified_by, arr(x.photos)]; })();
-      lines.push(copyFields(v));
+/**
+ * Register CSV files streamed into the store: parsed, validated and written by COPY batch by
+ * batch (parsing overlaps the database's work), all in one transaction: a bad row anywhere (each
+ * named in the RegisterCsvError) or any failure writes nothing.
+ */
+export async function importRegisterCsv(store: Store, city: string, paths: string[], o: { actor: string; reason?: string; encoding?: 'utf8' | 'gbk' }): Promise<ImportSummary[]> {
+  return store.transaction(async (tx) => {
+    await tx.query('INSERT INTO cities (city_id) VALUES ($1) ON CONFLICT DO NOTHING', [city]);
+    const out: ImportSummary[] = [];
+    for (const path of paths) {
+      const w = new RegisterWriter(tx, city, path, o);
+      const f = await readRegisterCsv(path, o.encoding ?? 'utf8', (kind, rows) => w.rows(kind, rows));
+      out.push(await w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined));
     }
-    await tx.copyIn(stage, [...cols], lines.join('\n') + '\n');
+    return out;
+  });
+}
+
+/** One file's change set: rows pushed by COPY through the archive (openCopyWrite), counted */
+class RegisterWriter {
+  private writer?: Awaited<ReturnType<typeof openCopyWrite>>;
+  private cs?: Changeset;
+  private n = 0;
+  private buildings = new Set<string>();
+  constructor(private tx: Queryable, private city: string, private file: string, private o: { actor: string; reason?: string }) {}
+
+  async rows(kind: 'profiles' | 'inspections', rows: Profile[] | Inspection[]): Promise<void> {
+    const w = this.writer ?? (await this.open(kind));
+    this.n += rows.length;
+    if (kind === 'profiles') {
+      for (const p of rows as Profile[]) {
+        const wait = w.push(p.building_id, copyFields(PROFILE_COLS.map((c) => p[c])), PROFILE_HASH.digest(p as unknown as Record<string, HashValue>));
+        if (wait) await wait;
+      }
+    } else {
+      for (const x of rows as Inspection[]) {
+        this.buildings.add(x.building_id);
+        const wait = w.push(x.inspection_id, copyFields([x.inspection_id, x.building_id, x.date, x.organisation, x.inspector, x.method, x.grade, arr(x.hazards), x.measure, x.deadline, x.remediated_on, x.verified_by, arr(x.photos)]),
+          INSPECTION_HASH.digest(x as unknown as Record<string, HashValue>));
+        if (wait) await wait;
+      }
+    }
   }
-  const w = await writeStaged(tx, spec, cs, stage, { unique: true, sourceId });
-  let without: number | undefined;
-  if (f.kind === 'inspections') {
-    without = Number((await tx.query<{ n: number }>(
-      `SELECT count(DISTINCT s.building_id)::int AS n FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = s.building_id)`, [city]))[0].n);
+
+  private async open(kind: 'profiles' | 'inspections') {
+    const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
+    this.cs = await openChangeset(this.tx, { cityId: this.city, actor: this.o.actor, reason: this.o.reason ?? `safety import ${basename(this.file)}`, kind: 'import', sourceId: `safety:${basename(this.file)}` });
+    this.writer = await openCopyWrite(this.tx, spec, this.cs, { columns: kind === 'profiles' ? PROFILE_COLS : INSPECTION_COLS });
+    return this.writer;
   }
-  await tx.exec(`DROP TABLE ${stage}`);
-  await sealChangeset(tx, cs);
-  return { file: f.file, kind: f.kind, collection: spec.kind, rows: f.rows.length, added: w.added, changed: w.changed, unchanged: w.unchanged, changeset: cs.id, ...(without !== undefined ? { without_profile: without } : {}) };
+
+  async finish(kind: 'profiles' | 'inspections', photos?: Map<string, PhotoFile>): Promise<ImportSummary> {
+    const w = this.writer ?? (await this.open(kind));
+    const r = await w.finish();
+    // local photos the inspections name, stored once by their content hash (checked again as read)
+    let stored = 0;
+    for (const [sha, ph] of photos ?? []) {
+      const bytes = readFileSync(ph.path);
+      if (createHash('sha256').update(bytes).digest('hex') !== sha) throw new RegisterCsvError([{ file: this.file, row: 0, column: 'photos', message: `${ph.path} changed while it was imported / 照片在导入过程中被修改` }]);
+      stored += (await this.tx.query('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1',
+        [this.city, sha, ph.media_type, bytes, this.o.actor])).length;
+    }
+    let without: number | undefined;
+    if (kind === 'inspections') {
+      without = Number((await this.tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM unnest($2::text[]) b WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = b)`, [this.city, [...this.buildings]]))[0].n);
+    }
+    await sealChangeset(this.tx, this.cs!);
+    const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
+    return { file: this.file, kind, collection: spec.kind, rows: this.n, added: r.added, changed: r.changed, unchanged: r.unchanged, changeset: this.cs!.id, ...(without !== undefined ? { without_profile: without } : {}), ...(photos?.size ? { photos_stored: stored } : {}) };
+  }
 }
 
 /** One record from the API: a new version when it differs (expectedVersion: optimistic lock). */
@@ -121,13 +177,17 @@ export async function readRegister(q: Queryable, city: string): Promise<SafetyRe
   const critical = loadPolicy().critical_building_uses;
   const ids: string[] = [];
   const index = new Map<string, number>();
-  type P = { building_id: string; year_built: number | null; design_life_years: number | null; structure: string | null; storeys: number | null; height_m: number | null; use: string | null; households: number | null; group_rental: boolean | null; seismic_intensity: number | null; isolation: boolean | null; critical: boolean };
+  type P = { building_id: string; year_built: number | null; design_life_years: number | null; structure: string | null; storeys: number | null; height_m: number | null; use: string | null; households: number | null; group_rental: boolean | null; seismic_intensity: number | null; isolation: boolean | null; critical: boolean; zone_id: string | null; zone_intensity: number | null };
   const profiles: P[] = [];
   for (let last = ''; ;) {
     const rows = await q.query<P>(
       `SELECT p.building_id, p.year_built, p.design_life_years, p.structure, p.storeys, p.height_m, p.use, p.households, p.group_rental, p.seismic_intensity, p.isolation,
-         coalesce(b.use = ANY($3::text[]), false) AS critical
+         coalesce(b.use = ANY($3::text[]), false) AS critical, z.zone_id, z.intensity AS zone_intensity
        FROM safety_profiles_current p LEFT JOIN buildings_current b ON b.city_id = p.city_id AND b.id = p.building_id
+       -- no intensity in the profile: the GB 18306 zone the footprint's centroid falls in (the highest, where zones overlap)
+       LEFT JOIN LATERAL (SELECT z.zone_id, z.intensity FROM seismic_zones_current z
+         WHERE p.seismic_intensity IS NULL AND b.geom IS NOT NULL AND z.city_id = p.city_id AND ST_Intersects(z.geom, ST_Centroid(b.geom))
+         ORDER BY z.intensity DESC, z.zone_id LIMIT 1) z ON true
        WHERE p.city_id = $1 AND p.building_id > $2 ORDER BY p.building_id LIMIT ${PAGE}`, [city, last, critical]);
     for (const r of rows) { index.set(r.building_id, ids.length); ids.push(r.building_id); profiles.push(r); }
     if (rows.length < PAGE) break;
@@ -155,7 +215,9 @@ export async function readRegister(q: Queryable, city: string): Promise<SafetyRe
     reg.use[k] = code(USES, p.use);
     reg.households[k] = p.households ?? -1;
     reg.groupRental[k] = tri(p.group_rental);
-    reg.seismic[k] = p.seismic_intensity === null ? NaN : Number(p.seismic_intensity);
+    reg.seismic[k] = p.seismic_intensity !== null ? Number(p.seismic_intensity) : p.zone_intensity !== null ? Number(p.zone_intensity) : NaN;
+    reg.seismicBasis[k] = p.seismic_intensity !== null ? 1 : p.zone_intensity !== null ? 2 : 0;
+    if (p.seismic_intensity === null && p.zone_id !== null) reg.seismicZone.set(k, p.zone_id);
     reg.isolation[k] = tri(p.isolation);
     reg.critical[k] = p.critical ? 1 : 0;
   });
