@@ -5,7 +5,7 @@
 // peak RSS of the process (generation included, so it is an upper bound).
 // usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--buildings 1000000] [--inspections 3000000] [--import-rows 600000] [--skip-kernels]
 // --import-rows N: also time `opencim safety import` of N inspections + N/3 profiles into a fresh PostgreSQL database (target ≥ 100,000 rows/s),
-// against the peer (the write before the streaming COPY: parse all, temp stage, writeStaged with SQL hashes) on the same files, same run
+// against the peer (the whole file parsed first, then staged and written by writeStaged) on the same files, same run: ours streams the parse into the stage
 // Target: kernels ≤ 30 s, memory ≤ 4 GiB. Run on an idle machine; figures on a shared one are upper bounds.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -159,7 +159,7 @@ if (importRows > 0) {
     const pu = run('peer', 'again, all unchanged'), ou = run('ours', 'again, all unchanged');
     const load = (await import('node:os')).loadavg()[0];
     console.log(`  speed-up vs the peer: ${(pf / of).toFixed(1)}× empty, ${(pu / ou).toFixed(1)}× unchanged; target ≥ 100,000 rows/s: ${Math.round(rows / of).toLocaleString('en')} rows/s (load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`);
-    // cross-check: both wrote the same records with the same content hashes (computed in SQL by the peer, in JS by ours)
+    // cross-check: both wrote the same records with the same content hashes
     const digest = async (n) => {
       const k = new pg.Client({ connectionString: url(n) }); await k.connect();
       const r = (await k.query(`SELECT (SELECT md5(string_agg(encode(content_hash, 'hex'), '' ORDER BY id, version)) FROM safety_inspections_versions) AS i,

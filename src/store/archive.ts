@@ -7,8 +7,7 @@
  * which is sealed into the city's chain. The SQL of the content hash is defined once, in the
  * database (`archive_content_sql`), and used by writes and by `verify` alike.
  */
-import { sha256 } from './content-hash.js';
-import { copyValue, type Queryable } from './driver.js';
+import type { Queryable } from './driver.js';
 import { ConflictError, OpenCimError, type ErrorKind } from '../model/errors.js';
 
 export interface VersionedSpec {
@@ -272,108 +271,6 @@ export async function writeStaged(
   count(cs, spec, 'changed', res.changed);
   count(cs, spec, 'removed', res.removed);
   return res;
-}
-
-/**
- * The staged write's streaming form, for records whose content hash the caller computes
- * (src/store/content-hash.ts): rows go by COPY straight into `<name>_versions`, their chained
- * hashes computed here, with the same outcome as writeStaged: new records version 1, changed
- * ones a new version (the old one closed by this change set), unchanged ones (same content hash)
- * left alone, a closed record that comes back continuing its chain. The archive's last state of
- * the city's records is read once; keys must be unique in the stream (the caller checks). Before
- * returning, a sample of the written versions is checked against the database's own hash
- * expressions (a disagreement is an ArchiveError: the transaction then writes nothing).
- */
-export async function openCopyWrite(
-  tx: Queryable, spec: VersionedSpec, cs: Changeset,
-  o: {
-    /** the content columns (key included), in the order of the pushed fields: must be all of the table's */
-    columns: readonly string[];
-    sourceId?: string;
-    /** bytes of COPY text per round trip */
-    flushBytes?: number;
-  },
-): Promise<{ push(key: string, fields: string, contentHash: Buffer): Promise<void> | undefined; finish(): Promise<StagedResult> }> {
-  const content = await contentColumns(tx, spec.table);
-  const missing = content.filter((c) => !o.columns.includes(c)), extra = o.columns.filter((c) => !content.includes(c));
-  if (missing.length || extra.length) throw new ArchiveError(`${spec.kind}: the rows' columns differ from the table's (missing ${missing.join(',') || '-'}, unknown ${extra.join(',') || '-'})`);
-  // one bulk writer per city and table at a time (a second waits, then reads the first's outcome)
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [`${spec.table}:bulk`, cs.cityId]);
-  const now = (await tx.query<{ t: string }>('SELECT now()::text AS t'))[0].t;
-  const src = o.sourceId ?? cs.sourceId ?? null;
-  const tail = (version: number) => `\t${copyValue(cs.cityId)}\t${version}\t${now}\t${cs.id}\t${copyValue(src)}`;
-  // the last version of each of the city's records, in key order (the primary key's index), keyset pages
-  const head = new Map<string, { version: number; hash: string; ch: string | null }>();
-  const kc = [...spec.key.map((k) => `v.${ident(k)}`), 'v.version'];
-  const PAGE = 200_000;
-  for (let last: unknown[] | null = null; ;) {
-    const rows: ({ k: string; version: number; h: string; ch: string | null } & Record<string, unknown>)[] = await tx.query(
-      `SELECT ${keyText(spec, 'v')} AS k, ${spec.key.map((k, i) => `v.${ident(k)} AS k${i}`).join(', ')}, v.version, encode(v.hash, 'hex') AS h,
-         CASE WHEN v.valid_to IS NULL THEN encode(v.content_hash, 'hex') END AS ch
-       FROM ${spec.table} v WHERE v.city_id = $1${last ? ` AND (${kc.join(', ')}) > (${kc.map((_, i) => `$${i + 2}`).join(', ')})` : ''}
-       ORDER BY ${kc.join(', ')} LIMIT ${PAGE}`,
-      last ? [cs.cityId, ...last] : [cs.cityId]);
-    for (const r of rows) head.set(r.k, { version: Number(r.version), hash: r.h, ch: r.ch });
-    if (rows.length < PAGE) break;
-    const l = rows[rows.length - 1];
-    last = [...spec.key.map((_, i) => l[`k${i}`]), l.version];
-  }
-  const cols = [...o.columns.map(ident), 'city_id', 'version', 'valid_from', 'changeset_id', 'source_id', 'content_hash', 'prev_hash', 'hash'];
-  const res: StagedResult = { added: 0, changed: 0, unchanged: 0, removed: 0, duplicates: 0 };
-  const flushBytes = o.flushBytes ?? 8 << 20;
-  let buf: string[] = [], size = 0;
-  let inflight: Promise<void> = Promise.resolve();
-  const changed: { key: string; line: string }[] = [];
-  const line = (key: string, fields: string, ch: Buffer, chHex: string, version: number, prev: string | null) => {
-    const suffix = Buffer.from(`${spec.kind}|${key}|${version}|${cs.id}`, 'utf8');
-    const h = sha256(prev ? Buffer.concat([Buffer.from(prev, 'hex'), ch, suffix]) : Buffer.concat([ch, suffix], ch.length + suffix.length)).toString('hex');
-    return `${fields}${tail(version)}\t\\\\x${chHex}\t${prev ? `\\\\x${prev}` : '\\N'}\t\\\\x${h}\n`;
-  };
-  const flush = async () => {
-    if (!buf.length) return;
-    const data = buf.join('');
-    buf = []; size = 0;
-    await inflight;
-    inflight = tx.copyIn(spec.table, cols, data);
-    // a failed COPY fails the next await (push or finish), not an unhandled rejection
-    inflight.catch(() => undefined);
-  };
-  return {
-    /** a promise only when the caller must wait (a COPY round trip is due) */
-    push(key, fields, ch) {
-      const st = head.get(key);
-      const chHex = ch.toString('hex');
-      if (st?.ch === chHex) { res.unchanged++; return undefined; }
-      if (st?.ch) { changed.push({ key, line: line(key, fields, ch, chHex, st.version + 1, st.hash) }); return undefined; }
-      const l = line(key, fields, ch, chHex, (st?.version ?? 0) + 1, st?.hash ?? null);
-      buf.push(l); size += l.length; res.added++;
-      return size >= flushBytes ? flush() : undefined;
-    },
-    async finish() {
-      await flush();
-      await inflight;
-      if (changed.length) {
-        const closed = Number((await tx.query<{ n: number }>(
-          `WITH up AS (UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2 WHERE v.city_id = $1 AND v.valid_to IS NULL AND ${keyText(spec, 'v')} = ANY($3::text[]) RETURNING 1)
-           SELECT count(*)::int AS n FROM up`, [cs.cityId, cs.id, changed.map((c) => c.key)]))[0].n);
-        if (closed !== changed.length) throw new ArchiveError(`${spec.kind}: ${changed.length} records changed but ${closed} current versions closed (a concurrent write?) 并发写入冲突`);
-        for (let i = 0; i < changed.length; i += 20000) await tx.copyIn(spec.table, cols, changed.slice(i, i + 20000).map((c) => c.line).join(''));
-        res.changed = changed.length;
-      }
-      if (res.added + res.changed) {
-        const expr = await contentHashSql(tx, spec.table, 'v');
-        const check = `v.content_hash IS DISTINCT FROM ${expr} OR v.hash IS DISTINCT FROM archive_chain_hash(v.prev_hash, v.content_hash, $3, ${keyText(spec, 'v')}, v.version, v.changeset_id)`;
-        const bad = await tx.query<{ k: string }>(
-          `(SELECT ${keyText(spec, 'v')} AS k FROM (SELECT * FROM ${spec.table} v WHERE v.city_id = $1 AND v.changeset_id = $2 LIMIT 1000) v WHERE ${check})
-           UNION ALL (SELECT ${keyText(spec, 'v')} FROM ${spec.table} v TABLESAMPLE SYSTEM (1) WHERE v.city_id = $1 AND v.changeset_id = $2 AND (${check}) LIMIT 1) LIMIT 1`,
-          [cs.cityId, cs.id, spec.kind]);
-        if (bad.length) throw new ArchiveError(`${spec.kind} ${bad[0].k}: the writer's hash differs from the archive's (a bug: nothing was written) 哈希不一致，未写入`);
-      }
-      count(cs, spec, 'added', res.added);
-      count(cs, spec, 'changed', res.changed);
-      return res;
-    },
-  };
 }
 
 // ---------------------------------------------------------------- reading the archive

@@ -1,14 +1,13 @@
 /**
  * The safety register's edges to the store: CSV files imported in one transaction, streamed
- * (parsed and validated batch by batch, written by COPY through the archive's openCopyWrite:
+ * (parsed and validated batch by batch, streamed by COPY into a stage, written by the archive's writeStaged:
  * new records added, changed ones a new version, unchanged ones, by content hash, left alone), single records written by the API (one version each, with the
  * actor and reason of their change set), and the columnar register read back for the kernels.
  */
-import { appendVersion, history, openChangeset, openCopyWrite, sealChangeset, type Changeset, type HistoryEntry } from '../../store/archive.js';
+import { appendVersion, history, openChangeset, sealChangeset, writeStaged, type Changeset, type HistoryEntry } from '../../store/archive.js';
 import { basename } from 'node:path';
 import { type Queryable, type Store } from '../../store/driver.js';
 import { copyFields } from '../../store/tables.js';
-import { contentHasher, type HashValue } from '../../store/content-hash.js';
 import { PROFILES, INSPECTIONS } from './collections.js';
 import { loadPolicy } from './checks.js';
 import { emptyRegister, hazardMask, NO_DATE, type SafetyCheckInput, type SafetyRegister } from './register.js';
@@ -44,8 +43,6 @@ export interface ImportSummary {
   photos_stored?: number;
 }
 
-const PROFILE_HASH = contentHasher(PROFILE_COLS);
-const INSPECTION_HASH = contentHasher(INSPECTION_COLS, { id: 'inspection_id' });
 
 /** Register files already parsed, all in one transaction (one change set each): any failure writes nothing. */
 export async function importRegisterFiles(store: Store, city: string, files: RegisterFile[], o: { actor: string; reason?: string }): Promise<ImportSummary[]> {
@@ -79,42 +76,61 @@ export async function importRegisterCsv(store: Store, city: string, paths: strin
   });
 }
 
-/** One file's change set: rows pushed by COPY through the archive (openCopyWrite), counted */
+/**
+ * One file's change set: rows streamed by COPY into a temporary stage as they are parsed, then
+ * written set-wise by the archive's staged write (content and chain hashes computed in the
+ * database, by the one implementation `verify` also uses), counted.
+ */
 class RegisterWriter {
-  private writer?: Awaited<ReturnType<typeof openCopyWrite>>;
   private cs?: Changeset;
+  private stage?: { name: string; cols: readonly string[]; spec: typeof PROFILES };
+  private buf: string[] = [];
+  private size = 0;
   private n = 0;
   private buildings = new Set<string>();
   constructor(private tx: Queryable, private city: string, private file: string, private o: { actor: string; reason?: string }) {}
 
   async rows(kind: 'profiles' | 'inspections', rows: Profile[] | Inspection[]): Promise<void> {
-    const w = this.writer ?? (await this.open(kind));
+    if (!this.stage) await this.open(kind);
     this.n += rows.length;
     if (kind === 'profiles') {
-      for (const p of rows as Profile[]) {
-        const wait = w.push(p.building_id, copyFields(PROFILE_COLS.map((c) => p[c])), PROFILE_HASH.digest(p as unknown as Record<string, HashValue>));
-        if (wait) await wait;
-      }
+      for (const p of rows as Profile[]) this.line(copyFields(PROFILE_COLS.map((c) => p[c])));
     } else {
       for (const x of rows as Inspection[]) {
         this.buildings.add(x.building_id);
-        const wait = w.push(x.inspection_id, copyFields([x.inspection_id, x.building_id, x.date, x.organisation, x.inspector, x.method, x.grade, arr(x.hazards), x.measure, x.deadline, x.remediated_on, x.verified_by, arr(x.photos)]),
-          INSPECTION_HASH.digest(x as unknown as Record<string, HashValue>));
-        if (wait) await wait;
+        this.line(copyFields([x.inspection_id, x.building_id, x.date, x.organisation, x.inspector, x.method, x.grade, arr(x.hazards), x.measure, x.deadline, x.remediated_on, x.verified_by, arr(x.photos)]));
       }
     }
+    if (this.size >= 8 << 20) await this.flush();
+  }
+
+  private line(fields: string): void {
+    this.buf.push(fields);
+    this.size += fields.length + 1;
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.buf.length) return;
+    const data = this.buf.join('\n') + '\n';
+    this.buf = []; this.size = 0;
+    await this.tx.copyIn(this.stage!.name, [...this.stage!.cols], data);
   }
 
   private async open(kind: 'profiles' | 'inspections') {
     const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
+    const cols = kind === 'profiles' ? PROFILE_COLS : INSPECTION_COLS;
     this.cs = await openChangeset(this.tx, { cityId: this.city, actor: this.o.actor, reason: this.o.reason ?? `safety import ${basename(this.file)}`, kind: 'import', sourceId: `safety:${basename(this.file)}` });
-    this.writer = await openCopyWrite(this.tx, spec, this.cs, { columns: kind === 'profiles' ? PROFILE_COLS : INSPECTION_COLS });
-    return this.writer;
+    const name = `stage_${spec.table}`;
+    await this.tx.exec(`DROP TABLE IF EXISTS ${name}; CREATE TEMP TABLE ${name} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${spec.table} LIMIT 0`);
+    this.stage = { name, cols, spec };
   }
 
   async finish(kind: 'profiles' | 'inspections', photos?: Map<string, PhotoFile>): Promise<ImportSummary> {
-    const w = this.writer ?? (await this.open(kind));
-    const r = await w.finish();
+    if (!this.stage) await this.open(kind);
+    await this.flush();
+    // keys are unique in a file (the reader refuses a repeated id): no duplicate pass
+    const r = await writeStaged(this.tx, this.stage!.spec, this.cs!, this.stage!.name, { unique: true });
+    await this.tx.exec(`DROP TABLE ${this.stage!.name}`);
     // local photos the inspections name, stored once by their content hash (checked again as read)
     let stored = 0;
     for (const [sha, ph] of photos ?? []) {
