@@ -8,7 +8,8 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { WorkCalendar } from './calendar.js';
 import { type Catalogue, type CaseClass, calendarPath, loadCatalogue, validateAttributes } from './catalogue.js';
 import { type CaseState, type Status, initialState, transition, isOpen, STAGE_OF } from './cycle.js';
-import { appendVersion, ConflictError, openChangeset, sealChangeset, versioned } from '../../store/archive.js';
+import { appendVersion, type Changeset, ConflictError, openChangeset, sealChangeset, versioned } from '../../store/archive.js';
+import { groupCommitOff, intakeOf } from './intake.js';
 
 export const CASES = versioned('cases', 'cases', ['id'], true);
 export const GRIDS = versioned('grids', 'grids', ['code'], true);
@@ -126,52 +127,73 @@ export function classOf(cfg: OpsConfig, serviceCode: string): CaseClass {
   return k;
 }
 
-/** A new case: class, attributes, grid, department, duplicate link, deadlines; one transaction. */
+/**
+ * A new case: class, attributes, grid, department, duplicate link, deadlines. Acknowledged only
+ * after its transaction has committed. Concurrent reports are group-committed (see intake.ts):
+ * several are written in one transaction, each still in its own savepoint and acknowledged only
+ * after that commit; `OPENCIM_GROUP_COMMIT=off` writes one transaction per report.
+ */
 export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
-  return store.transaction((tx) => reportIn(tx, cfg, r));
+  if (groupCommitOff()) return store.transaction((tx) => reportIn(tx, cfg, r));
+  return intakeOf(store).submit(cfg, r);
 }
 
 /** report() inside the caller's transaction (bulk intake: one transaction for a whole file) */
 export async function reportIn(tx: Queryable, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
+  const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: reportReason(r), kind: 'cases' });
+  const out = await reportInto(tx, cfg, r, cs);
+  await sealChangeset(tx, cs);   // last: the city's chain lock is held from here to the commit
+  return out;
+}
+
+/** the reason recorded on the change set of a report */
+export const reportReason = (r: NewReport) => `report via ${r.channel}`;
+
+/**
+ * The version of a new case, written into the open change set `cs` (of r's city, actor and
+ * reason); the caller seals it. Validation errors are thrown before anything is written.
+ */
+export async function reportInto(tx: Queryable, cfg: OpsConfig, r: NewReport, cs: Changeset): Promise<CaseRow> {
   const k = classOf(cfg, r.serviceCode);
   const attributes = validateAttributes(k, r.attributes ?? {});
   const at = r.at ?? Date.now();
-  {
-    const hasPoint = r.lon !== undefined && r.lat !== undefined;
-    const grid = hasPoint ? await gridAt(tx, r.cityId, r.lon!, r.lat!) : null;
-    const department = grid?.assign[k.department] ?? k.department;
-    let duplicateOf: string | null = null;
-    const d = cfg.catalogue.duplicate;
-    if (hasPoint && d.radius_m > 0 && d.window_hours > 0) {
-      const [dup] = await tx.query<{ id: string }>(
-        `SELECT id FROM cases_current WHERE city_id = $1 AND service_code = $2 AND status = ANY($3) AND duplicate_of IS NULL
-           AND reported_at >= $4 AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($5, $6), 4326), $8)
-           AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7)
-         ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography), reported_at LIMIT 1`,
-        [r.cityId, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'], new Date(at - d.window_hours * 3600_000).toISOString(), r.lon, r.lat, d.radius_m,
-         // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
-         (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180))]);
-      duplicateOf = dup?.id ?? null;
-    }
-    const [{ n }] = await tx.query<{ n: string }>(`SELECT nextval('case_id_seq') AS n`);
-    const state = initialState(k, department, at, cfg.calendar, duplicateOf !== null);
-    const row: CaseRow = {
-      ...state, id: String(n), version: 0, class_code: k.code, action: 'report',
-      note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
-      channel: r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: r.description ?? null,
-      address: r.address ?? null, attributes, media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
-      token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
-      reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
-    };
-    for (const m of r.media ?? []) {
-      await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
-    }
-    const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: `report via ${r.channel}`, kind: 'cases' });
-    await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
-    const out = (await getCase(tx, r.cityId, row.id))!;
-    await sealChangeset(tx, cs);   // last: the city's chain lock is held from here to the commit
-    return out;
+  const hasPoint = r.lon !== undefined && r.lat !== undefined;
+  const d = cfg.catalogue.duplicate;
+  const checkDup = hasPoint && d.radius_m > 0 && d.window_hours > 0;
+  // one round trip: the case's id, its unit grid (point in polygon) and an open case it duplicates
+  // (same class, within the radius and the time window), if any
+  const [hit] = await tx.query<{ n: string; code: string | null; workers: unknown; assign: unknown; dup: string | null }>(
+    `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($2::float8, $3::float8), 4326) AS pt)
+     SELECT nextval('case_id_seq') AS n, g.code, g.workers, g.assign,
+       (SELECT c.id FROM cases_current c, p WHERE $4::boolean AND c.city_id = $1 AND c.service_code = $5 AND c.status = ANY($6) AND c.duplicate_of IS NULL
+          AND c.reported_at >= $7 AND c.geom && ST_Expand(p.pt, $9)
+          AND ST_DWithin(c.geom::geography, p.pt::geography, $8)
+        ORDER BY ST_Distance(c.geom::geography, p.pt::geography), c.reported_at LIMIT 1) AS dup
+     FROM p LEFT JOIN LATERAL (SELECT code, workers, assign FROM grids_current WHERE city_id = $1 AND level = 'unit'
+       AND ST_Intersects(geom, p.pt) ORDER BY code LIMIT 1) g ON true`,
+    [r.cityId, hasPoint ? r.lon : null, hasPoint ? r.lat : null, checkDup, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'],
+     new Date(at - d.window_hours * 3600_000).toISOString(), d.radius_m,
+     // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
+     hasPoint ? (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180)) : 0]);
+  const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const grid = hit.code ? { code: hit.code, workers: j(hit.workers) as string[], assign: j(hit.assign) as Record<string, string> } : null;
+  const department = grid?.assign[k.department] ?? k.department;
+  const duplicateOf: string | null = hit.dup ?? null;
+  const n = hit.n;
+  const state = initialState(k, department, at, cfg.calendar, duplicateOf !== null);
+  const row: CaseRow = {
+    ...state, id: String(n), version: 0, class_code: k.code, action: 'report',
+    note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
+    channel: r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: r.description ?? null,
+    address: r.address ?? null, attributes, media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
+    token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
+    reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
+  };
+  for (const m of r.media ?? []) {
+    await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
   }
+  await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
+  return (await getCase(tx, r.cityId, row.id))!;
 }
 
 export interface ActInput {
