@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/stores.js';
 import { openStore } from '../../src/store/driver.js';
 import { verifyArchive } from '../../src/store/verify.js';
-import { caseHistory, opsConfig, report, type NewReport } from '../../src/domains/operations/store.js';
+import { caseHistory, opsConfig, report, reportIn, type NewReport } from '../../src/domains/operations/store.js';
 import { groupCommitOff, Intake, intakeOf, intakeOptionsFromEnv } from '../../src/domains/operations/intake.js';
 
 const cfg = opsConfig();
@@ -55,6 +55,31 @@ describe.each(DRIVERS)('group commit of new cases ($name)', (driver) => {
       const near = [a, b].sort((x, y) => Number(x.id) - Number(y.id));
       expect([near[0].duplicate_of, near[1].duplicate_of, near[1].status, far.duplicate_of]).toEqual([null, near[0].id, 'duplicate', null]);
     } finally { await store.close(); }
+  });
+
+  it('a batch decides duplicates, deadlines and departments exactly as one report at a time would', async () => {
+    const one = await openStore(await driver.fresh());
+    const many = await openStore(await driver.fresh());
+    try {
+      // 40 reports: two classes, clustered (every ~9 m, so many are within 50 m of an earlier one), and spread ones
+      const rs: NewReport[] = Array.from({ length: 40 }, (_, i) => ({
+        ...base, actor: 't', serviceCode: i % 3 === 0 ? 'street_light' : 'garbage',
+        lon: i < 24 ? 116.35 + i * 0.0001 : 116.36 + (i - 24) * 0.002, lat: 39.95, at: at + i * 60_000,
+      }));
+      const seq = [];
+      for (const r of rs) seq.push(await many.transaction((tx) => reportIn(tx, cfg, r)));
+      const intake = new Intake(one, { maxBatch: 100, concurrency: 1 });
+      const first = intake.submit(cfg, { ...rs[0], lon: 116.5, at: at - 86400_000 * 10 });   // takes the slot: the 40 queue into one batch
+      const batched = await Promise.all(rs.map((r) => intake.submit(cfg, r)));
+      await first;
+      expect(intake.stats.largest).toBe(40);
+      const idx = (list: typeof seq) => new Map(list.map((c, i) => [c.id, i]));
+      const a = idx(seq), b = idx(batched);
+      const view = (list: typeof seq, m: Map<string, number>) => list.map((c) => [c.status, c.duplicate_of === null ? null : m.get(c.duplicate_of), c.department, c.deadline, c.expected_at]);
+      expect(view(batched, b)).toEqual(view(seq, a));
+      expect(seq.filter((c) => c.duplicate_of !== null).length).toBeGreaterThan(10);
+      expect((await verifyArchive(one)).ok).toBe(true);
+    } finally { await one.close(); await many.close(); }
   });
 
   it('a bad report fails alone: by validation at once, by the database after its batch is retried report by report', async () => {

@@ -4,10 +4,12 @@
  * Every change set is sealed into its city's hash chain under one lock per city, held from the
  * seal to the commit; with one transaction per report, every POST waits its turn for that lock
  * and pays its own commit. Here concurrent reports are queued and written together: one
- * transaction holds up to `maxBatch` reports (a report's own errors are found before it is
- * queued; should a batch fail anyway, each of its reports is tried again alone), the reports of
- * one actor and reason share one change set, the change sets are sealed in the chain at the end,
- * and then the transaction commits. Nobody is answered before that commit: an acknowledged case is durable, and a crash
+ * transaction holds up to `maxBatch` reports, written with a constant number of statements
+ * (`reportBatch`: ids, grids and duplicates in one query, the versions set-wise through the
+ * archive; a report's own errors are found before it is queued; should a batch fail anyway,
+ * each of its reports is tried again alone), the reports of one actor and reason share one
+ * change set, the change sets are sealed in the chain at the end, and then the transaction
+ * commits. Nobody is answered before that commit: an acknowledged case is durable, and a crash
  * before the commit loses only unacknowledged reports. Up to `concurrency` batches are in flight
  * at once (their seals still take the city's lock in turn); a batch starts as soon as a slot is
  * free, so a lone report waits for nobody.
@@ -18,7 +20,7 @@
 import type { Store } from '../../store/driver.js';
 import { type Changeset, openChangeset, sealChangeset } from '../../store/archive.js';
 import { validateAttributes } from './catalogue.js';
-import { type CaseRow, classOf, type NewReport, type OpsConfig, reportIn, reportInto, reportReason } from './store.js';
+import { type CaseRow, classOf, type NewReport, type OpsConfig, reportBatch, reportIn, reportReason } from './store.js';
 
 interface Pending { cfg: OpsConfig; r: NewReport; resolve: (c: CaseRow) => void; reject: (e: unknown) => void }
 
@@ -83,22 +85,38 @@ export class Intake {
     }
   }
 
+  private sinceAnalyze = 0;
+  private analyzeAt = 200;
+  /**
+   * PGlite has no autovacuum: without statistics the planner takes the (city, reported_at) index
+   * for the duplicate search instead of the spatial one, and every report scans every recent case.
+   * So the cases are analysed as they grow (after 200, 400, 800, ... new reports).
+   */
+  private async analyzeAsItGrows(n: number): Promise<void> {
+    if (this.store.kind !== 'pglite') return;
+    this.sinceAnalyze += n;
+    if (this.sinceAnalyze < this.analyzeAt) return;
+    this.analyzeAt = Math.min(this.analyzeAt * 2, 100_000);
+    this.sinceAnalyze = 0;
+    await this.store.exec('ANALYZE cases_versions').catch(() => {});
+  }
+
   private async run(batch: Pending[]): Promise<void> {
     let rows: CaseRow[];
     try {
       rows = await this.store.transaction(async (tx) => {
         await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
         const sets = new Map<string, Changeset>();
-        const out: CaseRow[] = [];
-        for (const p of batch) {
-          const key = JSON.stringify([p.r.cityId, p.r.actor, reportReason(p.r)]);
+        const changeset = async (r: NewReport) => {
+          const key = JSON.stringify([r.cityId, r.actor, reportReason(r)]);
           let cs = sets.get(key);
           if (!cs) {
-            cs = await openChangeset(tx, { cityId: p.r.cityId, actor: p.r.actor, reason: reportReason(p.r), kind: 'cases' });
+            cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: reportReason(r), kind: 'cases' });
             sets.set(key, cs);
           }
-          out.push(await reportInto(tx, p.cfg, p.r, cs));
-        }
+          return cs;
+        };
+        const out = await reportBatch(tx, batch, changeset);
         // seal last: the city's chain lock is held from the first seal to the commit; cities in
         // one order in every batch, so two batches never wait on each other's locks crosswise
         const order = [...sets.values()].sort((a, b) => (a.cityId < b.cityId ? -1 : a.cityId > b.cityId ? 1 : a.id - b.id));
@@ -123,6 +141,7 @@ export class Intake {
     }
     this.stats.batches++;
     this.stats.reports += rows.length;
+    await this.analyzeAsItGrows(rows.length);
     this.stats.largest = Math.max(this.stats.largest, batch.length);
     batch.forEach((p, i) => p.resolve(rows[i]));
   }
