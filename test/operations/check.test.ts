@@ -73,6 +73,7 @@ describe('health check indicators from the operations platform: in the check', (
     const without = await runCheck(data, { city: 'town', params: PARAMS, access: { workers: 1 } });
     for (const id of ['serious_waterlogging_points', 'illegal_parking_roads', 'city_operation_platform_coverage']) {
       expect(without.results.find((x) => x.id === id && x.area_id === 'city')).toMatchObject({ value: null, status: 'no_data', source: 'none' });
+      expect(without.results.filter((x) => x.id === id).length).toBe(1);   // one entry for the city, as before
     }
     const b = data.buildings;
     const at = (i: number) => ({ lon: b.lon[i], lat: b.lat[i] });

@@ -107,7 +107,7 @@ export async function operationsForCheck(q: Queryable, city: string, o: { now?: 
 }
 
 const ALL: AreaLevel[] = ['city', 'district', 'street', 'community'];
-const NONE = 'no cases or unit grids in the store (the city is not run on the operations platform: `opencim grids generate`, Open311 / `opencim cases import`)';
+const NONE = 'no cases or unit grids in the store (the city is not run on the operations platform: `opencim grids generate`, Open311 / `opencim cases import`); or enter the official figure with --manual';
 const fmt = (v: number) => v.toLocaleString('en');
 const read = (o: OpsCheckInput) =>
   `the cases in the store (archive change set #${o.changeset ?? '—'}${o.recorded_at ? ` of ${o.recorded_at}` : ''}${o.sla_run !== null ? `; latest SLA run ${o.sla_run}` : ''}), the last ${o.window_days} days`;
@@ -127,7 +127,8 @@ function perUnit(ctx: CheckContext, pts: { lon: number; lat: number }[], cityNot
   return areas.map((a) => ({ area: a, value: counts.get(a)!, ...(a === city ? cityNote : {}) }));
 }
 
-const absent = (ctx: CheckContext, levels: AreaLevel[]): AreaValue[] => levels.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason: NONE }));
+/** not run on the platform: one no_data entry for the city, as before (not one per unit) */
+const absent = (ctx: CheckContext): AreaValue[] => [{ area: ctx.units.level.city[0], value: null, reason: NONE }];
 
 export const waterloggingPoints: Indicator = {
   id: 'serious_waterlogging_points',
@@ -142,7 +143,7 @@ export const waterloggingPoints: Indicator = {
   },
   compute(ctx) {
     const o = ctx.data.operations;
-    if (!o) return absent(ctx, ALL);
+    if (!o) return absent(ctx);
     const w = o.waterlogging;
     return perUnit(ctx, w.points, {
       note: `${fmt(w.cases)} reports, ${fmt(w.points.length)} points.`,
@@ -164,7 +165,7 @@ export const disorderlyParkingRoads: Indicator = {
   },
   compute(ctx) {
     const o = ctx.data.operations;
-    if (!o) return absent(ctx, ALL);
+    if (!o) return absent(ctx);
     const p = o.parking;
     return perUnit(ctx, p.roads, {
       note: `${fmt(p.cases)} reports on ${fmt(p.roads.length)} roads${p.unmatched ? `; ${fmt(p.unmatched)} reports had no road within ${p.road_m} m` : ''}.`,
