@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Open311 load and durability benchmark (issue 12), autocannon on loopback only.
 //   (a) 200 clients mixing POST requests (form-encoded) and GETs (requests list, one request, services.xml)
-//       for 60 s against the server driver: errors, accepted POSTs vs cases in the database, p50/p99
+//       for 60 s against the server driver: errors, accepted POSTs vs cases in the database, p50/p99;
+//       first with one transaction per report (OPENCIM_GROUP_COMMIT=off, the peer: how it was), then
+//       with group commit (the default), each on a fresh database, in the same run
 //   (b) kill -9 of the server mid-load: every acknowledged (201) case is in the database after restart
 //   (c) the same load against the embedded driver (PGlite folder), shorter
 //   (d) SLA recomputation over 1,000,000 open cases (server driver): read, columnar compute, write
 // usage: npm run build && node bench/open311.mjs [--connections 200] [--duration 60] [--embedded-duration 20]
-//        [--sla 1000000] [--skip-load] [--skip-kill] [--skip-embedded] [--skip-sla]
+//        [--sla 1000000] [--skip-before] [--skip-load] [--skip-kill] [--skip-embedded] [--skip-sla]
 // Data: beijing-bupt.osm.pbf from ../shared/data (© OpenStreetMap contributors, ODbL), for the city's extent.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +23,7 @@ const { values: o } = parseArgs({ options: {
   'embedded-duration': { type: 'string', default: '20' }, sla: { type: 'string', default: '1000000' },
   'overdue-share': { type: 'string', default: '0.1' },
   port: { type: 'string', default: '18611' },
-  'skip-load': { type: 'boolean', default: false }, 'skip-kill': { type: 'boolean', default: false },
+  'skip-load': { type: 'boolean', default: false }, 'skip-before': { type: 'boolean', default: false }, 'skip-kill': { type: 'boolean', default: false },
   'skip-embedded': { type: 'boolean', default: false }, 'skip-sla': { type: 'boolean', default: false },
 } });
 const root = resolve(import.meta.dirname, '..');
@@ -42,9 +44,9 @@ function freshPg(name) {
 function prepare(db) {
   execFileSync(process.execPath, [bin, 'import', data, '--db', db, '--city', city, '-q'], { stdio: ['ignore', 2, 2] });
 }
-function startServer(db) {
+function startServer(db, env = {}) {
   const p = spawn(process.execPath, [bin, 'serve', '--db', db, '--port', String(PORT), '--host', '127.0.0.1'], {
-    env: { ...process.env, OPENCIM_OPEN311_KEYS: KEY, OPENCIM_OPEN311_RATE: 'key:100000000,ip:100000000' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    env: { ...process.env, ...env, OPENCIM_OPEN311_KEYS: KEY, OPENCIM_OPEN311_RATE: 'key:100000000,ip:100000000' }, stdio: ['ignore', 'ignore', 'inherit'] });
   return p;
 }
 async function waitUp() {
@@ -88,7 +90,7 @@ function load(ext, { connections, duration, postShare = 0.5, acked, onTick }) {
   });
 }
 async function casesIn(db, driver) {
-  if (driver === 'postgres') {
+  if (db.startsWith('postgres:')) {
     const c = new pg.Client({ connectionString: db }); await c.connect();
     const r = await c.query(`SELECT id FROM cases_current WHERE city_id = $1`, [city]); await c.end();
     return new Set(r.rows.map((x) => x.id));
@@ -100,8 +102,8 @@ async function casesIn(db, driver) {
 const fmt = (r) => `${r.requests.total} requests (${Math.round(r.requests.average)} req/s), 2xx ${r['2xx']}, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`;
 const results = {};
 
-async function runLoad(db, driver, duration) {
-  const server = startServer(db); await waitUp();
+async function runLoad(db, driver, duration, env = {}) {
+  const server = startServer(db, env); await waitUp();
   const ext = await extent0;
   const acked = new Set();
   log(`(${driver}) ${o.connections} clients, ${duration} s, half POST half GET ...`);
@@ -115,10 +117,22 @@ async function runLoad(db, driver, duration) {
 }
 
 let extent0;
+if (!o['skip-load'] && !o['skip-before']) {
+  const before = freshPg('opencim_bench_open311_before');
+  log('preparing the server-driver database (one transaction per report) ...'); prepare(before);
+  extent0 = extent(before);
+  results.server_one_tx_per_report = await runLoad(before, 'postgres, one transaction per report', Number(o.duration), { OPENCIM_GROUP_COMMIT: 'off' });
+}
 const pgDb = freshPg('opencim_bench_open311');
 log('preparing the server-driver database ...'); prepare(pgDb);
 extent0 = extent(pgDb);
-if (!o['skip-load']) results.server = await runLoad(pgDb, 'postgres', Number(o.duration));
+if (!o['skip-load']) results.server = await runLoad(pgDb, 'postgres, group commit', Number(o.duration));
+if (results.server && results.server_one_tx_per_report) {
+  const b = results.server_one_tx_per_report, a = results.server;
+  results.group_commit_vs_one_tx = { rps_ratio: Number((a.rps / b.rps).toFixed(2)), accepted_posts_ratio: Number((a.accepted_posts / b.accepted_posts).toFixed(2)),
+    p99_ratio: Number((a.p99 / b.p99).toFixed(2)) };
+  log(`(group commit vs one transaction per report) req/s ×${results.group_commit_vs_one_tx.rps_ratio}, accepted POSTs ×${results.group_commit_vs_one_tx.accepted_posts_ratio}, p99 ×${results.group_commit_vs_one_tx.p99_ratio}`);
+}
 
 if (!o['skip-kill']) {
   const server = startServer(pgDb); await waitUp();

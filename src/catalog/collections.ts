@@ -14,6 +14,7 @@ const archiveOf = (table: string): VersionedSpec => TABLE_BY_NAME.get(table)!.ar
 
 import { SAFETY_COLLECTIONS } from '../domains/safety/collections.js';
 import { BUILDING_CARBON_PROPERTY, ENERGY_COLLECTIONS } from '../domains/energy/collections.js';
+import { OPERATIONS_COLLECTIONS } from '../domains/operations/collections.js';
 
 export type GeometryType = 'Point' | 'MultiPoint' | 'LineString' | 'MultiLineString' | 'Polygon' | 'MultiPolygon';
 
@@ -291,6 +292,7 @@ export const COLLECTIONS: CollectionSpec[] = [
     ],
     tile: { minzoom: 12, maxzoom: 16, kind: 'polygon' },
   },
+  ...OPERATIONS_COLLECTIONS,
 ];
 
 export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));

@@ -7,6 +7,7 @@
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { STYLE, type ColorMode } from './style.js';
 import { SAFETY_LAYER, safetyLayer } from '../domains/safety/maplibre.js';
+import { operationsOverLayers, operationsUnderLayers } from '../domains/operations/maplibre.js';
 
 /** what a colour mode needs of a facility category */
 export interface CategoryRef { id: string; threshold_m: number }
@@ -87,6 +88,7 @@ export function buildStyle(opts: { tileUrl: (layer: string) => string; basemap: 
     layers.push({ id: 'renewal-fill', type: 'fill', source: 'renewal_candidates', 'source-layer': 'renewal_candidates', paint: { 'fill-color': r.fill, 'fill-opacity': r.opacity } });
     layers.push({ id: 'renewal-line', type: 'line', source: 'renewal_candidates', 'source-layer': 'renewal_candidates', paint: { 'line-color': r.line, 'line-width': r.width, 'line-dasharray': [...r.dash] } });
   }
+  layers.push(...operationsUnderLayers(has));
   sources.isochrone = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
   layers.push({ id: 'isochrone-fill', type: 'fill', source: 'isochrone', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': S.isochrone.opacity } });
   layers.push({ id: 'isochrone-line', type: 'line', source: 'isochrone', paint: { 'line-color': ['get', 'color'], 'line-width': 2 } });
@@ -115,6 +117,7 @@ export function buildStyle(opts: { tileUrl: (layer: string) => string; basemap: 
       },
     });
   }
+  layers.push(...operationsOverLayers(has));
   sources['isochrone-origin'] = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
   layers.push({ id: 'isochrone-origin', type: 'circle', source: 'isochrone-origin', paint: { 'circle-color': '#1b4332', 'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
   return { version: 8, sources, layers };

@@ -147,8 +147,11 @@ export async function appendVersion(
   const expr = await contentHashSql(tx, spec.table, 'r');
   const record = `jsonb_populate_record(NULL::${spec.table}, $1::jsonb)`;
   const json = JSON.stringify(row);
-  const ch = (await tx.query<{ ch: string }>(`SELECT encode(${expr}, 'hex') AS ch FROM ${record} r`, [json]))[0].ch;
-  if (last?.current && last.ch === ch) return { version: currentVersion, changed: false };
+  // unchanged content writes nothing (no current version: nothing to compare, the insert hashes it)
+  if (last?.current) {
+    const ch = (await tx.query<{ ch: string }>(`SELECT encode(${expr}, 'hex') AS ch FROM ${record} r`, [json]))[0].ch;
+    if (last.ch === ch) return { version: currentVersion, changed: false };
+  }
   if (last?.current) {
     await tx.query(`UPDATE ${spec.table} SET valid_to = now(), closed_by = $${spec.key.length + 2} WHERE city_id = $1 AND ${where} AND version = $${spec.key.length + 3}`,
       [cs.cityId, ...keyVals, cs.id, currentVersion]);

@@ -31,7 +31,9 @@ describe.each(DRIVERS)('SLA run ($name)', (driver) => {
   it('flags overdue cases, escalates once per level as a new version, and resets on the next stage', async () => {
     const store = await openStore(await driver.fresh());
     try {
-      const mk = (code: string, t: string, attributes = {}) => report(store, cfg, { cityId: 'c', serviceCode: code, lon: 116.3 + Math.random() / 100, lat: 39.9, channel: 'hotline', actor: 'h', attributes, at: at(t) });
+      let n = 0;
+      // 200 m apart: never duplicates of each other (a random spot could fall within the 50 m duplicate radius)
+      const mk = (code: string, t: string, attributes = {}) => report(store, cfg, { cityId: 'c', serviceCode: code, lon: 116.3 + 0.0025 * n++, lat: 39.9, channel: 'hotline', actor: 'h', attributes, at: at(t) });
       const a = await mk('garbage', '2026-03-02T10:00:00+08:00');                      // accept by 11:00
       const b = await mk('illegal_construction', '2026-03-02T10:00:00+08:00');         // accept 4 h: by 14:30
       const c = await mk('garbage', '2026-03-02T11:00:00+08:00');                      // by 12:00

@@ -14,6 +14,7 @@ import { STYLE, type ColorMode } from '../../src/catalog/style';
 import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
 import { loadSafety, renderSafety, safetyModeAvailable, SAFETY_LAYER, SAFETY_MODE } from './safety';
 import { withPmtiles } from './pmtiles';
+import { applyCaseFilter, bindOpsSection, casePopup, hotspotPopup, loadOperations, opsGroups, opsSection, type OpsState } from './operations';
 import './app.css';
 
 interface AppState {
@@ -31,6 +32,7 @@ interface AppState {
   selected: string | null;
   archive: ArchiveState;
   safety: Awaited<ReturnType<typeof loadSafety>>;
+  ops: OpsState | null;
 }
 
 declare global {
@@ -62,8 +64,8 @@ async function main() {
     config, categories, summary, modes, mode: modes[0] ?? STYLE.buildings.modes[0],
     accessCategory: categories.find((c) => c.id === 'kindergarten' && fields[`d_${c.id}`]) ?? categories.find((c) => fields[`d_${c.id}`] && c.threshold_m > 0),
     facilityOn: new Set(categories.map((c) => c.id)),
-    groupsOn: new Set<LayerGroup>(['land_use', 'green_spaces', 'walk_network', 'admin_areas', 'facilities', 'buildings', 'renewal_candidates']),
-    panel: null, dashboard: null, isochrone: null, selected: null, safety: null,
+    groupsOn: new Set<LayerGroup>(['land_use', 'green_spaces', 'walk_network', 'admin_areas', 'facilities', 'buildings', 'renewal_candidates', 'cases', 'case_hotspots']),
+    panel: null, dashboard: null, isochrone: null, selected: null, safety: null, ops: await loadOperations(available),
     archive: { asOf: '', since: '', changes: null },
   };
 
@@ -115,6 +117,7 @@ async function main() {
     const catOpts = accessCats.map((c) => `<option value="${c.id}"${c.id === state.accessCategory?.id ? ' selected' : ''}>${esc(catName(c))} · ${c.threshold_m}${lang() === 'zh' ? '米' : ' m'}</option>`).join('');
     const legend = legendOf(state.mode, state.accessCategory, catName, (state.summary?.access as { params?: { cutoff_m?: number } } | null)?.params?.cutoff_m ?? config.access_cutoff_m, isGap(state.accessCategory));
     const groups: [LayerGroup, string][] = [['buildings', t('buildings')], ['facilities', t('facilities')], ['green_spaces', t('parks')], ['land_use', t('landUse')], ['walk_network', t('walkNetwork')], ['admin_areas', t('adminAreas')], ['renewal_candidates', t('renewal')]];
+    const caseGroups = opsGroups(state.ops);
     const facs = (withFacilities.length ? withFacilities : categories);
     $('#side').innerHTML = `
       <h3>${esc(t('colorBy'))}</h3>
@@ -122,10 +125,12 @@ async function main() {
       ${state.mode.kind === 'access' ? `<label class="sub">${esc(t('accessCategory'))}</label><select id="access-cat">${catOpts}</select>` : ''}
       <ul class="legend">${legend.items.map((i) => `<li><i style="background:${i.color}"></i>${esc(tx(i.label))}</li>`).join('')}</ul>
       <h3>${esc(t('layers'))}</h3>
-      <div class="groups">${groups.filter(([g]) => available.has(g)).map(([g, label]) => `<label><input type="checkbox" data-group="${g}"${state.groupsOn.has(g) ? ' checked' : ''}> ${esc(label)}</label>`).join('')}</div>
+      <div class="groups">${[...groups.filter(([g]) => available.has(g)), ...caseGroups].map(([g, label]) => `<label><input type="checkbox" data-group="${g}"${state.groupsOn.has(g) ? ' checked' : ''}> ${esc(label)}</label>`).join('')}</div>
       <h3>${esc(t('facilities'))} <span class="links"><a href="#" data-fac="all">${esc(t('all'))}</a> · <a href="#" data-fac="none">${esc(t('none'))}</a></span></h3>
       <ul class="facs">${facs.map((c) => `<li><label><input type="checkbox" data-cat="${c.id}"${state.facilityOn.has(c.id) ? ' checked' : ''}><i style="background:${facilityColor(c.id)}"></i>${esc(catName(c))}</label></li>`).join('')}</ul>
+      ${opsSection(state.ops)}
       ${archiveSection(state.archive)}`;
+    bindOpsSection($('#side'), map, state.ops, () => renderSide());
     $('#as-of').addEventListener('change', async (e) => { state.archive.asOf = (e.target as HTMLInputElement).value; await applyAsOf(map, state.archive, restyle); renderSide(); });
     $('#since').addEventListener('change', async (e) => { state.archive.since = (e.target as HTMLInputElement).value; await applyChanges(map, state.archive); renderSide(); });
     $('#mode').addEventListener('change', (e) => { state.mode = state.modes.find((m) => m.id === (e.target as HTMLSelectElement).value)!; applyColors(); renderSide(); });
@@ -159,6 +164,7 @@ async function main() {
   };
   const applyFacilityFilter = () => {
     if (map.getLayer('facilities-circle')) map.setFilter('facilities-circle', ['in', ['get', 'category'], ['literal', [...state.facilityOn]]]);
+    applyCaseFilter(map, state.ops);
   };
   const updateZoomHint = () => {
     const z = map.getZoom();
@@ -250,10 +256,12 @@ async function main() {
   }
 
   // ---- map interaction ----
-  const interactive = ['safety-3d', 'buildings-3d', 'facilities-circle', 'renewal-fill'];
+  const interactive = ['cases-circle', 'safety-3d', 'buildings-3d', 'facilities-circle', 'renewal-fill', 'case-hotspots-fill'];
   map.on('click', (e: MapMouseEvent) => {
     const layers = interactive.filter((l) => map.getLayer(l));
     const hits: MapGeoJSONFeature[] = layers.length ? map.queryRenderedFeatures(e.point, { layers }) : [];
+    const cs = hits.find((f) => f.layer.id === 'cases-circle');
+    if (cs) { new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(casePopup(state.ops, cs.properties)).addTo(map); return; }
     const fac = hits.find((f) => f.layer.id === 'facilities-circle');
     if (fac) {
       const c = categories.find((x) => x.id === fac.properties.category);
@@ -275,6 +283,8 @@ async function main() {
       }, () => {});
       return;
     }
+    const hot = hits.find((f) => f.layer.id === 'case-hotspots-fill');
+    if (hot) { new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(hotspotPopup(hot.properties)).addTo(map); return; }
     void showIsochrone(e.lngLat.lng, e.lngLat.lat);
   });
   for (const l of interactive) {

@@ -8,6 +8,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import type { Category } from './api';
 import type { ExpressionSpecification } from 'maplibre-gl';
 import { STYLE, type ColorMode, type LegendItem } from '../../src/catalog/style';
+import { OPS_GROUP_LAYERS, type OpsGroup } from './operations';
 export { buildStyle, colorExpr, heightExpr } from '../../src/catalog/maplibre';
 
 maplibregl.setWorkerUrl(new URL('../../node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs', import.meta.url).href);
@@ -47,7 +48,7 @@ export function legendOf(mode: ColorMode, cat: Category | undefined, name: (c: C
   };
 }
 
-export type LayerGroup = 'land_use' | 'green_spaces' | 'walk_network' | 'admin_areas' | 'facilities' | 'buildings' | 'renewal_candidates';
+export type LayerGroup = 'land_use' | 'green_spaces' | 'walk_network' | 'admin_areas' | 'facilities' | 'buildings' | 'renewal_candidates' | OpsGroup;
 export const GROUP_LAYERS: Record<LayerGroup, string[]> = {
   land_use: ['land_use-fill'],
   green_spaces: ['green-fill', 'green-line'],
@@ -56,6 +57,7 @@ export const GROUP_LAYERS: Record<LayerGroup, string[]> = {
   facilities: ['facilities-circle'],
   buildings: ['buildings-3d'],
   renewal_candidates: ['renewal-fill', 'renewal-line'],
+  ...OPS_GROUP_LAYERS,
 };
 
 export function facilityColor(id: string): string {

@@ -5,6 +5,7 @@ import type { Tags } from '../../model/taxonomy.js';
 import type { AdminLevelName, CityRecord } from '../../model/types.js';
 import type { AccessPlaces } from '../network/access.js';
 import type { SafetyCheckInput } from '../../domains/safety/register.js';
+import type { OpsCheckInput } from '../../domains/operations/check.js';
 import type { GraphOptions } from '../network/graph.js';
 import { PlacesCollector } from '../network/access.js';
 import type { CheckParameters } from './catalogue.js';
@@ -66,6 +67,8 @@ export interface CheckData {
   places: AccessPlaces;
   /** the house-safety register, when the store holds one (housing indicators 1–10) */
   safety?: SafetyCheckInput;
+  /** cases and unit grids of the operations platform, when the store holds any (waterlogging points, disorderly parking roads, platform coverage) */
+  operations?: OpsCheckInput;
   /** where the residents of `places.origins` come from: the floor-area estimate, or imported population data */
   population: PopulationInfo;
 }

@@ -4,6 +4,7 @@ import { fireStationCoverage, greenwayCoverage, middleSchoolCoverage, parkServic
 import { agedHousingShare, highRiseCount, housingHazardIndicators } from './computed/housing.js';
 import { parkGreenPerCapita, populationDensity, roadNetworkDensity } from './computed/land.js';
 import type { Indicator } from './types.js';
+import { OPERATIONS_INDICATORS } from '../../domains/operations/check.js';
 
 /** Every computed indicator, by catalogue id: the one registry the check runner reads. */
 export const INDICATORS: readonly Indicator[] = [
@@ -11,6 +12,7 @@ export const INDICATORS: readonly Indicator[] = [
   roadNetworkDensity, transitAccess, livingCircleCompleteness,
   kindergartenShortfall, elderlyShortfall, childcareShortfall, activitySpaceShortfall,
   parkGreenPerCapita, populationDensity, agedHousingShare, highRiseCount, serviceEquity, ...housingHazardIndicators,
+  ...OPERATIONS_INDICATORS,
 ];
 
 export const INDICATOR_BY_ID: ReadonlyMap<string, Indicator> = new Map(INDICATORS.map((i) => [i.id, i]));

@@ -10,6 +10,7 @@ import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from '.
 import { allocatePopulation, type PopulationZone } from './population.js';
 import type { CheckResult } from './run.js';
 import { safetyForCheck } from '../../domains/safety/store.js';
+import { operationsForCheck } from '../../domains/operations/check.js';
 import { succeedRun } from '../../store/runs.js';
 
 /**
@@ -105,6 +106,8 @@ export async function checkDataFromStore(
   const data = c.finish({}, places);
   const safety = await safetyForCheck(db, city);
   if (safety) data.safety = safety;
+  const operations = await operationsForCheck(db, city);
+  if (operations) data.operations = operations;
   await applyPopulation(db, city, data);
   return data;
 }

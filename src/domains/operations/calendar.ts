@@ -9,6 +9,11 @@
  *   elapsed(a, b)      = position(b) − position(a)
  * A deadline that ends exactly at the close of a working day is that close (18:00), not the next
  * morning.
+ *
+ * The shipped 2026 calendar (catalogue/calendar-cn-2026.json) is NOT verified against a source on
+ * this machine: ../shared/reference gives no 2026 holiday schedule, so its holidays and make-up
+ * working days are background knowledge of the State Council notice (marked so in the file, in
+ * `verification_zh` / `verification_en`); a city checks them against the notice or replaces the file.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';

@@ -21,11 +21,13 @@ import { AttributeError } from './catalogue.js';
 import { ACTIONS, allowedActions, OPS_ROLES, STATUSES, STATUS_LABELS, TransitionError, type Status } from './cycle.js';
 import { act, caseHistory, getCase, listCases, type CaseRow, type OpsConfig, OpsError, opsConfig, report } from './store.js';
 import { operationsStats, STAT_GROUPS, statsCsv, type StatGroup } from './stats.js';
-
+import { intakeOf } from './intake.js';
 import type { Principal } from '../../store/principals.js';
 const STAFF = ['grid_worker', 'dispatcher', 'department', 'supervisor', 'admin'];
 
 export async function operationsRoutes(app: FastifyInstance, ctx: ServerContext, store: Store, opts: ServerOptions, o: { ops?: OpsConfig } = {}) {
+  // reports still queued for group commit are written before the store closes
+  app.addHook('onClose', async () => { await intakeOf(store).drain(); });
   const ops = o.ops ?? opsConfig();
   const principal = (req: FastifyRequest): Promise<Principal | null> => principalOf(opts, req);
   const need = async (req: FastifyRequest, roles: string[] = STAFF): Promise<Principal> => {

@@ -8,7 +8,8 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { WorkCalendar } from './calendar.js';
 import { type Catalogue, type CaseClass, calendarPath, loadCatalogue, validateAttributes } from './catalogue.js';
 import { type CaseState, type Status, initialState, transition, isOpen, STAGE_OF } from './cycle.js';
-import { appendVersion, ConflictError, openChangeset, sealChangeset, versioned } from '../../store/archive.js';
+import { appendVersion, type Changeset, ConflictError, contentColumns, openChangeset, sealChangeset, versioned, writeStaged } from '../../store/archive.js';
+import { groupCommitOff, intakeOf } from './intake.js';
 
 export const CASES = versioned('cases', 'cases', ['id'], true);
 export const GRIDS = versioned('grids', 'grids', ['code'], true);
@@ -126,52 +127,179 @@ export function classOf(cfg: OpsConfig, serviceCode: string): CaseClass {
   return k;
 }
 
-/** A new case: class, attributes, grid, department, duplicate link, deadlines; one transaction. */
+/**
+ * A new case: class, attributes, grid, department, duplicate link, deadlines. Acknowledged only
+ * after its transaction has committed. Concurrent reports are group-committed (see intake.ts):
+ * several are written in one transaction, each still in its own savepoint and acknowledged only
+ * after that commit; `OPENCIM_GROUP_COMMIT=off` writes one transaction per report.
+ */
 export async function report(store: Store, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
-  return store.transaction((tx) => reportIn(tx, cfg, r));
+  if (groupCommitOff()) return store.transaction((tx) => reportIn(tx, cfg, r));
+  return intakeOf(store).submit(cfg, r);
 }
 
 /** report() inside the caller's transaction (bulk intake: one transaction for a whole file) */
 export async function reportIn(tx: Queryable, cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
+  const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: reportReason(r), kind: 'cases' });
+  const out = await reportInto(tx, cfg, r, cs);
+  await sealChangeset(tx, cs);   // last: the city's chain lock is held from here to the commit
+  return out;
+}
+
+/** the reason recorded on the change set of a report */
+export const reportReason = (r: NewReport) => `report via ${r.channel}`;
+
+/**
+ * The version of a new case, written into the open change set `cs` (of r's city, actor and
+ * reason); the caller seals it. Validation errors are thrown before anything is written.
+ */
+export async function reportInto(tx: Queryable, cfg: OpsConfig, r: NewReport, cs: Changeset): Promise<CaseRow> {
   const k = classOf(cfg, r.serviceCode);
   const attributes = validateAttributes(k, r.attributes ?? {});
   const at = r.at ?? Date.now();
-  {
-    const hasPoint = r.lon !== undefined && r.lat !== undefined;
-    const grid = hasPoint ? await gridAt(tx, r.cityId, r.lon!, r.lat!) : null;
-    const department = grid?.assign[k.department] ?? k.department;
-    let duplicateOf: string | null = null;
-    const d = cfg.catalogue.duplicate;
-    if (hasPoint && d.radius_m > 0 && d.window_hours > 0) {
-      const [dup] = await tx.query<{ id: string }>(
-        `SELECT id FROM cases_current WHERE city_id = $1 AND service_code = $2 AND status = ANY($3) AND duplicate_of IS NULL
-           AND reported_at >= $4 AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($5, $6), 4326), $8)
-           AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7)
-         ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography), reported_at LIMIT 1`,
-        [r.cityId, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'], new Date(at - d.window_hours * 3600_000).toISOString(), r.lon, r.lat, d.radius_m,
-         // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
-         (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180))]);
-      duplicateOf = dup?.id ?? null;
-    }
-    const [{ n }] = await tx.query<{ n: string }>(`SELECT nextval('case_id_seq') AS n`);
-    const state = initialState(k, department, at, cfg.calendar, duplicateOf !== null);
-    const row: CaseRow = {
-      ...state, id: String(n), version: 0, class_code: k.code, action: 'report',
-      note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
-      channel: r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: r.description ?? null,
-      address: r.address ?? null, attributes, media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
-      token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
-      reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
-    };
-    for (const m of r.media ?? []) {
-      await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
-    }
-    const cs = await openChangeset(tx, { cityId: r.cityId, actor: r.actor, reason: `report via ${r.channel}`, kind: 'cases' });
-    await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
-    const out = (await getCase(tx, r.cityId, row.id))!;
-    await sealChangeset(tx, cs);   // last: the city's chain lock is held from here to the commit
-    return out;
+  const hasPoint = r.lon !== undefined && r.lat !== undefined;
+  const d = cfg.catalogue.duplicate;
+  const checkDup = hasPoint && d.radius_m > 0 && d.window_hours > 0;
+  // one round trip: the case's id, its unit grid (point in polygon) and an open case it duplicates
+  // (same class, within the radius and the time window), if any
+  const [hit] = await tx.query<{ n: string; code: string | null; workers: unknown; assign: unknown; dup: string | null }>(
+    `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($2::float8, $3::float8), 4326) AS pt)
+     SELECT nextval('case_id_seq') AS n, g.code, g.workers, g.assign,
+       (SELECT c.id FROM cases_current c, p WHERE $4::boolean AND c.city_id = $1 AND c.service_code = $5 AND c.status = ANY($6) AND c.duplicate_of IS NULL
+          AND c.reported_at >= $7 AND c.geom && ST_Expand(p.pt, $9)
+          AND ST_DWithin(c.geom::geography, p.pt::geography, $8)
+        ORDER BY ST_Distance(c.geom::geography, p.pt::geography), c.reported_at LIMIT 1) AS dup
+     FROM p LEFT JOIN LATERAL (SELECT code, workers, assign FROM grids_current WHERE city_id = $1 AND level = 'unit'
+       AND ST_Intersects(geom, p.pt) ORDER BY code LIMIT 1) g ON true`,
+    [r.cityId, hasPoint ? r.lon : null, hasPoint ? r.lat : null, checkDup, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'],
+     new Date(at - d.window_hours * 3600_000).toISOString(), d.radius_m,
+     // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
+     hasPoint ? (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180)) : 0]);
+  const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const grid = hit.code ? { code: hit.code, workers: j(hit.workers) as string[], assign: j(hit.assign) as Record<string, string> } : null;
+  const department = grid?.assign[k.department] ?? k.department;
+  const duplicateOf: string | null = hit.dup ?? null;
+  const n = hit.n;
+  const state = initialState(k, department, at, cfg.calendar, duplicateOf !== null);
+  const row: CaseRow = {
+    ...state, id: String(n), version: 0, class_code: k.code, action: 'report',
+    note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
+    channel: r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: r.description ?? null,
+    address: r.address ?? null, attributes, media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
+    token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
+    reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
+  };
+  for (const m of r.media ?? []) {
+    await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [r.cityId, m.id, m.contentType, m.bytes]);
   }
+  await appendVersion(tx, CASES, cs, content(row), { expectedVersion: 0 });
+  return (await getCase(tx, r.cityId, row.id))!;
+}
+
+/** metres between two WGS84 points on the mean sphere (in-batch duplicates; PostGIS's spheroid differs by < 0.5 %) */
+function metres(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const r = Math.PI / 180, dLat = (lat2 - lat1) * r, dLon = (lon2 - lon1) * r;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * r) * Math.cos(lat2 * r) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/**
+ * Many new cases in the caller's transaction with a constant number of statements (group commit):
+ * ids, grids and duplicates of stored cases in one query, duplicates among the batch in order (a
+ * report duplicates an earlier one of the batch as it would had that one been committed first),
+ * the versions written set-wise through the archive (`writeStaged`, one change set per actor and
+ * reason, from `changeset`), read back in one query. Returns the cases in the order given.
+ */
+export async function reportBatch(tx: Queryable, items: { cfg: OpsConfig; r: NewReport }[], changeset: (r: NewReport) => Promise<Changeset>): Promise<CaseRow[]> {
+  const prep = items.map(({ cfg, r }) => {
+    const k = classOf(cfg, r.serviceCode);
+    const attributes = validateAttributes(k, r.attributes ?? {});
+    const at = r.at ?? Date.now();
+    const hasPoint = r.lon !== undefined && r.lat !== undefined;
+    const d = cfg.catalogue.duplicate;
+    const checkDup = hasPoint && d.radius_m > 0 && d.window_hours > 0;
+    return { cfg, r, k, attributes, at, hasPoint, d, checkDup };
+  });
+  const ids = (await tx.query<{ n: string }>(`SELECT nextval('case_id_seq') AS n FROM generate_series(1, $1)`, [items.length]))
+    .map((x) => BigInt(x.n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
+  const col = <T>(f: (p: (typeof prep)[number]) => T) => prep.map(f);
+  const hits = await tx.query<{ i: number; code: string | null; workers: unknown; assign: unknown; dup: string | null; dist: number | null }>(
+    `WITH u AS (SELECT * FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::timestamptz[], $7::boolean[], $8::float8[], $9::float8[])
+                  AS u(i, city, lon, lat, code, since, chk, radius, box))
+     SELECT u.i, g.code, g.workers, g.assign, d.id AS dup, d.dist
+     FROM u CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) AS pt) p
+     LEFT JOIN LATERAL (SELECT code, workers, assign FROM grids_current WHERE city_id = u.city AND level = 'unit'
+       AND ST_Intersects(geom, p.pt) ORDER BY code LIMIT 1) g ON true
+     LEFT JOIN LATERAL (SELECT c.id, ST_Distance(c.geom::geography, p.pt::geography) AS dist FROM cases_current c
+       WHERE u.chk AND c.city_id = u.city AND c.service_code = u.code AND c.status = ANY($10) AND c.duplicate_of IS NULL
+         AND c.reported_at >= u.since AND c.geom && ST_Expand(p.pt, u.box) AND ST_DWithin(c.geom::geography, p.pt::geography, u.radius)
+       ORDER BY 2, c.reported_at LIMIT 1) d ON true
+     ORDER BY u.i`,
+    [prep.map((_, i) => i), col((p) => p.r.cityId), col((p) => (p.hasPoint ? p.r.lon! : null)), col((p) => (p.hasPoint ? p.r.lat! : null)),
+     col((p) => p.k.service_code), col((p) => new Date(p.at - p.d.window_hours * 3600_000).toISOString()), col((p) => p.checkDup), col((p) => p.d.radius_m),
+     // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
+     col((p) => (p.hasPoint ? (p.d.radius_m / 110_000) / Math.max(0.05, Math.cos((p.r.lat! * Math.PI) / 180)) : 0)),
+     ['reported', 'accepted', 'dispatched', 'handled']]);
+  const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const rows: CaseRow[] = [];
+  for (const [i, p] of prep.entries()) {
+    const h = hits[i];
+    const grid = h.code ? { code: h.code, workers: j(h.workers) as string[], assign: j(h.assign) as Record<string, string> } : null;
+    const department = grid?.assign[p.k.department] ?? p.k.department;
+    let duplicateOf = h.dup ?? null;
+    if (p.checkDup) {
+      // an earlier report of this batch, as the query above would have found it once committed
+      let best = h.dup !== null ? Number(h.dist) : Infinity;
+      const since = p.at - p.d.window_hours * 3600_000;
+      for (let e = 0; e < i; e++) {
+        const o = rows[e], q = prep[e];
+        if (o.duplicate_of !== null || o.lon === null || o.lat === null || q.r.cityId !== p.r.cityId || o.service_code !== p.k.service_code || q.at < since) continue;
+        const m = metres(o.lon, o.lat, p.r.lon!, p.r.lat!);
+        if (m <= p.d.radius_m && m < best) { best = m; duplicateOf = o.id; }
+      }
+    }
+    const state = initialState(p.k, department, p.at, p.cfg.calendar, duplicateOf !== null);
+    rows.push({
+      ...state, id: ids[i], version: 0, class_code: p.k.code, action: 'report',
+      note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
+      channel: p.r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: p.r.description ?? null,
+      address: p.r.address ?? null, attributes: p.attributes, media_urls: p.r.mediaUrls ?? [], reporter: p.r.reporter ?? {},
+      token: randomBytes(12).toString('hex'), external_id: p.r.externalId ?? null, duplicate_of: duplicateOf,
+      reported_at: new Date(p.at).toISOString(), lon: p.hasPoint ? p.r.lon! : null, lat: p.hasPoint ? p.r.lat! : null, updated_at: '',
+    });
+    for (const m of p.r.media ?? []) {
+      await tx.query('INSERT INTO case_media (city_id, id, content_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [p.r.cityId, m.id, m.contentType, m.bytes]);
+    }
+  }
+  // one staged write per change set (actor and reason); the ids are new, so every row is version 1
+  const groups = new Map<Changeset, number[]>();
+  for (const [i, p] of prep.entries()) {
+    const cs = await changeset(p.r);
+    const g = groups.get(cs);
+    if (g) g.push(i); else groups.set(cs, [i]);
+  }
+  const cols = await contentColumns(tx, CASES.table);
+  for (const [cs, idx] of groups) {
+    await tx.exec('DROP TABLE IF EXISTS intake_stage');
+    await tx.exec(`CREATE TEMP TABLE intake_stage ON COMMIT DROP AS SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM ${CASES.table} LIMIT 0`);
+    await tx.query(`INSERT INTO intake_stage SELECT * FROM jsonb_populate_recordset(NULL::intake_stage, $1::jsonb)`, [JSON.stringify(idx.map((i) => content(rows[i])))]);
+    const w = await writeStaged(tx, CASES, cs, 'intake_stage', { unique: true });
+    if (w.added !== idx.length) throw new Error(`group commit: ${w.added} of ${idx.length} cases written`);
+  }
+  await tx.exec('DROP TABLE IF EXISTS intake_stage');
+  const out = new Map<string, CaseRow>();
+  for (const city of new Set(prep.map((p) => p.r.cityId))) {
+    const mine = rows.filter((_, i) => prep[i].r.cityId === city).map((r) => r.id);
+    for (const r of await tx.query(`SELECT ${CASE_COLUMNS} FROM cases_versions WHERE city_id = $1 AND id = ANY($2) AND valid_to IS NULL`, [city, mine])) {
+      const c = caseFromDb(r);
+      out.set(`${city}\u0000${c.id}`, c);
+    }
+  }
+  return prep.map((p, i) => {
+    const c = out.get(`${p.r.cityId}\u0000${rows[i].id}`);
+    if (!c) throw new Error(`group commit: case ${rows[i].id} not read back`);
+    return c;
+  });
 }
 
 export interface ActInput {

@@ -17,6 +17,7 @@ import { AttributeError, type CaseClass } from '../../domains/operations/catalog
 import { open311Status, STATUS_LABELS, type Status } from '../../domains/operations/cycle.js';
 import { KeyRing } from '../../domains/operations/keys.js';
 import { annotate, type CaseRow, getCase, listCases, type OpsConfig, OpsError, opsConfig, report, type Reporter } from '../../domains/operations/store.js';
+import { intakeOf } from '../../domains/operations/intake.js';
 import { xmlDocument } from './xml.js';
 
 type Fmt = 'xml' | 'json';
@@ -110,6 +111,8 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
   const keys = new KeyRing(store, o.keys);
   const rate = o.rate ?? rateFromEnv();
   const byKey = new RateLimit(rate.key), byIp = new RateLimit(rate.ip);
+  // reports still queued for group commit are written before the store closes
+  app.addHook('onClose', async () => { await intakeOf(store).drain(); });
   const cal = ops.calendar;
   const dt = (isoOrNull: string | null) => (isoOrNull ? cal.w3c(Date.parse(isoOrNull)) : null);
   const departments = new Map(ops.catalogue.departments.map((d) => [d.id, d]));
