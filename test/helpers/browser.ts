@@ -1,6 +1,6 @@
 /**
  * The real browser of the web tests: Debian chromium through playwright-core (SwiftShader WebGL),
- * and the viewer built by Vite when dist/web is missing or older than web/.
+ * and the viewer built by Vite when dist/web is missing or older than its sources.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -20,10 +20,10 @@ function newest(dir: string): number {
   return m;
 }
 
-/** build the viewer when dist/web is missing or older than web/ */
+/** build the viewer when dist/web is missing or older than web/ or the sources it bundles (src/: the catalogue's styles, the domains' layers) */
 export function ensureViewerBuilt(): void {
   const index = join(DEFAULT_WEB_ROOT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(ROOT, 'web')), newest(join(ROOT, 'src')))) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`vite build web failed: ${r.stderr}`);
 }

@@ -1,15 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRegisterFiles } from '../../src/domains/safety/store.js';
 import { parseRegisterText } from '../../src/domains/safety/csv.js';
+import { ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
 import { DRIVERS } from '../helpers/stores.js';
 import { cityServer, CITY } from '../server/fixture.js';
 
 /** The viewer's safety mode and panel section, end to end in headless chromium over the Haidian extract with a register. */
-const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-output/web');
 
 describe('viewer: house safety (chromium)', () => {
@@ -19,8 +18,7 @@ describe('viewer: house safety (chromium)', () => {
   let base: string;
   const errors: string[] = [];
   beforeAll(async () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`vite build web failed: ${r.stderr}`);
+    ensureViewerBuilt();
     mkdirSync(OUT, { recursive: true });
     s = await cityServer(await DRIVERS[0].fresh(), {}, { access: false });
     const ids = (await s.store.query<{ id: string }>('SELECT id FROM buildings_current WHERE city_id = $1 ORDER BY id', [CITY])).map((x) => x.id);
@@ -32,7 +30,7 @@ describe('viewer: house safety (chromium)', () => {
     ], { actor: 'test' });
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: process.env.OPENCIM_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
     page.on('pageerror', (e) => errors.push(e.message));
   }, 300_000);

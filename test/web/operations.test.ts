@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WEB_ROOT } from '../../src/server/app.js';
+import { ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
 import { DRIVERS } from '../helpers/stores.js';
 import { CITY, cityServer } from '../server/fixture.js';
 import { generateGrids } from '../../src/domains/operations/grids.js';
@@ -15,24 +14,7 @@ import { act, opsConfig, report } from '../../src/domains/operations/store.js';
  * with unit grids generated on it and cases reported through the store. What the map renders is
  * checked against the database, counted another way (cases inside each grid's polygon).
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-output/web');
-const CHROMIUM = process.env.OPENCIM_CHROMIUM ?? '/usr/bin/chromium';
-
-function newest(dir: string): number {
-  let m = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, f.name);
-    m = Math.max(m, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-function ensureBuilt(): void {
-  const index = join(DEFAULT_WEB_ROOT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(ROOT, 'web')), newest(join(ROOT, 'src/domains/operations')))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vite build web failed: ${r.stderr}`);
-}
 
 const cfg = opsConfig();
 const CLASSES = ['garbage', 'road_damage', 'illegal_parking', 'street_light'];
@@ -47,7 +29,7 @@ describe('viewer: city operations layers (chromium)', () => {
   let bbox: [number, number, number, number];
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureViewerBuilt();
     mkdirSync(OUT, { recursive: true });
     s = await cityServer(await DRIVERS[0].fresh(), {}, { access: false });
     await generateGrids(s.store, CITY, { actor: 'test' });
@@ -75,7 +57,7 @@ describe('viewer: city operations layers (chromium)', () => {
     bbox = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
     page.on('pageerror', (e) => errors.push(e.message));
   }, 240_000);
