@@ -178,6 +178,18 @@ export function isRoadNotWalkable(t: Tags): boolean {
   return t.highway !== undefined && ROAD_HIGHWAY.has(t.highway) && t.area !== 'yes' && !isWalkable(t);
 }
 
+const GREENWAY_ROUTE = new Set(['hiking', 'foot', 'walking', 'running', 'fitness_trail', 'bicycle', 'greenway']);
+const GREENWAY_NAME = /绿道|greenway/i;
+
+/**
+ * A designated greenway route (issue 10 §3): an OSM route relation for walking or cycling whose
+ * name or network names it a greenway (广东绿道, 珠三角绿道, "… Greenway"), or route=greenway.
+ */
+export function isGreenwayRoute(t: Tags): boolean {
+  if (t.type !== 'route' || !GREENWAY_ROUTE.has(t.route ?? '')) return false;
+  return t.route === 'greenway' || GREENWAY_NAME.test(t.name ?? '') || GREENWAY_NAME.test(t['name:zh'] ?? '') || GREENWAY_NAME.test(t.network ?? '');
+}
+
 export function isBuilding(t: Tags): boolean {
   return t.building !== undefined && t.building !== 'no';
 }

@@ -1,4 +1,4 @@
-import type { Areal, Geometry, LineString, Point } from './geometry.js';
+import type { Areal, Geometry, LineString, MultiLineString, Point } from './geometry.js';
 
 /**
  * The city model: typed records every reader produces and the store keeps.
@@ -78,9 +78,19 @@ export interface Road extends RecordBase {
   length_m: number;
 }
 
-export type CityRecord = Building | Facility | GreenSpace | LandParcel | AdminArea | WalkEdge | Road;
+/** a designated greenway route (an OSM route relation such as 广东绿道): its member ways as one line */
+export interface GreenwayRoute extends RecordBase {
+  kind: 'greenway_route';
+  geometry: MultiLineString;
+  /** route=* of the relation (hiking, foot, bicycle, ...) */
+  route: string;
+  /** geodesic length of the member ways present, metres */
+  length_m: number;
+}
+
+export type CityRecord = Building | Facility | GreenSpace | LandParcel | AdminArea | WalkEdge | Road | GreenwayRoute;
 export type RecordKind = CityRecord['kind'];
-export const RECORD_KINDS: RecordKind[] = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge', 'road'];
+export const RECORD_KINDS: RecordKind[] = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge', 'road', 'greenway_route'];
 
 /** Something a reader noticed and did not silently drop (broken ring, unclosed way, ...). */
 export interface IngestProblem {

@@ -63,6 +63,12 @@ export const TABLES: TableSpec[] = [
     columns: ['id', 'name', 'highway', 'length_m', 'tags', 'geom'],
     rows: (r) => r.kind !== 'road' ? [] : [[r.id, r.name, r.highway, r.length_m, r.tags, toHexEwkb(r.geometry)]],
   },
+  {
+    // designated greenway routes (route relations named as greenways): counted by the greenway coverage
+    table: 'greenway_routes', archive: versioned('greenway_routes', 'greenway_routes', ['id'], true), kind: 'greenway_route', geomType: 'Geometry', key: ['id'],
+    columns: ['id', 'name', 'route', 'length_m', 'tags', 'geom'],
+    rows: (r) => r.kind !== 'greenway_route' ? [] : [[r.id, r.name, r.route, r.length_m, r.tags, toHexEwkb(r.geometry)]],
+  },
 ];
 
 export const TABLE_BY_KIND = new Map(TABLES.map((t) => [t.kind, t]));

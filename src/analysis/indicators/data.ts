@@ -1,5 +1,5 @@
 import type { Areal, Position } from '../../model/geometry.js';
-import { arealAreaM2, bboxOf, centroid, distanceM } from '../../model/geo.js';
+import { arealAreaM2, bboxOf, centroid, distanceM, lineLengthM } from '../../model/geo.js';
 import { isResidentialLanduse } from '../../model/residential.js';
 import type { Tags } from '../../model/taxonomy.js';
 import type { AdminLevelName, CityRecord } from '../../model/types.js';
@@ -50,7 +50,7 @@ export interface GreenPatch { id: string; kind: string; is_public: boolean; area
 /** Road centrelines of the classes counted for road density (length, midpoint, geometry, name, oneway). */
 export interface Roads { count: number; highway: string[]; length_m: Float64Array; midLon: Float64Array; midLat: Float64Array; coords: Position[][]; name: (string | undefined)[]; oneway: Uint8Array }
 
-export interface Greenway { id: string; name?: string; coordinates: Position[]; length_m: number; rule: 'name' | 'tag' }
+export interface Greenway { id: string; name?: string; coordinates: Position[]; length_m: number; rule: 'name' | 'tag' | 'route' }
 
 export interface CheckData {
   buildings: CheckBuildings;
@@ -160,6 +160,9 @@ export class CheckCollector {
       case 'road':
         this.addEdge(r.id, r.highway, r.name, r.tags, r.geometry.coordinates, r.length_m);
         break;
+      case 'greenway_route':
+        this.addGreenwayRoute(r.id, r.name, r.geometry.coordinates);
+        break;
       default:
     }
   }
@@ -180,6 +183,11 @@ export class CheckCollector {
     const nm = name ?? tags?.name ?? '';
     if (nm && this.greenwayName.test(nm)) this.greenways.push({ id, name: nm, coordinates: coords, length_m, rule: 'name' });
     else if (tags?.greenway !== undefined) this.greenways.push({ id, ...(nm ? { name: nm } : {}), coordinates: coords, length_m, rule: 'tag' });
+  }
+
+  /** a designated greenway route: each of its lines a greenway (rule `route`) */
+  addGreenwayRoute(id: string, name: string | undefined, lines: Position[][]): void {
+    lines.forEach((coordinates, k) => this.greenways.push({ id: `${id}:${k}`, ...(name ? { name } : {}), coordinates, length_m: lineLengthM(coordinates), rule: 'route' }));
   }
 
   addCompound(p: PolygonArea): void { this.compounds.push(p); }

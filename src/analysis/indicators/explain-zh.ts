@@ -20,7 +20,7 @@ const ZH: Record<string, (ctx: CheckContext) => string> = {
   population_density: (ctx) => `人口密度：人口 ÷ 建成区面积；${builtZh(ctx)}；${residentsZh(ctx)}。无居民时不给数值（不是 0）。`,
   park_service_coverage: (ctx) => `公园绿化活动场地服务半径覆盖率（官方面积法）：公园服务半径（${ctx.params.park_size_classes.map((c) => `${c.min_m2}${c.max_m2 ? `–${c.max_m2}` : '+'} m² 服务 ${c.radius_m} m`).join('，')}）覆盖的居住用地 ÷ 居住用地；步行网络法结果见 details。`,
   middle_school_coverage: (ctx) => `中学服务半径覆盖率（官方面积法）：中学 ${ctx.params.middle_school_radius_m} m 直线范围内的居住用地 ÷ 居住用地；中学按 isced:level、school、grades 及“中学/初中/高中/附中/一贯制”名称识别。`,
-  greenway_coverage: (ctx) => `绿道服务半径覆盖率：绿道 ${ctx.params.greenway_radius_m} m 范围内的居住用地 ÷ 居住用地；绿道为名称含“绿道”等或标注 greenway=* 的道路，公园内的一般园路不算绿道；指定的绿道线路关系（如广东绿道）尚未读取。`,
+  greenway_coverage: (ctx) => `绿道服务半径覆盖率：绿道 ${ctx.params.greenway_radius_m} m 范围内的居住用地 ÷ 居住用地；绿道为名称含“绿道”等或标注 greenway=* 的道路，以及指定的绿道线路（OSM 中名为绿道的步行或骑行线路关系，如广东绿道）；公园内的一般园路不算绿道。`,
   fire_station_coverage: (ctx) => `城市消防站服务半径覆盖率：消防站服务范围内的建成区 ÷ 建成区。官方规则为 5 分钟到达，标准站约 7 km²、小型站 4 km²；数据不区分站型，统一按标准站 ${ctx.params.fire_station_service_area_km2} km² 的等面积圆计算；${builtZh(ctx)}。`,
   transit_access: (ctx) => `公共交通便捷覆盖（SDG 11.2.1）：公交站 ${ctx.params.transit_bus_m} m 或轨道站 ${ctx.params.transit_metro_m} m 步行距离内的居民占比；${residentsZh(ctx)}。`,
   living_circle_completeness: (ctx) => `生活圈完整度（GB 50180-2018）：每栋住宅建筑在步行半径内可达的生活圈设施类别占比，按居民加权；数据中完全没有的类别为数据缺口，不计入分母；${residentsZh(ctx)}。`,

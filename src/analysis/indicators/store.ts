@@ -30,7 +30,7 @@ export async function checkDataFromStore(
 ): Promise<CheckData> {
   // fresh planner statistics: without them (PGlite has no autovacuum; an import does not analyse) the keyset
   // pages below are planned as sort-everything-per-page, which turns quadratic on a large city
-  await db.exec('ANALYZE buildings_versions, walk_edges_versions, land_use_versions, facilities_versions, admin_areas_versions, green_spaces_versions, roads_versions');
+  await db.exec('ANALYZE buildings_versions, walk_edges_versions, land_use_versions, facilities_versions, admin_areas_versions, green_spaces_versions, roads_versions, greenway_routes_versions');
   const places = await placesFromStore(db, city, { ...opts, categories: undefined });
   const c = new CheckCollector(params, opts.perCapitaM2);
   // every building: centroid and what the housing indicators read
@@ -102,6 +102,11 @@ export async function checkDataFromStore(
       if (rows.length < PAGE) break;
       last = rows[rows.length - 1].id;
     }
+  }
+  // designated greenway routes (migration 014)
+  for (const r of await db.query<{ id: string; name: string | null; g: string }>(
+    'SELECT id, name, ST_AsGeoJSON(geom) AS g FROM greenway_routes_current WHERE city_id = $1 ORDER BY id', [city])) {
+    c.addGreenwayRoute(r.id, r.name ?? undefined, (JSON.parse(r.g) as { coordinates: Position[][] }).coordinates);
   }
   const data = c.finish({}, places);
   const safety = await safetyForCheck(db, city);

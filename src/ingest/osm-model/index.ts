@@ -1,6 +1,8 @@
 import { classifyFeature, isModelArea } from '../../model/classify.js';
 import type { Geometry, Position } from '../../model/geometry.js';
 import type { CityRecord, IngestProblem } from '../../model/types.js';
+import { isGreenwayRoute } from '../../model/taxonomy.js';
+import { lineLengthM } from '../../model/geo.js';
 import { IngestError } from '../../model/errors.js';
 import type { OsmHeader, OsmReader, Relation } from '../osm/types.js';
 import { NodeStore } from './node-store.js';
@@ -21,6 +23,7 @@ export async function* osmToCity(
   const nodes = new NodeStore();
   const ways = new WayStore();
   const relations: Relation[] = [];
+  const routes: Relation[] = [];
   let waysStarted = false;
   let missingNodeWays = 0;
 
@@ -76,7 +79,10 @@ export async function* osmToCity(
     if (b.relations.length) {
       if (!waysStarted) { waysStarted = true; nodes.finish(); }
       stats.relations += b.relations.length;
-      for (const r of b.relations) if (AREA_RELATION_TYPES.has(r.tags.type ?? '')) relations.push(r);
+      for (const r of b.relations) {
+        if (AREA_RELATION_TYPES.has(r.tags.type ?? '')) relations.push(r);
+        else if (isGreenwayRoute(r.tags)) routes.push(r);
+      }
     }
     if (out.length) yield out;
   }
@@ -104,6 +110,24 @@ export async function* osmToCity(
     for (const p of area.problems) problems.push({ id: `r${rel.id}`, problem: `${what}: ${p}` });
     if (!area.geometry) continue;
     for (const r of classifyFeature(`r${rel.id}`, tags, area.geometry)) out.push(r);
+  }
+  // designated greenway routes (广东绿道 ...): the member ways present, as one multi-line
+  for (const rel of routes) {
+    const lines: Position[][] = [];
+    let missing = 0;
+    for (const m of rel.members) {
+      if (m.type !== 'way') continue;
+      const refs = ways.get(m.ref);
+      if (!refs) { missing++; continue; }
+      const line = [...refs].map(locate).filter((p): p is Position => p !== undefined);
+      if (line.length >= 2) lines.push(line);
+    }
+    const what = `greenway route "${rel.tags.name ?? rel.tags.network ?? rel.id}"`;
+    if (missing) problems.push({ id: `r${rel.id}`, problem: `${what}: ${missing} member way(s) missing from the file; the route is kept with the ways present` });
+    if (!lines.length) continue;
+    const name = rel.tags.name ?? rel.tags['name:zh'];
+    out.push({ id: `r${rel.id}`, ...(name ? { name } : {}), tags: rel.tags, kind: 'greenway_route', geometry: { type: 'MultiLineString', coordinates: lines },
+      route: rel.tags.route!, length_m: lines.reduce((s, l) => s + lineLengthM(l), 0) });
   }
   if (out.length) yield out;
 }

@@ -128,8 +128,9 @@ export const greenwayCoverage: Indicator = {
   levels: LEVELS,
   explain(ctx) {
     return `Area-based: ${landText(ctx)} within ${ctx.params.greenway_radius_m} m straight-line of a greenway ÷ residential land, on a ${ctx.raster().describe}. ` +
-      `Greenways per the catalogue's definition (绿道服务半径覆盖率, reference/urban-health-check.md §1d #33; issue 10 §3): walkable ways named /${ctx.params.greenway_name_pattern}/ or tagged greenway=*; ` +
-      'a path inside a park is not a greenway by itself. Limitations: designated route=* greenway relations (e.g. 广东绿道) are not read yet (the model keeps ways, not route relations), and cycle-only ways are not in the walk network.';
+      `Greenways per the catalogue's definition (绿道服务半径覆盖率, reference/urban-health-check.md §1d #33; issue 10 §3): walkable ways named /${ctx.params.greenway_name_pattern}/ or tagged greenway=*, ` +
+      'and designated greenway routes (OSM route relations for walking or cycling named as greenways, e.g. 广东绿道: their member ways present in the data); ' +
+      'a path inside a park is not a greenway by itself. The km in the details may count a way twice when it is both named and a route member (the coverage does not). Limitation: cycle-only ways outside a route are not in the walk network.';
   },
   compute(ctx) {
     const gw = ctx.data.greenways;
@@ -140,7 +141,7 @@ export const greenwayCoverage: Indicator = {
     const covered = r.grid.within(seed, ctx.params.greenway_radius_m);
     const len = gw.reduce((s, g) => s + g.length_m, 0);
     return areaValues(ctx, landShares(ctx, r.residential, covered, LEVELS), null, 'network', (a) => (a === ctx.units.level.city[0]
-      ? { greenway_ways: gw.length, greenway_km: round(len / 1000, 3), by_rule: { name: gw.filter((g) => g.rule === 'name').length, tag: gw.filter((g) => g.rule === 'tag').length } } : {}));
+      ? { greenway_ways: gw.length, greenway_km: round(len / 1000, 3), by_rule: { name: gw.filter((g) => g.rule === 'name').length, tag: gw.filter((g) => g.rule === 'tag').length, route: gw.filter((g) => g.rule === 'route').length } } : {}));
   },
 };
 
