@@ -37,7 +37,9 @@ console.log(`province: ${N} generated cities of ${Number(o.buildings).toLocaleSt
 function startWorker(url, tag) {
   const w = spawn(process.execPath, [bin, 'worker', '--db', url], { stdio: ['ignore', 'ignore', 'pipe'] });
   w.tag = tag;
-  w.stderr.on('data', () => {});
+  let tail = '';
+  w.stderr.on('data', (d) => { tail = (tail + d).slice(-2000); });
+  w.on('exit', (code, signal) => { if (code && !w.stopping) console.error(`worker ${tag} exited with ${code}${signal ? ` (${signal})` : ''}:\n${tail}`); });
   return w;
 }
 
@@ -64,12 +66,13 @@ async function round(workers, kill) {
     return waitFor(url, ids, async (jobs) => {
       // mid-run: kill -9 a worker that is running a job, and start another in its place
       if (kill && !killed && kind === 'check' && jobs.some((j) => j.status === 'succeeded')) {
-        const running = jobs.find((j) => j.status === 'running');
-        if (running) {
-          const victim = pool[0];
-          victim.kill('SIGKILL');
+        // the worker running a job (jobs name their worker host:pid)
+        const running = jobs.find((j) => j.status === 'running' && j.worker);
+        const i = running ? pool.findIndex((w) => String(running.worker).endsWith(`:${w.pid}`)) : -1;
+        if (i >= 0) {
+          pool[i].kill('SIGKILL');
           killed = { job: running.job_id, at_s: (performance.now() - t0) / 1000 };
-          pool[0] = startWorker(url, 'w1-replacement');
+          pool[i] = startWorker(url, `${pool[i].tag}-replacement`);
         }
       }
     });
@@ -78,7 +81,7 @@ async function round(workers, kill) {
   const tImport = (performance.now() - t0) / 1000;
   const checks = await phase('check', files.map((_, i) => ({ city: `c${i + 1}` })));
   const total = (performance.now() - t0) / 1000;
-  for (const w of pool) w.kill('SIGTERM');
+  for (const w of pool) { w.stopping = true; w.kill('SIGTERM'); }
   await sleep(500);
   // exactly once: one import change set and one succeeded check run per city; nothing failed
   const failed = [...imports, ...checks].filter((j) => j.status === 'failed').length;

@@ -82,41 +82,58 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
   const abort = new AbortController();
   const concurrency = Math.max(1, o.concurrency ?? 1);
   const lockPool = new pg.Pool({ connectionString: url, max: concurrency * JOBS.length, application_name: 'opencim-job-locks' });
-  const boss = await openBoss(url, true, log);
-  await reconcile(store);
-  for (const job of JOBS) {
-    const opts = queueOptions(job);
-    await boss.createQueue(job.kind, { name: job.kind, ...opts });
-    const handler = async (batch: PgBoss.Job<{ jobId?: number; scheduled?: boolean }>[]) => {
-      for (const bj of batch) {
-        let jobId = bj.data?.jobId;
-        if (!jobId) {
-          // a scheduled fire: its row is made on first sight (once per queue entry, retries find it)
-          jobId = await createJob(store, { kind: job.kind, params: parseParams(getJob(job.kind), {}), actor: 'schedule', runner: 'pg-boss', maxAttempts: opts.retryLimit + 1, scheduled: true, queueId: bj.id });
-        }
-        log(`job ${jobId} ${job.kind}: started`);
-        const r = await attemptJob(store, jobId, { worker: name, signal: abort.signal, log, lockPool });
-        log(`job ${jobId} ${job.kind}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
-        if (r.status === 'failed' || r.status === 'retry') throw new Error(r.error);
-      }
-    };
-    for (let i = 0; i < concurrency; i++) {
-      await boss.work(job.kind, { batchSize: 1, pollingIntervalSeconds: POLL_S() }, handler);
-    }
-    if (job.schedule) await boss.schedule(job.kind, job.schedule, { scheduled: true }, { tz: 'UTC', ...opts });
+  // several workers starting at once on one database: their setup (pg-boss's schema, the queues'
+  // partitions, the schedules) is DDL and upserts that deadlock one another; one at a time
+  const setup = new pg.Client({ connectionString: url, application_name: 'opencim-worker-setup' });
+  await setup.connect();
+  try {
+    await setup.query('SELECT pg_advisory_lock($1)', [WORKER_SETUP_LOCK]);
+    return await registerWorker();
+  } finally {
+    await setup.query('SELECT pg_advisory_unlock($1)', [WORKER_SETUP_LOCK]).catch(() => undefined);
+    await setup.end().catch(() => undefined);
   }
-  return {
-    name,
-    async stop({ graceMs = 30_000 } = {}) {
-      // finish the current jobs within the grace time; then abort them (rolled back, released to the queue)
-      const t = setTimeout(() => abort.abort(), Math.max(0, graceMs - 1000));
-      try {
-        await boss.stop({ graceful: true, wait: true, timeout: graceMs, close: true });
-      } finally {
-        clearTimeout(t);
-        await lockPool.end().catch(() => {});
+
+  async function registerWorker(): Promise<Worker> {
+    const boss = await openBoss(url, true, log);
+    await reconcile(store);
+    for (const job of JOBS) {
+      const opts = queueOptions(job);
+      await boss.createQueue(job.kind, { name: job.kind, ...opts });
+      const handler = async (batch: PgBoss.Job<{ jobId?: number; scheduled?: boolean }>[]) => {
+        for (const bj of batch) {
+          let jobId = bj.data?.jobId;
+          if (!jobId) {
+            // a scheduled fire: its row is made on first sight (once per queue entry, retries find it)
+            jobId = await createJob(store, { kind: job.kind, params: parseParams(getJob(job.kind), {}), actor: 'schedule', runner: 'pg-boss', maxAttempts: opts.retryLimit + 1, scheduled: true, queueId: bj.id });
+          }
+          log(`job ${jobId} ${job.kind}: started`);
+          const r = await attemptJob(store, jobId, { worker: name, signal: abort.signal, log, lockPool });
+          log(`job ${jobId} ${job.kind}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
+          if (r.status === 'failed' || r.status === 'retry') throw new Error(r.error);
+        }
+      };
+      for (let i = 0; i < concurrency; i++) {
+        await boss.work(job.kind, { batchSize: 1, pollingIntervalSeconds: POLL_S() }, handler);
       }
-    },
-  };
+      if (job.schedule) await boss.schedule(job.kind, job.schedule, { scheduled: true }, { tz: 'UTC', ...opts });
+    }
+    return {
+      name,
+      async stop({ graceMs = 30_000 } = {}) {
+        // finish the current jobs within the grace time; then abort them (rolled back, released to the queue)
+        const t = setTimeout(() => abort.abort(), Math.max(0, graceMs - 1000));
+        try {
+          await boss.stop({ graceful: true, wait: true, timeout: graceMs, close: true });
+        } finally {
+          clearTimeout(t);
+          await lockPool.end().catch(() => {});
+        }
+      },
+    };
+  }
 }
+
+/** advisory lock key of a worker's setup (any fixed bigint; 'ocim_wrk') */
+const WORKER_SETUP_LOCK = '7958087146474304107';
 
