@@ -38,10 +38,13 @@ export async function enqueue(store: Store, url: string, kind: string, rawParams
   o: { timeoutSeconds?: number; log?: (m: string) => void } = {}): Promise<{ jobId: number; queueId: string }> {
   const job = getJob(kind);
   const params = parseParams(job, rawParams);
-  const boss = await openBoss(url, false, o.log ?? (() => {}));
+  const opts = queueOptions(job);
+  const boss = await withSetupLock(url, async () => {
+    const b = await openBoss(url, false, o.log ?? (() => {}));
+    await b.createQueue(kind, { name: kind, ...opts });
+    return b;
+  });
   try {
-    const opts = queueOptions(job);
-    await boss.createQueue(kind, { name: kind, ...opts });
     return await store.transaction(async (tx) => {
       const jobId = await createJob(tx, { kind, params, actor, runner: 'pg-boss', maxAttempts: opts.retryLimit + 1 });
       const queueId = await boss.send(kind, { jobId }, {
@@ -82,17 +85,7 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
   const abort = new AbortController();
   const concurrency = Math.max(1, o.concurrency ?? 1);
   const lockPool = new pg.Pool({ connectionString: url, max: concurrency * JOBS.length, application_name: 'opencim-job-locks' });
-  // several workers starting at once on one database: their setup (pg-boss's schema, the queues'
-  // partitions, the schedules) is DDL and upserts that deadlock one another; one at a time
-  const setup = new pg.Client({ connectionString: url, application_name: 'opencim-worker-setup' });
-  await setup.connect();
-  try {
-    await setup.query('SELECT pg_advisory_lock($1)', [WORKER_SETUP_LOCK]);
-    return await registerWorker();
-  } finally {
-    await setup.query('SELECT pg_advisory_unlock($1)', [WORKER_SETUP_LOCK]).catch(() => undefined);
-    await setup.end().catch(() => undefined);
-  }
+  return withSetupLock(url, registerWorker);
 
   async function registerWorker(): Promise<Worker> {
     const boss = await openBoss(url, true, log);
@@ -134,6 +127,23 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
   }
 }
 
-/** advisory lock key of a worker's setup (any fixed bigint; 'ocim_wrk') */
-const WORKER_SETUP_LOCK = '7958087146474304107';
+/** advisory lock key of the queue's setup (any fixed bigint; 'ocim_wrk') */
+const SETUP_LOCK = '7958087146474304107';
+
+/**
+ * The queue's setup one process at a time: pg-boss's schema, the queues' partitions and the
+ * schedules are DDL and upserts, and workers starting (or jobs submitted) at the same moment on one
+ * database deadlock one another in them ("deadlock detected", and a worker exits).
+ */
+async function withSetupLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, application_name: 'opencim-jobs-setup' });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK]);
+    return await fn();
+  } finally {
+    await c.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK]).catch(() => undefined);
+    await c.end().catch(() => undefined);
+  }
+}
 

@@ -16,7 +16,7 @@ describe('workers starting at once', () => {
   const procs: ChildProcess[] = [];
   afterAll(async () => { for (const p of procs) p.kill('SIGKILL'); });
 
-  it('three workers started together on a fresh database all come up and share the queue', { timeout: 180_000 }, async () => {
+  it('three workers started together on a fresh database, jobs submitted meanwhile: all come up, every job done once', { timeout: 180_000 }, async () => {
     const db = await PG.fresh();
     const store = await openStore(db);
     await store.close();
@@ -29,13 +29,14 @@ describe('workers starting at once', () => {
       p.on('exit', (code) => exits.push(code));
       procs.push(p);
     }
+    // jobs submitted at the same moment, while the workers set up: six short ones
+    const ids = (await Promise.all(Array.from({ length: 6 }, () => runCli(['jobs', 'submit', 'noop.sleep', '--params', '{"ms": 300}', '--db', db, '--json']))))
+      .map((r) => { expect(r.code, r.stderr).toBe(0); return JSON.parse(r.stdout).job_id as number; });
     const deadline = Date.now() + 120_000;
     while (logs.some((l) => !/SIGTERM\/Ctrl-C stops/.test(l)) && exits.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(exits, logs.join('\n---\n')).toEqual([]);
     expect(logs.every((l) => /SIGTERM\/Ctrl-C stops/.test(l))).toBe(true);
-    // and they take jobs: six short ones, all done, each once
-    const ids: number[] = [];
-    for (let i = 0; i < 6; i++) ids.push(JSON.parse((await runCli(['jobs', 'submit', 'noop.sleep', '--params', '{"ms": 300}', '--db', db, '--json'])).stdout).job_id);
+    // all done, each once
     let rows: { job_id: number; status: string; attempts: number }[] = [];
     while (Date.now() < deadline) {
       rows = JSON.parse((await runCli(['jobs', '--db', db, '--json'])).stdout).jobs;
