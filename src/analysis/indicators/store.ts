@@ -67,42 +67,27 @@ export async function checkDataFromStore(
     `SELECT id, green_kind, is_public, area_m2, ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT id, green_kind, is_public, area_m2, ST_Centroid(geom) AS c FROM green_spaces_current WHERE city_id = $1) g ORDER BY id`, [city])) {
     c.addGreen({ id: r.id, kind: r.green_kind, is_public: r.is_public, area_m2: Number(r.area_m2), lon: Number(r.lon), lat: Number(r.lat) });
   }
-  // road centrelines of the counted classes, and greenway candidates (named, or paths that may lie in parks)
-  last = ''; n = 0;
-  for (;;) {
-    const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; oneway: string | null; length_m: number; g: string }>(
-      `SELECT id, highway, name, tags->>'greenway' AS greenway, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM walk_edges_current
-       WHERE city_id = $1 AND id > $2 AND (highway = ANY($3) OR name ~* $4 OR tags ? 'greenway') ORDER BY id LIMIT ${PAGE}`,
-      [city, last, params.road_highways, params.greenway_name_pattern]);
-    for (const r of rows) {
-      const g = JSON.parse(r.g) as { coordinates: Position[] };
-      const tags: Record<string, string> = {};
-      if (r.greenway !== null) tags.greenway = r.greenway;
-      if (r.oneway !== null) tags.oneway = r.oneway;
-      c.addEdge(r.id, r.highway, r.name ?? undefined, tags, g.coordinates, Number(r.length_m));
-    }
-    n += rows.length;
-    opts.onRows?.('walk_edges (roads, paths)', n);
-    if (rows.length < PAGE) break;
-    last = rows[rows.length - 1].id;
-  }
-  // roads closed to pedestrians (migration 012): roads of the city all the same (not greenways: nobody walks them)
-  {
-    last = ''; n = 0;
+  // road centrelines of the counted classes, and greenway candidates (named, or tagged greenway=*), in keyset pages
+  const lines = async (table: string, where: string, extra: unknown[], what: string, greenways: boolean) => {
+    let after = '', count = 0;
     for (;;) {
-      const rows = await db.query<{ id: string; highway: string; name: string | null; oneway: string | null; length_m: number; g: string }>(
-        `SELECT id, highway, name, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM roads_current
-         WHERE city_id = $1 AND id > $2 AND highway = ANY($3) ORDER BY id LIMIT ${PAGE}`, [city, last, params.road_highways]);
+      const rows = await db.query<{ id: string; highway: string; name: string | null; greenway: string | null; oneway: string | null; length_m: number; g: string }>(
+        `SELECT id, highway, name, tags->>'greenway' AS greenway, tags->>'oneway' AS oneway, length_m, ST_AsGeoJSON(geom) AS g FROM ${table}
+         WHERE city_id = $1 AND id > $2 AND (${where}) ORDER BY id LIMIT ${PAGE}`, [city, after, ...extra]);
       for (const r of rows) {
-        const g = JSON.parse(r.g) as { coordinates: Position[] };
-        c.addEdge(r.id, r.highway, r.name ?? undefined, r.oneway !== null ? { oneway: r.oneway } : {}, g.coordinates, Number(r.length_m));
+        const tags: Record<string, string> = {};
+        if (greenways && r.greenway !== null) tags.greenway = r.greenway;
+        if (r.oneway !== null) tags.oneway = r.oneway;
+        c.addEdge(r.id, r.highway, r.name ?? undefined, tags, (JSON.parse(r.g) as { coordinates: Position[] }).coordinates, Number(r.length_m));
       }
-      n += rows.length;
-      opts.onRows?.('roads (not walkable)', n);
+      opts.onRows?.(what, (count += rows.length));
       if (rows.length < PAGE) break;
-      last = rows[rows.length - 1].id;
+      after = rows[rows.length - 1].id;
     }
-  }
+  };
+  await lines('walk_edges_current', "highway = ANY($3) OR name ~* $4 OR tags ? 'greenway'", [params.road_highways, params.greenway_name_pattern], 'walk_edges (roads, paths)', true);
+  // roads closed to pedestrians (migration 012): roads of the city all the same (not greenways: nobody walks them)
+  await lines('roads_current', 'highway = ANY($3)', [params.road_highways], 'roads (not walkable)', false);
   // designated greenway routes (migration 014)
   for (const r of await db.query<{ id: string; name: string | null; g: string }>(
     'SELECT id, name, ST_AsGeoJSON(geom) AS g FROM greenway_routes_current WHERE city_id = $1 ORDER BY id', [city])) {

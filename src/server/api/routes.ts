@@ -104,10 +104,10 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
       throw notFound(b[0].residential ? `building ${id} has no access result (the run may predate its import)` : `building ${id} is not residential: walking access is computed for residential buildings`);
     }
     const row = r[0];
-    const run = await ctx.store.query<{ computed_at: string; params: { cutoff_m?: number } | null; cats: { id: string; facilities: number }[] | null }>(
-      `SELECT to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS computed_at, params, summary->'categories' AS cats FROM access_runs WHERE city_id = $1 AND run_id = $2`, [city, row.run_id]);
+    const run = await ctx.store.query<{ computed_at: string; params: { cutoff_m?: number } | null }>(
+      `SELECT to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS computed_at, params FROM access_runs WHERE city_id = $1 AND run_id = $2`, [city, row.run_id]);
     // a category with no facility in the data is a data gap (无数据), not a building beyond the cut-off
-    const gaps = new Set((run[0]?.cats ?? []).filter((c) => Number(c.facilities) === 0).map((c) => c.id));
+    const gaps = acc.gaps;
     return {
       building_id: id, city, run_id: Number(row.run_id), computed_at: run[0]?.computed_at ?? null, params: run[0]?.params ?? null, cutoff_m: run[0]?.params?.cutoff_m ?? DEFAULT_CUTOFF_M,
       status: row.status, snap_m: row.snap_m === null ? null : Number(row.snap_m), residents: Number(row.residents),
@@ -198,7 +198,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const city = await ctx.resolveCity(cityOf(req));
     const acc = await accessCategories(ctx, city);
     if (!acc) throw notFound('no walking access results for this city yet: run `opencim access --db D`');
-    const ranking = await ctx.cached(city, `ranking:${q.level ?? ''}`, () => completenessRanking(ctx, city, acc.runId, acc.categories, q.level));
+    const ranking = await ctx.cached(city, `ranking:${q.level ?? ''}`, () => completenessRanking(ctx, city, acc.categories, acc.gaps, q.level));
     return { ...ranking, areas: ranking.areas.slice(0, q.limit) };
   });
 
@@ -237,11 +237,8 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
  * resident-weighted share of living-circle categories within their threshold, from the latest
  * access run (a building belongs to the area containing a point on its surface).
  */
-async function completenessRanking(ctx: ServerContext, city: string, runId: number, categories: string[], level?: string) {
-  // categories with no facility in the data are data gaps: left out of the completeness, not counted as shortfalls
-  const counts = (await ctx.store.query<{ cats: { id: string; facilities: number }[] | null }>(
-    "SELECT summary->'categories' AS cats FROM access_runs WHERE city_id = $1 AND run_id = $2", [city, runId]))[0]?.cats ?? [];
-  const gaps = new Set(counts.filter((c) => Number(c.facilities) === 0).map((c) => c.id));
+/** categories with no facility in the data (`gaps`) are left out of the completeness, never counted as shortfalls */
+async function completenessRanking(ctx: ServerContext, city: string, categories: string[], gaps: Set<string>, level?: string) {
   const levels = await ctx.store.query<{ level: string; n: number }>('SELECT level, count(*)::int AS n FROM admin_areas_current WHERE city_id = $1 GROUP BY level', [city]);
   const have = new Set(levels.map((l) => l.level));
   const lvl = level ?? ['community', 'street', 'district'].find((l) => have.has(l));

@@ -32,15 +32,19 @@ export function tileBounds(z: number, x: number, y: number, buffer = 0): [number
   return [Math.max(-180, w), s, Math.min(180, e), n];
 }
 
-/** The access categories of the city's latest run: distances[i] is the distance to categories[i]. */
-export async function accessCategories(ctx: ServerContext, city: string): Promise<{ runId: number; categories: string[] } | null> {
+/**
+ * The access categories of the city's latest run: distances[i] is the distance to categories[i];
+ * `gaps`: the categories with no facility in the data (data gaps, 无数据, never shortfalls).
+ */
+export async function accessCategories(ctx: ServerContext, city: string): Promise<{ runId: number; categories: string[]; gaps: Set<string> } | null> {
   if (!(await ctx.hasTables(['access_runs', 'access_results']))) return null;
   return ctx.cached(city, 'access-categories', async () => {
-    const r = await ctx.store.query<{ run_id: number; categories: string[] }>(
-      'SELECT run_id, categories FROM access_runs WHERE city_id = $1 ORDER BY run_id DESC LIMIT 1', [city]);
+    const r = await ctx.store.query<{ run_id: number; categories: string[]; counts: { id: string; facilities: number }[] | null }>(
+      `SELECT run_id, categories, summary->'categories' AS counts FROM access_runs WHERE city_id = $1 ORDER BY run_id DESC LIMIT 1`, [city]);
     if (!r.length) return null;
     const cats = r[0].categories.filter((c) => /^[a-z][a-z0-9_]{0,40}$/.test(c));
-    return { runId: Number(r[0].run_id), categories: cats };
+    const gaps = new Set((r[0].counts ?? []).filter((c) => Number(c.facilities) === 0).map((c) => c.id));
+    return { runId: Number(r[0].run_id), categories: cats, gaps };
   });
 }
 
