@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { cliActor } from './actor.js';
 import { table } from './output.js';
 import { UsageError } from '../model/errors.js';
-import { parseDate, todayDays } from '../domains/safety/model.js';
+import { parseDate, todayDays } from '../domains/safety/dates.js';
 
 interface Common { db?: string; city?: string; json?: boolean; quiet?: boolean }
 

@@ -3,7 +3,6 @@
  * hold height, levels, use, year, name, category, id; parsed from `kind=building,height=HEIGHT`
  * (or JSON) and resolved against a file's field names.
  */
-import { z } from 'zod';
 import { IngestError } from '../model/errors.js';
 
 export const MAPPING_KINDS = ['building', 'facility', 'green_space', 'land_use', 'admin_area', 'walk_edge'] as const;
@@ -11,24 +10,34 @@ export type MappingKind = (typeof MAPPING_KINDS)[number];
 export const MAPPING_FIELDS = ['height', 'levels', 'use', 'year', 'name', 'category', 'id'] as const;
 export type MappingField = (typeof MAPPING_FIELDS)[number];
 
-export const featureMappingSchema = z
-  .object({
-    kind: z.enum(MAPPING_KINDS).optional(),
-    fields: z
-      .object({
-        height: z.string().min(1).optional(),
-        levels: z.string().min(1).optional(),
-        use: z.string().min(1).optional(),
-        year: z.string().min(1).optional(),
-        name: z.string().min(1).optional(),
-        category: z.string().min(1).optional(),
-        id: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-export type FeatureMapping = z.infer<typeof featureMappingSchema>;
+export interface FeatureMapping {
+  kind?: MappingKind;
+  fields?: Partial<Record<MappingField, string>>;
+}
+
+/**
+ * A parsed mapping checked: only `kind` (one of MAPPING_KINDS) and `fields` (roles of
+ * MAPPING_FIELDS naming non-empty field names). Hand-checked rather than by a schema library, so
+ * that reading a file does not load one (the first thing every command does).
+ */
+function checkMapping(raw: unknown): FeatureMapping {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('mapping: expected an object like {"kind":"building","fields":{"height":"HEIGHT"}}');
+  const { kind, fields, ...rest } = raw as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new Error(`mapping: unknown key "${extra}" (expected kind, fields)`);
+  if (kind !== undefined && !(MAPPING_KINDS as readonly unknown[]).includes(kind)) throw new Error(`mapping: kind must be one of ${MAPPING_KINDS.join(', ')}`);
+  const out: FeatureMapping = kind !== undefined ? { kind: kind as MappingKind } : {};
+  if (fields === undefined) return out;
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw new Error('mapping: fields: expected an object of role → field name');
+  const f: Partial<Record<MappingField, string>> = {};
+  for (const [role, name] of Object.entries(fields)) {
+    if (!(MAPPING_FIELDS as readonly string[]).includes(role)) throw new Error(`mapping: fields: unknown role "${role}" (expected ${MAPPING_FIELDS.join(', ')})`);
+    if (name === undefined) continue;
+    if (typeof name !== 'string' || name.length === 0) throw new Error(`mapping: fields.${role}: expected a field name`);
+    f[role as MappingField] = name;
+  }
+  return { ...out, fields: f };
+}
 
 /**
  * Parse `kind=building,height=HEIGHT,levels=FLOORS,name=NAME` (keys: kind and the field roles
@@ -64,14 +73,7 @@ export function parseMapping(spec: string): FeatureMapping {
     }
     raw = { ...(kind !== undefined ? { kind } : {}), ...(Object.keys(fields).length ? { fields } : {}) };
   }
-  const r = featureMappingSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue.path.join('.');
-    if (where === 'kind') throw new Error(`mapping: kind must be one of ${MAPPING_KINDS.join(', ')}`);
-    throw new Error(`mapping: ${where ? `${where}: ` : ''}${issue.message}`);
-  }
-  return r.data;
+  return checkMapping(raw);
 }
 /**
  * Resolve the mapping's field names against a feature's properties (exact, else ignoring case):

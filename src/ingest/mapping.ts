@@ -23,7 +23,7 @@ import { looksLikeOsmTags, osmPassThrough } from './osm-passthrough.js';
 import { expectedFamily, mappedId, mappedTags } from './mapping-tags.js';
 
 export type { MappedFeature } from './nextzen.js';
-export { featureMappingSchema, MAPPING_FIELDS, MAPPING_KINDS, parseMapping, resolveMapping, type FeatureMapping, type MappingField, type MappingKind } from './mapping-spec.js';
+export { MAPPING_FIELDS, MAPPING_KINDS, parseMapping, resolveMapping, type FeatureMapping, type MappingField, type MappingKind } from './mapping-spec.js';
 export { looksLikeOsmTags, normaliseId, OSM_PRIMARY_KEYS } from './osm-passthrough.js';
 export { categoryTags } from './mapping-values.js';
 export { mappedTags } from './mapping-tags.js';

@@ -186,6 +186,42 @@ export async function closeRecord(tx: Queryable, spec: VersionedSpec, cs: Change
 
 export interface StagedResult { added: number; changed: number; unchanged: number; removed: number; duplicates: number; removedKeys?: string[] }
 
+/** rows a data-modifying statement touched, counted in the database (no row per record to the client) */
+async function countOf(tx: Queryable, dml: string, params: unknown[]): Promise<number> {
+  return Number((await tx.query<{ n: number }>(`WITH w AS (${dml} RETURNING 1) SELECT count(*)::int AS n FROM w`, params))[0].n);
+}
+
+/**
+ * A table that holds no row of any city yet (a store's first import) is loaded without its
+ * secondary indexes, which are built again afterwards in the same transaction: one sorted build
+ * each instead of a row-at-a-time insert into each (GiST above all). Only when the table can be
+ * locked at once (NOWAIT): if another session reads or writes it, the normal path is taken and
+ * nobody waits. While the load runs, readers of the still empty table wait for its commit.
+ * Returns the rebuild step, or undefined when the indexes stay.
+ */
+export async function deferIndexes(tx: Queryable, table: string): Promise<(() => Promise<void>) | undefined> {
+  await tx.exec('SAVEPOINT archive_defer_indexes');
+  try {
+    await tx.exec(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE NOWAIT`);
+    const empty = (await tx.query<{ e: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS e`))[0].e;
+    if (!empty) throw new Error('not empty');
+  } catch {
+    // (rolling back to the savepoint also lets go of the lock)
+    await tx.exec('ROLLBACK TO SAVEPOINT archive_defer_indexes');
+    await tx.exec('RELEASE SAVEPOINT archive_defer_indexes');
+    return undefined;
+  }
+  // indexes that back no constraint (the primary key stays: it is the archive's identity of a version)
+  const defs = await tx.query<{ name: string; def: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS def
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+     ORDER BY c.relname`, [table]);
+  for (const d of defs) await tx.exec(`DROP INDEX ${d.name}`);
+  await tx.exec('RELEASE SAVEPOINT archive_defer_indexes');
+  return async () => { for (const d of defs) await tx.exec(d.def); };
+}
+
 /**
  * Write many records from a staged temp table holding the content columns (key included): new
  * records are added, changed ones get a new version (content hashes compared, not timestamps),
@@ -193,11 +229,6 @@ export interface StagedResult { added: number; changed: number; unchanged: numbe
  * not in the stage are closed (a re-imported source's removed objects). Duplicate keys in the
  * stage: the first row wins and the rest are counted.
  */
-/** rows a data-modifying statement touched, counted in the database (no row per record to the client) */
-async function countOf(tx: Queryable, dml: string, params: unknown[]): Promise<number> {
-  return Number((await tx.query<{ n: number }>(`WITH w AS (${dml} RETURNING 1) SELECT count(*)::int AS n FROM w`, params))[0].n);
-}
-
 export async function writeStaged(
   tx: Queryable, spec: VersionedSpec, cs: Changeset, stage: string,
   o: {
@@ -227,10 +258,12 @@ export async function writeStaged(
   if (!any) {
     // a fresh city: every staged record is version 1
     // (counted in the statement: RETURNING would send a row per record to the client)
+    const rebuild = await deferIndexes(tx, spec.table);
     res.added = await countOf(tx,
       `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
        SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
        FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x`, [cs.cityId, cs.id, src, spec.kind]);
+    await rebuild?.();
   } else {
     await tx.exec('DROP TABLE IF EXISTS archive_delta');
     await tx.query(

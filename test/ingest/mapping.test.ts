@@ -66,7 +66,11 @@ describe('parseMapping', () => {
     expect(() => parseMapping('kind=house')).toThrow(/kind must be one of building, facility/);
     expect(() => parseMapping('kind=building,floors=F')).toThrow(/unknown key "floors"/);
     expect(() => parseMapping('kind=building,height')).toThrow(/not key=value/);
-    expect(() => parseMapping('{"kind":"building","fields":{"colour":"C"}}')).toThrow(/mapping/);
+    expect(() => parseMapping('{"kind":"building","fields":{"colour":"C"}}')).toThrow(/unknown role "colour"/);
+    expect(() => parseMapping('{"kind":"building","extra":1}')).toThrow(/unknown key "extra"/);
+    expect(() => parseMapping('{"fields":{"height":""}}')).toThrow(/fields.height: expected a field name/);
+    expect(() => parseMapping('{"fields":[1]}')).toThrow(/fields: expected an object/);
+    expect(parseMapping('{"kind":"building","fields":{"height":"H"}}')).toEqual({ kind: 'building', fields: { height: 'H' } });
     expect(() => parseMapping('height=A,height=B')).toThrow(/twice/);
   });
 });

@@ -5,6 +5,7 @@ import { cityStats } from '../../src/store/stats.js';
 import { classifyFeature } from '../../src/model/classify.js';
 import type { CityRecord } from '../../src/model/types.js';
 import { DRIVERS } from '../helpers/stores.js';
+import pg from 'pg';
 
 const sq = (x: number, y: number, d = 0.0005): [number, number][] => [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]];
 
@@ -81,6 +82,53 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
       await expect(importSources(store, 'c2', [source('a', sampleCity(), { failAfter: 2 })], { actor: "test" })).rejects.toThrow(/mid-stream/);
       expect(await cityStats(store)).toEqual(before);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("a store's first load builds the indexes after the rows: the same indexes, a repeated id still refused, a failed load leaves them", async () => {
+    const indexes = async (q: { query: typeof store.query }) =>
+      (await q.query<{ d: string }>(`SELECT indexdef AS d FROM pg_indexes WHERE tablename LIKE '%\\_versions' ORDER BY 1`)).map((r) => r.d);
+    const db = await driver.fresh();
+    const store = await openStore(db);
+    try {
+      const before = await indexes(store);
+      expect(before.some((d) => /USING gist/.test(d))).toBe(true);
+      // a format whose ids are taken as unique (no duplicate pass) holding one object twice: the unique index, built after the rows, refuses it
+      const twice = sampleCity().concat(sampleCity().filter((r) => r.id === 'w1'));
+      await expect(importSources(store, 'c1', [{ ...source('dup', twice), format: 'osm-pbf' }], { actor: 'test' })).rejects.toThrow(/holds an object twice/);
+      expect(await indexes(store)).toEqual(before);
+      expect(Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_versions'))[0].n)).toBe(0);
+      const [s] = await importSources(store, 'c1', [source('src', sampleCity())], { actor: 'test' });
+      expect(s.added).toBeGreaterThan(0);
+      expect(await indexes(store)).toEqual(before);
+      // the rebuilt indexes are used: a current-key lookup and a bbox search
+      const plan = (await store.query<Record<string, string>>(`EXPLAIN SELECT id FROM buildings_current WHERE city_id = 'c1' AND geom && ST_MakeEnvelope(116.2, 39.8, 116.4, 40, 4326)`)).map((r) => Object.values(r)[0]).join('\n');
+      expect(plan).not.toMatch(/^\s*Seq Scan on buildings_versions\s*$/m);
+      const again = await importSources(store, 'c2', [source('src', sampleCity())], { actor: 'test' });
+      expect(again[0].added).toBe(s.added);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('store import (postgres, a second session)', () => {
+  it('a first load while another session reads the empty tables takes the normal path: nobody waits', async () => {
+    const db = await DRIVERS[1].fresh();
+    const store = await openStore(db);
+    const reader = new pg.Client({ connectionString: db });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM buildings_versions');
+      const [s] = await importSources(store, 'c1', [source('src', sampleCity())], { actor: 'test' });
+      expect(s.counts.buildings).toBe(3);
+      await reader.query('COMMIT');
+      const n = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'buildings_versions'`);
+      expect(Number(n[0].n)).toBeGreaterThanOrEqual(5);
+    } finally {
+      await reader.end();
       await store.close();
     }
   });

@@ -5,6 +5,7 @@
  * the index of a code in its list is its number there (0 = unknown where a code can be unknown).
  */
 import { z } from 'zod';
+import { parseDate } from './dates.js';
 
 export const STRUCTURES = ['brick_concrete', 'prefab_slab', 'frame', 'shear_wall', 'steel', 'timber', 'self_built', 'other'] as const;
 export const USES = ['residential', 'public_crowded', 'commercial_self_built', 'office', 'industrial', 'other'] as const;
@@ -76,56 +77,4 @@ export type Inspection = z.infer<typeof InspectionSchema>;
 
 export const DEFAULT_DESIGN_LIFE = 50;
 
-// ---- dates as whole days since 1970-01-01 (UTC), the register's unit ----
-
-/** YYYY-MM-DD → days since the epoch, or null when it is not a calendar date */
-export function parseDate(s: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return null;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
-  return daysFromCivil(y, mo, d);
-}
-
-export function formatDate(days: number): string {
-  const [y, m, d] = civilFromDays(days);
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-function isLeap(y: number): boolean { return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0; }
-export function daysInMonth(y: number, m: number): number {
-  return m === 2 ? (isLeap(y) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
-}
-
-/** H. Hinnant's days_from_civil (proleptic Gregorian) */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-export function civilFromDays(z0: number): [number, number, number] {
-  const z = z0 + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp + (mp < 10 ? 3 : -9);
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
-
-/** the same calendar day `years` later (29 February → 28 February in a common year) */
-export function addYears(days: number, years: number): number {
-  const [y, m, d] = civilFromDays(days);
-  const ny = y + years;
-  return daysFromCivil(ny, m, Math.min(d, daysInMonth(ny, m)));
-}
-
-export function todayDays(): number {
-  return Math.floor(Date.now() / 86_400_000);
-}
+export * from './dates.js';
