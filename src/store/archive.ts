@@ -223,6 +223,26 @@ export async function deferIndexes(tx: Queryable, table: string): Promise<(() =>
 }
 
 /**
+ * Every row of `stage` (content columns, key included, plus `carry`) as version 1 of a record the
+ * city does not hold yet (its first write of this kind: the caller knows there is none). The
+ * content and chain hashes are computed in the statement; returns how many were written, counted
+ * in the database (RETURNING would send a row per record to the client).
+ */
+export async function insertFirstVersions(
+  tx: Queryable, spec: VersionedSpec, cs: Changeset, stage: string, o: { sourceId?: string; carry?: string[] } = {},
+): Promise<number> {
+  const cols = [...(await contentColumns(tx, spec.table)), ...(o.carry ?? [])];
+  // (OFFSET 0 keeps the subquery from being flattened, which would compute each hash twice)
+  const expr = await contentHashSql(tx, spec.table, 's');
+  const n = await countOf(tx,
+    `INSERT INTO ${spec.table} (${cols.map(ident).join(', ')}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
+     SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
+     FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x`, [cs.cityId, cs.id, o.sourceId ?? cs.sourceId ?? null, spec.kind]);
+  count(cs, spec, 'added', n);
+  return n;
+}
+
+/**
  * Write many records from a staged temp table holding the content columns (key included): new
  * records are added, changed ones get a new version (content hashes compared, not timestamps),
  * unchanged ones are left alone. `closeMissing`: current records whose `column` = `value` that are
@@ -257,12 +277,8 @@ export async function writeStaged(
   const any = (await tx.query(`SELECT 1 FROM ${spec.table} WHERE city_id = $1 LIMIT 1`, [cs.cityId])).length > 0;
   if (!any) {
     // a fresh city: every staged record is version 1
-    // (counted in the statement: RETURNING would send a row per record to the client)
     const rebuild = await deferIndexes(tx, spec.table);
-    res.added = await countOf(tx,
-      `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
-       SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
-       FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x`, [cs.cityId, cs.id, src, spec.kind]);
+    res.added = await insertFirstVersions(tx, spec, cs, stage, { sourceId: o.sourceId, carry: o.carry });
     await rebuild?.();
   } else {
     await tx.exec('DROP TABLE IF EXISTS archive_delta');
@@ -303,7 +319,8 @@ export async function writeStaged(
     res.removed = closed.length;
     if (o.closeMissing.returnKeys) res.removedKeys = closed.map((r) => r.k);
   }
-  count(cs, spec, 'added', res.added);
+  // (a fresh city's versions were counted as they were written)
+  if (any) count(cs, spec, 'added', res.added);
   count(cs, spec, 'changed', res.changed);
   count(cs, spec, 'removed', res.removed);
   return res;

@@ -4,7 +4,7 @@
  * new records added, changed ones a new version, unchanged ones, by content hash, left alone), single records written by the API (one version each, with the
  * actor and reason of their change set), and the columnar register read back for the kernels.
  */
-import { appendVersion, history, openChangeset, sealChangeset, writeStaged, type Changeset, type HistoryEntry } from '../../store/archive.js';
+import { appendVersion, deferIndexes, history, insertFirstVersions, openChangeset, sealChangeset, writeStaged, type Changeset, type HistoryEntry } from '../../store/archive.js';
 import { basename } from 'node:path';
 import { type Queryable, type Store } from '../../store/driver.js';
 import { copyFields } from '../../store/tables.js';
@@ -78,8 +78,11 @@ export async function importRegisterCsv(store: Store, city: string, paths: strin
 
 /**
  * One file's change set: rows streamed by COPY into a temporary stage as they are parsed, then
- * written set-wise by the archive's staged write (content and chain hashes computed in the
- * database, by the one implementation `verify` also uses), counted.
+ * written set-wise by the archive (content and chain hashes computed in the database, by the one
+ * implementation `verify` also uses), counted. A city's first register of its kind is written
+ * chunk by chunk as version 1 while the next chunk is parsed (the database hashes on its own core;
+ * its secondary indexes are built once at the end); later imports stage the whole file and let the
+ * archive's staged write compare content hashes.
  */
 class RegisterWriter {
   private cs?: Changeset;
@@ -87,6 +90,8 @@ class RegisterWriter {
   private buf: string[] = [];
   private size = 0;
   private n = 0;
+  /** first register of its kind in the city: chunks written as they come */
+  private fresh?: { added: number; inflight: Promise<void>; rebuild?: () => Promise<void> };
   private buildings = new Set<string>();
   constructor(private tx: Queryable, private city: string, private file: string, private o: { actor: string; reason?: string }) {}
 
@@ -101,7 +106,8 @@ class RegisterWriter {
         this.line(copyFields([x.inspection_id, x.building_id, x.date, x.organisation, x.inspector, x.method, x.grade, arr(x.hazards), x.measure, x.deadline, x.remediated_on, x.verified_by, arr(x.photos)]));
       }
     }
-    if (this.size >= 8 << 20) await this.flush();
+    // (smaller chunks when they are written as they come: the parse and the database overlap more finely)
+    if (this.size >= (this.fresh ? 2 << 20 : 8 << 20)) await this.flush();
   }
 
   private line(fields: string): void {
@@ -113,7 +119,17 @@ class RegisterWriter {
     if (!this.buf.length) return;
     const data = this.buf.join('\n') + '\n';
     this.buf = []; this.size = 0;
-    await this.tx.copyIn(this.stage!.name, [...this.stage!.cols], data);
+    const { name, cols, spec } = this.stage!;
+    const f = this.fresh;
+    if (!f) return this.tx.copyIn(name, [...cols], data);
+    // one chunk in the database at a time, written while the caller parses the next
+    await f.inflight;
+    f.inflight = (async () => {
+      await this.tx.copyIn(name, [...cols], data);
+      f.added += await insertFirstVersions(this.tx, spec, this.cs!, name);
+      await this.tx.exec(`TRUNCATE ${name}`);
+    })();
+    f.inflight.catch(() => {}); // awaited by the next flush or by finish(); never unhandled
   }
 
   private async open(kind: 'profiles' | 'inspections') {
@@ -123,13 +139,23 @@ class RegisterWriter {
     const name = `stage_${spec.table}`;
     await this.tx.exec(`DROP TABLE IF EXISTS ${name}; CREATE TEMP TABLE ${name} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${spec.table} LIMIT 0`);
     this.stage = { name, cols, spec };
+    if (!(await this.tx.query(`SELECT 1 FROM ${spec.table} WHERE city_id = $1 LIMIT 1`, [this.city])).length) {
+      this.fresh = { added: 0, inflight: Promise.resolve(), rebuild: await deferIndexes(this.tx, spec.table) };
+    }
   }
 
   async finish(kind: 'profiles' | 'inspections', photos?: Map<string, PhotoFile>): Promise<ImportSummary> {
     if (!this.stage) await this.open(kind);
     await this.flush();
-    // keys are unique in a file (the reader refuses a repeated id): no duplicate pass
-    const r = await writeStaged(this.tx, this.stage!.spec, this.cs!, this.stage!.name, { unique: true });
+    let r: { added: number; changed: number; unchanged: number };
+    if (this.fresh) {
+      await this.fresh.inflight;
+      await this.fresh.rebuild?.();
+      r = { added: this.fresh.added, changed: 0, unchanged: 0 };
+    } else {
+      // keys are unique in a file (the reader refuses a repeated id): no duplicate pass
+      r = await writeStaged(this.tx, this.stage!.spec, this.cs!, this.stage!.name, { unique: true });
+    }
     await this.tx.exec(`DROP TABLE ${this.stage!.name}`);
     // local photos the inspections name, stored once by their content hash (checked again as read)
     let stored = 0;
