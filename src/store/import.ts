@@ -3,7 +3,7 @@ import type { Queryable, Store } from './driver.js';
 import { TABLES, TABLE_BY_KIND, copyFields, copyLine, type TableSpec } from './tables.js';
 import { ResidentialZones } from '../model/residential.js';
 import { centroid } from '../model/geo.js';
-import { appendVersion, contentColumns, keyText, openChangeset, sealChangeset, writeStaged, type Changeset } from './archive.js';
+import { appendVersion, contentColumns, deferIndexes, insertFirstVersions, keyText, openChangeset, sealChangeset, writeStaged, type Changeset } from './archive.js';
 
 /** One source ready to load: its records stream and what is known of it. */
 export interface SourceToLoad {
@@ -72,10 +72,40 @@ function lineKey(line: string, n: number): string {
 }
 
 /**
- * Buffers COPY lines per stage table and flushes them in large chunks. Buildings that the
- * residential-by-landuse rule may still change wait as two compact strings (the row before and
- * after the `residential` field) plus their centroid, until all landuse is known. Rows whose
- * fingerprint matches `known` (the source's current rows) are not staged, only noted as seen.
+ * The fingerprints of a building's COPY line `body` whose `residential` field is the one character
+ * at `at`, as it will be with 't' and with 'f' (rowFingerprint of each, in one pass over the rest).
+ */
+export function flagFingerprints(body: string, at: number): [number, number] {
+  let a = 0x811c9dc5, b = 0x01000193 ^ body.length;
+  for (let i = 0; i < at; i++) {
+    const c = body.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  const out: [number, number] = [0, 0];
+  for (let k = 0; k < 2; k++) {
+    let a2 = Math.imul(a ^ (k ? 102 : 116), 0x01000193), b2 = Math.imul(b ^ (k ? 102 : 116), 0x5bd1e995) ^ (b >>> 15);
+    for (let i = at + 1; i < body.length; i++) {
+      const c = body.charCodeAt(i);
+      a2 = Math.imul(a2 ^ c, 0x01000193);
+      b2 = Math.imul(b2 ^ c, 0x5bd1e995) ^ (b2 >>> 15);
+    }
+    out[k] = (a2 >>> 0) * 2097152 + ((b2 >>> 0) & 0x1fffff);
+  }
+  return out;
+}
+
+/** a chunk in its stage table: `pending` = buildings the landuse rule may still make residential */
+export type ChunkHook = (spec: TableSpec, pending: boolean) => Promise<void>;
+
+/**
+ * Buffers COPY lines per stage table and flushes them in large chunks, one in flight while the
+ * next is produced. Buildings that the residential-by-landuse rule may still change wait until
+ * all landuse is known: as two compact strings (the row before and after the `residential`
+ * field) plus their centroid; or, when chunks are written as they come (`onChunk`, a fresh city),
+ * staged at once as pending rows, only their id, centroid and both possible fingerprints kept.
+ * Rows whose fingerprint matches `known` (the source's current rows) are not staged, only noted
+ * as seen.
  */
 class StageWriter {
   private buf = new Map<string, string[]>();
@@ -84,9 +114,13 @@ class StageWriter {
   /** per table: key lines (COPY text of the key columns) of rows present but unchanged */
   readonly seen = new Map<string, string[]>();
   private zones = new ResidentialZones();
-  private pending: { head: string[]; tail: string[]; x: number[]; y: number[] } = { head: [], tail: [], x: [], y: [] };
+  private pending: { head: string[]; tail: string[]; id: string[]; fp: number[]; x: number[]; y: number[] } = { head: [], tail: [], id: [], fp: [], x: [], y: [] };
   private inflight: Promise<void> = Promise.resolve();
-  constructor(private tx: Queryable, private known: Map<string, Map<string, number>>) {}
+  /**
+   * @param onChunk run after each chunk is in its stage table, while the next chunk is produced
+   *   (a fresh city's chunks are written as they come); the stage is the hook's to empty
+   */
+  constructor(private tx: Queryable, private known: Map<string, Map<string, number>>, private onChunk?: ChunkHook) {}
 
   async add(r: CityRecord): Promise<void> {
     const spec = TABLE_BY_KIND.get(r.kind)!;
@@ -96,7 +130,15 @@ class StageWriter {
       const [row] = spec.rows(r);
       const [x, y] = centroid(r.geometry);
       const p = this.pending;
-      p.head.push(copyFields(row, 0, RESIDENTIAL_COL)); p.tail.push(copyFields(row, RESIDENTIAL_COL + 1)); p.x.push(x); p.y.push(y);
+      p.x.push(x); p.y.push(y);
+      if (!this.onChunk) { p.head.push(copyFields(row, 0, RESIDENTIAL_COL)); p.tail.push(copyFields(row, RESIDENTIAL_COL + 1)); return; }
+      // staged now as not residential; the rule and the fingerprint of the final row are applied when all landuse is known
+      const body = copyLine(row).slice(0, -1);
+      let at = -1;
+      for (let k = 0; k < RESIDENTIAL_COL; k++) at = body.indexOf('\t', at + 1);
+      const [fpT, fpF] = flagFingerprints(body, at + 1);
+      p.id.push(r.id); p.fp.push(fpT, fpF);
+      await this.stage(spec, `${body}\t${fpF}\n`, true);
       return;
     }
     for (const row of spec.rows(r)) await this.push(spec, copyLine(row));
@@ -115,34 +157,55 @@ class StageWriter {
         return;
       }
     }
-    const line = `${body}\t${fp}\n`;
-    let lines = this.buf.get(spec.table);
-    if (!lines) { lines = []; this.buf.set(spec.table, lines); this.size.set(spec.table, 0); }
-    lines.push(line);
-    const size = this.size.get(spec.table)! + line.length;
-    this.size.set(spec.table, size);
-    if (size > FLUSH_BYTES) await this.flush(spec);
+    await this.stage(spec, `${body}\t${fp}\n`, false);
   }
 
-  async flush(spec: TableSpec): Promise<void> {
-    const lines = this.buf.get(spec.table);
+  private async stage(spec: TableSpec, line: string, pending: boolean): Promise<void> {
+    const key = pending ? `${spec.table}:pending` : spec.table;
+    let lines = this.buf.get(key);
+    if (!lines) { lines = []; this.buf.set(key, lines); this.size.set(key, 0); }
+    lines.push(line);
+    const size = this.size.get(key)! + line.length;
+    this.size.set(key, size);
+    if (size > FLUSH_BYTES) await this.flush(spec, pending);
+  }
+
+  async flush(spec: TableSpec, pending = false): Promise<void> {
+    const key = pending ? `${spec.table}:pending` : spec.table;
+    const lines = this.buf.get(key);
     if (!lines?.length) return;
-    this.buf.set(spec.table, []);
-    this.size.set(spec.table, 0);
+    this.buf.set(key, []);
+    this.size.set(key, 0);
     const data = lines.join('');
-    // one COPY in flight while the next chunk is produced (the server parses on its own core)
+    // one chunk in flight while the next is produced (the server works on its own core)
     await this.inflight;
     const copy = this.tx.copyIn(`stage_${spec.table}`, [...spec.columns, 'import_fp'], data);
-    copy.catch(() => {}); // awaited below or in finish(); never unhandled
-    this.inflight = copy;
+    const chunk = this.onChunk ? copy.then(() => this.onChunk!(spec, pending)) : copy;
+    chunk.catch(() => {}); // awaited by the next flush or in finish(); never unhandled
+    this.inflight = chunk;
   }
 
-  /** the landuse rule on the waiting buildings, then everything to the stage tables */
+  /**
+   * The landuse rule on the waiting buildings, then everything to the stage tables. Chunks
+   * written as they come: the pending buildings' final flag and fingerprint go to
+   * `stage_buildings_final` (id, residential, import_fp).
+   */
   async finish(): Promise<void> {
     const p = this.pending;
-    this.pending = { head: [], tail: [], x: [], y: [] };
-    for (let i = 0; i < p.head.length; i++) {
-      await this.push(BUILDINGS, `${p.head[i]}\t${this.zones.contains(p.x[i], p.y[i]) ? 't' : 'f'}\t${p.tail[i]}\n`);
+    this.pending = { head: [], tail: [], id: [], fp: [], x: [], y: [] };
+    if (this.onChunk) {
+      await this.flush(BUILDINGS, true);
+      const lines: string[] = [];
+      for (let i = 0; i < p.id.length; i++) {
+        const res = this.zones.contains(p.x[i], p.y[i]);
+        lines.push(`${copyFields([p.id[i]])}\t${res ? 't' : 'f'}\t${p.fp[2 * i + (res ? 0 : 1)]}\n`);
+      }
+      await this.inflight;
+      for (let i = 0; i < lines.length; i += 100_000) await this.tx.copyIn('stage_buildings_final', ['id', 'residential', 'import_fp'], lines.slice(i, i + 100_000).join(''));
+    } else {
+      for (let i = 0; i < p.head.length; i++) {
+        await this.push(BUILDINGS, `${p.head[i]}\t${this.zones.contains(p.x[i], p.y[i]) ? 't' : 'f'}\t${p.tail[i]}\n`);
+      }
     }
     for (const spec of TABLES) await this.flush(spec);
     await this.inflight;
@@ -221,37 +284,50 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
     const k = await knownRows(tx, t, cityId, src.sourceId);
     if (k.size) known.set(t.table, k);
   }
-  const writer = new StageWriter(tx, known);
-  let n = 0;
-  for await (const batch of src.records) {
-    for (const r of batch) await writer.add(r);
-    n += batch.length;
-    o.onProgress?.({ source: src.sourceId, records: n });
+  // A fresh city from a file whose ids are unique: each chunk is repaired and written as version 1
+  // while the next is decoded (the database's work overlaps the reading), the secondary indexes of
+  // still empty tables built once at the end. Otherwise the whole file is staged and compared.
+  const fresh = UNIQUE_ID_FORMATS.has(src.format) && !others && !(await cityHoldsAny(tx, cityId));
+  const rebuild: (() => Promise<void>)[] = [];
+  if (fresh) for (const t of TABLES) { const r = await deferIndexes(tx, t.archive.table); if (r) rebuild.push(r); }
+  if (fresh) {
+    await tx.exec(`DROP TABLE IF EXISTS stage_buildings_pending; CREATE TEMP TABLE stage_buildings_pending ON COMMIT DROP AS SELECT * FROM stage_buildings LIMIT 0;
+      DROP TABLE IF EXISTS stage_buildings_final; CREATE TEMP TABLE stage_buildings_final (id text PRIMARY KEY, residential boolean NOT NULL, import_fp bigint NOT NULL) ON COMMIT DROP`);
   }
-  timing('streamed');
-  await writer.finish();
-  timing('staged');
-
-  for (const t of TABLES) {
+  const writer = new StageWriter(tx, known, fresh ? async (t, pending) => {
     const stage = `stage_${t.table}`;
-    // the rows whose validity is still unknown after the repair (ST_IsValid is the costly part: test each row once)
-    let untested = 'true';
-    const params: unknown[] = [];
-    if (t.geomType !== 'LineString') {
-      const polygonal = t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON')` : '';
-      const repaired = await tx.query<{ id: string }>(
-        `UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) WHERE ${polygonal ? `${polygonal} AND ` : ''}NOT ST_IsValid(geom) RETURNING id`);
-      summary.repaired += repaired.length;
-      if (repaired.length && t.columns.includes('area_m2')) {
-        await tx.query(`UPDATE ${stage} SET area_m2 = ST_Area(geom::geography) WHERE id = ANY($1)`, [repaired.map((r) => r.id)]);
-      }
-      // valid polygons passed above; what was repaired, and other shapes, are tested again
-      params.push(repaired.map((r) => r.id));
-      untested = `(id = ANY($1)${polygonal ? ` OR NOT ${polygonal}` : ''})`;
+    await repairStage(tx, t, stage, summary);
+    if (pending) await tx.exec(`INSERT INTO stage_buildings_pending SELECT * FROM ${stage}`);
+    else summary.added += await insertFirstVersions(tx, t.archive, cs, stage, { sourceId: src.sourceId, carry: ['import_fp'] });
+    await tx.exec(`TRUNCATE ${stage}`);
+  } : undefined);
+  let n = 0;
+  try {
+    for await (const batch of src.records) {
+      for (const r of batch) await writer.add(r);
+      n += batch.length;
+      o.onProgress?.({ source: src.sourceId, records: n });
     }
-    const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE ST_IsEmpty(geom) OR (${untested} AND NOT ST_IsValid(geom)) RETURNING id`, params);
-    for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
-    summary.dropped += empty.length;
+    timing('streamed');
+    await writer.finish();
+  } catch (e) {
+    twice(src.path)(e as Error);
+  }
+  timing(fresh ? 'written' : 'staged');
+  if (fresh) {
+    // the buildings that waited for the landuse rule, with their final flag and fingerprint
+    const cols = BUILDINGS.columns.map((c) => (c === 'residential' ? 'f.residential' : `p.${c}`)).join(', ');
+    summary.added += await insertFirstVersions(tx, BUILDINGS.archive, cs,
+      `(SELECT ${cols}, f.import_fp FROM stage_buildings_pending p JOIN stage_buildings_final f ON f.id = p.id)`, { sourceId: src.sourceId, carry: ['import_fp'] });
+    timing('waiting buildings written');
+    for (const r of rebuild) await r().catch(twice(src.path));
+    timing('indexed');
+    for (const t of TABLES) await countFile(tx, t, summary, `(SELECT * FROM ${t.archive.table} WHERE changeset_id = ${Number(cs.id)})`);
+  }
+
+  for (const t of fresh ? [] : TABLES) {
+    const stage = `stage_${t.table}`;
+    await repairStage(tx, t, stage, summary);
     timing(`${t.table} repaired`);
 
     if (others) await noteHoldings(tx, t, cityId, src.sourceId);
@@ -259,10 +335,7 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
     const w = await writeStaged(tx, t.archive, cs, stage, {
       sourceId: src.sourceId, unique: UNIQUE_ID_FORMATS.has(src.format), carry: ['import_fp'],
       closeMissing: { column: 'source_id', value: src.sourceId, returnKeys: others, seen: seen ? `seen_${t.table}` : undefined },
-    }).catch((e: Error & { code?: string; detail?: string }) => {
-      if (e.code === '23505') throw new Error(`${src.path}: the file holds an object twice (${e.detail ?? e.message}); merge or sort it with osmium first`);
-      throw e;
-    });
+    }).catch(twice(src.path));
     if (w.removedKeys?.length) w.removed -= await restoreHeldElsewhere(tx, t, cs, src.sourceId, w.removedKeys);
     w.unchanged += seen;
     summary.added += w.added; summary.changed += w.changed; summary.unchanged += w.unchanged; summary.removed += w.removed;
@@ -272,18 +345,7 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
     timing(`${t.table} written (${w.added} added, ${w.changed} changed, ${w.unchanged} unchanged, ${w.removed} removed)`);
 
     // what the file holds: the staged rows and the unchanged ones seen
-    const all = `(SELECT ${t.key.join(', ')} FROM ${stage} UNION ALL SELECT ${t.key.join(', ')} FROM seen_${t.table})`;
-    const count = t.table === 'facilities' ? 'count(DISTINCT id)' : 'count(*)';
-    summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${all} x`))[0].n);
-    if (t.table === 'facilities') {
-      for (const r of await tx.query<{ category: string; n: number }>(`SELECT category, count(*)::int AS n FROM ${all} x GROUP BY category ORDER BY category`)) {
-        summary.categories[r.category] = Number(r.n);
-      }
-    }
-    if (t.table === 'buildings') {
-      summary.residential_buildings = Number((await tx.query<{ n: number }>(
-        `SELECT (SELECT count(*) FROM ${stage} WHERE residential) + (SELECT count(*) FROM seen_buildings s JOIN buildings_current c ON c.city_id = $1 AND c.id = s.id WHERE c.residential) AS n`, [cityId]))[0].n);
-    }
+    await countFile(tx, t, summary, fileRows(t, stage, cityId));
   }
   await sealChangeset(tx, cs);
   const bbox = src.bbox ? `SRID=4326;POLYGON((${src.bbox[0]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[1]}))` : null;
@@ -298,6 +360,67 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
       JSON.stringify(summary.problems.slice(0, 1000))],
   );
   return summary;
+}
+
+/** does the city hold any version (current or closed) of any kind of the city model? */
+async function cityHoldsAny(tx: Queryable, cityId: string): Promise<boolean> {
+  for (const t of TABLES) if ((await tx.query(`SELECT 1 FROM ${t.archive.table} WHERE city_id = $1 LIMIT 1`, [cityId])).length) return true;
+  return false;
+}
+
+/** a unique key violated: the file holds an object twice */
+const twice = (path: string) => (e: Error & { code?: string; detail?: string }): never => {
+  if (e.code === '23505') throw new Error(`${path}: the file holds an object twice (${e.detail ?? e.message}); merge or sort it with osmium first`);
+  throw e;
+};
+
+const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/**
+ * Staged rows made valid: invalid polygons repaired with ST_MakeValid (their area computed again),
+ * rows empty or still invalid dropped as problems. ST_IsValid is the costly part: each row is
+ * tested once, and again only when it was repaired or is not a polygon.
+ */
+async function repairStage(tx: Queryable, t: TableSpec, stage: string, summary: SourceSummary): Promise<void> {
+  let untested = 'true';
+  const params: unknown[] = [];
+  if (t.geomType !== 'LineString') {
+    const polygonal = t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON')` : '';
+    const repaired = await tx.query<{ id: string }>(
+      `UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) WHERE ${polygonal ? `${polygonal} AND ` : ''}NOT ST_IsValid(geom) RETURNING id`);
+    summary.repaired += repaired.length;
+    if (repaired.length && t.columns.includes('area_m2')) {
+      await tx.query(`UPDATE ${stage} SET area_m2 = ST_Area(geom::geography) WHERE id = ANY($1)`, [repaired.map((r) => r.id)]);
+    }
+    // valid polygons passed above; what was repaired, and other shapes, are tested again
+    params.push(repaired.map((r) => r.id));
+    untested = `(id = ANY($1)${polygonal ? ` OR NOT ${polygonal}` : ''})`;
+  }
+  const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE ST_IsEmpty(geom) OR (${untested} AND NOT ST_IsValid(geom)) RETURNING id`, params);
+  for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
+  summary.dropped += empty.length;
+}
+
+/** the rows a file holds, staged or seen unchanged: their key (and whether residential, for buildings: the current version's) */
+function fileRows(t: TableSpec, stage: string, cityId: string): string {
+  const keys = (a: string) => t.key.map((k) => `${a}.${k}`).join(', ');
+  if (t.table !== 'buildings') return `(SELECT ${keys('s')} FROM ${stage} s UNION ALL SELECT ${keys('s')} FROM seen_${t.table} s)`;
+  return `(SELECT ${keys('s')}, s.residential FROM ${stage} s UNION ALL SELECT ${keys('s')}, c.residential FROM seen_${t.table} s
+    JOIN ${t.archive.current} c ON c.city_id = ${lit(cityId)} AND ${t.key.map((k) => `c.${k} = s.${k}`).join(' AND ')})`;
+}
+
+/** The summary's counts of what the file holds, from `rows` (a FROM item with the key columns, and category / residential where the kind has them). */
+async function countFile(tx: Queryable, t: TableSpec, summary: SourceSummary, rows: string): Promise<void> {
+  const count = t.table === 'facilities' ? 'count(DISTINCT id)' : 'count(*)';
+  summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${rows} x`))[0].n);
+  if (t.table === 'facilities') {
+    for (const r of await tx.query<{ category: string; n: number }>(`SELECT category, count(*)::int AS n FROM ${rows} x GROUP BY category ORDER BY category`)) {
+      summary.categories[r.category] = Number(r.n);
+    }
+  }
+  if (t.table === 'buildings') {
+    summary.residential_buildings = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rows} x WHERE residential`))[0].n);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/driver.js';
-import { importSources, type SourceToLoad } from '../../src/store/import.js';
+import { flagFingerprints, importSources, rowFingerprint, type SourceToLoad } from '../../src/store/import.js';
 import { cityStats } from '../../src/store/stats.js';
 import { classifyFeature } from '../../src/model/classify.js';
 import type { CityRecord } from '../../src/model/types.js';
@@ -33,6 +33,18 @@ function sampleCity(): CityRecord[] {
     ...feature('w6', { building: 'yes' }, { type: 'Polygon', coordinates: [[[116.31, 39.91], [116.311, 39.911], [116.311, 39.91], [116.31, 39.911], [116.31, 39.91]]] }),
   ];
 }
+
+describe('import fingerprints', () => {
+  it("a waiting building's two fingerprints are those of its row with 't' and with 'f'", () => {
+    for (const body of ['w1\tname\tyes\t\t\t\tf\t120.5\t{}\t0106000020E6', '\tf\t', 'w22\t\\N\tf', 'w3\t中文名\tf\tx'.repeat(3)]) {
+      const at = body.indexOf('\tf') + 1;
+      const [t, f] = flagFingerprints(body, at);
+      expect(t).toBe(rowFingerprint(body.slice(0, at) + 't' + body.slice(at + 1)));
+      expect(f).toBe(rowFingerprint(body));
+      expect(t).not.toBe(f);
+    }
+  });
+});
 
 describe.each(DRIVERS)('store import ($name)', (driver) => {
   it('loads records, repairs invalid geometry, and re-import replaces the source', async () => {
