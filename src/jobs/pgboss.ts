@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Store } from '../store/driver.js';
+import { resilientPool } from '../store/pg-driver.js';
 import { parseParams, type Job } from './contract.js';
 import { attemptJob } from './execute.js';
 import { getJob, JOBS } from './registry.js';
@@ -84,7 +85,7 @@ export async function startWorker(store: Store, url: string, o: { concurrency?: 
   const name = `${hostname()}:${process.pid}`;
   const abort = new AbortController();
   const concurrency = Math.max(1, o.concurrency ?? 1);
-  const lockPool = new pg.Pool({ connectionString: url, max: concurrency * JOBS.length, application_name: 'opencim-job-locks' });
+  const lockPool = resilientPool({ connectionString: url, max: concurrency * JOBS.length, application_name: 'opencim-job-locks' }, 'job locks');
   return withSetupLock(url, registerWorker);
 
   async function registerWorker(): Promise<Worker> {
@@ -137,6 +138,7 @@ const SETUP_LOCK = '7958087146474304107';
  */
 async function withSetupLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url, application_name: 'opencim-jobs-setup' });
+  c.on('error', () => {}); // a lost connection fails the setup's queries; it must not end the process
   await c.connect();
   try {
     await c.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK]);

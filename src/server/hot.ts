@@ -79,9 +79,8 @@ export async function pgReader(url: string, o: PgReaderOptions = {}): Promise<Ho
 
   async function run<T>(pool: pg.Pool, q: pg.QueryConfig, signal?: AbortSignal): Promise<T[]> {
     if (signal?.aborted) throw Object.assign(new Error('the client went away'), { code: '57014' });
+    // (a resilientPool's clients always have an error listener: a backend terminated while this one is held cannot crash the process)
     const client = await pool.connect();
-    const onError = () => {};
-    client.on('error', onError);
     const onAbort = () => cancelBackend(client);
     signal?.addEventListener('abort', onAbort, { once: true });
     let broken: Error | undefined;
@@ -92,7 +91,6 @@ export async function pgReader(url: string, o: PgReaderOptions = {}): Promise<Ho
       throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      client.removeListener('error', onError);
       client.release(broken);
     }
   }

@@ -36,9 +36,17 @@ function lostError(url: string, e: unknown, during: string): ConnectionLostError
 /** reads may be retried once on a fresh connection; anything else (a write, a transaction) may not */
 const IDEMPOTENT = /^\s*(SELECT|SHOW|EXPLAIN|VALUES)\b/i;
 
-/** a pool whose idle connections dying is logged, not fatal (pg emits 'error' on the pool; unhandled, it ends the process) */
+/**
+ * A pool whose connections dying is never fatal. pg emits 'error' on an idle client's pool (logged
+ * here) and on a client that is held (checked out) but between queries; unhandled, either ends
+ * the process. Every client gets a listener of its own from birth: a backend terminated just after
+ * it connected delivers ReadyForQuery and the FATAL error in one read, after the pool has let go of
+ * the client and before its borrower could listen. A held client's work then fails with the
+ * connection error, and the client is destroyed on release.
+ */
 export function resilientPool(config: pg.PoolConfig, label: string): pg.Pool {
   const pool = new pg.Pool(config);
+  pool.on('connect', (client) => client.on('error', () => {}));
   let lastLog = 0;
   pool.on('error', (e) => {
     // the pool has already dropped that client; the next checkout opens a new connection
@@ -50,15 +58,8 @@ export function resilientPool(config: pg.PoolConfig, label: string): pg.Pool {
   return pool;
 }
 
-/** a checked-out client: a connection lost while it is held must reject its work, never crash the process */
-async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
-  const client = await pool.connect();
-  const onError = () => {};
-  client.on('error', onError);
-  const release = client.release.bind(client);
-  client.release = (err?: Error | boolean) => { client.removeListener('error', onError); return release(err); };
-  return client;
-}
+/** a checked-out client (its pool is a resilientPool: a connection lost while it is held rejects its work, never crashes the process) */
+const checkout = (pool: pg.Pool): Promise<pg.PoolClient> => pool.connect();
 
 function wrap(c: pg.PoolClient | pg.Pool, url: string): Queryable {
   const isPool = !('release' in c);
