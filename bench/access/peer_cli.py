@@ -13,6 +13,7 @@ prints one JSON line: {"buildings": n, "nodes": n, "categories": n}
 """
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -21,8 +22,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-NOT_WALK = {'abandoned', 'bus_guideway', 'construction', 'cycleway', 'motor', 'planned', 'platform',
-            'proposed', 'raceway', 'motorway', 'motorway_link'}
+# the walk filter of reference/facility-taxonomy.md, as the cross-check of the tests writes it
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../test/network'))
+from xcheck import walkable  # noqa: E402
 
 # category -> [(key, {values})]: the primary tag rules
 RULES = {
@@ -60,17 +62,6 @@ def categories(tags):
                 out.append(c)
                 break
     return out
-
-
-def walkable(t):
-    hw = t.get('highway')
-    if hw is None or hw in NOT_WALK:
-        return False
-    if t.get('area') == 'yes' or t.get('foot') == 'no' or t.get('service') == 'private':
-        return False
-    if t.get('access') in ('private', 'no') and t.get('foot') not in ('yes', 'designated', 'permissive'):
-        return False
-    return True
 
 
 class Reader(osmium.SimpleHandler):

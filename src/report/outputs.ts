@@ -70,8 +70,10 @@ function csvField(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function indicatorsCsv(r: CheckResult): string {
+/** indicators.csv in pieces of about a thousand rows (a megacity's file is larger than a string may be) */
+export function* indicatorsCsvChunks(r: CheckResult): Generator<string> {
   let s = '\uFEFF' + CSV_COLUMNS.join(',') + '\r\n';
+  let n = 0;
   for (const x of r.results) {
     const row = [
       x.id, x.seq, x.name_zh, x.name_en, x.system_level, x.level, x.area_id, x.area_name, x.area_kind, x.value, x.unit, x.unit_zh,
@@ -79,8 +81,37 @@ export function indicatorsCsv(r: CheckResult): string {
       x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain, x.confidence, x.confidence_reason, x.data_gap?.join('/'), x.explain_zh,
     ];
     s += row.map(csvField).join(',') + '\r\n';
+    if (++n % 1000 === 0) { yield s; s = ''; }
   }
-  return s;
+  if (s) yield s;
+}
+
+/**
+ * JSON.stringify(doc) in pieces: the same text, with the array under `key` written element by
+ * element (a megacity's indicators.json and renewal.geojson are larger than a string may be).
+ */
+export function* jsonChunks(doc: Record<string, unknown>, key: string): Generator<string> {
+  let head = '{';
+  let first = true;
+  for (const [k, v] of Object.entries(doc)) {
+    if (k === key && Array.isArray(v)) {
+      yield `${head}${first ? '' : ','}${JSON.stringify(k)}:[`;
+      head = '';
+      let s = '';
+      for (let i = 0; i < v.length; i++) {
+        s += (i ? ',' : '') + (JSON.stringify(v[i]) ?? 'null');
+        if (s.length > 1 << 20) { yield s; s = ''; }
+      }
+      yield `${s}]`;
+      first = false;
+      continue;
+    }
+    const text = JSON.stringify(v);
+    if (text === undefined) continue;
+    head += `${first ? '' : ','}${JSON.stringify(k)}:${text}`;
+    first = false;
+  }
+  yield `${head}}`;
 }
 
 const r7 = (v: number) => Math.round(v * 1e7) / 1e7;
@@ -129,8 +160,16 @@ export async function writeOutputs(r: CheckResult, dir: string): Promise<Written
   const files: Record<string, string> = {};
   const bytes: Record<string, number> = {};
   const text = (name: string, s: string) => { files[name] = writeAtomic(dir, name, (p) => writeFileSync(p, s)); bytes[name] = Buffer.byteLength(s); };
-  text('indicators.json', JSON.stringify(indicatorsDocument(r)));
-  text('indicators.csv', indicatorsCsv(r));
+  const pieces = (name: string, parts: Iterable<string>) => {
+    files[name] = writeAtomic(dir, name, (p) => {
+      const fd = openSync(p, 'w');
+      let n = 0;
+      try { for (const part of parts) n += writeSync(fd, part); } finally { closeSync(fd); }
+      bytes[name] = n;
+    });
+  };
+  pieces('indicators.json', jsonChunks(indicatorsDocument(r), 'indicators'));
+  pieces('indicators.csv', indicatorsCsvChunks(r));
   files['access.csv'] = writeAtomic(dir, 'access.csv', (p) => {
     const fd = openSync(p, 'w');
     let n = 0;
@@ -141,7 +180,7 @@ export async function writeOutputs(r: CheckResult, dir: string): Promise<Written
     } finally { closeSync(fd); }
     bytes['access.csv'] = n;
   });
-  text('renewal.geojson', JSON.stringify(renewalGeojson(r)));
+  pieces('renewal.geojson', jsonChunks(renewalGeojson(r), 'features'));
   text('data_quality.json', JSON.stringify(dataQuality(r), null, 1));
   const { reportHtml } = await import('./html.js');
   text('report.html', reportHtml(r));
