@@ -3,10 +3,10 @@
  * `opencim archive verify`. Thin: parse, call the archive, print.
  */
 import { Command, type Option } from 'commander';
-import { archiveTables, changes, history, parseArchiveTime } from '../store/archive.js';
-import { openStore } from '../store/driver.js';
-import { verifyArchive } from '../store/verify.js';
-import { resolveCity } from '../analysis/network/store.js';
+// (the archive's modules load when a command of this file runs, not for every command of the CLI)
+const archive = () => import('../store/archive.js');
+const openStore = async (db?: string) => (await import('../store/driver.js')).openStore(db);
+const resolveCity = async (...a: Parameters<typeof import('../analysis/network/store.js').resolveCity>) => (await import('../analysis/network/store.js')).resolveCity(...a);
 import { table } from './output.js';
 import { UsageError } from '../model/errors.js';
 
@@ -45,6 +45,7 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
 }
 
 async function historyCommand(collection: string, id: string, o: Common): Promise<void> {
+  const { archiveTables, history } = await archive();
   const store = await openStore(o.db);
   try {
     const spec = (await archiveTables(store)).find((s) => s.kind === collection);
@@ -70,6 +71,7 @@ async function historyCommand(collection: string, id: string, o: Common): Promis
 }
 
 async function changesCommand(o: Common & { since: string; until?: string }): Promise<void> {
+  const { changes, parseArchiveTime } = await archive();
   const since = parseArchiveTime(o.since, '--since');
   const until = o.until ? parseArchiveTime(o.until, '--until') : new Date().toISOString();
   if (since >= until) throw new UsageError(`--since ${since} is not before --until ${until}`);
@@ -93,7 +95,7 @@ async function changesCommand(o: Common & { since: string; until?: string }): Pr
 async function verifyCommand(o: Common): Promise<void> {
   const store = await openStore(o.db);
   try {
-    const r = await verifyArchive(store, o.city);
+    const r = await (await import('../store/verify.js')).verifyArchive(store, o.city);
     if (o.json) print(JSON.stringify(r, null, 2));
     else if (r.ok) {
       print(`archive intact 档案完整: ${r.versions.toLocaleString('en')} versions in ${r.tables.length} tables; ` +

@@ -3,7 +3,7 @@
  * import|sla`, `opencim grids generate|import|assign`.
  */
 import { Command, Option } from 'commander';
-import { openStore, type Store } from '../store/driver.js';
+import type { Store } from '../store/driver.js';
 import { cliActor } from './actor.js';
 import { Progress, table } from './output.js';
 import { UsageError } from '../model/errors.js';
@@ -22,7 +22,7 @@ async function cityOf(store: Store, city?: string): Promise<string> {
 }
 
 async function withStore<T>(db: string | undefined, f: (s: Store) => Promise<T>): Promise<T> {
-  const s = await openStore(db);
+  const s = await (await import('../store/driver.js')).openStore(db);
   try { return await f(s); } finally { await s.close(); }
 }
 const out = (o: { json?: boolean }, value: unknown, text: string) => process.stdout.write(o.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
