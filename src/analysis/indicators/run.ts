@@ -110,6 +110,9 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
   };
 
   const results: IndicatorResult[] = [];
+  // texts that repeat across areas (most sub-area explains, reasons) are kept once: a megacity has ~10⁶ rows
+  const texts = new Map<string, string>();
+  const once = (t: string): string => { const k = texts.get(t); if (k !== undefined) return k; texts.set(t, t); return t; };
   const entryFor = (e: CatalogueEntry, a: number, v: AreaValue | null, explain: string, source: IndicatorResult['source']): IndicatorResult => {
     const area = units.areas[a];
     const value = v?.value ?? null;
@@ -142,6 +145,7 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
       r.status = 'no_data';
       r.grade = null;
     }
+    r.explain = once(r.explain); r.explain_zh = once(r.explain_zh); r.confidence_reason = once(r.confidence_reason);
     return r;
   };
 
