@@ -25,6 +25,7 @@ export function writeAtomic(dir: string, name: string, write: (path: string) => 
   return final;
 }
 
+/** indicators.json; its `indicators` are produced as they are written (a megacity has ~10⁶ rows: no second copy of them) */
 export function indicatorsDocument(r: CheckResult): Record<string, unknown> {
   const areaCounts = Object.fromEntries(Object.entries(r.units.level).map(([k, v]) => [k, v.length]));
   return {
@@ -41,11 +42,13 @@ export function indicatorsDocument(r: CheckResult): Record<string, unknown> {
     ...(r.provenance !== undefined ? { provenance: r.provenance } : {}),
     summary: statusSummary(r),
     // city rows in full; sub-area rows without what the city row and the catalogue already say
-    indicators: r.results.map((x) => {
-      if (x.level === 'city') return x;
-      const { seq: _s, system_level: _l, unit_zh: _u, direction: _d, computability: _c, ...rest } = x;
-      return rest;
-    }),
+    indicators: (function* () {
+      for (const x of r.results) {
+        if (x.level === 'city') { yield x; continue; }
+        const { seq: _s, system_level: _l, unit_zh: _u, direction: _d, computability: _c, ...rest } = x;
+        yield rest;
+      }
+    })(),
     // the problem ledger (问题清单) is in renewal.geojson (and the store); counts here
     problems: Object.entries(r.renewal.ledger.reduce<Record<string, number>>((m, p) => { m[p.indicator_id] = (m[p.indicator_id] ?? 0) + 1; return m; }, {})).map(([indicator_id, count]) => ({ indicator_id, count })),
   };
@@ -87,19 +90,21 @@ export function* indicatorsCsvChunks(r: CheckResult): Generator<string> {
 }
 
 /**
- * JSON.stringify(doc) in pieces: the same text, with the array under `key` written element by
- * element (a megacity's indicators.json and renewal.geojson are larger than a string may be).
+ * JSON.stringify(doc) in pieces: the same text, with the array (or iterable, written as an array)
+ * under `key` written element by element (a megacity's indicators.json and renewal.geojson are
+ * larger than a string may be).
  */
 export function* jsonChunks(doc: Record<string, unknown>, key: string): Generator<string> {
   let head = '{';
   let first = true;
   for (const [k, v] of Object.entries(doc)) {
-    if (k === key && Array.isArray(v)) {
+    if (k === key && v !== null && typeof v === 'object' && Symbol.iterator in v) {
       yield `${head}${first ? '' : ','}${JSON.stringify(k)}:[`;
       head = '';
       let s = '';
-      for (let i = 0; i < v.length; i++) {
-        s += (i ? ',' : '') + (JSON.stringify(v[i]) ?? 'null');
+      let i = 0;
+      for (const el of v as Iterable<unknown>) {
+        s += (i++ ? ',' : '') + (JSON.stringify(el) ?? 'null');
         if (s.length > 1 << 20) { yield s; s = ''; }
       }
       yield `${s}]`;
@@ -120,12 +125,11 @@ function roundGeom(g: Areal): Areal {
   return g.type === 'Polygon' ? { type: 'Polygon', coordinates: g.coordinates.map(ring) } : { type: 'MultiPolygon', coordinates: g.coordinates.map((p) => p.map(ring)) };
 }
 
-/** renewal.geojson: ranked candidates (polygons) and the problem ledger (points at their area). */
-export function renewalGeojson(r: CheckResult): Record<string, unknown> {
-  const features: unknown[] = [];
+/** the features of renewal.geojson, produced as they are written */
+function* renewalFeatures(r: CheckResult): Generator<unknown> {
   for (const c of r.renewal.candidates) {
     const { geometry, lon, lat, ...props } = c;
-    features.push({ type: 'Feature', id: c.id, geometry: geometry ? roundGeom(geometry) : { type: 'Point', coordinates: [lon, lat] }, properties: { feature_type: 'candidate', ...props, lon, lat } });
+    yield { type: 'Feature', id: c.id, geometry: geometry ? roundGeom(geometry) : { type: 'Point', coordinates: [lon, lat] }, properties: { feature_type: 'candidate', ...props, lon, lat } };
   }
   const byId = new Map(r.renewal.candidates.map((c) => [c.id, c]));
   const points = new Map<string, Position | null>();
@@ -137,8 +141,13 @@ export function renewalGeojson(r: CheckResult): Record<string, unknown> {
       pt = a?.geometry ? centroid(a.geometry) : cand ? [cand.lon, cand.lat] : null;
       points.set(p.area_id, pt);
     }
-    features.push({ type: 'Feature', geometry: pt ? { type: 'Point', coordinates: [r7(pt[0]), r7(pt[1])] } : null, properties: { feature_type: 'problem', ...p } });
+    yield { type: 'Feature', geometry: pt ? { type: 'Point', coordinates: [r7(pt[0]), r7(pt[1])] } : null, properties: { feature_type: 'problem', ...p } };
   }
+}
+
+/** renewal.geojson: ranked candidates (polygons) and the problem ledger (points at their area); `features` produced as they are written. */
+export function renewalGeojson(r: CheckResult): Record<string, unknown> {
+  const features = renewalFeatures(r);
   return {
     type: 'FeatureCollection',
     name: 'renewal',

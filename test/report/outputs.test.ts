@@ -16,5 +16,8 @@ describe('outputs written in pieces', () => {
       expect(parts.join('')).toBe(JSON.stringify(d));
       if (d.items === big) expect(parts.length).toBeGreaterThan(3);
     }
+    // an iterable under the key is written as the array it yields (rows produced as they are written)
+    function* rows() { for (const x of big) yield x; }
+    expect([...jsonChunks({ a: 1, items: rows(), z: [2] }, 'items')].join('')).toBe(JSON.stringify({ a: 1, items: big, z: [2] }));
   });
 });
