@@ -6,7 +6,7 @@ import { Command, type Option } from 'commander';
 // (the archive's modules load when a command of this file runs, not for every command of the CLI)
 const archive = () => import('../store/archive.js');
 const openStore = async (db?: string) => (await import('../store/driver.js')).openStore(db);
-const resolveCity = async (...a: Parameters<typeof import('../analysis/network/store.js').resolveCity>) => (await import('../analysis/network/store.js')).resolveCity(...a);
+const resolveCity = async (store: import('../store/driver.js').Store, city?: string) => (await import('../analysis/network/store.js')).resolveCity(store, city);
 import { table } from './output.js';
 import { UsageError } from '../model/errors.js';
 

@@ -73,26 +73,10 @@ function lineKey(line: string, n: number): string {
 
 /**
  * The fingerprints of a building's COPY line `body` whose `residential` field is the one character
- * at `at`, as it will be with 't' and with 'f' (rowFingerprint of each, in one pass over the rest).
+ * at `at`, as it will be with 't' and with 'f'.
  */
 export function flagFingerprints(body: string, at: number): [number, number] {
-  let a = 0x811c9dc5, b = 0x01000193 ^ body.length;
-  for (let i = 0; i < at; i++) {
-    const c = body.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  const out: [number, number] = [0, 0];
-  for (let k = 0; k < 2; k++) {
-    let a2 = Math.imul(a ^ (k ? 102 : 116), 0x01000193), b2 = Math.imul(b ^ (k ? 102 : 116), 0x5bd1e995) ^ (b >>> 15);
-    for (let i = at + 1; i < body.length; i++) {
-      const c = body.charCodeAt(i);
-      a2 = Math.imul(a2 ^ c, 0x01000193);
-      b2 = Math.imul(b2 ^ c, 0x5bd1e995) ^ (b2 >>> 15);
-    }
-    out[k] = (a2 >>> 0) * 2097152 + ((b2 >>> 0) & 0x1fffff);
-  }
-  return out;
+  return [rowFingerprint(`${body.slice(0, at)}t${body.slice(at + 1)}`), rowFingerprint(`${body.slice(0, at)}f${body.slice(at + 1)}`)];
 }
 
 /** a chunk in its stage table: `pending` = buildings the landuse rule may still make residential */
@@ -289,8 +273,8 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
   // still empty tables built once at the end. Otherwise the whole file is staged and compared.
   const fresh = UNIQUE_ID_FORMATS.has(src.format) && !others && !(await cityHoldsAny(tx, cityId));
   const rebuild: (() => Promise<void>)[] = [];
-  if (fresh) for (const t of TABLES) { const r = await deferIndexes(tx, t.archive.table); if (r) rebuild.push(r); }
   if (fresh) {
+    for (const t of TABLES) { const r = await deferIndexes(tx, t.archive.table); if (r) rebuild.push(r); }
     await tx.exec(`DROP TABLE IF EXISTS stage_buildings_pending; CREATE TEMP TABLE stage_buildings_pending ON COMMIT DROP AS SELECT * FROM stage_buildings LIMIT 0;
       DROP TABLE IF EXISTS stage_buildings_final; CREATE TEMP TABLE stage_buildings_final (id text PRIMARY KEY, residential boolean NOT NULL, import_fp bigint NOT NULL) ON COMMIT DROP`);
   }
