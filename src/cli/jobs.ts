@@ -99,18 +99,21 @@ async function workerCommand(o: { db?: string; concurrency: number; grace: numbe
   const log = o.quiet ? () => {} : (m: string) => process.stderr.write(`${new Date().toISOString()} worker: ${m}\n`);
   const { startWorker } = await import('../jobs/pgboss.js');
   const { JOBS } = await import('../jobs/registry.js');
-  const w = await startWorker(store, url, { concurrency: o.concurrency, log });
-  log(`${w.name} on ${store.location}: kinds ${JOBS.map((j) => j.kind).join(', ')}; concurrency ${o.concurrency}. SIGTERM/Ctrl-C stops (已启动)`);
+  // the signals are handled from before the worker starts: it may take a job before startWorker returns
+  const started = startWorker(store, url, { concurrency: o.concurrency, log });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     log(`stopping: finishing the current jobs (up to ${o.grace} s), then releasing them`);
-    await w.stop({ graceMs: o.grace * 1000 }).catch((e) => log(`stop: ${(e as Error).message}`));
+    const w = await started.catch(() => undefined);
+    await w?.stop({ graceMs: o.grace * 1000 }).catch((e) => log(`stop: ${(e as Error).message}`));
     await store.close().catch(() => {});
     log('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  const w = await started;
+  log(`${w.name} on ${store.location}: kinds ${JOBS.map((j) => j.kind).join(', ')}; concurrency ${o.concurrency}. SIGTERM/Ctrl-C stops (已启动)`);
 }
