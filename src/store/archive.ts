@@ -52,15 +52,43 @@ export function versioned(kind: string, base: string, key: string[], geom: boole
 const exprCache = new Map<string, string>();
 const colsCache = new Map<string, string[]>();
 
-/** the SQL expression of the content hash of a row of `table` aliased `alias` */
-export async function contentHashSql(q: Queryable, table: string, alias: string): Promise<string> {
-  const k = `${table}\u0000${alias}`;
+/** drop what was read from the schema (after a migration) */
+export function forgetArchiveSchema(): void {
+  exprCache.clear();
+  colsCache.clear();
+}
+
+async function cachedSql(q: Queryable, fn: 'archive_content_sql' | 'archive_content_sql_v1', table: string, alias: string): Promise<string> {
+  const k = `${fn}\u0000${table}\u0000${alias}`;
   let e = exprCache.get(k);
   if (!e) {
-    e = (await q.query<{ e: string }>('SELECT archive_content_sql($1::regclass, $2) AS e', [table, alias]))[0].e;
+    e = (await q.query<{ e: string }>(`SELECT ${fn}($1::regclass, $2) AS e`, [table, alias]))[0].e;
     exprCache.set(k, e);
   }
   return e;
+}
+
+/** the SQL expression of the content hash of a row of `table` aliased `alias`, as a new version is written */
+export function contentHashSql(q: Queryable, table: string, alias: string): Promise<string> {
+  return cachedSql(q, 'archive_content_sql', table, alias);
+}
+
+/**
+ * The content hash a version written by change set `changeset` (an SQL expression) holds: the
+ * first form for versions written before migration 015, else the current one (or `current`, an
+ * expression already computing it). Used to verify and to compare on re-import.
+ */
+export async function storedHashSql(q: Queryable, table: string, alias: string, changeset: string, current?: string): Promise<string> {
+  const v1 = await cachedSql(q, 'archive_content_sql_v1', table, alias);
+  return `(CASE WHEN ${changeset} <= (SELECT content_v1_until FROM archive_formats) THEN ${v1} ELSE ${current ?? await contentHashSql(q, table, alias)} END)`;
+}
+
+/**
+ * The session settings every content hash is computed under (writes and verify alike): the text
+ * of dates, timestamps and floats depends on them, so the archive fixes them.
+ */
+export async function archiveSession(tx: Queryable): Promise<void> {
+  await tx.exec(`SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1`);
 }
 
 /** the content columns of a versioned table (key columns included, envelope excluded) */
@@ -82,8 +110,8 @@ const keyEq = (spec: VersionedSpec, a: string, b: string) => spec.key.map((k) =>
 /** Open a change set in the caller's transaction: every version written in it names it. */
 export async function openChangeset(tx: Queryable, o: { cityId: string; actor: string; reason: string; kind: string; sourceId?: string }): Promise<Changeset> {
   if (!o.actor) throw new ArchiveError('a change set needs an actor (who made the change)');
-  // content hashes render timestamps in the session's time zone: the archive always uses UTC
-  await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
+  // content hashes render dates, timestamps and floats by the session's settings: the archive fixes them
+  await archiveSession(tx);
   const r = await tx.query<{ id: number }>(
     'INSERT INTO changesets (city_id, kind, actor, reason, source_id) VALUES ($1, $2, $3, $4, $5) RETURNING changeset_id AS id',
     [o.cityId, o.kind, o.actor, o.reason || o.kind, o.sourceId ?? null]);
@@ -137,8 +165,8 @@ export async function appendVersion(
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [spec.table, `${cs.cityId}|${key}`]);
   const where = spec.key.map((k, i) => `${ident(k)} = $${i + 2}`).join(' AND ');
   const keyVals = spec.key.map((k) => row[k]);
-  const last = (await tx.query<{ version: number; current: boolean; ch: string; hash: string; source_id: string | null }>(
-    `SELECT version, valid_to IS NULL AS current, encode(content_hash, 'hex') AS ch, encode(hash, 'hex') AS hash, source_id
+  const last = (await tx.query<{ version: number; current: boolean; ch: string; hash: string; source_id: string | null; changeset_id: number }>(
+    `SELECT version, valid_to IS NULL AS current, encode(content_hash, 'hex') AS ch, encode(hash, 'hex') AS hash, source_id, changeset_id
      FROM ${spec.table} WHERE city_id = $1 AND ${where} ORDER BY version DESC LIMIT 1`, [cs.cityId, ...keyVals]))[0];
   const currentVersion = last?.current ? Number(last.version) : 0;
   if (o.expectedVersion !== undefined && o.expectedVersion !== currentVersion) {
@@ -149,7 +177,9 @@ export async function appendVersion(
   const json = JSON.stringify(row);
   // unchanged content writes nothing (no current version: nothing to compare, the insert hashes it)
   if (last?.current) {
-    const ch = (await tx.query<{ ch: string }>(`SELECT encode(${expr}, 'hex') AS ch FROM ${record} r`, [json]))[0].ch;
+    // (compared in the form the current version was hashed in)
+    const stored = await storedHashSql(tx, spec.table, 'r', String(Number(last.changeset_id)), expr);
+    const ch = (await tx.query<{ ch: string }>(`SELECT encode(${stored}, 'hex') AS ch FROM ${record} r`, [json]))[0].ch;
     if (last.ch === ch) return { version: currentVersion, changed: false };
   }
   if (last?.current) {
@@ -290,7 +320,7 @@ export async function writeStaged(
        -- a record that was closed (removed) and comes back continues its chain: its latest version, by the key's index
        LEFT JOIN LATERAL (SELECT h.version, h.hash FROM ${spec.table} h WHERE c.version IS NULL AND h.city_id = $1 AND ${keyEq(spec, 'h', 'x')}
          ORDER BY h.version DESC LIMIT 1) h ON true
-       WHERE c.content_hash IS DISTINCT FROM x.ch`, [cs.cityId]);
+       WHERE c.content_hash IS DISTINCT FROM ${await storedHashSql(tx, spec.table, 'x', 'c.changeset_id', 'x.ch')}`, [cs.cityId]);
     const delta = Number((await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_delta'))[0].n);
     res.unchanged = staged - delta;
     if (delta) {

@@ -2,7 +2,7 @@
  * `opencim archive verify`: recompute every hash of the archive and walk every chain. Exit 0 when
  * intact; otherwise the first broken record (kind, key, version) and what is wrong with it.
  */
-import { archiveTables, contentHashSql, keyText, type VersionedSpec } from './archive.js';
+import { archiveSession, archiveTables, keyText, storedHashSql, type VersionedSpec } from './archive.js';
 import type { Store } from './driver.js';
 
 export interface Breakage { kind: string; id: string; version: number | null; problem: string }
@@ -19,7 +19,7 @@ export interface VerifyReport {
 export async function verifyArchive(store: Store, cityId?: string, limit = 20): Promise<VerifyReport> {
   return store.transaction(async (tx) => {
     await tx.exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`).catch(() => {});
-    await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
+    await archiveSession(tx);
     const broken: Breakage[] = [];
     const city = cityId === undefined ? 'true' : 'v.city_id = $1';
     const params = cityId === undefined ? [] : [cityId];
@@ -30,7 +30,7 @@ export async function verifyArchive(store: Store, cityId?: string, limit = 20): 
     };
     for (const spec of specs) {
       const k = keyText(spec, 'v');
-      const expr = await contentHashSql(tx, spec.table, 'v');
+      const expr = await storedHashSql(tx, spec.table, 'v', 'v.changeset_id');
       versions += Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${spec.table} v WHERE ${city}`, params))[0].n);
       add(spec, await tx.query(`SELECT ${k} AS k, v.version FROM ${spec.table} v WHERE ${city} AND v.content_hash <> ${expr} ORDER BY 1, 2 LIMIT ${limit}`, params),
         'content altered: its hash does not match what is stored (内容被篡改)');

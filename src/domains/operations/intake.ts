@@ -18,7 +18,7 @@
  * has always been.
  */
 import type { Store } from '../../store/driver.js';
-import { type Changeset, openChangeset, sealChangeset } from '../../store/archive.js';
+import { archiveSession, type Changeset, openChangeset, sealChangeset } from '../../store/archive.js';
 import { validateAttributes } from './catalogue.js';
 import { type CaseRow, classOf, type NewReport, type OpsConfig, reportBatch, reportIn, reportReason } from './store.js';
 
@@ -105,7 +105,7 @@ export class Intake {
     let rows: CaseRow[];
     try {
       rows = await this.store.transaction(async (tx) => {
-        await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
+        await archiveSession(tx);
         const sets = new Map<string, Changeset>();
         const changeset = async (r: NewReport) => {
           const key = JSON.stringify([r.cityId, r.actor, reportReason(r)]);
