@@ -363,24 +363,24 @@ const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 /**
  * Staged rows made valid: invalid polygons repaired with ST_MakeValid (their area computed again),
  * rows empty or still invalid dropped as problems. ST_IsValid is the costly part: each row is
- * tested once, and again only when it was repaired or is not a polygon.
+ * tested once, in one scan that rewrites nothing when all is well; only the rows it found are
+ * repaired and tested again.
  */
 async function repairStage(tx: Queryable, t: TableSpec, stage: string, summary: SourceSummary): Promise<void> {
-  let untested = 'true';
-  const params: unknown[] = [];
-  if (t.geomType !== 'LineString') {
-    const polygonal = t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON')` : '';
-    const repaired = await tx.query<{ id: string }>(
-      `UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) WHERE ${polygonal ? `${polygonal} AND ` : ''}NOT ST_IsValid(geom) RETURNING id`);
+  // one scan finds what needs care (invalid or empty): usually nothing, so nothing is rewritten
+  const polygonal = t.geomType === 'LineString' ? 'false' : t.geomType === 'Geometry' ? `GeometryType(geom) IN ('POLYGON','MULTIPOLYGON')` : 'true';
+  const bad = await tx.query<{ id: string; fix: boolean }>(
+    `SELECT id, NOT empty AND ${polygonal} AS fix FROM (SELECT id, geom, ST_IsEmpty(geom) AS empty FROM ${stage} OFFSET 0) s WHERE empty OR NOT ST_IsValid(geom)`);
+  if (!bad.length) return;
+  const fix = bad.filter((b) => b.fix).map((b) => b.id);
+  if (fix.length) {
+    // (a polygon that is not valid is made valid; its area is measured again)
+    const repaired = await tx.query(`UPDATE ${stage} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3))${t.columns.includes('area_m2') ? ', area_m2 = ST_Area(ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3))::geography)' : ''}
+       WHERE id = ANY($1) AND NOT ST_IsValid(geom) RETURNING 1`, [fix]);
     summary.repaired += repaired.length;
-    if (repaired.length && t.columns.includes('area_m2')) {
-      await tx.query(`UPDATE ${stage} SET area_m2 = ST_Area(geom::geography) WHERE id = ANY($1)`, [repaired.map((r) => r.id)]);
-    }
-    // valid polygons passed above; what was repaired, and other shapes, are tested again
-    params.push(repaired.map((r) => r.id));
-    untested = `(id = ANY($1)${polygonal ? ` OR NOT ${polygonal}` : ''})`;
   }
-  const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE ST_IsEmpty(geom) OR (${untested} AND NOT ST_IsValid(geom)) RETURNING id`, params);
+  // what stays empty or invalid (an invalid line, a polygon empty once made valid) is dropped
+  const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE id = ANY($1) AND (ST_IsEmpty(geom) OR NOT ST_IsValid(geom)) RETURNING id`, [bad.map((b) => b.id)]);
   for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
   summary.dropped += empty.length;
 }
