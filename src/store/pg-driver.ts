@@ -80,10 +80,10 @@ function wrap(c: pg.PoolClient | pg.Pool, url: string): Queryable {
         throw isConnectionLost(e) ? lostError(url, e, isPool ? 'during a statement' : 'during a transaction') : e;
       }
     },
-    async copyIn(table: string, columns: string[], data: string) {
+    async copyIn(table: string, columns: string[], data: string | Iterable<string>) {
       const client = isPool ? await checkout(c as pg.Pool) : (c as pg.PoolClient);
       try {
-        await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${table} (${columns.join(',')}) FROM STDIN`)));
+        await pipeline(Readable.from(typeof data === 'string' ? [data] : data), client.query(copyFrom(`COPY ${table} (${columns.join(',')}) FROM STDIN`)));
       } catch (e) {
         throw isConnectionLost(e) ? lostError(url, e, 'while copying rows') : e;
       } finally {

@@ -17,8 +17,8 @@ function wrap(q: PGlite | Transaction, dir: string): Queryable {
   return {
     query: <T>(sql: string, params: unknown[] = []) => guard(async () => (await q.query<T>(sql, params)).rows),
     exec: (sql: string) => guard(async () => { await q.exec(sql); }),
-    copyIn: (table: string, columns: string[], data: string) =>
-      guard(async () => { await q.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob([data]) }); }),
+    copyIn: (table: string, columns: string[], data: string | Iterable<string>) =>
+      guard(async () => { await q.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(typeof data === 'string' ? [data] : [...data]) }); }),
   };
 }
 

@@ -3,7 +3,7 @@ import type { AdminLevelName } from '../../model/types.js';
 import { placesFromStore, writeAccessResults } from '../network/store.js';
 import type { AccessOptions } from '../network/access.js';
 import type { Queryable, Store } from '../../store/driver.js';
-import { copyValue } from '../../store/driver.js';
+import { copyPieces, copyValue } from '../../store/driver.js';
 import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from './data.js';
@@ -139,22 +139,19 @@ export async function saveCheck(store: Store, runId: number, city: string, r: Ch
     // the distances this check graded are its run's access results: the map and the report never mix runs
     await writeAccessResults(tx, id, city, r.access, r.accessSummary, { provenance: extra.provenance ?? r.provenance ?? null, params: { from_check: true } });
     const cityV = copyValue(city);
+    // each table in one COPY, its rows made as they are sent
     const chunks = async (table: string, cols: string[], rows: Iterable<unknown[]>) => {
-      let data = '';
-      for (const row of rows) {
-        data += `${cityV}\t${id}\t` + line(row);
-        if (data.length > 8 << 20) { await tx.copyIn(table, cols, data); data = ''; }
-      }
-      if (data) await tx.copyIn(table, cols, data);
+      function* lines() { for (const row of rows) yield `${cityV}\t${id}\t` + line(row); }
+      await tx.copyIn(table, cols, copyPieces(lines()));
     };
     await chunks('check_areas', ['city_id', 'run_id', 'area_id', 'kind', 'level', 'name', 'residents', 'buildings', 'geom'],
-      r.units.areas.map((a) => [a.id, a.kind, a.level, a.name, Math.round(a.residents * 10) / 10, a.buildings, a.geometry ? toHexEwkb(multi(a.geometry)) : null]));
+      lazily(r.units.areas, (a) => [a.id, a.kind, a.level, a.name, Math.round(a.residents * 10) / 10, a.buildings, a.geometry ? toHexEwkb(multi(a.geometry)) : null]));
     await chunks('indicator_results', ['city_id', 'run_id', 'indicator_id', 'area_id', 'level', 'system_level', 'value', 'unit', 'target', 'status', 'grade', 'source', 'explain', 'details', 'year', 'previous'],
-      r.results.map((x) => [x.id, x.area_id, x.level, x.system_level, x.value, x.unit, x.target, x.status, x.grade?.zh, x.source, x.explain, x.details, x.year, x.previous]));
+      lazily(r.results, (x) => [x.id, x.area_id, x.level, x.system_level, x.value, x.unit, x.target, x.status, x.grade?.zh, x.source, x.explain, x.details, x.year, x.previous]));
     await chunks('check_problems', ['city_id', 'run_id', 'problem_no', 'area_id', 'area_kind', 'indicator_id', 'value', 'target', 'gap', 'evidence_zh', 'evidence_en'],
-      r.renewal.ledger.map((p, k) => [k + 1, p.area_id, p.area_kind, p.indicator_id, p.value, p.target, p.gap, p.evidence_zh, p.evidence_en]));
+      lazily(r.renewal.ledger, (p, k) => [k + 1, p.area_id, p.area_kind, p.indicator_id, p.value, p.target, p.gap, p.evidence_zh, p.evidence_en]));
     await chunks('renewal_candidates', ['city_id', 'run_id', 'rank', 'place_id', 'name', 'kind', 'score', 'components', 'residents', 'buildings', 'reasons_zh', 'reasons_en', 'properties', 'geom'],
-      r.renewal.candidates.map((c) => {
+      lazily(r.renewal.candidates, (c) => {
         const { geometry, reasons_zh, reasons_en, components, ...props } = c;
         return [c.rank, c.id, c.name, c.kind, c.score, components, c.residents, c.buildings, pgTextArray(reasons_zh), pgTextArray(reasons_en), props,
           toHexEwkb(geometry ? multi(geometry) : { type: 'Point', coordinates: [c.lon, c.lat] })];
@@ -162,6 +159,11 @@ export async function saveCheck(store: Store, runId: number, city: string, r: Ch
     await succeedRun(tx, id, extra.summary);
     return id;
   });
+}
+
+/** the rows of `a` made one by one as they are written (no second array of every row) */
+function* lazily<T>(a: readonly T[], f: (x: T, k: number) => unknown[]): Generator<unknown[]> {
+  for (let k = 0; k < a.length; k++) yield f(a[k], k);
 }
 
 function pgTextArray(a: string[]): string {

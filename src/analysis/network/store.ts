@@ -1,6 +1,6 @@
 import type { Queryable, Store } from '../../store/driver.js';
 import { byteaOf, wkbLineString } from '../../store/wkb.js';
-import { copyValue } from '../../store/driver.js';
+import { copyPieces, copyValue } from '../../store/driver.js';
 import type { AccessPlaces, AccessOptions, AccessResult, AccessSummary } from './access.js';
 import { PlacesCollector, resolveCategories } from './access.js';
 import type { Place } from './snap.js';
@@ -166,16 +166,13 @@ export async function writeAccessResults(tx: Queryable, runId: number, city: str
         JSON.stringify(summary)]);
     const cols = ['city_id', 'building_id', 'run_id', 'status', 'snap_m', 'residents', 'distances'];
     const cityV = copyValue(city);
-    const step = 20_000;
-    for (let from = 0; from < r.origins.count; from += step) {
-      let data = '';
-      const to = Math.min(r.origins.count, from + step);
-      for (let i = from; i < to; i++) {
+    function* lines() {
+      for (let i = 0; i < r.origins.count; i++) {
         const leg = r.snap.leg[i];
-        data += `${cityV}\t${copyValue(r.origins.ids[i])}\t${runId}\t${SNAP_STATUS[r.snap.status[i]]}\t${Number.isFinite(leg) ? Math.round(leg * 100) / 100 : '\\N'}\t${Math.round(r.origins.residents[i] * 100) / 100}\t${pgArray(r, i)}\n`;
+        yield `${cityV}\t${copyValue(r.origins.ids[i])}\t${runId}\t${SNAP_STATUS[r.snap.status[i]]}\t${Number.isFinite(leg) ? Math.round(leg * 100) / 100 : '\\N'}\t${Math.round(r.origins.residents[i] * 100) / 100}\t${pgArray(r, i)}\n`;
       }
-      await tx.copyIn('access_results', cols, data);
     }
+    await tx.copyIn('access_results', cols, copyPieces(lines()));
   }
   // fresh planner statistics: without them every tile and item query joining the results hashes the whole table
   await tx.exec('ANALYZE access_results');
