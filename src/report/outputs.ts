@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Areal, Position } from '../model/geometry.js';
 import { centroid } from '../model/geo.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
-import { accessCsvHeader, accessCsvRows } from '../analysis/network/csv.js';
+import { writeAccessCsv } from '../analysis/network/csv.js';
+import { pieces } from '../model/pieces.js';
 import { populationJson } from '../analysis/indicators/population.js';
 import { dataQuality } from './quality.js';
 
@@ -73,20 +74,26 @@ function csvField(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** indicators.csv in pieces of about a thousand rows (a megacity's file is larger than a string may be) */
-export function* indicatorsCsvChunks(r: CheckResult): Generator<string> {
-  let s = '\uFEFF' + CSV_COLUMNS.join(',') + '\r\n';
-  let n = 0;
+/** indicators.csv in small pieces (a megacity's file is larger than a string may be; see `pieces`) */
+export function indicatorsCsvChunks(r: CheckResult): Generator<string> {
+  return pieces(indicatorsCsvLines(r));
+}
+
+function* indicatorsCsvLines(r: CheckResult): Generator<string> {
+  yield '\uFEFF' + CSV_COLUMNS.join(',') + '\r\n';
   for (const x of r.results) {
     const row = [
       x.id, x.seq, x.name_zh, x.name_en, x.system_level, x.level, x.area_id, x.area_name, x.area_kind, x.value, x.unit, x.unit_zh,
       x.target ? `${x.target.op} ${x.target.value}` : '', x.status, x.grade ? x.grade.zh : '', x.source, x.year, x.data_source,
       x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain, x.confidence, x.confidence_reason, x.data_gap?.join('/'), x.explain_zh,
     ];
-    s += row.map(csvField).join(',') + '\r\n';
-    if (++n % 1000 === 0) { yield s; s = ''; }
+    yield row.map(csvField).join(',') + '\r\n';
   }
-  if (s) yield s;
+}
+
+function* elements(v: Iterable<unknown>): Generator<string> {
+  let i = 0;
+  for (const el of v) yield (i++ ? ',' : '') + (JSON.stringify(el) ?? 'null');
 }
 
 /**
@@ -101,13 +108,8 @@ export function* jsonChunks(doc: Record<string, unknown>, key: string): Generato
     if (k === key && v !== null && typeof v === 'object' && Symbol.iterator in v) {
       yield `${head}${first ? '' : ','}${JSON.stringify(k)}:[`;
       head = '';
-      let s = '';
-      let i = 0;
-      for (const el of v as Iterable<unknown>) {
-        s += (i++ ? ',' : '') + (JSON.stringify(el) ?? 'null');
-        if (s.length > 1 << 20) { yield s; s = ''; }
-      }
-      yield `${s}]`;
+      yield* pieces(elements(v as Iterable<unknown>));
+      yield ']';
       first = false;
       continue;
     }
@@ -179,16 +181,7 @@ export async function writeOutputs(r: CheckResult, dir: string): Promise<Written
   };
   pieces('indicators.json', jsonChunks(indicatorsDocument(r), 'indicators'));
   pieces('indicators.csv', indicatorsCsvChunks(r));
-  files['access.csv'] = writeAtomic(dir, 'access.csv', (p) => {
-    const fd = openSync(p, 'w');
-    let n = 0;
-    try {
-      const h = accessCsvHeader(r.access.categories);
-      writeSync(fd, h); n += h.length;
-      for (let i = 0; i < r.access.origins.count; i += 20_000) { const s = accessCsvRows(r.access, i, Math.min(r.access.origins.count, i + 20_000)); writeSync(fd, s); n += s.length; }
-    } finally { closeSync(fd); }
-    bytes['access.csv'] = n;
-  });
+  files['access.csv'] = writeAtomic(dir, 'access.csv', (p) => { writeAccessCsv(r.access, p); bytes['access.csv'] = statSync(p).size; });
   pieces('renewal.geojson', jsonChunks(renewalGeojson(r), 'features'));
   text('data_quality.json', JSON.stringify(dataQuality(r), null, 1));
   const { reportHtml } = await import('./html.js');

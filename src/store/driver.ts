@@ -9,7 +9,7 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * COPY ... FROM STDIN in text format; `data` is complete lines, as one string or as pieces
-   * pulled while they are sent (a large write never held whole: see `copyPieces`)
+   * pulled while they are sent (a large write never held whole: see `pieces`, model/pieces.ts)
    */
   copyIn(table: string, columns: string[], data: string | Iterable<string>): Promise<void>;
 }
@@ -83,20 +83,6 @@ export async function openStore(db?: string, o: OpenOptions = {}): Promise<Store
     throw e;
   }
   return store;
-}
-
-/**
- * COPY lines grouped into pieces of about `bytes` (64 KB), made as they are pulled: each piece dies
- * young, where one string of a million rows would live on, with every part of it, until the
- * garbage collector's next full pass (~1 GB of a megacity's write of its access results).
- */
-export function* copyPieces(lines: Iterable<string>, bytes = 64 << 10): Generator<string> {
-  let piece = '';
-  for (const l of lines) {
-    piece += l;
-    if (piece.length >= bytes) { yield piece; piece = ''; }
-  }
-  if (piece) yield piece;
 }
 
 /** COPY text format escaping; undefined/null → \N */

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { copyPieces, openStore } from '../../src/store/driver.js';
+import { openStore } from '../../src/store/driver.js';
+import { pieces } from '../../src/model/pieces.js';
 import { DRIVERS } from '../helpers/stores.js';
 
-describe('copyPieces', () => {
+describe('pieces (model/pieces.ts)', () => {
   it('groups lines into pieces of at least the size asked (the last one excepted), nothing lost or reordered', () => {
     const lines = Array.from({ length: 1000 }, (_, i) => `${i}\t${'x'.repeat(i % 37)}\n`);
-    const pieces = [...copyPieces(lines, 500)];
-    expect(pieces.join('')).toBe(lines.join(''));
-    expect(pieces.slice(0, -1).every((p) => p.length >= 500)).toBe(true);
-    expect(pieces.length).toBeGreaterThan(10);
-    expect([...copyPieces([])]).toEqual([]);
+    const out = [...pieces(lines, 500)];
+    expect(out.join('')).toBe(lines.join(''));
+    expect(out.slice(0, -1).every((p) => p.length >= 500)).toBe(true);
+    expect(out.length).toBeGreaterThan(10);
+    expect([...pieces([])]).toEqual([]);
   });
 });
 
@@ -21,7 +22,7 @@ describe.each(DRIVERS)('COPY from pieces ($name)', (driver) => {
       function* lines() { for (let i = 0; i < 50_000; i++) { pulled++; yield `${i}\t名${i}\n`; } }
       const n = await store.transaction(async (tx) => {
         await tx.exec('CREATE TEMP TABLE t (i integer, s text) ON COMMIT DROP');
-        await tx.copyIn('t', ['i', 's'], copyPieces(lines(), 4096));
+        await tx.copyIn('t', ['i', 's'], pieces(lines(), 4096));
         return (await tx.query<{ n: number; s: string }>(`SELECT count(*)::int AS n, max(s) FILTER (WHERE i = 49999) AS s FROM t`))[0];
       });
       expect(pulled).toBe(50_000);

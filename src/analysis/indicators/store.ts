@@ -3,7 +3,8 @@ import type { AdminLevelName } from '../../model/types.js';
 import { placesFromStore, writeAccessResults } from '../network/store.js';
 import type { AccessOptions } from '../network/access.js';
 import type { Queryable, Store } from '../../store/driver.js';
-import { copyPieces, copyValue } from '../../store/driver.js';
+import { copyValue } from '../../store/driver.js';
+import { pieces } from '../../model/pieces.js';
 import { toHexEwkb } from '../../store/wkb.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from './data.js';
@@ -142,7 +143,7 @@ export async function saveCheck(store: Store, runId: number, city: string, r: Ch
     // each table in one COPY, its rows made as they are sent
     const chunks = async (table: string, cols: string[], rows: Iterable<unknown[]>) => {
       function* lines() { for (const row of rows) yield `${cityV}\t${id}\t` + line(row); }
-      await tx.copyIn(table, cols, copyPieces(lines()));
+      await tx.copyIn(table, cols, pieces(lines()));
     };
     await chunks('check_areas', ['city_id', 'run_id', 'area_id', 'kind', 'level', 'name', 'residents', 'buildings', 'geom'],
       lazily(r.units.areas, (a) => [a.id, a.kind, a.level, a.name, Math.round(a.residents * 10) / 10, a.buildings, a.geometry ? toHexEwkb(multi(a.geometry)) : null]));

@@ -1,6 +1,7 @@
 import type { Queryable, Store } from '../../store/driver.js';
 import { byteaOf, wkbLineString } from '../../store/wkb.js';
-import { copyPieces, copyValue } from '../../store/driver.js';
+import { copyValue } from '../../store/driver.js';
+import { pieces } from '../../model/pieces.js';
 import type { AccessPlaces, AccessOptions, AccessResult, AccessSummary } from './access.js';
 import { PlacesCollector, resolveCategories } from './access.js';
 import type { Place } from './snap.js';
@@ -172,7 +173,7 @@ export async function writeAccessResults(tx: Queryable, runId: number, city: str
         yield `${cityV}\t${copyValue(r.origins.ids[i])}\t${runId}\t${SNAP_STATUS[r.snap.status[i]]}\t${Number.isFinite(leg) ? Math.round(leg * 100) / 100 : '\\N'}\t${Math.round(r.origins.residents[i] * 100) / 100}\t${pgArray(r, i)}\n`;
       }
     }
-    await tx.copyIn('access_results', cols, copyPieces(lines()));
+    await tx.copyIn('access_results', cols, pieces(lines()));
   }
   // fresh planner statistics: without them every tile and item query joining the results hashes the whole table
   await tx.exec('ANALYZE access_results');
