@@ -47,6 +47,25 @@ describe('import fingerprints', () => {
 });
 
 describe.each(DRIVERS)('store import ($name)', (driver) => {
+  it('analyses a table when an import moved a tenth of it or more, and leaves small re-imports to autovacuum', async () => {
+    const store = await openStore(await driver.fresh());
+    const houses = (n: number, from = 0) => Array.from({ length: n }, (_, i) =>
+      feature(`w${from + i}`, { building: 'house' }, { type: 'Polygon', coordinates: [sq(116.3 + (from + i) * 0.001, 39.9)] })).flat();
+    const rows = async () => Number((await store.query<{ n: number }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'buildings_versions'::regclass`))[0].n);
+    try {
+      await importSources(store, 'c1', [source('a', houses(3))], { actor: 'test' });
+      expect(await rows()).toBe(3);
+      // 50 versions written: under a tenth of max(3, 1000): the statistics stay
+      await importSources(store, 'c1', [source('b', houses(50, 100))], { actor: 'test' });
+      expect(await rows()).toBe(3);
+      // 200: over it: analysed (53 + 200 rows)
+      await importSources(store, 'c1', [source('c', houses(200, 1000))], { actor: 'test' });
+      expect(await rows()).toBe(253);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('loads records, repairs invalid geometry, and re-import replaces the source', async () => {
     const db = await driver.fresh();
     const store = await openStore(db);
