@@ -173,23 +173,29 @@ describe('pg-boss runner on PostgreSQL', () => {
     a.p.kill('SIGKILL');
     await a.exited;
     const b = worker();
-    await until('the job to succeed on the second worker', async () => (await row(id)).status === 'succeeded', 90_000);
-    const r = await row(id);
-    expect(r).toMatchObject({ status: 'succeeded', attempts: 2, worker: b.name, result: { slept_ms: 3000 } });
-    const boss = await store.query<{ state: string; retry_count: number }>(
-      `SELECT state, retry_count FROM pgboss.job WHERE id = $1 UNION ALL SELECT state, retry_count FROM pgboss.archive WHERE id = $1`, [r.queue_id]);
-    expect(boss).toEqual([{ state: 'completed', retry_count: 1 }]);
-    // once succeeded, a job is never run again
-    expect((await attemptJob(store, id, { worker: 'again' })).status).toBe('skipped');
-    expect(await row(id)).toEqual(r);
-    b.p.kill('SIGTERM');
-    await b.exited;
+    try {
+      await until('the job to succeed on the second worker', async () => (await row(id)).status === 'succeeded', 90_000);
+      const r = await row(id);
+      expect(r).toMatchObject({ status: 'succeeded', attempts: 2, worker: b.name, result: { slept_ms: 3000 } });
+      // pg-boss records the completion once the handler has returned, after our row says succeeded
+      const boss = () => store.query<{ state: string; retry_count: number }>(
+        `SELECT state, retry_count FROM pgboss.job WHERE id = $1 UNION ALL SELECT state, retry_count FROM pgboss.archive WHERE id = $1`, [r.queue_id]);
+      await until('pg-boss to record the completion', async () => (await boss()).some((x) => x.state !== 'active'), 30_000);
+      expect(await boss()).toEqual([{ state: 'completed', retry_count: 1 }]);
+      // once succeeded, a job is never run again
+      expect((await attemptJob(store, id, { worker: 'again' })).status).toBe('skipped');
+      expect(await row(id)).toEqual(r);
+    } finally {
+      // (a leftover worker would take the next test's job)
+      b.p.kill('SIGTERM');
+      await b.exited;
+    }
   });
 
   it('SIGTERM past the grace time releases the running job: rolled back, queued again, finished by another worker', async () => {
     const id = await submit('noop.sleep', { ms: 6000, steps: 60 });
     const a = worker(['--grace', '1']);
-    await until('the job to run', async () => (await row(id)).status === 'running');
+    await until('the job to run on this worker', async () => { const r = await row(id); return r.status === 'running' && r.worker === a.name; });
     a.p.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     const released = await row(id);
