@@ -141,30 +141,25 @@ export async function saveCheck(store: Store, runId: number, city: string, r: Ch
     await writeAccessResults(tx, id, city, r.access, r.accessSummary, { provenance: extra.provenance ?? r.provenance ?? null, params: { from_check: true } });
     const cityV = copyValue(city);
     // each table in one COPY, its rows made as they are sent
-    const chunks = async (table: string, cols: string[], rows: Iterable<unknown[]>) => {
-      function* lines() { for (const row of rows) yield `${cityV}\t${id}\t` + line(row); }
+    const chunks = async <T>(table: string, cols: string[], items: readonly T[], row: (x: T, k: number) => unknown[]) => {
+      function* lines() { for (let k = 0; k < items.length; k++) yield `${cityV}\t${id}\t` + line(row(items[k], k)); }
       await tx.copyIn(table, cols, pieces(lines()));
     };
     await chunks('check_areas', ['city_id', 'run_id', 'area_id', 'kind', 'level', 'name', 'residents', 'buildings', 'geom'],
-      lazily(r.units.areas, (a) => [a.id, a.kind, a.level, a.name, Math.round(a.residents * 10) / 10, a.buildings, a.geometry ? toHexEwkb(multi(a.geometry)) : null]));
+      r.units.areas, (a) => [a.id, a.kind, a.level, a.name, Math.round(a.residents * 10) / 10, a.buildings, a.geometry ? toHexEwkb(multi(a.geometry)) : null]);
     await chunks('indicator_results', ['city_id', 'run_id', 'indicator_id', 'area_id', 'level', 'system_level', 'value', 'unit', 'target', 'status', 'grade', 'source', 'explain', 'details', 'year', 'previous'],
-      lazily(r.results, (x) => [x.id, x.area_id, x.level, x.system_level, x.value, x.unit, x.target, x.status, x.grade?.zh, x.source, x.explain, x.details, x.year, x.previous]));
+      r.results, (x) => [x.id, x.area_id, x.level, x.system_level, x.value, x.unit, x.target, x.status, x.grade?.zh, x.source, x.explain, x.details, x.year, x.previous]);
     await chunks('check_problems', ['city_id', 'run_id', 'problem_no', 'area_id', 'area_kind', 'indicator_id', 'value', 'target', 'gap', 'evidence_zh', 'evidence_en'],
-      lazily(r.renewal.ledger, (p, k) => [k + 1, p.area_id, p.area_kind, p.indicator_id, p.value, p.target, p.gap, p.evidence_zh, p.evidence_en]));
+      r.renewal.ledger, (p, k) => [k + 1, p.area_id, p.area_kind, p.indicator_id, p.value, p.target, p.gap, p.evidence_zh, p.evidence_en]);
     await chunks('renewal_candidates', ['city_id', 'run_id', 'rank', 'place_id', 'name', 'kind', 'score', 'components', 'residents', 'buildings', 'reasons_zh', 'reasons_en', 'properties', 'geom'],
-      lazily(r.renewal.candidates, (c) => {
+      r.renewal.candidates, (c) => {
         const { geometry, reasons_zh, reasons_en, components, ...props } = c;
         return [c.rank, c.id, c.name, c.kind, c.score, components, c.residents, c.buildings, pgTextArray(reasons_zh), pgTextArray(reasons_en), props,
           toHexEwkb(geometry ? multi(geometry) : { type: 'Point', coordinates: [c.lon, c.lat] })];
-      }));
+      });
     await succeedRun(tx, id, extra.summary);
     return id;
   });
-}
-
-/** the rows of `a` made one by one as they are written (no second array of every row) */
-function* lazily<T>(a: readonly T[], f: (x: T, k: number) => unknown[]): Generator<unknown[]> {
-  for (let k = 0; k < a.length; k++) yield f(a[k], k);
 }
 
 function pgTextArray(a: string[]): string {
