@@ -73,7 +73,8 @@ export function formatSummary(s: SourceSummary): string {
   ];
   if (s.repaired) lines.push(`repaired invalid geometries (ST_MakeValid): ${s.repaired}`);
   if (s.changed || s.removed || s.unchanged) {
-    lines.push(`archive 档案 (change set ${s.changeset}): ${s.added} added 新增, ${s.changed} changed 变更, ${s.unchanged} unchanged 未变, ${s.removed} removed 移除`);
+    lines.push(`archive 档案 (change set ${s.changeset}): ${s.added} added 新增, ${s.changed} changed 变更, ${s.unchanged} unchanged 未变, ${s.removed} removed 移除`
+      + (s.elements_skipped ? `; ${s.elements_skipped} elements as imported last time, not read again 未变要素免读` : ''));
   }
   if (s.problems.length) {
     lines.push(`problems (${s.problems.length}, not silently dropped):`);

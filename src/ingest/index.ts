@@ -2,10 +2,11 @@ import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { CityRecord, IngestProblem } from '../model/types.js';
-import type { SourceToLoad } from '../store/import.js';
+import type { ElementPass, SourceToLoad } from '../store/import.js';
 import { IngestError } from '../model/errors.js';
 import { openOsm } from './osm/index.js';
 import { osmToCity, describeHeader } from './osm-model/index.js';
+import { rulesDigest } from './osm-model/elements.js';
 import { resolveResidential } from '../model/residential.js';
 import { readFeatureRecords, type FeatureSourceOptions } from './feature-source.js';
 import { featureFormat } from './features.js';
@@ -71,7 +72,10 @@ export async function openSource(file: string, opts: OpenSourceOptions = {}): Pr
     const h = describeHeader(await reader.header());
     const stats = { nodes: 0, ways: 0, relations: 0 };
     const records = osmToCity(reader, file, problems, stats);
-    return { ...base, ...h, records: opts.resolveResidential === false ? records : resolveResidential(records) };
+    if (opts.resolveResidential !== false) return { ...base, ...h, records: resolveResidential(records) };
+    // the importer may read the file with its element pass instead (the reader above is then never started)
+    const read = (pass: ElementPass) => osmToCity(openOsm(file, { workers: opts.workers, onProgress: opts.onBytes }), file, problems, { nodes: 0, ways: 0, relations: 0 }, pass);
+    return { ...base, ...h, records, elements: { read, rules: rulesDigest() } };
   }
   const records: AsyncIterable<CityRecord[]> = readFeatureRecords(file, format, opts, problems);
   return { ...base, records: opts.resolveResidential === false ? records : resolveResidential(records) };

@@ -3,7 +3,7 @@ import { arealAreaM2, lineLengthM } from './geo.js';
 import {
   adminLevelName, facilityCategories, greenKind, isBuilding, isPark, isRoadNotWalkable, isWalkable, type Tags,
 } from './taxonomy.js';
-import { isResidentialLanduse, isResidentialUse } from './residential.js';
+import { isResidentialUse } from './residential.js';
 import type { CityRecord } from './types.js';
 
 /** A closed ring given as a LineString, or any polygon: the areal reading of a geometry. */
@@ -50,8 +50,19 @@ export function parseYear(v: string | undefined): number | undefined {
 
 /** Would an area with these tags become any model record? (decides whether to assemble a relation) */
 export function isModelArea(tags: Tags): boolean {
-  return isBuilding(tags) || facilityCategories(tags).length > 0 || greenKind(tags) !== undefined || tags.landuse !== undefined ||
-    isResidentialLanduse(tags) || (tags.boundary === 'administrative' && tags.admin_level !== undefined) || isWalkable(tags);
+  return isBuilding(tags) || facilityCategories(tags).length > 0 || greenKind(tags) !== undefined || makesLandUse(tags) ||
+    (tags.boundary === 'administrative' && tags.admin_level !== undefined) || isWalkable(tags);
+}
+
+/**
+ * The keys that make an area land use (`landuse=*`, or residential landuse by `residential=*`, as
+ * `isResidentialLanduse` reads it): the importer never skips an element carrying one, since the
+ * residential rule needs all land use.
+ */
+export const LAND_USE_KEYS: ReadonlySet<string> = new Set(['landuse', 'residential']);
+function makesLandUse(tags: Tags): boolean {
+  for (const k of LAND_USE_KEYS) if (tags[k] !== undefined) return true;
+  return false;
 }
 
 export interface ClassifyExtra {
@@ -104,7 +115,7 @@ export function classifyFeature(id: string, tags: Tags, geometry: Geometry, extr
   const green = areal ? greenKind(tags) : undefined;
   if (areal && green) out.push({ ...base, kind: 'green_space', geometry: areal, green_kind: green, is_public: isPark(tags), area_m2: arealAreaM2(areal) });
 
-  if (areal && (tags.landuse !== undefined || isResidentialLanduse(tags))) {
+  if (areal && makesLandUse(tags)) {
     const landuse = tags.landuse ?? 'residential';
     out.push({ ...base, kind: 'land_use', geometry: areal, landuse, area_m2: arealAreaM2(areal) });
   }

@@ -4,6 +4,22 @@ import { TABLES, TABLE_BY_KIND, copyFields, copyLine, type TableSpec } from './t
 import { ResidentialZones } from '../model/residential.js';
 import { centroid } from '../model/geo.js';
 import { appendVersion, contentColumns, deferIndexes, insertFirstVersions, keyText, openChangeset, sealChangeset, writeStaged, type Changeset } from './archive.js';
+import { forgetElementCache, markSkippedSeen, readElementCache, writeElementCache } from './element-cache.js';
+
+/**
+ * A source made of elements (OSM) read with the importer's element pass: elements the store holds
+ * with the same fingerprint are skipped before any record is made of them (a re-import costs what
+ * changed); the others are read and noted with their fingerprints.
+ */
+export interface ElementPass {
+  /** the source's elements as the store last imported them: origin (`w123`) → fingerprint */
+  known?: Map<string, number>;
+  /** origins skipped: their records are as the store holds them */
+  skipped: string[];
+  /** elements read into records (land use aside: always read, never noted): origins and fingerprints */
+  origins: string[];
+  fps: number[];
+}
 
 /** One source ready to load: its records stream and what is known of it. */
 export interface SourceToLoad {
@@ -16,6 +32,8 @@ export interface SourceToLoad {
   generator?: string;
   bbox?: [number, number, number, number];
   records: AsyncIterable<CityRecord[]>;
+  /** the same records read anew with an element pass (sources made of elements); `rules`: the digest of the code that makes them */
+  elements?: { read: (pass: ElementPass) => AsyncIterable<CityRecord[]>; rules: string };
   problems: IngestProblem[];
 }
 
@@ -40,6 +58,8 @@ export interface SourceSummary {
   removed: number;
   /** the change set that holds this import's versions */
   changeset: number;
+  /** elements of the file found as the last import left them, and so not read again (OSM sources) */
+  elements_skipped: number;
   problems: IngestProblem[];
 }
 
@@ -98,6 +118,8 @@ class StageWriter {
   /** per table: key lines (COPY text of the key columns) of rows present but unchanged */
   readonly seen = new Map<string, string[]>();
   private zones = new ResidentialZones();
+  /** the land use rows as `key:fingerprint`: the residential rule's input, digested */
+  private landUse: string[] = [];
   private pending: { head: string[]; tail: string[]; id: string[]; fp: number[]; x: number[]; y: number[] } = { head: [], tail: [], id: [], fp: [], x: [], y: [] };
   private inflight: Promise<void> = Promise.resolve();
   /**
@@ -131,6 +153,7 @@ class StageWriter {
   private async push(spec: TableSpec, row: string): Promise<void> {
     const body = row.endsWith('\n') ? row.slice(0, -1) : row;
     const fp = rowFingerprint(body);
+    if (spec.kind === 'land_use') this.landUse.push(`${lineKey(body, 1)}:${fp}`);
     const known = this.known.get(spec.table);
     if (known) {
       const k = lineKey(body, spec.key.length);
@@ -167,6 +190,11 @@ class StageWriter {
     const chunk = this.onChunk ? copy.then(() => this.onChunk!(spec, pending)) : copy;
     chunk.catch(() => {}); // awaited by the next flush or in finish(); never unhandled
     this.inflight = chunk;
+  }
+
+  /** the digest of the land use this source holds (what a building's residential flag may depend on) */
+  landUseDigest(): string {
+    return String(rowFingerprint(this.landUse.sort().join('\n')));
   }
 
   /**
@@ -271,24 +299,62 @@ async function analyzeMoved(tx: Queryable, changesets: number[]): Promise<void> 
 /** formats whose object ids are unique within a file by construction */
 const UNIQUE_ID_FORMATS = new Set(['osm-pbf', 'osm-xml']);
 
+/** an element pass found the source's land use changed: its skipped buildings may be residential otherwise */
+class LandUseMoved extends Error {}
+
+/**
+ * One source as one change set. A source made of elements is read with the element pass: when the
+ * store remembers its elements (the same rules, the city holding no other source), the unchanged
+ * ones are skipped; should its land use have changed (the residential rule's input), the source
+ * is read again in full. Either way the memory of its elements is brought up to date.
+ */
 async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: ImportOptions): Promise<SourceSummary> {
+  const others = (await tx.query('SELECT 1 FROM sources WHERE city_id = $1 AND source_id <> $2 LIMIT 1', [cityId, src.sourceId])).length > 0;
+  const el = src.elements;
+  if (!el || others) {
+    if (el) await forgetElementCache(tx, cityId, src.sourceId);
+    return loadRecords(tx, cityId, src, o, others);
+  }
+  const cache = await readElementCache(tx, cityId, src.sourceId);
+  if (cache && cache.rules === el.rules && cache.known.size) {
+    await tx.exec('SAVEPOINT element_pass');
+    try {
+      const s = await loadRecords(tx, cityId, src, o, others, { pass: { known: cache.known, skipped: [], origins: [], fps: [] }, landUse: cache.zones });
+      await tx.exec('RELEASE SAVEPOINT element_pass');
+      return s;
+    } catch (e) {
+      if (!(e instanceof LandUseMoved)) throw e;
+      await tx.exec('ROLLBACK TO SAVEPOINT element_pass');
+      src.problems.length = 0;
+    }
+  }
+  return loadRecords(tx, cityId, src, o, others, { pass: { skipped: [], origins: [], fps: [] } });
+}
+
+async function loadRecords(
+  tx: Queryable, cityId: string, src: SourceToLoad, o: ImportOptions, others: boolean,
+  e?: { pass: ElementPass; landUse?: string },
+): Promise<SourceSummary> {
+  const pass = e?.pass;
   const timing = process.env.OPENCIM_TIMING ? (label: string) => process.stderr.write(`[timing] ${label} ${((Date.now() - t0) / 1000).toFixed(1)} s\n`) : () => {};
   const t0 = Date.now();
   const summary: SourceSummary = {
     source_id: src.sourceId, path: src.path, format: src.format, version: src.version,
     counts: {}, categories: {}, residential_buildings: 0, repaired: 0, dropped: 0, duplicates: 0, replaced: 0,
-    added: 0, changed: 0, unchanged: 0, removed: 0, changeset: 0, problems: src.problems,
+    added: 0, changed: 0, unchanged: 0, removed: 0, changeset: 0, elements_skipped: 0, problems: src.problems,
   };
   const cs = await openChangeset(tx, { cityId, actor: o.actor, reason: o.reason ?? `import ${src.path}`, kind: 'import', sourceId: src.sourceId });
   summary.changeset = cs.id;
-  const others = (await tx.query('SELECT 1 FROM sources WHERE city_id = $1 AND source_id <> $2 LIMIT 1', [cityId, src.sourceId])).length > 0;
   const known = new Map<string, Map<string, number>>();
   for (const t of TABLES) {
     await tx.exec(`DROP TABLE IF EXISTS stage_${t.table}; CREATE TEMP TABLE stage_${t.table} ON COMMIT DROP AS SELECT ${t.columns.join(', ')}, import_fp FROM ${t.archive.table} LIMIT 0;
       DROP TABLE IF EXISTS seen_${t.table}; CREATE TEMP TABLE seen_${t.table} ON COMMIT DROP AS SELECT ${t.key.join(', ')} FROM ${t.archive.table} LIMIT 0`);
+    // (with elements skipped, what is read again changed: only land use, always read, is worth comparing row by row)
+    if (pass?.known && t.kind !== 'land_use') continue;
     const k = await knownRows(tx, t, cityId, src.sourceId);
     if (k.size) known.set(t.table, k);
   }
+  timing('known rows read');
   // A fresh city from a file whose ids are unique: each chunk is repaired and written as version 1
   // while the next is decoded (the database's work overlaps the reading), the secondary indexes of
   // still empty tables built once at the end. Otherwise the whole file is staged and compared.
@@ -308,7 +374,7 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
   } : undefined);
   let n = 0;
   try {
-    for await (const batch of src.records) {
+    for await (const batch of pass ? src.elements!.read(pass) : src.records) {
       for (const r of batch) await writer.add(r);
       n += batch.length;
       o.onProgress?.({ source: src.sourceId, records: n });
@@ -319,6 +385,12 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
     twice(src.path)(e as Error);
   }
   timing(fresh ? 'written' : 'staged');
+  const landUse = writer.landUseDigest();
+  if (e?.landUse !== undefined && landUse !== e.landUse) throw new LandUseMoved();
+  // the records of the elements skipped: present in the file, unchanged
+  const skippedSeen = pass?.skipped.length ? await markSkippedSeen(tx, TABLES, cityId, src.sourceId, pass.skipped) : new Map<string, number>();
+  summary.elements_skipped = pass?.skipped.length ?? 0;
+  if (pass?.known) timing(`${pass.skipped.length} unchanged elements skipped, ${pass.origins.length} read`);
   if (fresh) {
     // the buildings that waited for the landuse rule, with their final flag and fingerprint
     const cols = BUILDINGS.columns.map((c) => (c === 'residential' ? 'f.residential' : `p.${c}`)).join(', ');
@@ -336,7 +408,7 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
     timing(`${t.table} repaired`);
 
     if (others) await noteHoldings(tx, t, cityId, src.sourceId);
-    const seen = writer.seen.get(t.table)?.length ?? 0;
+    const seen = (writer.seen.get(t.table)?.length ?? 0) + (skippedSeen.get(t.table) ?? 0);
     const w = await writeStaged(tx, t.archive, cs, stage, {
       sourceId: src.sourceId, unique: UNIQUE_ID_FORMATS.has(src.format), carry: ['import_fp'],
       closeMissing: { column: 'source_id', value: src.sourceId, returnKeys: others, seen: seen ? `seen_${t.table}` : undefined },
@@ -351,6 +423,14 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
 
     // what the file holds: the staged rows and the unchanged ones seen
     await countFile(tx, t, summary, fileRows(t, stage, cityId));
+  }
+  if (pass) {
+    // the memory of the source's elements: those read again replace theirs, those gone are forgotten
+    const gone = pass.known ?? new Map<string, number>();
+    for (const k of pass.skipped) gone.delete(k);
+    for (const k of pass.origins) gone.delete(k);
+    await writeElementCache(tx, cityId, src.sourceId, { rules: src.elements!.rules, zones: landUse, origins: pass.origins, fps: pass.fps, all: !pass.known, gone: gone.keys() });
+    timing('elements noted');
   }
   await sealChangeset(tx, cs);
   const bbox = src.bbox ? `SRID=4326;POLYGON((${src.bbox[0]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[1]}))` : null;

@@ -1,10 +1,12 @@
-import { classifyFeature, isModelArea } from '../../model/classify.js';
+import { classifyFeature, isModelArea, LAND_USE_KEYS } from '../../model/classify.js';
 import type { Geometry, Position } from '../../model/geometry.js';
 import type { CityRecord, IngestProblem } from '../../model/types.js';
 import { isGreenwayRoute } from '../../model/taxonomy.js';
 import { lineLengthM } from '../../model/geo.js';
 import { IngestError } from '../../model/errors.js';
 import type { OsmHeader, OsmReader, Relation } from '../osm/types.js';
+import type { ElementPass } from '../../store/import.js';
+import { nodeFingerprint, WayFingerprint } from './elements.js';
 import { NodeStore } from './node-store.js';
 import { assembleArea, type RingWay } from './rings.js';
 import { WayStore } from './way-store.js';
@@ -13,12 +15,20 @@ const AREA_RELATION_TYPES = new Set(['multipolygon', 'boundary']);
 
 export interface OsmCityStats { nodes: number; ways: number; relations: number }
 
+/** does the element carry a key that makes land use (never skipped: the residential rule reads all land use) */
+function landUseTagged(kv: string[], t0: number, t1: number): boolean {
+  for (let j = t0; j < t1; j++) if (LAND_USE_KEYS.has(kv[2 * j])) return true;
+  return false;
+}
+
 /**
  * OSM entities → city-model records, in one pass: nodes are kept as locations, ways get their
  * geometry as soon as they arrive, relation areas are assembled at the end from the kept way refs.
+ * With a `pass`, every tagged node and way is fingerprinted first: one the pass knows with the same
+ * fingerprint is skipped (no record is made of it), and the others are noted with theirs.
  */
 export async function* osmToCity(
-  reader: OsmReader, file: string, problems: IngestProblem[], stats: OsmCityStats,
+  reader: OsmReader, file: string, problems: IngestProblem[], stats: OsmCityStats, pass?: ElementPass,
 ): AsyncGenerator<CityRecord[]> {
   const nodes = new NodeStore();
   const ways = new WayStore();
@@ -26,6 +36,8 @@ export async function* osmToCity(
   const routes: Relation[] = [];
   let waysStarted = false;
   let missingNodeWays = 0;
+  let at = new Int32Array(64);
+  const wayFp = new WayFingerprint();
 
   for await (const b of reader.batches()) {
     const out: CityRecord[] = [];
@@ -37,9 +49,15 @@ export async function* osmToCity(
       for (let i = 0; i < n.count; i++) {
         const t0 = n.tagOffset[i], t1 = n.tagOffset[i + 1];
         if (t1 === t0) continue;
+        const origin = `n${n.id[i]}`;
+        const fp = pass ? nodeFingerprint(n.tagKV, t0, t1, n.lon[i], n.lat[i]) : 0;
+        const noted = pass !== undefined && !landUseTagged(n.tagKV, t0, t1);
+        if (noted && pass.known?.get(origin) === fp) { pass.skipped.push(origin); continue; }
         const tags: Record<string, string> = {};
         for (let j = t0; j < t1; j++) tags[n.tagKV[2 * j]] = n.tagKV[2 * j + 1];
-        for (const r of classifyFeature(`n${n.id[i]}`, tags, { type: 'Point', coordinates: [n.lon[i], n.lat[i]] })) out.push(r);
+        const made = out.length;
+        for (const r of classifyFeature(origin, tags, { type: 'Point', coordinates: [n.lon[i], n.lat[i]] })) out.push(r);
+        if (noted && out.length > made) { pass.origins.push(origin); pass.fps.push(fp); }
       }
     }
     const w = b.ways;
@@ -51,29 +69,45 @@ export async function* osmToCity(
         ways.add(w.id[i], w.refs, r0, r1);
         const t0 = w.tagOffset[i], t1 = w.tagOffset[i + 1];
         if (t1 === t0) continue;
+        // where each node is (once), the fingerprint on the way
+        if (at.length < r1 - r0) at = new Int32Array(2 * (r1 - r0));
+        if (pass) wayFp.begin(w.tagKV, t0, t1, r1 - r0);
+        let located = 0;
+        for (let k = r0; k < r1; k++) {
+          const idx = nodes.indexOf(w.refs[k]);
+          at[k - r0] = idx;
+          if (idx >= 0) located++;
+          if (pass) wayFp.node(w.refs[k], idx >= 0, idx >= 0 ? nodes.lonE7(idx) : 0, idx >= 0 ? nodes.latE7(idx) : 0);
+        }
+        const closedInFile = r1 - r0 >= 4 && w.refs[r0] === w.refs[r1 - 1];
+        if (located < r1 - r0) {
+          missingNodeWays++;
+          if (closedInFile) { problems.push({ id: `w${w.id[i]}`, problem: `closed way lost ${r1 - r0 - located} node(s) missing from the file; skipped as an area` }); }
+        }
+        if (located < 2) continue;
+        const origin = `w${w.id[i]}`;
+        const fp = pass ? wayFp.end() : 0;
+        const noted = pass !== undefined && !landUseTagged(w.tagKV, t0, t1);
+        if (noted && pass.known?.get(origin) === fp) { pass.skipped.push(origin); continue; }
         const tags: Record<string, string> = {};
         for (let j = t0; j < t1; j++) tags[w.tagKV[2 * j]] = w.tagKV[2 * j + 1];
         const coords: Position[] = [];
         const ids: number[] = [];
         for (let k = r0; k < r1; k++) {
-          const idx = nodes.indexOf(w.refs[k]);
+          const idx = at[k - r0];
           if (idx < 0) continue;
           coords.push([nodes.lon(idx), nodes.lat(idx)]);
           ids.push(w.refs[k]);
         }
-        const closedInFile = r1 - r0 >= 4 && w.refs[r0] === w.refs[r1 - 1];
-        if (coords.length < r1 - r0) {
-          missingNodeWays++;
-          if (closedInFile) { problems.push({ id: `w${w.id[i]}`, problem: `closed way lost ${r1 - r0 - coords.length} node(s) missing from the file; skipped as an area` }); }
-        }
-        if (coords.length < 2) continue;
         const geometry: Geometry = { type: 'LineString', coordinates: coords };
+        const made = out.length;
         if (coords.length < r1 - r0 && closedInFile) {
           // an area cut by the extract: keep it only as a line (e.g. a walkable loop)
-          for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) if (r.kind === 'walk_edge' || r.kind === 'road') out.push(r);
-          continue;
+          for (const r of classifyFeature(origin, tags, geometry, { nodeIds: ids })) if (r.kind === 'walk_edge' || r.kind === 'road') out.push(r);
+        } else {
+          for (const r of classifyFeature(origin, tags, geometry, { nodeIds: ids })) out.push(r);
         }
-        for (const r of classifyFeature(`w${w.id[i]}`, tags, geometry, { nodeIds: ids })) out.push(r);
+        if (noted && out.length > made) { pass.origins.push(origin); pass.fps.push(fp); }
       }
     }
     if (b.relations.length) {

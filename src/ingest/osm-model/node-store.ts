@@ -67,5 +67,8 @@ export class NodeStore {
   }
 
   lon(i: number): number { return this.coords[2 * i] / 1e7; }
+  /** the location as kept: 1e-7 degrees */
+  lonE7(i: number): number { return this.coords[2 * i]; }
+  latE7(i: number): number { return this.coords[2 * i + 1]; }
   lat(i: number): number { return this.coords[2 * i + 1] / 1e7; }
 }
