@@ -91,12 +91,12 @@ export function classifyFeature(id: string, tags: Tags, geometry: Geometry, extr
   const out: CityRecord[] = [];
   const name = tags.name ?? tags['name:zh'];
   const areal = asAreal(geometry);
-  const base = name !== undefined ? { id, name, tags } : { id, tags };
+  // (records built as literals of one shape per kind: a spread of a shared base was most of this function's time)
 
   if (areal && isBuilding(tags)) {
     const use = tags.building;
     out.push({
-      ...base, kind: 'building', geometry: areal, use, residential: isResidentialUse(use),
+      id, name, tags, kind: 'building', geometry: areal, use, residential: isResidentialUse(use),
       height: parseMetres(tags.height) ?? parseMetres(tags['building:height']),
       levels: parseLevels(tags['building:levels']),
       year: parseYear(tags.start_date) ?? parseYear(tags['building:start_date']),
@@ -109,20 +109,20 @@ export function classifyFeature(id: string, tags: Tags, geometry: Geometry, extr
     // a facility mapped as an open line (e.g. a bus platform along the kerb) stands at its midpoint (issue 10 §6)
     const line = !areal ? asLines(geometry)[0] : undefined;
     const g = geometry.type === 'Point' ? geometry : areal ?? (line && line.coordinates.length ? { type: 'Point' as const, coordinates: halfway(line.coordinates) } : undefined);
-    if (g) out.push({ ...base, kind: 'facility', geometry: g, categories });
+    if (g) out.push({ id, name, tags, kind: 'facility', geometry: g, categories });
   }
 
   const green = areal ? greenKind(tags) : undefined;
-  if (areal && green) out.push({ ...base, kind: 'green_space', geometry: areal, green_kind: green, is_public: isPark(tags), area_m2: arealAreaM2(areal) });
+  if (areal && green) out.push({ id, name, tags, kind: 'green_space', geometry: areal, green_kind: green, is_public: isPark(tags), area_m2: arealAreaM2(areal) });
 
   if (areal && makesLandUse(tags)) {
     const landuse = tags.landuse ?? 'residential';
-    out.push({ ...base, kind: 'land_use', geometry: areal, landuse, area_m2: arealAreaM2(areal) });
+    out.push({ id, name, tags, kind: 'land_use', geometry: areal, landuse, area_m2: arealAreaM2(areal) });
   }
 
   if (areal && tags.boundary === 'administrative' && tags.admin_level !== undefined) {
     const level = Number(tags.admin_level);
-    if (Number.isInteger(level)) out.push({ ...base, kind: 'admin_area', geometry: areal, admin_level: level, level: adminLevelName(level) });
+    if (Number.isInteger(level)) out.push({ id, name, tags, kind: 'admin_area', geometry: areal, admin_level: level, level: adminLevelName(level) });
   }
 
   const walkable = isWalkable(tags);
@@ -132,10 +132,10 @@ export function classifyFeature(id: string, tags: Tags, geometry: Geometry, extr
       if (line.coordinates.length < 2) return;
       const lineId = lines.length > 1 ? `${id}:${k}` : id;
       // a road closed to pedestrians is a road of the city (road density), not an edge of the walk network
-      if (!walkable) { out.push({ ...base, id: lineId, kind: 'road', geometry: line, highway: tags.highway!, length_m: lineLengthM(line.coordinates) }); return; }
+      if (!walkable) { out.push({ id: lineId, name, tags, kind: 'road', geometry: line, highway: tags.highway!, length_m: lineLengthM(line.coordinates) }); return; }
       out.push({
-        ...base, id: lineId, kind: 'walk_edge', geometry: line, highway: tags.highway,
-        ...(extra.nodeIds && lines.length === 1 ? { node_ids: extra.nodeIds } : {}),
+        id: lineId, name, tags, kind: 'walk_edge', geometry: line, highway: tags.highway,
+        node_ids: extra.nodeIds && lines.length === 1 ? extra.nodeIds : undefined,
         length_m: lineLengthM(line.coordinates),
       });
     });

@@ -24,42 +24,27 @@ export interface ElementCache {
 export async function readElementCache(tx: Queryable, cityId: string, sourceId: string): Promise<ElementCache | undefined> {
   const set = (await tx.query<{ rules: string; zones: string }>('SELECT rules, zones FROM import_element_sets WHERE city_id = $1 AND source_id = $2', [cityId, sourceId]))[0];
   if (!set) return undefined;
-  // one text value, split here (a row per element would cost the client more than the skip saves)
-  const text = (await tx.query<{ t: string | null }>(
-    `SELECT string_agg(origin || ' ' || fp, E'\\n') AS t FROM import_elements WHERE city_id = $1 AND source_id = $2`, [cityId, sourceId]))[0].t ?? '';
   const known = new Map<string, number>();
-  let at = 0;
-  while (at < text.length) {
-    let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const sp = text.indexOf(' ', at);
-    known.set(text.slice(at, sp), Number(text.slice(sp + 1, end)));
-    at = end + 1;
+  for (const { elements: text } of await tx.query<{ elements: string }>('SELECT elements FROM import_elements WHERE city_id = $1 AND source_id = $2 ORDER BY part', [cityId, sourceId])) {
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const sp = text.indexOf(' ', at);
+      known.set(text.slice(at, sp), Number(text.slice(sp + 1, end)));
+      at = end + 1;
+    }
   }
   return { rules: set.rules, zones: set.zones, known };
 }
 
-/**
- * Record the source's elements after its import: `all` replaces what was kept; otherwise only the
- * elements read again (`origins`) and those gone (`gone`) change.
- */
-export async function writeElementCache(
-  tx: Queryable, cityId: string, sourceId: string,
-  o: { rules: string; zones: string; origins: string[]; fps: number[]; all: boolean; gone?: Iterable<string> },
-): Promise<void> {
-  if (o.all) await tx.query('DELETE FROM import_elements WHERE city_id = $1 AND source_id = $2', [cityId, sourceId]);
-  else {
-    const drop = [...o.origins, ...(o.gone ?? [])];
-    if (drop.length) {
-      await tx.exec('DROP TABLE IF EXISTS import_elements_drop; CREATE TEMP TABLE import_elements_drop (origin text) ON COMMIT DROP');
-      await tx.copyIn('import_elements_drop', ['origin'], pieces(drop.map((d) => `${copyFields([d])}\n`)));
-      await tx.query('DELETE FROM import_elements e USING import_elements_drop d WHERE e.city_id = $1 AND e.source_id = $2 AND e.origin = d.origin', [cityId, sourceId]);
-      await tx.exec('DROP TABLE import_elements_drop');
-    }
-  }
-  if (o.origins.length) {
-    const head = copyFields([cityId, sourceId]);
-    await tx.copyIn('import_elements', ['city_id', 'source_id', 'origin', 'fp'], pieces(o.origins.map((d, i) => `${head}\t${copyFields([d])}\t${o.fps[i]}\n`)));
+const PART = 50_000;
+
+/** Record the source's elements after its import (`origin fingerprint` lines), in place of what was kept. */
+export async function writeElementCache(tx: Queryable, cityId: string, sourceId: string, o: { rules: string; zones: string; lines: string[] }): Promise<void> {
+  await tx.query('DELETE FROM import_elements WHERE city_id = $1 AND source_id = $2', [cityId, sourceId]);
+  for (let i = 0; i < o.lines.length; i += PART) {
+    await tx.query('INSERT INTO import_elements (city_id, source_id, part, elements) VALUES ($1, $2, $3, $4)', [cityId, sourceId, i / PART, o.lines.slice(i, i + PART).join('\n')]);
   }
   await tx.query(
     `INSERT INTO import_element_sets (city_id, source_id, rules, zones) VALUES ($1, $2, $3, $4)

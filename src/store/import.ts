@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { CityRecord, IngestProblem, RecordKind } from '../model/types.js';
 import type { Queryable, Store } from './driver.js';
 import { TABLES, TABLE_BY_KIND, copyFields, copyLine, type TableSpec } from './tables.js';
@@ -375,7 +376,13 @@ async function loadRecords(
   let n = 0;
   try {
     for await (const batch of pass ? src.elements!.read(pass) : src.records) {
-      for (const r of batch) await writer.add(r);
+      for (let i = 0; i < batch.length; i++) {
+        await writer.add(batch[i]);
+        // a turn of the event loop now and then: the COPY in flight is sent, and the next statement
+        // started, while this thread makes rows (awaits alone never let the socket be written)
+        if ((i & 1023) === 1023) await setImmediate();
+      }
+      await setImmediate();
       n += batch.length;
       o.onProgress?.({ source: src.sourceId, records: n });
     }
@@ -425,11 +432,11 @@ async function loadRecords(
     await countFile(tx, t, summary, fileRows(t, stage, cityId));
   }
   if (pass) {
-    // the memory of the source's elements: those read again replace theirs, those gone are forgotten
-    const gone = pass.known ?? new Map<string, number>();
-    for (const k of pass.skipped) gone.delete(k);
-    for (const k of pass.origins) gone.delete(k);
-    await writeElementCache(tx, cityId, src.sourceId, { rules: src.elements!.rules, zones: landUse, origins: pass.origins, fps: pass.fps, all: !pass.known, gone: gone.keys() });
+    // the memory of the source's elements, as they are now: those skipped as they were, those read with their new fingerprints
+    const lines: string[] = [];
+    for (const k of pass.skipped) lines.push(`${k} ${pass.known!.get(k)}`);
+    for (let i = 0; i < pass.origins.length; i++) lines.push(`${pass.origins[i]} ${pass.fps[i]}`);
+    await writeElementCache(tx, cityId, src.sourceId, { rules: src.elements!.rules, zones: landUse, lines });
     timing('elements noted');
   }
   await sealChangeset(tx, cs);
