@@ -505,14 +505,15 @@ function fileRows(t: TableSpec, stage: string, cityId: string): string {
 /** The summary's counts of what the file holds, from `rows` (a FROM item with the key columns, and category / residential where the kind has them). */
 async function countFile(tx: Queryable, t: TableSpec, summary: SourceSummary, rows: string): Promise<void> {
   const count = t.table === 'facilities' ? 'count(DISTINCT id)' : 'count(*)';
-  summary.counts[t.table] = Number((await tx.query<{ n: number }>(`SELECT ${count}::int AS n FROM ${rows} x`))[0].n);
+  // (buildings: both counts in one pass over the rows)
+  const r = (await tx.query<{ n: number; res: number | null }>(
+    `SELECT ${count}::int AS n, ${t.table === 'buildings' ? 'count(*) FILTER (WHERE residential)::int' : 'NULL::int'} AS res FROM ${rows} x`))[0];
+  summary.counts[t.table] = Number(r.n);
+  if (t.table === 'buildings') summary.residential_buildings = Number(r.res);
   if (t.table === 'facilities') {
     for (const r of await tx.query<{ category: string; n: number }>(`SELECT category, count(*)::int AS n FROM ${rows} x GROUP BY category ORDER BY category`)) {
       summary.categories[r.category] = Number(r.n);
     }
-  }
-  if (t.table === 'buildings') {
-    summary.residential_buildings = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rows} x WHERE residential`))[0].n);
   }
 }
 
