@@ -16,13 +16,13 @@ export interface ElementCache {
   /** digest of the code the records were made with */
   rules: string;
   /** digest of the source's land use then (the residential rule's input) */
-  zones: string;
+  landUse: string;
   /** origin (`w123`, `n5`) → fingerprint */
   known: Map<string, number>;
 }
 
 export async function readElementCache(tx: Queryable, cityId: string, sourceId: string): Promise<ElementCache | undefined> {
-  const set = (await tx.query<{ rules: string; zones: string }>('SELECT rules, zones FROM import_element_sets WHERE city_id = $1 AND source_id = $2', [cityId, sourceId]))[0];
+  const set = (await tx.query<{ rules: string; land_use: string }>('SELECT rules, land_use FROM import_element_sets WHERE city_id = $1 AND source_id = $2', [cityId, sourceId]))[0];
   if (!set) return undefined;
   const known = new Map<string, number>();
   for (const { elements: text } of await tx.query<{ elements: string }>('SELECT elements FROM import_elements WHERE city_id = $1 AND source_id = $2 ORDER BY part', [cityId, sourceId])) {
@@ -35,20 +35,20 @@ export async function readElementCache(tx: Queryable, cityId: string, sourceId: 
       at = end + 1;
     }
   }
-  return { rules: set.rules, zones: set.zones, known };
+  return { rules: set.rules, landUse: set.land_use, known };
 }
 
 const PART = 50_000;
 
 /** Record the source's elements after its import (`origin fingerprint` lines), in place of what was kept. */
-export async function writeElementCache(tx: Queryable, cityId: string, sourceId: string, o: { rules: string; zones: string; lines: string[] }): Promise<void> {
+export async function writeElementCache(tx: Queryable, cityId: string, sourceId: string, o: { rules: string; landUse: string; lines: string[] }): Promise<void> {
   await tx.query('DELETE FROM import_elements WHERE city_id = $1 AND source_id = $2', [cityId, sourceId]);
   for (let i = 0; i < o.lines.length; i += PART) {
     await tx.query('INSERT INTO import_elements (city_id, source_id, part, elements) VALUES ($1, $2, $3, $4)', [cityId, sourceId, i / PART, o.lines.slice(i, i + PART).join('\n')]);
   }
   await tx.query(
-    `INSERT INTO import_element_sets (city_id, source_id, rules, zones) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (city_id, source_id) DO UPDATE SET rules = EXCLUDED.rules, zones = EXCLUDED.zones`, [cityId, sourceId, o.rules, o.zones]);
+    `INSERT INTO import_element_sets (city_id, source_id, rules, land_use) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (city_id, source_id) DO UPDATE SET rules = EXCLUDED.rules, land_use = EXCLUDED.land_use`, [cityId, sourceId, o.rules, o.landUse]);
 }
 
 /** A source whose elements may no longer be trusted (another source writes the same city): forgotten. */

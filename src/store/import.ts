@@ -320,7 +320,7 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
   if (cache && cache.rules === el.rules && cache.known.size) {
     await tx.exec('SAVEPOINT element_pass');
     try {
-      const s = await loadRecords(tx, cityId, src, o, others, { pass: { known: cache.known, skipped: [], origins: [], fps: [] }, landUse: cache.zones });
+      const s = await loadRecords(tx, cityId, src, o, others, { pass: { known: cache.known, skipped: [], origins: [], fps: [] }, landUse: cache.landUse });
       await tx.exec('RELEASE SAVEPOINT element_pass');
       return s;
     } catch (e) {
@@ -334,9 +334,9 @@ async function loadSource(tx: Queryable, cityId: string, src: SourceToLoad, o: I
 
 async function loadRecords(
   tx: Queryable, cityId: string, src: SourceToLoad, o: ImportOptions, others: boolean,
-  e?: { pass: ElementPass; landUse?: string },
+  elements?: { pass: ElementPass; landUse?: string },
 ): Promise<SourceSummary> {
-  const pass = e?.pass;
+  const pass = elements?.pass;
   const timing = process.env.OPENCIM_TIMING ? (label: string) => process.stderr.write(`[timing] ${label} ${((Date.now() - t0) / 1000).toFixed(1)} s\n`) : () => {};
   const t0 = Date.now();
   const summary: SourceSummary = {
@@ -393,7 +393,7 @@ async function loadRecords(
   }
   timing(fresh ? 'written' : 'staged');
   const landUse = writer.landUseDigest();
-  if (e?.landUse !== undefined && landUse !== e.landUse) throw new LandUseMoved();
+  if (elements?.landUse !== undefined && landUse !== elements.landUse) throw new LandUseMoved();
   // the records of the elements skipped: present in the file, unchanged
   const skippedSeen = pass?.skipped.length ? await markSkippedSeen(tx, TABLES, cityId, src.sourceId, pass.skipped) : new Map<string, number>();
   summary.elements_skipped = pass?.skipped.length ?? 0;
@@ -436,7 +436,7 @@ async function loadRecords(
     const lines: string[] = [];
     for (const k of pass.skipped) lines.push(`${k} ${pass.known!.get(k)}`);
     for (let i = 0; i < pass.origins.length; i++) lines.push(`${pass.origins[i]} ${pass.fps[i]}`);
-    await writeElementCache(tx, cityId, src.sourceId, { rules: src.elements!.rules, zones: landUse, lines });
+    await writeElementCache(tx, cityId, src.sourceId, { rules: src.elements!.rules, landUse, lines });
     timing('elements noted');
   }
   await sealChangeset(tx, cs);

@@ -11,7 +11,7 @@ CREATE UNLOGGED TABLE import_element_sets (
   city_id   text NOT NULL,
   source_id text NOT NULL,
   rules     text NOT NULL,
-  zones     text NOT NULL,
+  land_use  text NOT NULL,
   PRIMARY KEY (city_id, source_id)
 );
 
