@@ -224,10 +224,13 @@ async function countOf(tx: Queryable, dml: string, params: unknown[]): Promise<n
 /**
  * A table that holds no row of any city yet (a store's first import) is loaded without its
  * secondary indexes, which are built again afterwards in the same transaction: one sorted build
- * each instead of a row-at-a-time insert into each (GiST above all). Only when the table can be
- * locked at once (NOWAIT): if another session reads or writes it, the normal path is taken and
- * nobody waits. While the load runs, readers of the still empty table wait for its commit.
- * Returns the rebuild step, or undefined when the indexes stay.
+ * each instead of a row-at-a-time insert into each (GiST above all). The primary key goes too
+ * unless another table's foreign key needs it: its keys arrive in no order, and inserting them one
+ * by one cost about a third of writing a register version; it is added again first, so a repeated
+ * key still fails the transaction. Only when the table can be locked at once (NOWAIT): if another
+ * session reads or writes it, the normal path is taken and nobody waits. While the load runs,
+ * readers of the still empty table wait for its commit. Returns the rebuild step, or undefined
+ * when the indexes stay.
  */
 export async function deferIndexes(tx: Queryable, table: string): Promise<(() => Promise<void>) | undefined> {
   await tx.exec('SAVEPOINT archive_defer_indexes');
@@ -241,15 +244,23 @@ export async function deferIndexes(tx: Queryable, table: string): Promise<(() =>
     await tx.exec('RELEASE SAVEPOINT archive_defer_indexes');
     return undefined;
   }
-  // indexes that back no constraint (the primary key stays: it is the archive's identity of a version)
+  // the primary key, when no foreign key refers to it
+  const pk = (await tx.query<{ name: string; def: string }>(
+    `SELECT format('%I', k.conname) AS name, pg_get_constraintdef(k.oid) AS def FROM pg_constraint k
+     WHERE k.conrelid = $1::regclass AND k.contype = 'p' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = $1::regclass)`, [table]))[0];
+  // indexes that back no constraint
   const defs = await tx.query<{ name: string; def: string }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS def
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
      ORDER BY c.relname`, [table]);
+  if (pk) await tx.exec(`ALTER TABLE ${table} DROP CONSTRAINT ${pk.name}`);
   for (const d of defs) await tx.exec(`DROP INDEX ${d.name}`);
   await tx.exec('RELEASE SAVEPOINT archive_defer_indexes');
-  return async () => { for (const d of defs) await tx.exec(d.def); };
+  return async () => {
+    if (pk) await tx.exec(`ALTER TABLE ${table} ADD CONSTRAINT ${pk.name} ${pk.def}`);
+    for (const d of defs) await tx.exec(d.def);
+  };
 }
 
 /**
@@ -293,7 +304,8 @@ export async function writeStaged(
   const cols = [...content, ...(o.carry ?? [])];
   const list = cols.map(ident).join(', ');
   const res: StagedResult = { added: 0, changed: 0, unchanged: 0, removed: 0, duplicates: 0 };
-  await tx.exec(`ANALYZE ${stage}`);
+  // (its row count and a rough spread of its keys are all the plans below need: a small sample)
+  await tx.exec(`SET LOCAL default_statistics_target = 10; ANALYZE ${stage}; SET LOCAL default_statistics_target TO DEFAULT`);
   if (!o.unique) {
     // sort-based (window), so it stays n log n whatever the plan
     const keys = spec.key.map(ident).join(', ');

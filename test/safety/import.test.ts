@@ -148,8 +148,16 @@ describe('safety import (postgres): a first register written as it is parsed', (
     const s = await openStore(db);
     try {
       // city a: its first register (streamed); city b already holds one inspection, so the same files take the staged write
+      const indexes = async () => (await s.query<{ d: string }>(
+        `SELECT indexdef AS d FROM pg_indexes WHERE tablename IN ('safety_profiles_versions', 'safety_inspections_versions') ORDER BY indexname`)).map((r) => r.d);
+      const before = await indexes();
       const a = await importRegisterCsv(s, 'a', [profiles, inspections], { actor: 'test' });
       expect(a.map((f) => [f.rows, f.added, f.changed, f.unchanged])).toEqual([[8000, 8000, 0, 0], [60000, 60000, 0, 0]]);
+      // the first load went without its indexes and primary keys: all are back as they were, and the keys are primary keys again
+      expect(await indexes()).toEqual(before);
+      expect(before.filter((d) => /_pkey ON/.test(d))).toHaveLength(2);
+      const pks = await s.query<{ t: string }>(`SELECT conrelid::regclass::text AS t FROM pg_constraint WHERE contype = 'p' AND conrelid IN ('safety_profiles_versions'::regclass, 'safety_inspections_versions'::regclass) ORDER BY 1`);
+      expect(pks.map((r) => r.t)).toEqual(['safety_inspections_versions', 'safety_profiles_versions']);
       await importRegisterCsv(s, 'b', [writeCsv(dir, 'one.csv', INSPECTION_COLUMNS, [reg.inspections[0].map((v, i) => (i === 0 ? 'seed-1' : v))])], { actor: 'test' });
       const b = await importRegisterCsv(s, 'b', [profiles, inspections], { actor: 'test' });
       expect(b.map((f) => [f.rows, f.added])).toEqual([[8000, 8000], [60000, 60000]]);

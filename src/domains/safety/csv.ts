@@ -72,7 +72,7 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
   let carry = '';
   const records: CsvRecord[] = [];
   const out = new RegisterParser(file);
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { highWaterMark: 1 << 16 });
   const decode = (b?: Buffer) => {
     try { return b ? decoder.decode(b, { stream: true }) : decoder.decode(); } catch {
       throw new RegisterCsvError([{ file, row: 0, column: '', message: `the file is not valid ${encoding === 'gbk' ? 'GBK' : 'UTF-8'} text (try --encoding ${encoding === 'gbk' ? 'utf8' : 'gbk'}) / 文件编码不符` }]);

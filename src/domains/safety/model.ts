@@ -1,11 +1,8 @@
 /**
  * The house-safety vocabulary (房屋全生命周期安全): a safety profile per building and its
- * inspections (房屋体检), with the value sets of the CSV contract, their Chinese aliases and
- * zod schemas. Codes are stored as small integers in the columnar register (./register.ts);
- * the index of a code in its list is its number there (0 = unknown where a code can be unknown).
+ * inspections (房屋体检), with the value sets of the CSV contract and their Chinese aliases.
+ * Codes are stored as small integers in the columnar register (./register.ts); the index of a code in its list is its number there (0 = unknown where a code can be unknown).
  */
-import { z } from 'zod';
-import { parseDate } from './dates.js';
 
 export const STRUCTURES = ['brick_concrete', 'prefab_slab', 'frame', 'shear_wall', 'steel', 'timber', 'self_built', 'other'] as const;
 export const USES = ['residential', 'public_crowded', 'commercial_self_built', 'office', 'industrial', 'other'] as const;
@@ -35,45 +32,8 @@ export const LABELS_ZH: Record<string, string> = {
   structure: '结构', gas: '燃气', stairwell: '楼道', envelope: '围护', pipes: '管线管道', age_friendly: '适老化', energy: '节能', digital: '数字化',
 };
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => parseDate(s) !== null, 'not a calendar date');
-
-/** One building's safety profile (profiles.csv, the `building_safety` collection). Null = unknown. */
-export const ProfileSchema = z.object({
-  building_id: z.string().min(1).max(200),
-  year_built: z.number().int().min(1000).max(2200).nullable(),
-  design_life_years: z.number().int().min(1).max(300).nullable(),
-  structure: z.enum(STRUCTURES).nullable(),
-  storeys: z.number().int().min(0).max(300).nullable(),
-  height_m: z.number().min(0).max(1000).nullable(),
-  use: z.enum(USES).nullable(),
-  households: z.number().int().min(0).max(100000).nullable(),
-  group_rental: z.boolean().nullable(),
-  seismic_intensity: z.number().min(5).max(10).nullable(),
-  isolation: z.boolean().nullable(),
-  owner: z.string().max(500).nullable(),
-  insured: z.boolean().nullable(),
-  fund: z.boolean().nullable(),
-});
-export type Profile = z.infer<typeof ProfileSchema>;
-
-/** One inspection (inspections.csv, the `inspections` collection). */
-export const InspectionSchema = z.object({
-  inspection_id: z.string().min(1).max(200),
-  building_id: z.string().min(1).max(200),
-  date: isoDate,
-  organisation: z.string().max(500).nullable(),
-  inspector: z.string().max(500).nullable(),
-  method: z.string().max(500).nullable(),
-  grade: z.enum(GRADES).nullable(),
-  hazards: z.array(z.enum(HAZARDS)),
-  measure: z.enum(MEASURES).nullable(),
-  deadline: isoDate.nullable(),
-  remediated_on: isoDate.nullable(),
-  verified_by: z.string().max(500).nullable(),
-  /** photos by content hash (sha256 hex) or URL */
-  photos: z.array(z.string().max(2000)).default([]),
-});
-export type Inspection = z.infer<typeof InspectionSchema>;
+/** the records' shapes; their zod schemas (the API's validation) are in ./schemas.ts, loaded only where a body is checked */
+export type { Profile, Inspection } from './schemas.js';
 
 export const DEFAULT_DESIGN_LIFE = 50;
 

@@ -60,43 +60,61 @@ export async function importRegisterFiles(store: Store, city: string, files: Reg
 
 /**
  * Register CSV files streamed into the store: parsed, validated and written by COPY batch by
- * batch (parsing overlaps the database's work), all in one transaction: a bad row anywhere (each
+ * batch (parsing overlaps the database's work, and the next file is read while the last one's
+ * indexes are built and its change set sealed), all in one transaction: a bad row anywhere (each
  * named in the RegisterCsvError) or any failure writes nothing.
  */
 export async function importRegisterCsv(store: Store, city: string, paths: string[], o: { actor: string; reason?: string; encoding?: 'utf8' | 'gbk' }): Promise<ImportSummary[]> {
   return store.transaction(async (tx) => {
     await tx.query('INSERT INTO cities (city_id) VALUES ($1) ON CONFLICT DO NOTHING', [city]);
-    const out: ImportSummary[] = [];
-    for (const path of paths) {
-      const w = new RegisterWriter(tx, city, path, o);
-      const f = await readRegisterCsv(path, o.encoding ?? 'utf8', (kind, rows) => w.rows(kind, rows));
-      out.push(await w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined));
+    const done: Promise<ImportSummary>[] = [];
+    try {
+      for (const path of paths) {
+        // (a file's writes begin once the file before it is written in full: one change set at a time)
+        const w = new RegisterWriter(tx, city, path, o, done.at(-1));
+        const f = await readRegisterCsv(path, o.encoding ?? 'utf8', (kind, rows) => w.rows(kind, rows));
+        const finished = w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined);
+        finished.catch(() => {}); // awaited below; never unhandled
+        done.push(finished);
+      }
+    } catch (e) {
+      // nothing may still be writing when the transaction rolls back; a file before that failed failed first
+      const first = (await Promise.allSettled(done)).find((r) => r.status === 'rejected');
+      throw first ? (first as PromiseRejectedResult).reason : e;
     }
-    return out;
+    return Promise.all(done);
   });
 }
+
+/** the first chunk is small, so the database starts while the rest is parsed, */
+const FIRST_CHUNK = 256 << 10;
+/** then each twice the last, up to 2 MB (written as they come) or 8 MB (staged) */
+const chunkLimit = (flushes: number, staged: boolean) => Math.min(FIRST_CHUNK * 2 ** flushes, staged ? 8 << 20 : 2 << 20);
 
 /**
  * One file's change set: rows streamed by COPY into a temporary stage as they are parsed, then
  * written set-wise by the archive (content and chain hashes computed in the database, by the one
  * implementation `verify` also uses), counted. A city's first register of its kind is written
  * chunk by chunk as version 1 while the next chunk is parsed (the database hashes on its own core;
- * its secondary indexes are built once at the end); later imports stage the whole file and let the
- * archive's staged write compare content hashes.
+ * its indexes are built once at the end); later imports stage the whole file and let the
+ * archive's staged write compare content hashes. Its writes wait for `after` (the file before it).
  */
 class RegisterWriter {
   private cs?: Changeset;
   private stage?: { name: string; cols: readonly string[]; spec: typeof PROFILES };
+  private opened?: Promise<void>;
   private buf: string[] = [];
   private size = 0;
   private n = 0;
+  private flushes = 0;
   /** first register of its kind in the city: chunks written as they come */
-  private fresh?: { added: number; inflight: Promise<void>; rebuild?: () => Promise<void> };
+  private fresh?: { added: number; rebuild?: () => Promise<void> };
+  /** the chunk in the database: one at a time, written while the caller parses the next */
+  private inflight: Promise<void> = Promise.resolve();
   private buildings = new Set<string>();
-  constructor(private tx: Queryable, private city: string, private file: string, private o: { actor: string; reason?: string }) {}
+  constructor(private tx: Queryable, private city: string, private file: string, private o: { actor: string; reason?: string }, private after?: Promise<unknown>) {}
 
   async rows(kind: 'profiles' | 'inspections', rows: Profile[] | Inspection[]): Promise<void> {
-    if (!this.stage) await this.open(kind);
     this.n += rows.length;
     if (kind === 'profiles') {
       for (const p of rows as Profile[]) this.line(copyFields(PROFILE_COLS.map((c) => p[c])));
@@ -107,7 +125,7 @@ class RegisterWriter {
       }
     }
     // (smaller chunks when they are written as they come: the parse and the database overlap more finely)
-    if (this.size >= (this.fresh ? 2 << 20 : 8 << 20)) await this.flush();
+    if (this.size >= chunkLimit(this.flushes, this.stage !== undefined && !this.fresh)) await this.flush(kind);
   }
 
   private line(fields: string): void {
@@ -115,21 +133,24 @@ class RegisterWriter {
     this.size += fields.length + 1;
   }
 
-  private async flush(): Promise<void> {
+  private async flush(kind: 'profiles' | 'inspections'): Promise<void> {
+    this.flushes++;
+    this.opened ??= (async () => { await this.after; await this.open(kind); })();
+    await this.opened;
+    await this.inflight;
     if (!this.buf.length) return;
     const data = this.buf.join('\n') + '\n';
     this.buf = []; this.size = 0;
     const { name, cols, spec } = this.stage!;
     const f = this.fresh;
-    if (!f) return this.tx.copyIn(name, [...cols], data);
-    // one chunk in the database at a time, written while the caller parses the next
-    await f.inflight;
-    f.inflight = (async () => {
-      await this.tx.copyIn(name, [...cols], data);
-      f.added += await insertFirstVersions(this.tx, spec, this.cs!, name);
-      await this.tx.exec(`TRUNCATE ${name}`);
-    })();
-    f.inflight.catch(() => {}); // awaited by the next flush or by finish(); never unhandled
+    this.inflight = f
+      ? (async () => {
+          await this.tx.copyIn(name, [...cols], data);
+          f.added += await insertFirstVersions(this.tx, spec, this.cs!, name);
+          await this.tx.exec(`TRUNCATE ${name}`);
+        })()
+      : this.tx.copyIn(name, [...cols], data);
+    this.inflight.catch(() => {}); // awaited by the next flush or by finish(); never unhandled
   }
 
   private async open(kind: 'profiles' | 'inspections') {
@@ -140,16 +161,15 @@ class RegisterWriter {
     await this.tx.exec(`DROP TABLE IF EXISTS ${name}; CREATE TEMP TABLE ${name} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${spec.table} LIMIT 0`);
     this.stage = { name, cols, spec };
     if (!(await this.tx.query(`SELECT 1 FROM ${spec.table} WHERE city_id = $1 LIMIT 1`, [this.city])).length) {
-      this.fresh = { added: 0, inflight: Promise.resolve(), rebuild: await deferIndexes(this.tx, spec.table) };
+      this.fresh = { added: 0, rebuild: await deferIndexes(this.tx, spec.table) };
     }
   }
 
   async finish(kind: 'profiles' | 'inspections', photos?: Map<string, PhotoFile>): Promise<ImportSummary> {
-    if (!this.stage) await this.open(kind);
-    await this.flush();
+    await this.flush(kind);
+    await this.inflight;
     let r: { added: number; changed: number; unchanged: number };
     if (this.fresh) {
-      await this.fresh.inflight;
       await this.fresh.rebuild?.();
       r = { added: this.fresh.added, changed: 0, unchanged: 0 };
     } else {
@@ -167,6 +187,7 @@ class RegisterWriter {
     }
     let without: number | undefined;
     if (kind === 'inspections') {
+      // (the client's list of names: an anti-join with the tables just written, which have no statistics yet, can be planned quadratic)
       without = Number((await this.tx.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM unnest($2::text[]) b WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = b)`, [this.city, [...this.buildings]]))[0].n);
     }
