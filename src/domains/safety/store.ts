@@ -167,7 +167,13 @@ class RegisterWriter {
 
   async finish(kind: 'profiles' | 'inspections', photos?: Map<string, PhotoFile>): Promise<ImportSummary> {
     await this.flush(kind);
+    // inspections naming a building without a profile (the profiles of the files before are written):
+    // the names are listed while the last chunk is written. (The client's list: an anti-join with the
+    // tables just written, which have no statistics yet, can be planned quadratic.)
+    const named = kind === 'inspections' ? [...this.buildings] : undefined;
     await this.inflight;
+    const without = named && Number((await this.tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM unnest($2::text[]) b WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = b)`, [this.city, named]))[0].n);
     let r: { added: number; changed: number; unchanged: number };
     if (this.fresh) {
       await this.fresh.rebuild?.();
@@ -184,12 +190,6 @@ class RegisterWriter {
       if (createHash('sha256').update(bytes).digest('hex') !== sha) throw new RegisterCsvError([{ file: this.file, row: 0, column: 'photos', message: `${ph.path} changed while it was imported / 照片在导入过程中被修改` }]);
       stored += (await this.tx.query('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1',
         [this.city, sha, ph.media_type, bytes, this.o.actor])).length;
-    }
-    let without: number | undefined;
-    if (kind === 'inspections') {
-      // (the client's list of names: an anti-join with the tables just written, which have no statistics yet, can be planned quadratic)
-      without = Number((await this.tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM unnest($2::text[]) b WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = b)`, [this.city, [...this.buildings]]))[0].n);
     }
     await sealChangeset(this.tx, this.cs!);
     const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
