@@ -1,7 +1,8 @@
 /**
  * The house-safety vocabulary (房屋全生命周期安全): a safety profile per building and its
  * inspections (房屋体检), with the value sets of the CSV contract and their Chinese aliases.
- * Codes are stored as small integers in the columnar register (./register.ts); the index of a code in its list is its number there (0 = unknown where a code can be unknown).
+ * Codes are stored as small integers in the columnar register (./register.ts); the index of a
+ * code in its list is its number there (0 = unknown where a code can be unknown).
  */
 
 export const STRUCTURES = ['brick_concrete', 'prefab_slab', 'frame', 'shear_wall', 'steel', 'timber', 'self_built', 'other'] as const;

@@ -46,4 +46,3 @@ export const InspectionSchema = z.object({
   photos: z.array(z.string().max(2000)).default([]),
 });
 export type Inspection = z.infer<typeof InspectionSchema>;
-

@@ -86,9 +86,11 @@ export async function importRegisterCsv(store: Store, city: string, paths: strin
   });
 }
 
-/** the first chunk is small, so the database starts while the rest is parsed, */
+/**
+ * The size at which a chunk goes to the database: the first is small, so the database starts while
+ * the rest is parsed; then each twice the last, up to 2 MB (written as they come) or 8 MB (staged).
+ */
 const FIRST_CHUNK = 256 << 10;
-/** then each twice the last, up to 2 MB (written as they come) or 8 MB (staged) */
 const chunkLimit = (flushes: number, staged: boolean) => Math.min(FIRST_CHUNK * 2 ** flushes, staged ? 8 << 20 : 2 << 20);
 
 /**
