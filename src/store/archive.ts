@@ -216,11 +216,6 @@ export async function closeRecord(tx: Queryable, spec: VersionedSpec, cs: Change
 
 export interface StagedResult { added: number; changed: number; unchanged: number; removed: number; duplicates: number; removedKeys?: string[] }
 
-/** rows a data-modifying statement touched, counted in the database (no row per record to the client) */
-async function countOf(tx: Queryable, dml: string, params: unknown[]): Promise<number> {
-  return Number((await tx.query<{ n: number }>(`WITH w AS (${dml} RETURNING 1) SELECT count(*)::int AS n FROM w`, params))[0].n);
-}
-
 /**
  * A table that holds no row of any city yet (a store's first import) is loaded without its
  * secondary indexes, which are built again afterwards in the same transaction: one sorted build
@@ -275,7 +270,7 @@ export async function insertFirstVersions(
   const cols = [...(await contentColumns(tx, spec.table)), ...(o.carry ?? [])];
   // (OFFSET 0 keeps the subquery from being flattened, which would compute each hash twice)
   const expr = await contentHashSql(tx, spec.table, 's');
-  const n = await countOf(tx,
+  const n = await tx.execute(
     `INSERT INTO ${spec.table} (${cols.map(ident).join(', ')}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
      SELECT ${cols.map((c) => `x.${ident(c)}`).join(', ')}, $1, 1, now(), $2, $3, x.ch, NULL, archive_chain_hash(NULL, x.ch, $4, ${keyText(spec, 'x')}, 1, $2)
      FROM (SELECT s.*, ${expr} AS ch FROM ${stage} s OFFSET 0) x`, [cs.cityId, cs.id, o.sourceId ?? cs.sourceId ?? null, spec.kind]);
@@ -309,8 +304,8 @@ export async function writeStaged(
   if (!o.unique) {
     // sort-based (window), so it stays n log n whatever the plan
     const keys = spec.key.map(ident).join(', ');
-    res.duplicates = (await tx.query(
-      `DELETE FROM ${stage} WHERE ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY ${keys} ORDER BY ctid) AS n FROM ${stage}) x WHERE n > 1) RETURNING 1`)).length;
+    res.duplicates = await tx.execute(
+      `DELETE FROM ${stage} WHERE ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY ${keys} ORDER BY ctid) AS n FROM ${stage}) x WHERE n > 1)`);
   }
   const staged = Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${stage}`))[0].n);
   // (OFFSET 0 keeps the subquery from being flattened, which would compute each hash twice)
@@ -336,11 +331,11 @@ export async function writeStaged(
     const delta = Number((await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_delta'))[0].n);
     res.unchanged = staged - delta;
     if (delta) {
-      res.changed = await countOf(tx,
+      res.changed = await tx.execute(
         `UPDATE ${spec.table} v SET valid_to = now(), closed_by = $2 FROM archive_delta d
          WHERE v.city_id = $1 AND v.valid_to IS NULL AND d.cur_version IS NOT NULL AND ${keyEq(spec, 'v', 'd')} AND v.version = d.cur_version`,
         [cs.cityId, cs.id]);
-      const inserted = await countOf(tx,
+      const inserted = await tx.execute(
         `INSERT INTO ${spec.table} (${list}, city_id, version, valid_from, changeset_id, source_id, content_hash, prev_hash, hash)
          SELECT ${cols.map((c) => `d.${ident(c)}`).join(', ')}, $1, coalesce(d.last_version, 0) + 1, now(), $2, $3, d.ch, d.last_hash,
            archive_chain_hash(d.last_hash, d.ch, $4, ${keyText(spec, 'd')}, coalesce(d.last_version, 0) + 1, $2)

@@ -7,6 +7,8 @@ import { UsageError } from '../model/errors.js';
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;
+  /** a data-modifying statement: how many rows it touched (its command tag; no row to the client) */
+  execute(sql: string, params?: unknown[]): Promise<number>;
   /**
    * COPY ... FROM STDIN in text format; `data` is complete lines, as one string or as pieces
    * pulled while they are sent (a large write never held whole: see `pieces`, model/pieces.ts)

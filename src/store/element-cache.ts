@@ -70,10 +70,9 @@ export async function markSkippedSeen(tx: Queryable, tables: TableSpec[], cityId
   await tx.exec('ANALYZE seen_elements');
   for (const t of tables) {
     const keys = t.key.join(', ');
-    const n = Number((await tx.query<{ n: number }>(
-      `WITH w AS (INSERT INTO seen_${t.table} (${keys}) SELECT ${t.key.map((k) => `c.${k}`).join(', ')} FROM ${t.archive.current} c
-         WHERE c.city_id = $1 AND c.source_id = $2 AND split_part(c.id, ':', 1) IN (SELECT origin FROM seen_elements) RETURNING 1)
-       SELECT count(*)::int AS n FROM w`, [cityId, sourceId]))[0].n);
+    const n = await tx.execute(
+      `INSERT INTO seen_${t.table} (${keys}) SELECT ${t.key.map((k) => `c.${k}`).join(', ')} FROM ${t.archive.current} c
+       WHERE c.city_id = $1 AND c.source_id = $2 AND split_part(c.id, ':', 1) IN (SELECT origin FROM seen_elements)`, [cityId, sourceId]);
     if (n) seen.set(t.table, n);
   }
   await tx.exec('DROP TABLE seen_elements');

@@ -483,10 +483,9 @@ async function repairStage(tx: Queryable, t: TableSpec, stage: string, summary: 
   const fix = bad.filter((b) => b.fix).map((b) => b.id);
   if (fix.length) {
     // (a polygon that is not valid is made valid; its area is measured again)
-    const repaired = await tx.query(`UPDATE ${stage} s SET geom = v.g${t.columns.includes('area_m2') ? ', area_m2 = ST_Area(v.g::geography)' : ''}
+    summary.repaired += await tx.execute(`UPDATE ${stage} s SET geom = v.g${t.columns.includes('area_m2') ? ', area_m2 = ST_Area(v.g::geography)' : ''}
        FROM (SELECT ctid AS c, ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) AS g FROM ${stage} WHERE id = ANY($1) AND NOT ST_IsValid(geom)) v
-       WHERE s.ctid = v.c RETURNING 1`, [fix]);
-    summary.repaired += repaired.length;
+       WHERE s.ctid = v.c`, [fix]);
   }
   // what stays empty or invalid (an invalid line, a polygon empty once made valid) is dropped
   const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE id = ANY($1) AND (ST_IsEmpty(geom) OR NOT ST_IsValid(geom)) RETURNING id`, [bad.map((b) => b.id)]);

@@ -73,6 +73,13 @@ function wrap(c: pg.PoolClient | pg.Pool, url: string): Queryable {
         return (await c.query(sql, params)).rows as T[];
       }
     },
+    async execute(sql: string, params: unknown[] = []) {
+      try {
+        return (await c.query(sql, params)).rowCount ?? 0;
+      } catch (e) {
+        throw isConnectionLost(e) ? lostError(url, e, isPool ? 'during a write' : 'during a transaction') : e;
+      }
+    },
     async exec(sql: string) {
       try {
         await c.query(sql);

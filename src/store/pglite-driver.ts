@@ -17,6 +17,7 @@ function wrap(q: PGlite | Transaction, dir: string): Queryable {
   return {
     query: <T>(sql: string, params: unknown[] = []) => guard(async () => (await q.query<T>(sql, params)).rows),
     exec: (sql: string) => guard(async () => { await q.exec(sql); }),
+    execute: (sql: string, params: unknown[] = []) => guard(async () => (await q.query(sql, params)).affectedRows ?? 0),
     copyIn: (table: string, columns: string[], data: string | Iterable<string>) =>
       guard(async () => { await q.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(typeof data === 'string' ? [data] : [...data]) }); }),
   };

@@ -99,9 +99,9 @@ export async function listRuns(q: Queryable, o: { cityId?: string; kind?: string
  * so that nobody waits for them. `olderThanS`: only runs started that long ago.
  */
 export async function failStaleRuns(q: Queryable, olderThanS: number): Promise<number> {
-  return (await q.query(
+  return q.execute(
     `UPDATE runs SET status = 'failed', finished_at = clock_timestamp(), error = 'the process running it stopped before it finished (进程中断)'
-     WHERE status = 'running' AND started_at < clock_timestamp() - make_interval(secs => $1) RETURNING 1`, [olderThanS])).length;
+     WHERE status = 'running' AND started_at < clock_timestamp() - make_interval(secs => $1)`, [olderThanS]);
 }
 
 function normalise(r: Run): Run {

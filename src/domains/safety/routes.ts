@@ -227,9 +227,9 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     if (!body.length) throw badRequest('empty photo');
     const city = await cityOf(req);
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const r = await ctx.store.query('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1',
-      [city, sha256, type, body, actorOf(opts, req)]);
-    return reply.code(r.length ? 201 : 200).send({ sha256, bytes: body.length, media_type: type, url: `/api/v1/safety/photos/${sha256}`, stored: r.length > 0 });
+    const stored = (await ctx.store.execute('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [city, sha256, type, body, actorOf(opts, req)])) > 0;
+    return reply.code(stored ? 201 : 200).send({ sha256, bytes: body.length, media_type: type, url: `/api/v1/safety/photos/${sha256}`, stored });
   });
   app.get('/api/v1/safety/photos/:sha256', {
     schema: { summary: 'an inspection photo by its sha256', tags, params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, required: ['sha256'] }, querystring: { type: 'object', properties: cityQ } },

@@ -190,8 +190,8 @@ class RegisterWriter {
     for (const [sha, ph] of photos ?? []) {
       const bytes = readFileSync(ph.path);
       if (createHash('sha256').update(bytes).digest('hex') !== sha) throw new RegisterCsvError([{ file: this.file, row: 0, column: 'photos', message: `${ph.path} changed while it was imported / 照片在导入过程中被修改` }]);
-      stored += (await this.tx.query('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1',
-        [this.city, sha, ph.media_type, bytes, this.o.actor])).length;
+      stored += await this.tx.execute('INSERT INTO safety_photos (city_id, sha256, media_type, bytes, actor) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+        [this.city, sha, ph.media_type, bytes, this.o.actor]);
     }
     await sealChangeset(this.tx, this.cs!);
     const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
