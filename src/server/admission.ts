@@ -19,8 +19,8 @@ export class Gate {
 
   get load(): { active: number; waiting: number } { return { active: this.active, waiting: this.waiting.length }; }
 
-  /** resolves with a release function once the request may run */
-  enter(signal: AbortSignal): Promise<() => void> {
+  /** resolves with a release function once the request may run; `signal` is asked for only when it must wait */
+  enter(signalOf: () => AbortSignal): Promise<() => void> {
     let released = false;
     const release = () => {
       if (released) return;
@@ -33,6 +33,7 @@ export class Gate {
       return Promise.resolve(release);
     }
     if (this.waiting.length >= this.limits.queue) return Promise.reject(this.busy('the queue is full'));
+    const signal = signalOf();
     return new Promise((resolve, reject) => {
       const w: Waiter = {
         go: () => { done(); resolve(release); },
@@ -59,18 +60,35 @@ export class Gate {
   }
 }
 
-const signals = new WeakMap<object, AbortController>();
+/** a request's connection: closed yet, the client gone before its answer was sent, and its signal once asked for */
+interface Watch { closed: boolean; gone: boolean; ac?: AbortController }
+const watches = new WeakMap<object, Watch>();
+
+/**
+ * Watch a request's connection: `onClose` runs when it closes, and `requestSignal` aborts if the
+ * client went away first. (The signal is made only when asked for: most requests never wait or
+ * query long enough to need it, and an AbortController each was a few per cent of a cached tile.)
+ */
+export function watchClient(req: FastifyRequest, reply: FastifyReply, onClose: () => void): Watch {
+  const w: Watch = { closed: false, gone: false };
+  watches.set(req.raw, w);
+  reply.raw.once('close', () => {
+    w.closed = true;
+    if (!reply.raw.writableFinished) { w.gone = true; w.ac?.abort(); }
+    onClose();
+  });
+  return w;
+}
 
 /** aborted when the client closes the connection before its answer was sent */
 export function requestSignal(req: FastifyRequest): AbortSignal | undefined {
-  return signals.get(req.raw)?.signal;
-}
-
-export function watchClient(req: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  signals.set(req.raw, ac);
-  reply.raw.once('close', () => { if (!reply.raw.writableFinished) ac.abort(); });
-  return ac.signal;
+  const w = watches.get(req.raw);
+  if (!w) return undefined;
+  if (!w.ac) {
+    w.ac = new AbortController();
+    if (w.gone) w.ac.abort();
+  }
+  return w.ac.signal;
 }
 
 /** the class of a request: heavy for ad-hoc CQL2 filters, light for the rest of the data routes, none for static files */

@@ -10,6 +10,7 @@
  *                      from /conformance to /tiles beneath it; no ?city= needed)
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -22,7 +23,7 @@ import { HTTP_CODE, HTTP_STATUS, OpenCimError } from '../model/errors.js';
 import { parseBaseUrl, type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
 import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
-import { Gate, requestClass, watchClient } from './admission.js';
+import { Gate, requestClass, requestSignal, watchClient } from './admission.js';
 import { isConnectionLost } from '../store/pg-driver.js';
 import { landingHtml } from './ogc/html.js';
 import { apiBase, baseUrl, CITY_PREFIX, cityParam, format, landingDoc, ogcRoutes } from './ogc/routes.js';
@@ -33,7 +34,14 @@ import { pgReader } from './hot.js';
 /** dist/web, from the sources (tests) and from dist/ alike */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-export interface Server { app: FastifyInstance; ctx: ServerContext; options: ServerOptions }
+export interface Server {
+  app: FastifyInstance; ctx: ServerContext; options: ServerOptions;
+  /** tiles answered by the tile lane (tiles/routes.ts) */
+  tileLane: { count: number };
+}
+
+/** headers every response carries */
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'SAMEORIGIN' };
 
 export async function buildServer(store: Store, options: ServerOptions = {}): Promise<Server> {
   const opts: ServerOptions = {
@@ -52,7 +60,10 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   };
   const read = opts.pgUrl && server ? await pgReader(opts.pgUrl, { light: 8, heavy: gates.heavy.limits.active, statementTimeoutMs: timeoutMs }) : undefined;
   const ctx = new ServerContext(store, opts.versionTtlMs, read);
+  // the tile lane (tiles/routes.ts) answers cached tiles before the framework, when set
+  let lane: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = Fastify({
+    serverFactory: (handler) => createServer((req, res) => { if (!lane?.(req, res)) handler(req, res); }),
     logger: opts.logger ?? false,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 300, caseSensitive: true },
@@ -66,11 +77,12 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   // ---- who may be asked (Host / X-Forwarded-*), and admission: a bounded queue per class ----
   app.addHook('onRequest', async (req, reply) => {
     if (publicBase) checkHost(req, publicBase);
-    const signal = watchClient(req, reply);
+    let release: (() => void) | undefined;
+    const watch = watchClient(req, reply, () => release?.());
     const cls = req.method === 'OPTIONS' ? null : requestClass(req);
     if (!cls) return;
-    const release = await gates[cls].enter(signal);
-    reply.raw.once('close', release);
+    release = await gates[cls].enter(() => requestSignal(req)!);
+    if (watch.closed) release();
     // let the other requests already received take their place in the queue first: PGlite answers a
     // request within one turn of the event loop, so without this the queue would never be seen
     await new Promise((r) => setImmediate(r));
@@ -117,9 +129,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   // ---- security headers, read access ----
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'SAMEORIGIN');
+    reply.headers(SECURITY_HEADERS);
     return payload;
   });
   // who is asking, resolved once per request: read policies (collections' `read`) and writes use it
@@ -171,6 +181,11 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   // ---- routes ----
   await ogcRoutes(app, ctx, { countCap: opts.countCap! });
   const tiles = await tileRoutes(app, ctx, { engine: opts.tileEngine!, cacheSize: opts.tileCacheSize! });
+  // the lane skips the hooks that could change a public read's answer: so only when none would (no
+  // Host check, reads public, CORS for all or none, no request log)
+  if (!publicBase && opts.publicRead && (opts.cors === '*' || opts.cors === false) && !opts.logger) {
+    lane = tiles.lane({ ...SECURITY_HEADERS, ...(opts.cors === '*' ? { 'access-control-allow-origin': '*' } : {}) });
+  }
   await apiRoutes(app, ctx, { ...opts, clearTileCache: tiles.clearCache });
   await archiveRoutes(app, ctx);
   await styleRoutes(app, ctx, opts);
@@ -258,7 +273,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   }
 
   await app.ready();
-  return { app, ctx, options: opts };
+  return { app, ctx, options: opts, tileLane: tiles.served };
 }
 
 /**

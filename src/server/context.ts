@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/driver.js';
-import { badRequest, notFound } from './errors.js';
+import { badRequest, type HttpError, notFound } from './errors.js';
 import { type HotReader, storeReader } from './hot.js';
+
+/** the city a request means: `?city=`, else the only city, else `default` when present; else why not (400/404) */
+function pickCity(cities: string[], city: string | undefined): string | HttpError {
+  if (city !== undefined) {
+    return cities.includes(city) ? city : notFound(`no city "${city.slice(0, 64)}" in the store${cities.length ? ` (cities: ${cities.join(', ')})` : ''}`);
+  }
+  if (cities.length === 1) return cities[0];
+  if (cities.includes('default')) return 'default';
+  if (!cities.length) return notFound('the store holds no city yet: run `opencim import FILE` or `opencim demo` first');
+  return badRequest(`the store holds several cities (${cities.join(', ')}): choose one with ?city=`);
+}
 
 /**
  * What the routes share: the store, the city of a request, the data version (ETag base: the
@@ -32,15 +43,23 @@ export class ServerContext {
 
   /** `?city=`, else the only city, else `default` when present; 400/404 otherwise. */
   async resolveCity(city: string | undefined): Promise<string> {
-    const cities = await this.cities();
-    if (city !== undefined) {
-      if (!cities.includes(city)) throw notFound(`no city "${city.slice(0, 64)}" in the store${cities.length ? ` (cities: ${cities.join(', ')})` : ''}`);
-      return city;
-    }
-    if (cities.length === 1) return cities[0];
-    if (cities.includes('default')) return 'default';
-    if (!cities.length) throw notFound('the store holds no city yet: run `opencim import FILE` or `opencim demo` first');
-    throw badRequest(`the store holds several cities (${cities.join(', ')}): choose one with ?city=`);
+    const c = pickCity(await this.cities(), city);
+    if (typeof c !== 'string') throw c;
+    return c;
+  }
+
+  /**
+   * What `resolveCity`, `hasTables` and `version` would answer now without asking the store (their
+   * cached answers, while fresh), or undefined: for work that must not wait (the tile lane).
+   */
+  peek(city: string | undefined, tables: string[]): { city: string; version: string } | undefined {
+    const now = Date.now();
+    const fresh = (at: number) => now - at < this.versionTtlMs;
+    if (!this.citiesCache || !fresh(this.citiesCache.at) || !this.tableCache || !fresh(this.tableCache.at)) return undefined;
+    const c = pickCity(this.citiesCache.cities, city);
+    if (typeof c !== 'string' || !tables.every((t) => this.tableCache!.tables.has(t))) return undefined;
+    const v = this.versionCache.get(c);
+    return v && fresh(v.at) ? { city: c, version: v.version } : undefined;
   }
 
   /** Tables and views present (the access and health check results appear when their commands ran). */

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { BIN, runCli } from '../helpers/cli.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';
 import { CITY, cityServer } from './fixture.js';
+import { buildServer, startServer } from '../../src/server/app.js';
 
 type S = Awaited<ReturnType<typeof cityServer>>;
 
@@ -178,6 +179,68 @@ for (const driver of DRIVERS) {
       expect(past.headers['x-tile-source']).toBeUndefined();
       // z17 is outside the pyramid: cut live
       expect((await s.app.inject({ url: `/tiles/buildings/17/${2 * x0 + 2}/${2 * y0 + 2}.mvt` })).headers['x-tile-source']).toBeUndefined();
+    });
+
+    it('tiles asked for at once are read in batches, each as if alone; cached tiles are answered by the tile lane exactly as by the route', async () => {
+      const p = await readyPyramid(s.store, CITY, await s.ctx.version(CITY));
+      const [x0, y0, x1, y1] = p!.coverage.buildings['16'];
+      const urls: string[] = [];
+      for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) urls.push(`/tiles/buildings/16/${x}/${y}.mvt`);
+      urls.push(...urls.slice(0, 5)); // the same tile twice in one batch
+      // no tile cache: every tile read from the pyramid
+      let full = '';
+      const cold = await buildServer(s.store, { tokens: [], tileCacheSize: 0, tileEngine: 'app', ...(db.startsWith('postgres') ? { pgUrl: db } : {}) });
+      try {
+        const alone: { status: number; body: string }[] = [];
+        for (const u of urls) {
+          const r = await cold.app.inject({ url: u, headers: { 'accept-encoding': 'gzip' } });
+          alone.push({ status: r.statusCode, body: r.rawPayload.toString('base64') });
+        }
+        const together = await Promise.all(urls.map((u) => cold.app.inject({ url: u, headers: { 'accept-encoding': 'gzip' } })));
+        expect(together.map((r) => ({ status: r.statusCode, body: r.rawPayload.toString('base64') }))).toEqual(alone);
+        expect(together.filter((r) => r.headers['x-tile-source'] === 'pyramid').length).toBeGreaterThan(5);
+        full = urls[alone.findIndex((r) => r.status === 200)];
+      } finally {
+        await cold.app.close();
+      }
+
+      // the lane answers over HTTP (before the framework), once the route has filled the caches
+      const srv = await startServer(s.store, { port: 0, host: '127.0.0.1' }, { tokens: [], tileEngine: 'app', ...(db.startsWith('postgres') ? { pgUrl: db } : {}) });
+      try {
+        const get = async (u: string, headers: Record<string, string> = {}) => {
+          const before = srv.tileLane.count;
+          const r = await fetch(srv.address + u, { headers });
+          const h = Object.fromEntries([...r.headers].filter(([k]) => k !== 'date' && k !== 'keep-alive' && k !== 'connection'));
+          return { status: r.status, headers: h, body: Buffer.from(await r.arrayBuffer()).toString('base64'), lane: srv.tileLane.count - before };
+        };
+        const gz = { 'accept-encoding': 'gzip' };
+        const byRoute = await get(`${full}?city=${CITY}`, gz);
+        expect(byRoute.lane).toBe(0);
+        const byLane = await get(`${full}?city=${CITY}`, gz);
+        expect(byLane.lane).toBe(1);
+        expect(byLane).toEqual({ ...byRoute, lane: 1 });
+        expect(byLane.headers['content-encoding']).toBe('gzip');
+        // the same tile by the city's path, and with no city named (the only one): the same answer
+        expect(await get(`/cities/${CITY}${full}`, gz)).toEqual(byLane);
+        expect(await get(full, gz)).toEqual(byLane);
+        // without gzip: the route decompresses once, then the lane has the plain tile too
+        // (fetch asks for gzip unless told otherwise)
+        const identity = { 'accept-encoding': 'identity' };
+        const plain = await get(full, identity);
+        expect(plain.lane).toBe(0);
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        expect(await get(full, identity)).toEqual({ ...plain, lane: 1 });
+        // what the lane must not answer goes to the route: a token (the route judges it), a revalidation (304), a forced engine, both cities
+        expect(await get(full, { ...gz, authorization: 'Bearer nope' })).toMatchObject({ lane: 0 });
+        expect(await get(full, { ...gz, 'if-none-match': byLane.headers.etag })).toMatchObject({ status: 304, lane: 0 });
+        expect(await get(`${full}?engine=app`, gz)).toMatchObject({ status: 200, lane: 0 });
+        expect(await get(`/cities/${CITY}${full}?city=${CITY}`, gz)).toMatchObject({ status: 400, lane: 0 });
+        // a write forgets the caches: the next answer is the route's again
+        srv.ctx.invalidate();
+        expect(await get(full, gz)).toEqual({ ...byRoute, lane: 0 });
+      } finally {
+        await srv.close();
+      }
     });
 
     it('a new data version is never served from the old pyramid; the next build replaces it', async () => {

@@ -124,7 +124,7 @@ const cityQ = (req: FastifyRequest): Record<string, string> => { const c = query
  * Register a route at its path and again below a city's landing page (/cities/{city}/...), the
  * second hidden from the root's OpenAPI document (each city's /api documents its own).
  */
-export function citied(app: FastifyInstance, path: string, opts: { schema: Record<string, unknown> }, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+export function citied(app: FastifyInstance, path: string, opts: { schema: Record<string, unknown>; compress?: false; decompress?: false }, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
   app.get(path, opts, handler);
   app.get(`${CITY_PREFIX}${path}`, { ...opts, schema: { ...opts.schema, hide: true } }, handler);
 }
