@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Server benchmark (issue 5), on the PostgreSQL server driver, with autocannon:
+// Server benchmark (issue 5), on the PostgreSQL server driver, with wrk (Debian `wrk`) or autocannon:
 //   (a) vector tiles z14–16 of the buildings layer (with the access distances) over a generated city,
 //       50 connections, tile cache OFF (every request cut from the store): p50/p95/p99 latency, req/s;
 //       the same tiles by ST_AsMVT in the same PostgreSQL (?engine=postgis): ratio app / ST_AsMVT
@@ -12,10 +12,15 @@
 // usage: npm run build && node bench/serve.mjs [--buildings 1000000] [--db postgres://postgres@127.0.0.1:5432/opencim_bench_serve]
 //        [--connections 50] [--duration 20] [--skip-access] [--skip-viewer] [--rebuild-pyramid] [--only-tiles] [--processes 2]
 // --processes N (default 2): the pyramid's cold and warm runs again on `opencim serve --processes N` (node:cluster)
+// --client wrk|autocannon: the load generator (default wrk when /usr/bin/wrk is installed: `apt-get install wrk`). It shares
+// the 2 cores with the server: autocannon (Node) takes a whole core at ~3,000 tiles/s, which then bounds the server's
+// latency; wrk (C) takes about a quarter of one at twice the rate. Both count the same things: requests of 50
+// connections for --duration s, latency percentiles of the responses, non-2xx answers.
 // The city is generated (bench/.cache) and imported (+ `opencim access`) once per database. Wall clock on
 // this machine (2 cores shared by the server, PostgreSQL, autocannon and chromium): run it idle.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -32,7 +37,9 @@ const { values: o } = parseArgs({ options: {
   'rebuild-pyramid': { type: 'boolean', default: false },
   'only-tiles': { type: 'boolean', default: false },
   processes: { type: 'string', default: '2' },
+  client: { type: 'string', default: existsSync('/usr/bin/wrk') ? 'wrk' : 'autocannon' },
 } });
+if (!['wrk', 'autocannon'].includes(o.client)) throw new Error(`--client is wrk or autocannon, not ${o.client}`);
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/opencim.js');
 const cache = join(root, 'bench/.cache');
@@ -109,9 +116,34 @@ const base = await startServer(Number(o.port), ['--tile-cache', '0']);
 const cached = await startServer(Number(o.port) + 1, ['--tile-cache', '5000']);
 
 const pct = (arr, p) => { const s = [...arr].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const wrkDir = mkdtempSync(join(tmpdir(), 'opencim-wrk-'));
+process.on('exit', () => rmSync(wrkDir, { recursive: true, force: true }));
+/** the same run by wrk: its Lua script walks the same paths in the same order (pathOf(0), pathOf(1), ...) */
+function wrkLoad(name, pathOf, url, encoding) {
+  const paths = Array.from({ length: 4000 }, (_, k) => pathOf(k));
+  const script = join(wrkDir, 'paths.lua');
+  writeFileSync(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',\n')}}
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", paths[((i - 1) % #paths) + 1], { ["Accept-Encoding"] = "${encoding}" }) end
+done = function(s, lat, req)
+  io.write(string.format('{"requests":%d,"seconds":%.3f,"bytes":%d,"non2xx":%d,"errors":%d,"p50":%.3f,"p95":%.3f,"p99":%.3f}\\n', s.requests, s.duration / 1e6, s.bytes,
+    s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout, lat:percentile(50) / 1000, lat:percentile(95) / 1000, lat:percentile(99) / 1000))
+end
+`);
+  const r = spawnSync('wrk', ['-t1', `-c${C}`, `-d${D}s`, '--timeout', '10s', '-s', script, url], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const w = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return { name, client: 'wrk', requests: w.requests, rps: Math.round(w.requests / w.seconds), errors: w.errors + w.non2xx, non2xx: w.non2xx,
+    p50: +w.p50.toFixed(1), p95: +w.p95.toFixed(1), p99: +w.p99.toFixed(1), mbPerS: +(w.bytes / w.seconds / 1e6).toFixed(2) };
+}
 async function load(name, pathOf, url = base, encoding = 'gzip') {
   // warm the server's per-version caches (access categories, data version) with one request
   await fetch(url + pathOf(0));
+  if (o.client === 'wrk') {
+    const out = wrkLoad(name, pathOf, url, encoding);
+    log(`${name}: ${out.rps} req/s, p50 ${out.p50} ms, p95 ${out.p95} ms, p99 ${out.p99} ms (${out.requests} requests, non-2xx ${out.non2xx}; wrk)`);
+    return out;
+  }
   const lat = [];
   let i = 0;
   const inst = autocannon({
@@ -122,7 +154,7 @@ async function load(name, pathOf, url = base, encoding = 'gzip') {
   inst.on('response', (_c, status, _bytes, ms) => { if (status < 400) lat.push(ms); });
   const r = await inst;
   const out = {
-    name, requests: r.requests.total, rps: Math.round(r.requests.average), errors: r.errors + r.non2xx - (r['2xx'] === undefined ? 0 : 0),
+    name, client: 'autocannon', requests: r.requests.total, rps: Math.round(r.requests.average), errors: r.errors + r.non2xx - (r['2xx'] === undefined ? 0 : 0),
     non2xx: r.non2xx, p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), mbPerS: +(r.throughput.average / 1e6).toFixed(2),
   };
   log(`${name}: ${out.rps} req/s, p50 ${out.p50} ms, p95 ${out.p95} ms, p99 ${out.p99} ms (${out.requests} requests, non-2xx ${out.non2xx})`);
@@ -200,7 +232,7 @@ await client.end();
 
 const ratio = (a, b) => +(a / b).toFixed(2);
 console.log(JSON.stringify({
-  buildings: nb, connections: C, duration_s: D, tiles: tiles.length, pyramid, results,
+  buildings: nb, connections: C, duration_s: D, client: o.client, tiles: tiles.length, pyramid, results,
   ratios: {
     tiles_pyramid_cold_p95_ms: results.tilesPyramid.p95,
     tiles_pyramid_warm_p95_ms: results.tilesCached.p95,
