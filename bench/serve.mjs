@@ -18,7 +18,7 @@
 // connections for --duration s, latency percentiles of the responses, non-2xx answers.
 // The city is generated (bench/.cache) and imported (+ `opencim access`) once per database. Wall clock on
 // this machine (2 cores shared by the server, PostgreSQL, autocannon and chromium): run it idle.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,7 +119,7 @@ const pct = (arr, p) => { const s = [...arr].sort((a, b) => a - b); return s[Mat
 const wrkDir = mkdtempSync(join(tmpdir(), 'opencim-wrk-'));
 process.on('exit', () => rmSync(wrkDir, { recursive: true, force: true }));
 /** the same run by wrk: its Lua script walks the same paths in the same order (pathOf(0), pathOf(1), ...) */
-function wrkLoad(name, pathOf, url, encoding) {
+async function wrkLoad(name, pathOf, url, encoding) {
   const paths = Array.from({ length: 4000 }, (_, k) => pathOf(k));
   const script = join(wrkDir, 'paths.lua');
   writeFileSync(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',\n')}}
@@ -130,9 +130,16 @@ done = function(s, lat, req)
     s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout, lat:percentile(50) / 1000, lat:percentile(95) / 1000, lat:percentile(99) / 1000))
 end
 `);
-  const r = spawnSync('wrk', ['-t1', `-c${C}`, `-d${D}s`, '--timeout', '10s', '-s', script, url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const w = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  // (not spawnSync: this process's own connections must see the server close them while wrk runs)
+  const r = await new Promise((res, rej) => {
+    const p = spawn('wrk', ['-t1', `-c${C}`, `-d${D}s`, '--timeout', '10s', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('error', rej);
+    p.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`wrk failed (${code}): ${err}`))));
+  });
+  const w = JSON.parse(r.trim().split('\n').at(-1));
   return { name, client: 'wrk', requests: w.requests, rps: Math.round(w.requests / w.seconds), errors: w.errors + w.non2xx, non2xx: w.non2xx,
     p50: +w.p50.toFixed(1), p95: +w.p95.toFixed(1), p99: +w.p99.toFixed(1), mbPerS: +(w.bytes / w.seconds / 1e6).toFixed(2) };
 }
@@ -140,7 +147,7 @@ async function load(name, pathOf, url = base, encoding = 'gzip') {
   // warm the server's per-version caches (access categories, data version) with one request
   await fetch(url + pathOf(0));
   if (o.client === 'wrk') {
-    const out = wrkLoad(name, pathOf, url, encoding);
+    const out = await wrkLoad(name, pathOf, url, encoding);
     log(`${name}: ${out.rps} req/s, p50 ${out.p50} ms, p95 ${out.p95} ms, p99 ${out.p99} ms (${out.requests} requests, non-2xx ${out.non2xx}; wrk)`);
     return out;
   }
