@@ -1,7 +1,8 @@
 /**
  * `/tiles/{layer}/{z}/{x}/{y}.mvt` (one layer per tiled collection, gzip when accepted), a
  * TileJSON 3.0 per layer at `/tiles/{layer}.json`, the list at `/tiles`. ETag = the city's data
- * version (+ engine), so clients and proxies revalidate cheaply; tiles are kept in an LRU cache.
+ * version (+ engine), so clients and proxies revalidate cheaply; tiles are kept in an LRU cache,
+ * and a cached tile of a public layer is answered by the tile lane (below) before the framework.
  */
 import { promisify } from 'node:util';
 import { parseArchiveTime } from '../../store/archive.js';
