@@ -71,7 +71,8 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
   const cache = new Lru<{ raw: Uint8Array | null; gz: Uint8Array | null; size: number; laneGz?: string[]; laneRaw?: string[] }>(opts.cacheSize);
   const pyramidTile = pyramidTileReader(ctx.read);
   // the ready pyramid of a city at its current version, looked up at most every versionTtlMs (`value` once known)
-  const pyramids = new Map<string, { at: number; version: string; p: Promise<Pyramid | null>; value?: Pyramid | null }>();
+  type PyramidLookup = { at: number; version: string; p: Promise<Pyramid | null>; value?: Pyramid | null };
+  const pyramids = new Map<string, PyramidLookup>();
   const freshPyramid = (city: string, version: string) => {
     const c = pyramids.get(city);
     return c && c.version === version && Date.now() - c.at < Math.max(ctx.versionTtlMs, 500) ? c : undefined;
@@ -84,7 +85,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
       return null;
     }
     const p = readyPyramid({ query: (sql, params) => ctx.read.query(sql, params ?? [], true) }, city, version);
-    const entry: { at: number; version: string; p: Promise<Pyramid | null>; value?: Pyramid | null } = { at: Date.now(), version, p };
+    const entry: PyramidLookup = { at: Date.now(), version, p };
     pyramids.set(city, entry);
     p.then((v) => { entry.value = v; }, () => pyramids.delete(city));
     return p;
