@@ -122,18 +122,27 @@ program.command('check')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (file: string | undefined, o) => { await (await import('./check.js')).checkCommand(file, o); });
 
-program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()).addOption(waitOption()));
-for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c);
-program.addCommand((await import('./users.js')).usersCommandSpec(dbOption));
-{
-  const jobs = await import('./jobs.js');
-  program.addCommand(jobs.jobsCommandSpec(dbOption));
-  program.addCommand(jobs.workerCommandSpec(dbOption));
-}
-program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption));
-program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption()));
-program.addCommand((await import('./tiles.js')).tilesCommandSpec(dbOption));
-{ const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }
+// Commands defined in their own modules, by the names they add. A run of one of them loads only
+// its module (start-up is most of a small command's time); help, or a name not known here, loads all.
+const specs: [string[], () => Promise<void>][] = [
+  [['access'], async () => { program.addCommand((await import('./access.js')).accessCommandSpec(dbOption()).addOption(waitOption())); }],
+  [['history', 'changes', 'archive'], async () => { for (const c of (await import('./archive.js')).archiveCommandSpecs(dbOption)) program.addCommand(c); }],
+  [['users'], async () => { program.addCommand((await import('./users.js')).usersCommandSpec(dbOption)); }],
+  [['jobs', 'worker'], async () => {
+    const jobs = await import('./jobs.js');
+    program.addCommand(jobs.jobsCommandSpec(dbOption));
+    program.addCommand(jobs.workerCommandSpec(dbOption));
+  }],
+  [['safety'], async () => { program.addCommand((await import('./safety.js')).safetyCommandSpec(dbOption)); }],
+  [['carbon'], async () => { program.addCommand((await import('./carbon.js')).carbonCommandSpec(dbOption())); }],
+  [['tiles'], async () => { program.addCommand((await import('./tiles.js')).tilesCommandSpec(dbOption)); }],
+  [['keys', 'cases', 'grids'], async () => { const ops = await import('./operations.js'); program.addCommand(ops.keysCommandSpec()).addCommand(ops.casesCommandSpec()).addCommand(ops.gridsCommandSpec()); }],
+];
+const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const inline = program.commands.some((c) => c.name() === named);
+const one = specs.find(([names]) => names.includes(named ?? ''));
+if (one) await one[1]();
+else if (!inline) for (const [, add] of specs) await add();
 // --wait reaches every store a command opens (openStore reads OPENCIM_WAIT)
 program.hook('preAction', (_p, cmd) => {
   const w = cmd.opts().wait as string | true | undefined;

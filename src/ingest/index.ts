@@ -8,7 +8,7 @@ import { openOsm } from './osm/index.js';
 import { osmToCity, describeHeader } from './osm-model/index.js';
 import { rulesDigest } from './osm-model/elements.js';
 import { resolveResidential } from '../model/residential.js';
-import { readFeatureRecords, type FeatureSourceOptions } from './feature-source.js';
+import type { FeatureSourceOptions } from './feature-source.js';
 import { featureFormat } from './features.js';
 
 export type SourceFormat = 'osm-pbf' | 'osm-xml' | 'geojson' | 'shapefile' | 'csv';
@@ -77,6 +77,8 @@ export async function openSource(file: string, opts: OpenSourceOptions = {}): Pr
     const read = (pass: ElementPass) => osmToCity(openOsm(file, { workers: opts.workers, onProgress: opts.onBytes }), file, problems, { nodes: 0, ways: 0, relations: 0 }, pass);
     return { ...base, ...h, records, elements: { read, rules: rulesDigest() } };
   }
+  // (the feature readers and mappings load only for a feature file: an OSM command starts without them)
+  const { readFeatureRecords } = await import('./feature-source.js');
   const records: AsyncIterable<CityRecord[]> = readFeatureRecords(file, format, opts, problems);
   return { ...base, records: opts.resolveResidential === false ? records : resolveResidential(records) };
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestError } from '../../src/model/errors.js';
-import { openOsm, openOsmXml, tagsOf, XML_BATCH_SIZE } from '../../src/ingest/osm/index.js';
+import { openOsm, tagsOf } from '../../src/ingest/osm/index.js';
+import { openOsmXml, XML_BATCH_SIZE } from '../../src/ingest/osm/xml-reader.js';
 import {
   batchEntities,
   countEntities,

@@ -4,16 +4,17 @@
  *     const reader = openOsm('city.osm.pbf');
  *     const header = await reader.header();
  *     for await (const batch of reader.batches()) { ... batch.nodes, batch.ways, batch.relations }
+ *
+ * The XML reader (and its parser) is loaded only for an XML file: a command that reads PBF starts
+ * without it.
  */
 import { open } from 'node:fs/promises';
 import { IngestError } from '../../model/errors.js';
 import { openPbf } from './pbf-reader.js';
-import { openOsmXml } from './xml-reader.js';
 import type { OsmBatch, OsmHeader, OsmReadOptions, OsmReader } from './types.js';
 
 export * from './types.js';
 export { openPbf } from './pbf-reader.js';
-export { openOsmXml, XML_BATCH_SIZE } from './xml-reader.js';
 
 export type OsmFormat = 'pbf' | 'xml';
 
@@ -61,7 +62,7 @@ function formatOf(path: string, head: Buffer): OsmFormat {
 export function openOsm(path: string, opts: OsmReadOptions = {}): OsmReader {
   let reader: Promise<OsmReader> | undefined;
   const get = () =>
-    (reader ??= detectOsmFormat(path).then((f) => (f === 'pbf' ? openPbf(path, opts) : openOsmXml(path, opts))));
+    (reader ??= detectOsmFormat(path).then((f) => (f === 'pbf' ? openPbf(path, opts) : import('./xml-reader.js').then((x) => x.openOsmXml(path, opts)))));
   return {
     header: async (): Promise<OsmHeader> => (await get()).header(),
     batches: async function* (): AsyncGenerator<OsmBatch> {
