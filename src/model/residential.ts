@@ -3,7 +3,6 @@
  * a building is residential by its own `building` value, or — a `building=yes` (or no use) —
  * when its centroid lies in residential landuse (how most Chinese compounds are mapped).
  */
-import Flatbush from 'flatbush';
 import { bboxOf, centroid, pointInAreal } from './geo.js';
 import type { Areal } from './geometry.js';
 import type { Tags } from './taxonomy.js';
@@ -37,9 +36,19 @@ export const RESIDENTIAL_LANDUSE_SQL = "(landuse = 'residential' OR tags ? 'resi
  * landuse is residential (how most Chinese compounds are mapped). Landuse areas often come after
  * the buildings in a file (relations last), so the decision waits for the end of the stream.
  */
+/** grid cell of the zones' look-up, degrees (~500 m); a zone over more than BIG_CELLS cells is tested on its own */
+const CELL = 0.005;
+const BIG_CELLS = 4096;
+const cellKey = (cx: number, cy: number) => (cx + 40_000) * 100_000 + (cy + 20_000);
+
 export class ResidentialZones {
   private zones: Areal[] = [];
-  private index: Flatbush | undefined;
+  /** per zone: its box (minX, minY, maxX, maxY) */
+  private boxes: number[] = [];
+  /** grid cell → the zones whose box touches it */
+  private cells = new Map<number, number[]>();
+  /** zones too large for the grid */
+  private big: number[] = [];
 
   /** a building the rule may still turn residential */
   static isCandidate(r: CityRecord): r is Building {
@@ -52,18 +61,37 @@ export class ResidentialZones {
 
   /** a residential landuse area known by its geometry alone (read from the store) */
   add(g: Areal): void {
+    const i = this.zones.length;
+    const [x0, y0, x1, y1] = bboxOf(g);
     this.zones.push(g);
-    this.index = undefined;
+    this.boxes.push(x0, y0, x1, y1);
+    if (!(x0 <= x1 && y0 <= y1)) return; // no coordinates
+    const cx0 = Math.floor(x0 / CELL), cx1 = Math.floor(x1 / CELL), cy0 = Math.floor(y0 / CELL), cy1 = Math.floor(y1 / CELL);
+    if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > BIG_CELLS) { this.big.push(i); return; }
+    for (let cx = cx0; cx <= cx1; cx++) {
+      for (let cy = cy0; cy <= cy1; cy++) {
+        const k = cellKey(cx, cy);
+        const list = this.cells.get(k);
+        if (list) list.push(i); else this.cells.set(k, [i]);
+      }
+    }
   }
 
+  /**
+   * Does a zone seen so far hold the point? Zones are only ever added, so a `true` while the
+   * stream is read is final (the importer decides such buildings at once); the grid grows with
+   * the zones, so asking between additions costs no rebuild.
+   */
   contains(x: number, y: number): boolean {
-    if (!this.zones.length) return false;
-    if (!this.index) {
-      this.index = new Flatbush(this.zones.length);
-      for (const z of this.zones) { const [a, b, c, d] = bboxOf(z); this.index.add(a, b, c, d); }
-      this.index.finish();
-    }
-    return this.index.search(x, y, x, y).some((i) => pointInAreal(x, y, this.zones[i]));
+    const list = this.cells.get(cellKey(Math.floor(x / CELL), Math.floor(y / CELL)));
+    if (list) for (const i of list) if (this.holds(i, x, y)) return true;
+    for (const i of this.big) if (this.holds(i, x, y)) return true;
+    return false;
+  }
+
+  private holds(i: number, x: number, y: number): boolean {
+    const b = this.boxes;
+    return x >= b[4 * i] && y >= b[4 * i + 1] && x <= b[4 * i + 2] && y <= b[4 * i + 3] && pointInAreal(x, y, this.zones[i]);
   }
 }
 

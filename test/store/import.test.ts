@@ -102,6 +102,21 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
     }
   });
 
+  it('a first load (chunks written as they come) repairs what it could not prove valid, and drops what stays empty', async () => {
+    const store = await openStore(await driver.fresh());
+    try {
+      // a flat ring (every vertex on one line): invalid, and empty once made valid
+      const flat = feature('w7', { building: 'yes' }, { type: 'Polygon', coordinates: [[[116.32, 39.92], [116.321, 39.92], [116.322, 39.92], [116.32, 39.92]]] });
+      const [s] = await importSources(store, 'c1', [{ ...source('src', [...sampleCity(), ...flat]), format: 'osm-pbf' }], { actor: 'test' });
+      expect([s.repaired, s.dropped]).toEqual([1, 1]);
+      expect(s.problems.map((p) => p.id)).toEqual(['w7']);
+      const rows = await store.query<{ id: string; valid: boolean }>("SELECT id, ST_IsValid(geom) AS valid FROM buildings_current WHERE city_id = 'c1' ORDER BY id");
+      expect(rows.map((r) => [r.id, r.valid])).toEqual([['w1', true], ['w2', true], ['w6', true]]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes nothing when a source fails mid-stream (one transaction)', async () => {
     const db = await driver.fresh();
     const store = await openStore(db);
