@@ -66,6 +66,8 @@ export interface SourceSummary {
 }
 
 const FLUSH_BYTES = 8 << 20;
+/** a buffer this large is sent early when the database has nothing in flight (it would wait otherwise) */
+const EAGER_BYTES = 1 << 20;
 
 const BUILDINGS = TABLE_BY_KIND.get('building')!;
 const RESIDENTIAL_COL = BUILDINGS.columns.indexOf('residential');
@@ -127,6 +129,8 @@ class StageWriter {
   private landUse: string[] = [];
   private pending: { head: string[]; tail: string[]; id: string[]; fp: number[]; x: number[]; y: number[] } = { head: [], tail: [], id: [], fp: [], x: [], y: [] };
   private inflight: Promise<void> = Promise.resolve();
+  /** a chunk is being written (COPY and its hook) */
+  private busy = false;
   /** per buffer: ids of its rows whose geometry the database must test */
   private chunkSuspects = new Map<string, string[]>();
   /** per table, when the stage is compared at the end: ids of rows whose geometry the database must test */
@@ -196,7 +200,8 @@ class StageWriter {
     if (suspect !== undefined && this.onChunk) this.chunkSuspects.get(key)!.push(suspect);
     const size = this.size.get(key)! + line.length;
     this.size.set(key, size);
-    if (size > FLUSH_BYTES) await this.flush(spec, pending);
+    // (the small tables too are written while the file is read, not all at its end)
+    if (size > FLUSH_BYTES || (!this.busy && size > EAGER_BYTES)) await this.flush(spec, pending);
   }
 
   async flush(spec: TableSpec, pending = false): Promise<void> {
@@ -213,7 +218,9 @@ class StageWriter {
     const copy = this.tx.copyIn(`stage_${spec.table}`, [...spec.columns, 'import_fp'], data);
     const chunk = this.onChunk ? copy.then(() => this.onChunk!(spec, pending, suspects)) : copy;
     chunk.catch(() => {}); // awaited by the next flush or in finish(); never unhandled
+    this.busy = true;
     this.inflight = chunk;
+    chunk.then(() => { if (this.inflight === chunk) this.busy = false; }, () => {});
   }
 
   /** the digest of the land use this source holds (what a building's residential flag may depend on) */
