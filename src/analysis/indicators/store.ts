@@ -6,6 +6,7 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { copyValue } from '../../store/driver.js';
 import { pieces } from '../../model/pieces.js';
 import { toHexEwkb } from '../../store/wkb.js';
+import { analyzeStale } from '../../store/statistics.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from './data.js';
 import { allocatePopulation, type PopulationZone } from './population.js';
@@ -29,9 +30,9 @@ function areal(json: string): Areal | null {
 export async function checkDataFromStore(
   db: Queryable, city: string, params: CheckParameters, opts: AccessOptions & { perCapitaM2?: number; onRows?: (what: string, n: number) => void } = {},
 ): Promise<CheckData> {
-  // fresh planner statistics: without them (PGlite has no autovacuum; an import does not analyse) the keyset
+  // fresh planner statistics where they went stale: without them (PGlite has no autovacuum) the keyset
   // pages below are planned as sort-everything-per-page, which turns quadratic on a large city
-  await db.exec('ANALYZE buildings_versions, walk_edges_versions, land_use_versions, facilities_versions, admin_areas_versions, green_spaces_versions, roads_versions, greenway_routes_versions');
+  await analyzeStale(db, ['buildings_versions', 'walk_edges_versions', 'land_use_versions', 'facilities_versions', 'admin_areas_versions', 'green_spaces_versions', 'roads_versions', 'greenway_routes_versions']);
   const places = await placesFromStore(db, city, { ...opts, categories: undefined });
   const c = new CheckCollector(params, opts.perCapitaM2);
   // every building: centroid and what the housing indicators read

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
 import { boxMeets, COLLECTION_BY_ID, type CollectionSpec } from '../../catalog/collections.js';
 import type { Queryable, Store } from '../../store/driver.js';
+import { analyzeStale } from '../../store/statistics.js';
 import { byteaOf } from '../../store/wkb.js';
 import { ServerContext } from '../context.js';
 import type { HotReader } from '../hot.js';
@@ -175,21 +176,11 @@ export const gunzipTile = (gz: Uint8Array): Uint8Array => new Uint8Array(gunzipS
 interface Block { layer: string; z: number; tiles: [number, number][] }
 
 /**
- * On a server, ANALYZE the tables the tile queries join when much of them changed since their last
- * statistics: an access run just written (600,000 rows the planner still takes for 15) turns every
- * tile's join into a hash of the whole table (0.8 s a tile instead of 0.1 s).
+ * Fresh statistics for the tables the tile queries join (those that grew since theirs): an access
+ * run just written (600,000 rows the planner still takes for 15) turns every tile's join into a
+ * hash of the whole table (0.8 s a tile instead of 0.1 s).
  */
-async function freshStatistics(store: Store, onProgress?: BuildOptions['onProgress']): Promise<void> {
-  if (store.kind !== 'postgres') return;
-  const stale = await store.query<{ t: string }>(
-    `SELECT relname AS t FROM pg_stat_user_tables WHERE schemaname = current_schema()
-       AND relname = ANY($1::text[]) AND n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1000)`,
-    [['access_results', 'buildings_versions', 'facilities_versions', 'walk_edges_versions', 'green_spaces_versions', 'land_use_versions', 'admin_areas_versions', 'renewal_candidates']]);
-  for (const { t } of stale) {
-    onProgress?.(0, 0, `ANALYZE ${t}`);
-    await store.exec(`ANALYZE ${t.replace(/[^a-z0-9_]/g, '')}`);
-  }
-}
+const TILE_TABLES = ['access_results', 'buildings_versions', 'facilities_versions', 'walk_edges_versions', 'green_spaces_versions', 'land_use_versions', 'admin_areas_versions', 'renewal_candidates'];
 
 /** Blocks of neighbouring tiles of one layer and zoom: about one z13 tile each (1 tile below z14, 8×8 at z16). */
 function* blocks(layer: string, z: number, r: [number, number, number, number]): Generator<Block> {
@@ -225,7 +216,7 @@ export async function buildPyramid(store: Store, o: BuildOptions): Promise<Build
     else if (o.layers?.length) throw new PyramidError(`layer ${id} is not available in this store (its tables ${spec.requires.join(', ')} are missing)`);
   }
   const layers = specs.map((s) => s.id);
-  await freshStatistics(store, o.onProgress);
+  await analyzeStale(store, TILE_TABLES, (t) => o.onProgress?.(0, 0, `ANALYZE ${t}`));
   const minzoom = Math.min(...specs.map((s) => Math.max(o.minzoom ?? 0, s.tile!.minzoom)));
   const version = await ctx.version(city);
 
