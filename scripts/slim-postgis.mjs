@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
-export const CORE = 'postgis-core.tar.gz';
+// (the embedded driver, src/store/pglite-driver.ts, looks for this name beside the bundle)
+const CORE = 'postgis-core.tar.gz';
 
 let dist;
 try {
