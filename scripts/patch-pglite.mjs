@@ -8,7 +8,8 @@
 // PostGIS function it calls. The fix keeps, per exports object, a Map from name to that same index
 // (Object.keys order; rebuilt when a name it does not hold is asked): the same result, in O(1).
 //
-// Idempotent; a package without the pattern (a PGlite that fixed it) is left alone with a note.
+// Idempotent; a package without the pattern (a PGlite that fixed it), or one that cannot be written,
+// is left alone with a note: the store works either way, only slower.
 // Nothing else in the package is touched. Runs from package.json "postinstall" (npm install / npm ci).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,9 @@ const MARK = '__opencimSymbolIndex';
 const HELPER = `\n;function ${MARK}(x,t){var c=${MARK}.c||(${MARK}.c=new WeakMap),m=c.get(x);` +
   `if(!m||!m.has(t)){m=new Map(Object.keys(x).map(function(k,i){return[k,i]}));c.set(x,m)}return m.has(t)?m.get(t):-1}\n`;
 const LOOKUP = /Object\.keys\(([\w$]+)\.exports\)\.indexOf\(([\w$]+)\)/g;
+
+// an optimisation: whatever goes wrong, the install goes on (the store works without it, only slower)
+process.on('uncaughtException', (e) => { console.error(`patch-pglite: ${e.message}: left as installed`); process.exit(0); });
 
 let dist;
 try {
@@ -36,8 +40,13 @@ for (const f of readdirSync(dist)) {
   if (!src.includes('dlsym')) continue;
   const out = src.replace(LOOKUP, (_m, lib, sym) => `${MARK}(${lib}.exports,${sym})`);
   if (out === src) continue;
-  writeFileSync(file, out + HELPER);
-  patched++;
+  try {
+    writeFileSync(file, out + HELPER);
+    patched++;
+  } catch (e) {
+    // an optimisation: an install never fails for it
+    console.error(`patch-pglite: cannot write ${file} (${e.code ?? e.message}): left as installed`);
+  }
 }
 if (!patched && !already) console.error('patch-pglite: no dlsym look-up found in @electric-sql/pglite (fixed upstream?): left as installed');
 else if (patched) console.error(`patch-pglite: dlsym look-up made O(1) in ${patched} file(s) of @electric-sql/pglite`);

@@ -9,13 +9,16 @@
 // `CREATE EXTENSION postgis` and every later session read); the embedded driver
 // (src/store/pglite-driver.ts) loads it when present, else the whole bundle. Written next to the
 // bundle so that a new version of the package, which replaces its folder, never meets an old one.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 // (the embedded driver, src/store/pglite-driver.ts, looks for this name beside the bundle)
 const CORE = 'postgis-core.tar.gz';
+
+// an optimisation: whatever goes wrong, the install goes on (the store works without it, only slower)
+process.on('uncaughtException', (e) => { console.error(`slim-postgis: ${e.message}: the whole bundle will be used`); process.exit(0); });
 
 let dist;
 try {
@@ -65,6 +68,13 @@ if (![...keep].every((k) => [...entries(tar)].some((e) => e.name === k))) {
 }
 parts.push(Buffer.alloc(1024)); // the end of the archive
 const slim = Buffer.concat(parts);
-writeFileSync(`${out}.tmp`, gzipSync(slim, { level: 1 }));
-renameSync(`${out}.tmp`, out); // whole or absent
+try {
+  writeFileSync(`${out}.tmp`, gzipSync(slim, { level: 1 }));
+  renameSync(`${out}.tmp`, out); // whole or absent
+} catch (e) {
+  // an optimisation: an install never fails for it (the driver then loads the whole bundle)
+  try { rmSync(`${out}.tmp`, { force: true, recursive: true }); } catch { /* nothing more to do */ }
+  console.error(`slim-postgis: cannot write ${out} (${e.code ?? e.message}): the whole bundle will be used`);
+  process.exit(0);
+}
 console.error(`slim-postgis: ${CORE}: ${kept} of the bundle's files, ${(slim.length / 1048576).toFixed(1)} of ${(tar.length / 1048576).toFixed(1)} MB unpacked`);
