@@ -46,7 +46,8 @@ function* entries(tar) {
 }
 
 const tar = gunzipSync(readFileSync(bundle));
-const control = [...entries(tar)].find((e) => e.name === 'share/postgresql/extension/postgis.control');
+const all = [...entries(tar)];
+const control = all.find((e) => e.name === 'share/postgresql/extension/postgis.control');
 if (!control) { console.error('slim-postgis: no postgis.control in the bundle: left as installed'); process.exit(0); }
 const version = /default_version\s*=\s*'([^']+)'/.exec(tar.subarray(control.off + 512, control.end).toString('utf8'))?.[1];
 const keep = new Set(['lib/postgresql/postgis-3.so', 'share/postgresql/extension/postgis.control', `share/postgresql/extension/postgis--${version}.sql`]);
@@ -55,14 +56,14 @@ const wanted = (name) => keep.has(name) || name.startsWith('share/proj/') || nam
 const parts = [];
 let meta = []; // pax / GNU long-name headers belong to the entry that follows them
 let kept = 0;
-for (const e of entries(tar)) {
+for (const e of all) {
   const block = tar.subarray(e.off, e.end);
   if ('xLK'.includes(e.type)) { meta.push(block); continue; }
   if (e.type === 'g') { parts.push(block); continue; }
   if (wanted(e.name)) { parts.push(...meta, block); kept++; }
   meta = [];
 }
-if (![...keep].every((k) => [...entries(tar)].some((e) => e.name === k))) {
+if (![...keep].every((k) => all.some((e) => e.name === k))) {
   console.error(`slim-postgis: the bundle lacks one of ${[...keep].join(', ')}: left as installed`);
   process.exit(0);
 }

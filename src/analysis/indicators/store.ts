@@ -7,6 +7,7 @@ import { copyValue } from '../../store/driver.js';
 import { pieces } from '../../model/pieces.js';
 import { toHexEwkb } from '../../store/wkb.js';
 import { analyzeStale } from '../../store/statistics.js';
+import { TABLES } from '../../store/tables.js';
 import type { CheckParameters } from './catalogue.js';
 import { CheckCollector, INTERNAL_LANDUSE, polygonArea, type CheckData } from './data.js';
 import { allocatePopulation, type PopulationZone } from './population.js';
@@ -32,7 +33,7 @@ export async function checkDataFromStore(
 ): Promise<CheckData> {
   // fresh planner statistics where they went stale: without them (PGlite has no autovacuum) the keyset
   // pages below are planned as sort-everything-per-page, which turns quadratic on a large city
-  await analyzeStale(db, ['buildings_versions', 'walk_edges_versions', 'land_use_versions', 'facilities_versions', 'admin_areas_versions', 'green_spaces_versions', 'roads_versions', 'greenway_routes_versions']);
+  await analyzeStale(db, TABLES.map((t) => t.archive.table));
   const places = await placesFromStore(db, city, { ...opts, categories: undefined });
   const c = new CheckCollector(params, opts.perCapitaM2);
   // every building: centroid and what the housing indicators read
