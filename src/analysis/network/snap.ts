@@ -153,14 +153,19 @@ export class SegmentIndex {
     if (!this.index) return SNAP_NONE;
     const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
     let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
-    for (const p of polys) for (const ring of p) for (const [x, y] of ring) {
-      if (x < minLon) minLon = x; if (x > maxLon) maxLon = x; if (y < minLat) minLat = y; if (y > maxLat) maxLat = y;
+    for (let p = 0; p < polys.length; p++) for (let r = 0; r < polys[p].length; r++) {
+      const ring = polys[p][r];
+      for (let i = 0; i < ring.length; i++) {
+        const x = ring[i][0], y = ring[i][1];
+        if (x < minLon) minLon = x; if (x > maxLon) maxLon = x; if (y < minLat) minLat = y; if (y > maxLat) maxLat = y;
+      }
     }
     if (!Number.isFinite(minLon)) return SNAP_NONE;
     const cLon = (minLon + maxLon) / 2, cLat = (minLat + maxLat) / 2;
     const [kx, ky] = metresPerDegree(cLat);
     const rings: Float64Array[] = [];
-    for (const p of polys) for (const ring of p) {
+    for (let p = 0; p < polys.length; p++) for (let r = 0; r < polys[p].length; r++) {
+      const ring = polys[p][r];
       if (ring.length < 3) continue;
       const closed = ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1];
       const m = closed ? ring.length : ring.length + 1;
@@ -191,7 +196,8 @@ export class SegmentIndex {
         const bdx = Math.max(0, Math.min(ax, bx) - px1, px0 - Math.max(ax, bx)), bdy = Math.max(0, Math.min(ay, by) - py1, py0 - Math.max(ay, by));
         const bd = Math.sqrt(bdx * bdx + bdy * bdy);
         if (bd > r || (r > reachM && bd > (this.tinySeg[s] ? islandBest : best))) continue;
-        segmentPolygonContact(ax, ay, bx, by, rings, c);
+        // a segment whose box misses the polygon's box can neither cross nor lie inside it
+        segmentPolygonContact(ax, ay, bx, by, rings, c, bd > 0);
         if (c.dist > r) continue;
         if (this.tinySeg[s]) { if (c.dist < islandBest) islandBest = c.dist; continue; }
         if (r <= reachM) {
@@ -227,7 +233,8 @@ interface Contact {
 
 function pointInRings(x: number, y: number, rings: Float64Array[]): boolean {
   let inside = false;
-  for (const r of rings) {
+  for (let k = 0; k < rings.length; k++) {
+    const r = rings[k];
     const m = r.length / 2;
     for (let i = 0, j = m - 1; i < m; j = i++) {
       const xi = r[2 * i], yi = r[2 * i + 1], xj = r[2 * j], yj = r[2 * j + 1];
@@ -237,54 +244,55 @@ function pointInRings(x: number, y: number, rings: Float64Array[]): boolean {
   return inside;
 }
 
-function pointSegDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): [number, number] {
+/**
+ * Segment A→B against polygon rings (closed, local metres): inside parts, or touch, or gap.
+ * `apart`: the caller knows the segment's box misses the rings' box (so it neither crosses nor
+ * lies inside them, and only the gap is measured). Allocation-free: it runs once per segment near
+ * every facility polygon, mostly before the code is optimised.
+ */
+export function segmentPolygonContact(ax: number, ay: number, bx: number, by: number, rings: Float64Array[], out: Contact, apart = false): void {
   const dx = bx - ax, dy = by - ay;
-  const l2 = dx * dx + dy * dy;
-  let t = l2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / l2 : 0;
-  if (t < 0) t = 0; else if (t > 1) t = 1;
-  const qx = ax + t * dx - px, qy = ay + t * dy - py;
-  return [qx * qx + qy * qy, t];
-}
-
-/** Segment A→B against polygon rings (closed, local metres): inside parts, or touch, or gap. */
-export function segmentPolygonContact(ax: number, ay: number, bx: number, by: number, rings: Float64Array[], out: Contact): void {
-  const ts: number[] = [];
-  const dx = bx - ax, dy = by - ay;
-  for (const r of rings) {
-    const m = r.length / 2 - 1;
-    for (let j = 0; j < m; j++) {
-      const cx = r[2 * j], cy = r[2 * j + 1], ex = r[2 * j + 2] - cx, ey = r[2 * j + 3] - cy;
-      const den = dx * ey - dy * ex;
-      if (den === 0) continue;
-      const wx = cx - ax, wy = cy - ay;
-      const t = (wx * ey - wy * ex) / den;
-      const u = (wx * dy - wy * dx) / den;
-      if (t >= 0 && t <= 1 && u >= 0 && u <= 1) ts.push(t);
-    }
-  }
   out.intervals.length = 0;
-  const inA = pointInRings(ax, ay, rings);
-  if (ts.length || inA) {
-    ts.push(0, 1);
-    ts.sort((p, q) => p - q);
-    for (let i = 0; i + 1 < ts.length; i++) {
-      const t0 = ts[i], t1 = ts[i + 1];
-      if (t1 - t0 <= 1e-12) continue;
-      const tm = (t0 + t1) / 2;
-      if (!pointInRings(ax + tm * dx, ay + tm * dy, rings)) continue;
-      const n = out.intervals.length;
-      if (n && out.intervals[n - 1] === t0) out.intervals[n - 1] = t1;
-      else out.intervals.push(t0, t1);
+  if (!apart) {
+    let nt = 0;
+    for (let k = 0; k < rings.length; k++) {
+      const r = rings[k];
+      const m = r.length / 2 - 1;
+      if (ts.length < nt + m + 2) ts = grow(ts, nt + m + 2);
+      for (let j = 0; j < m; j++) {
+        const cx = r[2 * j], cy = r[2 * j + 1], ex = r[2 * j + 2] - cx, ey = r[2 * j + 3] - cy;
+        const den = dx * ey - dy * ex;
+        if (den === 0) continue;
+        const wx = cx - ax, wy = cy - ay;
+        const t = (wx * ey - wy * ex) / den;
+        const u = (wx * dy - wy * dx) / den;
+        if (t >= 0 && t <= 1 && u >= 0 && u <= 1) ts[nt++] = t;
+      }
     }
-    if (out.intervals.length) { out.dist = 0; out.t = out.intervals[0]; return; }
+    if (nt || pointInRings(ax, ay, rings)) {
+      ts[nt++] = 0; ts[nt++] = 1;
+      const sorted = ts.subarray(0, nt).sort();
+      for (let i = 0; i + 1 < nt; i++) {
+        const t0 = sorted[i], t1 = sorted[i + 1];
+        if (t1 - t0 <= 1e-12) continue;
+        const tm = (t0 + t1) / 2;
+        if (!pointInRings(ax + tm * dx, ay + tm * dy, rings)) continue;
+        const n = out.intervals.length;
+        if (n && out.intervals[n - 1] === t0) out.intervals[n - 1] = t1;
+        else out.intervals.push(t0, t1);
+      }
+      if (out.intervals.length) { out.dist = 0; out.t = out.intervals[0]; return; }
+    }
   }
   // apart (or touching): the closest points. Where several points of the segment are equally close
   // (a segment parallel to the boundary), the whole stretch between them is, when its middle is too.
   let nc = 0;
   let best = Infinity;
-  for (const r of rings) {
+  const l2 = dx * dx + dy * dy;
+  for (let q = 0; q < rings.length; q++) {
+    const r = rings[q];
     const m = r.length / 2 - 1;
-    if (cand.length < 8 * (nc + 4 * m)) { const a = new Float64Array(Math.max(2 * cand.length, 8 * (nc + 4 * m))); a.set(cand); cand = a; }
+    if (cand.length < 8 * (nc + m)) cand = grow(cand, 8 * (nc + m));
     for (let j = 0; j < m; j++) {
       const cx = r[2 * j], cy = r[2 * j + 1], ex = r[2 * j + 2], ey = r[2 * j + 3];
       // segment ends against the ring edge, ring edge ends against the segment
@@ -297,7 +305,6 @@ export function segmentPolygonContact(ax: number, ay: number, bx: number, by: nu
         cand[2 * nc] = k; cand[2 * nc + 1] = d2; nc++;
         if (d2 < best) best = d2;
       }
-      const l2 = dx * dx + dy * dy;
       for (let k = 0; k < 2; k++) {
         const px = k ? ex : cx, py = k ? ey : cy;
         let t = l2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / l2 : 0;
@@ -311,29 +318,39 @@ export function segmentPolygonContact(ax: number, ay: number, bx: number, by: nu
   const dist = Math.sqrt(best);
   const tol = dist + 1e-6;
   const tol2 = tol * tol;
-  const ts2: number[] = [];
-  for (let i = 0; i < nc; i++) if (cand[2 * i + 1] <= tol2) ts2.push(cand[2 * i]);
-  if (ts2.length > 1) ts2.sort((p, q) => p - q);
+  let n2 = 0;
+  if (ts.length < nc) ts = grow(ts, nc);
+  for (let i = 0; i < nc; i++) if (cand[2 * i + 1] <= tol2) ts[n2++] = cand[2 * i];
+  const ts2 = n2 > 1 ? ts.subarray(0, n2).sort() : ts;
   out.dist = dist;
   out.t = ts2[0];
   let run0 = ts2[0], run1 = ts2[0];
-  for (let i = 1; i <= ts2.length; i++) {
+  for (let i = 1; i <= n2; i++) {
     const t = ts2[i];
-    if (i < ts2.length && (t - run1 <= 1e-12 || pointRingsDist(ax + dx * (run1 + t) / 2, ay + dy * (run1 + t) / 2, rings) <= tol)) { run1 = t; continue; }
+    if (i < n2 && (t - run1 <= 1e-12 || pointRingsDist(ax + dx * (run1 + t) / 2, ay + dy * (run1 + t) / 2, rings) <= tol)) { run1 = t; continue; }
     out.intervals.push(run0, run1);
-    if (i < ts2.length) run0 = run1 = t;
+    if (i < n2) run0 = run1 = t;
   }
 }
 
+/** scratch for segmentPolygonContact: crossing fractions, then closest fractions */
+let ts = new Float64Array(256);
 /** scratch for segmentPolygonContact: (t, squared distance) candidates */
 let cand = new Float64Array(1024);
+const grow = (a: Float64Array, n: number) => { const b = new Float64Array(Math.max(2 * a.length, n)); b.set(a); return b; };
 
 function pointRingsDist(px: number, py: number, rings: Float64Array[]): number {
   let best = Infinity;
-  for (const r of rings) {
+  for (let k = 0; k < rings.length; k++) {
+    const r = rings[k];
     const m = r.length / 2 - 1;
     for (let j = 0; j < m; j++) {
-      const [d2] = pointSegDist2(px, py, r[2 * j], r[2 * j + 1], r[2 * j + 2], r[2 * j + 3]);
+      const ax = r[2 * j], ay = r[2 * j + 1], dx = r[2 * j + 2] - ax, dy = r[2 * j + 3] - ay;
+      const l2 = dx * dx + dy * dy;
+      let t = l2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / l2 : 0;
+      if (t < 0) t = 0; else if (t > 1) t = 1;
+      const qx = ax + t * dx - px, qy = ay + t * dy - py;
+      const d2 = qx * qx + qy * qy;
       if (d2 < best) best = d2;
     }
   }
