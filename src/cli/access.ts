@@ -143,7 +143,7 @@ export function formatAccessSummary(what: string, r: AccessResult, s: AccessSumm
   const gaps: string[] = [];
   for (const c of s.categories) {
     // no facility of the category in the data: a data gap (无数据), not 0% within reach
-    if (c.facilities === 0) { gaps.push(c.id); rows.push([c.id, c.name_zh, 0, '无数据', 'no data', '', '', '', '', '-']); continue; }
+    if (c.facilities === 0) { gaps.push(c.id); rows.push([c.id, c.name_zh, 0, '无数据 no data', '-', '-', '-', '-', '-', '-']); continue; }
     rows.push([c.id, c.name_zh, c.facilities, pct(c.buildings_within[300]), pct(c.buildings_within[500]), pct(c.buildings_within[1000]),
       pct(c.residents_within[300]), pct(c.residents_within[500]), pct(c.residents_within[1000]), c.median_m === null ? '-' : c.median_m.toFixed(0)]);
   }

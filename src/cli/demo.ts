@@ -6,7 +6,7 @@ import { openStore } from '../store/driver.js';
 import { importCommand } from './import.js';
 import { Progress } from './output.js';
 
-export interface DemoOptions { db?: string; buildings: number; port: number; host: string; serve: boolean; quiet?: boolean }
+export interface DemoOptions { db?: string; buildings: number; port: number; host: string; serve: boolean; json?: boolean; quiet?: boolean }
 
 const CITY = 'demo';
 const SOURCE = 'demo-city';
@@ -45,8 +45,10 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
     const { checkCommand } = await import('./check.js');
     await checkCommand(undefined, { db: o.db, city: CITY, out: reportDir, name: '示范城市 Demo city', quiet: o.quiet });
   }
-  process.stdout.write(`\nDemo city ready 示范城市已就绪: health check report ${join(reportDir, 'report.html')}\n`);
+  const report = join(reportDir, 'report.html');
+  if (o.json) process.stdout.write(JSON.stringify({ city: CITY, file, report }) + '\n');
+  else process.stdout.write(`\nDemo city ready 示范城市已就绪: health check report ${report}\n`);
   if (!o.serve) return;
   const { serveCommand } = await import('./serve.js');
-  await serveCommand({ db: o.db, port: o.port, host: o.host, report: reportDir });
+  await serveCommand({ db: o.db, port: o.port, host: o.host, report: reportDir, json: o.json, quiet: o.quiet });
 }

@@ -1,7 +1,7 @@
 import { generateCity } from '../generate/index.js';
 import { Progress } from './output.js';
 
-export async function generateCommand(o: { out: string; buildings: number; seed: number; quiet?: boolean }) {
+export async function generateCommand(o: { out: string; buildings: number; seed: number; json?: boolean; quiet?: boolean }) {
   const t0 = Date.now();
   const progress = new Progress('generate', o.quiet);
   const summary = await generateCity({

@@ -36,6 +36,7 @@ export function workerCommandSpec(dbOption: () => Option): Command {
     .addOption(dbOption())
     .option('--concurrency <n>', 'jobs at a time per kind', (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64, got "${v}"`); return n; }, 1)
     .option('--grace <s>', 'on SIGTERM, seconds to let running jobs finish before releasing them', (v: string) => { const n = Number(v); if (!(n >= 1)) throw new UsageError(`--grace must be at least 1 second, got "${v}"`); return n; }, 30)
+    .option('--json', 'the log as JSON lines on stdout ({"time", "worker", "message"})')
     .option('-q, --quiet', 'no log on stderr')
     .action(async (o) => { await workerCommand(o); });
 }
@@ -91,12 +92,13 @@ async function submitCommand(kind: string, o: { db?: string; params: string; act
   }
 }
 
-async function workerCommand(o: { db?: string; concurrency: number; grace: number; quiet?: boolean }): Promise<void> {
+async function workerCommand(o: { db?: string; concurrency: number; grace: number; json?: boolean; quiet?: boolean }): Promise<void> {
   const { openStore, resolveDb, isServerUrl } = await import('../store/driver.js');
   const url = resolveDb(o.db);
   if (!isServerUrl(url)) throw new UsageError('the worker needs a PostgreSQL server (--db postgres://... or DATABASE_URL); with an embedded PGlite store jobs run in-process: `opencim jobs submit` runs them now, `opencim serve` runs scheduled ones');
   const store = await openStore(url);
-  const log = o.quiet ? () => {} : (m: string) => process.stderr.write(`${new Date().toISOString()} worker: ${m}\n`);
+  const log = o.json ? (m: string) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), worker: process.pid, message: m }) + '\n')
+    : o.quiet ? () => {} : (m: string) => process.stderr.write(`${new Date().toISOString()} worker: ${m}\n`);
   const { startWorker } = await import('../jobs/pgboss.js');
   const { JOBS } = await import('../jobs/registry.js');
   // the signals are handled from before the worker starts: it may take a job before startWorker returns

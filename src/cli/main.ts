@@ -1,6 +1,11 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { fail } from './output.js';
-import { UsageError } from '../model/errors.js';
+import { EXIT_CODE, UsageError } from '../model/errors.js';
+
+// a reader that stops early (`opencim check ... | head`) closes the pipe: that ends the output, it is not an error
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
+}
 
 const program = new Command();
 program
@@ -21,7 +26,7 @@ const int = (name: string) => (v: string) => {
 };
 
 program.command('import')
-  .description('import city data files (OSM .osm.pbf/.osm, GeoJSON, Shapefile, CSV) into the store, one transaction')
+  .description('导入城市数据 import city data files (OSM .osm.pbf/.osm, GeoJSON, Shapefile, CSV) into the store, one transaction')
   .argument('<files...>', 'input files')
   .addOption(dbOption())
   .addOption(waitOption())
@@ -43,43 +48,47 @@ program.command('import')
   .action(async (files: string[], o) => { await (await import('./import.js')).importCommand(files, o); });
 
 program.command('stats')
-  .description('what the store holds: counts per kind and facility category, extent, sources and versions')
+  .description('数据概况 what the store holds: counts per kind and facility category, extent, sources and versions')
   .addOption(dbOption())
   .addOption(waitOption())
   .option('--city <name>', 'only this city')
   .option('--as-of <time>', 'the city as it was then: YYYY-MM-DD (end of that day, UTC) or an ISO date-time (档案: 历史时点)')
   .option('--json', 'JSON output')
+  .option('-q, --quiet', 'no progress on stderr (stats prints none; accepted like every command)')
   .action(async (o) => { await (await import('./stats.js')).statsCommand(o); });
 
 program.command('generate')
-  .description('write a deterministic synthetic city (streets, compounds, facilities with gaps, parks, admin areas)')
+  .description('生成模拟城市 write a deterministic synthetic city (streets, compounds, facilities with gaps, parks, admin areas)')
   .requiredOption('--out <file>', 'output .osm.pbf or .osm')
   .option('--buildings <n>', 'number of buildings', int('--buildings'), 10000)
   .option('--seed <s>', 'random seed', int('--seed'), 1)
+  .option('--json', 'print the summary as JSON (what it prints anyway: the summary is always JSON)')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (o) => { await (await import('./generate.js')).generateCommand(o); });
 
 program.command('fetch')
-  .description('download OpenStreetMap data for a box from an Overpass API endpoint (needs internet)')
+  .description('下载 OSM 数据 download OpenStreetMap data for a box from an Overpass API endpoint (needs internet)')
   .requiredOption('--bbox <W,S,E,N>', 'box in degrees')
   .requiredOption('--out <file>', 'output .osm file')
   .option('--url <url>', 'Overpass API interpreter URL', undefined)
+  .option('--json', 'print what was written as JSON')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (o) => { await (await import('./fetch.js')).fetchCommand(o); });
 
 program.command('demo')
-  .description('quick start: generate the demo city, import it, compute accessibility and the health check, serve the viewer')
+  .description('快速体验 quick start: generate the demo city, import it, compute accessibility and the health check, serve the viewer')
   .addOption(dbOption())
   .addOption(waitOption())
   .option('--buildings <n>', 'size of the demo city', int('--buildings'), 5000)
   .option('--port <n>', 'port of the viewer', int('--port'), 8080)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--no-serve', 'prepare the demo city and stop (no server)')
+  .option('--json', 'print where the report and the viewer are as JSON (one line each on stdout), and no banner')
   .option('-q, --quiet', 'no progress on stderr')
   .action(async (o) => { await (await import('./demo.js')).demoCommand(o); });
 
 program.command('serve')
-  .description('serve the city: OGC API – Features, vector tiles, /api/v1 and the 3D viewer (城市地图) at http://HOST:PORT/')
+  .description('发布服务 serve the city: OGC API – Features, vector tiles, /api/v1 and the 3D viewer (城市地图) at http://HOST:PORT/')
   .addOption(dbOption())
   .addOption(waitOption())
   .option('--port <n>', 'port', int('--port'), 8080)
@@ -95,6 +104,8 @@ program.command('serve')
   .option('--statement-timeout <ms>', 'read queries running longer are cancelled with a 504 (0: no limit; PostgreSQL server only)', int('--statement-timeout'), 5000)
   .option('--processes <n>', 'server processes sharing the port (node:cluster; PostgreSQL server only)', int('--processes'), 1)
   .option('--log', 'log requests')
+  .option('--json', 'once listening, print where everything is as one JSON line on stdout (instead of the banner)')
+  .option('-q, --quiet', 'no banner on stderr')
   .action(async (o) => { await (await import('./serve.js')).serveCommand(o); });
 
 program.command('check')
@@ -148,4 +159,11 @@ program.hook('preAction', (_p, cmd) => {
   const w = cmd.opts().wait as string | true | undefined;
   if (w !== undefined) process.env.OPENCIM_WAIT = w === true ? 'true' : w;
 });
-program.parseAsync(process.argv).catch(fail);
+// commander's own errors (an unknown option or command, a missing argument) are usage errors: exit 2,
+// as the error module's table says; help and --version end with 0. Its message is already printed.
+const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
+override(program);
+program.parseAsync(process.argv).catch((e) => {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : EXIT_CODE.usage);
+  fail(e);
+});

@@ -16,6 +16,10 @@ export interface ServeCommandOptions {
   statementTimeout?: number;
   /** server processes sharing the port (node:cluster); PostgreSQL server only */
   processes?: number;
+  /** once listening, one JSON line on stdout instead of the banner */
+  json?: boolean;
+  /** no banner */
+  quiet?: boolean;
 }
 
 /**
@@ -30,7 +34,7 @@ async function primary(o: ServeCommandOptions): Promise<void> {
   let listening = 0;
   const started = Date.now();
   cluster.on('listening', () => {
-    if (++listening === n) process.stderr.write(`opencim serve: ${n} processes listening on ${o.host}:${o.port} (${n} 个服务进程)\n`);
+    if (++listening === n && !o.quiet && !o.json) process.stderr.write(`opencim serve: ${n} processes listening on ${o.host}:${o.port} (${n} 个服务进程)\n`);
   });
   cluster.on('exit', (w, code, signal) => {
     if (stopping) {
@@ -107,10 +111,19 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
   const url = baseUrl ?? `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
   const cities = await server.ctx.cities();
   // under --processes, the first process speaks for all
-  if ((process.env.OPENCIM_SERVE_PROCESS ?? '1') === '1') process.stderr.write(`opencim serve: ${store.kind} ${store.location}${cities.length ? ` (cities: ${cities.join(', ')})` : ' (no city yet: run `opencim import FILE`)'}\n` +
-    `  viewer      ${url}/\n  OGC API     ${url}/?f=json  ${url}/collections\n  OpenAPI     ${url}/api  (Swagger UI ${url}/api.html)\n` +
-    `  tiles       ${url}/tiles/{layer}/{z}/{x}/{y}.mvt\n  platform    ${url}/api/v1/summary\n` +
-    `  ${o.private ? 'reads need a bearer token' : 'read-only and public'}; writes need a token with a role (opencim users add, OPENCIM_TOKENS). Ctrl-C stops.\n`);
+  if ((process.env.OPENCIM_SERVE_PROCESS ?? '1') === '1') {
+    if (o.json) {
+      process.stdout.write(JSON.stringify({
+        url, driver: store.kind, store: store.location, cities, viewer: `${url}/`, ogcapi: `${url}/collections`, openapi: `${url}/api`,
+        tiles: `${url}/tiles/{layer}/{z}/{x}/{y}.mvt`, platform: `${url}/api/v1/summary`, public_read: !o.private,
+      }) + '\n');
+    } else if (!o.quiet) {
+      process.stderr.write(`opencim serve: ${store.kind} ${store.location}${cities.length ? ` (cities: ${cities.join(', ')})` : ' (no city yet: run `opencim import FILE`)'}\n` +
+        `  viewer      ${url}/\n  OGC API     ${url}/?f=json  ${url}/collections\n  OpenAPI     ${url}/api  (Swagger UI ${url}/api.html)\n` +
+        `  tiles       ${url}/tiles/{layer}/{z}/{x}/{y}.mvt\n  platform    ${url}/api/v1/summary\n` +
+        `  ${o.private ? 'reads need a bearer token' : 'read-only and public'}; writes need a token with a role (opencim users add, OPENCIM_TOKENS). Ctrl-C stops.\n`);
+    }
+  }
   // PGlite has no queue and no workers: this process runs the scheduled jobs when they are due
   let scheduler: { stop: () => Promise<void> } | null = null;
   if (store.kind === 'pglite') {

@@ -26,7 +26,7 @@ export function tilesCommandSpec(dbOption: () => Option): Command {
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => { await buildCommand(o); });
   tiles.command('export')
-    .description('write the city\'s tiles as one PMTiles v3 file (all layers in each tile, gzip), to host the map statically; builds the pyramid first when it is missing')
+    .description('导出 PMTiles 离线地图 write the city\'s tiles as one PMTiles v3 file (all layers in each tile, gzip), to host the map statically; builds the pyramid first when it is missing')
     .requiredOption('--out <file>', 'output .pmtiles file')
     .addOption(dbOption())
     .option('--city <name>', 'city (default: the only one)')
