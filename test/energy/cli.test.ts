@@ -149,6 +149,9 @@ describe('metered data', () => {
       'bad.csv 第 1 行 (row 1): unknown column(s) 未知列 kwh; expected building_id,address,year,electricity_kwh,gas_m3,heat_gj,account'],
     ['a repeated row', ['building_id,year,electricity_kwh', 'w1,2024,1', 'w1,2024,2'],
       'bad.csv 第 3 行 building_id 列: 与第 2 行重复（同一建筑、年份、账户） (row 3, column building_id: repeats row 2 (same building, year and account; give an account column for several meters))'],
+    ['every bad row at once', ['building_id,year,electricity_kwh', 'w1,24,1', 'w1,2024,1', 'w6,2024,-5'],
+      'bad.csv 第 2 行 year 列: “24” 不是年份 (1949–2100) (row 2, column year: "24" is not a year (1949–2100))\n' +
+      'bad.csv 第 4 行 electricity_kwh 列: “-5” 不是非负数（kWh/年） (row 4, column electricity_kwh: "-5" is not a number ≥ 0 (kWh per year))'],
     ['an empty row of readings', ['building_id,year,electricity_kwh,gas_m3', 'w1,2024,,'],
       'bad.csv 第 2 行 electricity_kwh 列: 三种能源均为空 (row 2, column electricity_kwh: electricity_kwh, gas_m3 and heat_gj are all empty)'],
   ];
@@ -158,7 +161,7 @@ describe('metered data', () => {
       writeFileSync(m, lines.join('\n') + '\n');
       const out = join(dir, `bad-${what.replace(/\W+/g, '-')}`);
       const r = await runCli(['carbon', city, '--out', out, '--metered', m, '-q']);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(1); // bad data, not a bad command line
       expect(r.stderr).toBe(`error: ${message}\n`);
       expect(existsSync(out)).toBe(false);
     });

@@ -4,7 +4,7 @@ import { parseCsv } from '../../analysis/indicators/manual.js';
 import type { EnergyCity } from './read.js';
 import type { Inventory } from './inventory.js';
 import type { EnergyParams } from './params.js';
-import { UsageError } from '../../model/errors.js';
+import { InputError } from '../../model/errors.js';
 
 /**
  * Green-building certification (绿色建筑标识): CSV `building_id,level,year`. The green-building
@@ -12,7 +12,7 @@ import { UsageError } from '../../model/errors.js';
  * `new_building_years` years before the reference year (a parameter, an estimate of what "new"
  * means); the share of the whole stock is reported beside it.
  */
-export class GreenInputError extends UsageError {}
+export class GreenInputError extends InputError {}
 
 export interface Certification { row: number; building_index: number; building_id: string; level: string; year: number }
 

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { parseCsv } from '../../analysis/indicators/manual.js';
 import { addressKey, type EnergyCity } from './read.js';
 import type { MeteredUse } from './inventory.js';
-import { UsageError } from '../../model/errors.js';
+import { InputError } from '../../model/errors.js';
 
 /**
  * Metered annual use (计量数据): CSV `building_id` or `address`, `year`, `electricity_kwh`,
@@ -11,7 +11,14 @@ import { UsageError } from '../../model/errors.js';
  * carrier is not metered (its estimate stays); a building's latest year counts. Any bad row is an
  * error naming the row (the header is row 1) and the column: nothing is computed or written.
  */
-export class MeteredInputError extends UsageError {}
+export class MeteredInputError extends InputError {}
+
+/** every bad row of a file in one error (the first 20, then how many more), so a user fixes them in one pass */
+function throwAll(errors: MeteredInputError[]): void {
+  if (!errors.length) return;
+  const more = errors.length > 20 ? `\n… ${errors.length - 20} more bad row(s) 另有 ${errors.length - 20} 行有误` : '';
+  throw new MeteredInputError(errors.slice(0, 20).map((e) => e.message).join('\n') + more);
+}
 
 export const METERED_COLUMNS = ['building_id', 'address', 'year', 'electricity_kwh', 'gas_m3', 'heat_gj', 'account'] as const;
 const CARRIERS = [['electricity_kwh', 'kWh'], ['gas_m3', 'm³'], ['heat_gj', 'GJ']] as const;
@@ -43,7 +50,12 @@ export function readMetered(path: string): MeteredRow[] {
   if (!header.includes('year')) throw new MeteredInputError(`${name} 第 1 行 (row 1): the header needs year 表头需要 year 列`);
   if (!CARRIERS.some(([c]) => header.includes(c))) throw new MeteredInputError(`${name} 第 1 行 (row 1): the header needs at least one of electricity_kwh, gas_m3, heat_gj 表头至少需要一种能源列`);
   const out: MeteredRow[] = [];
-  rows.slice(1).forEach((r, k) => {
+  const errors: MeteredInputError[] = [];
+  rows.slice(1).forEach((r, k) => { try { readRow(r, k); } catch (e) { if (e instanceof MeteredInputError) errors.push(e); else throw e; } });
+  throwAll(errors);
+  return out;
+
+  function readRow(r: (typeof rows)[number], k: number): void {
     const row = k + 2;
     const at = (col: string, zh: string, en: string) => new MeteredInputError(`${name} 第 ${row} 行 ${col} 列: ${zh} (row ${row}, column ${col}: ${en})`);
     if (r.cells.length > header.length) throw at(header[header.length - 1], `字段数 ${r.cells.length} 多于表头 ${header.length}`, `${r.cells.length} fields but the header has ${header.length} (quote values that contain commas)`);
@@ -64,8 +76,7 @@ export function readMetered(path: string): MeteredRow[] {
       throw at(CARRIERS.find(([c]) => header.includes(c))![0], '三种能源均为空', 'electricity_kwh, gas_m3 and heat_gj are all empty');
     }
     out.push({ row, building_id: id || null, address: address || null, account: get('account'), year, electricity_kwh: v.electricity_kwh, gas_m3: v.gas_m3, heat_gj: v.heat_gj });
-  });
-  return out;
+  }
 }
 
 export interface MeteredResolved {
@@ -81,7 +92,10 @@ export function resolveMetered(rows: MeteredRow[], city: EnergyCity, file: strin
   city.buildings.ids.forEach((id, i) => index.set(id, i));
   const seen = new Map<string, number>();
   const resolved: MeteredResolved['rows'] = [];
-  for (const r of rows) {
+  const errors: MeteredInputError[] = [];
+  for (const r of rows) try { resolveRow(r); } catch (e) { if (e instanceof MeteredInputError) errors.push(e); else throw e; }
+  throwAll(errors);
+  function resolveRow(r: MeteredRow): void {
     const at = (col: string, zh: string, en: string) => new MeteredInputError(`${name} 第 ${r.row} 行 ${col} 列: ${zh} (row ${r.row}, column ${col}: ${en})`);
     let i: number | undefined;
     if (r.building_id) {
