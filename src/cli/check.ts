@@ -140,8 +140,10 @@ const UNIT_TEXT: Record<string, string> = { 'km/km2': 'km/km²', 'm2/person': 'm
 export function formatCheckSummary(r: CheckResult, s: Record<string, unknown>): string {
   const lines = [
     `urban health check 城市体检: ${r.city} (${r.source})`,
-    `catalogue ${r.catalogue.version}: ${s.indicators} indicators — computed ${s.computed}, manual ${s.manual}, no data ${s.no_data}; pass ${s.pass}, fail ${s.fail}; ` +
-    `${s.problems} problems in the ledger, ${s.renewal_candidates} renewal candidates`,
+    // computed + manual + no data = indicators (each counted once); computed splits into graded, no target, verdict withheld
+    `catalogue ${r.catalogue.version}: ${s.indicators} indicators 指标 — computed 计算 ${s.computed} (graded 已评定 ${s.computed_graded}, no target 无目标 ${s.computed_no_target}, ` +
+    `low confidence, not graded 可信度低不评定 ${s.computed_withheld}), manual 填报 ${s.manual}, no data 无数据 ${s.no_data}; pass 达标 ${s.pass}, fail 未达标 ${s.fail}; ` +
+    `${s.problems} problems in the ledger 问题清单, ${s.renewal_candidates} renewal candidates 更新候选`,
     `~${r.accessSummary.residents.toLocaleString('en')} residents (estimated) in ${r.accessSummary.residential_buildings.toLocaleString('en')} residential buildings; units: ` +
     Object.entries(r.units.level).map(([k, v]) => `${v.length} ${k}`).join(', '),
   ];

@@ -55,12 +55,23 @@ export function indicatorsDocument(r: CheckResult): Record<string, unknown> {
   };
 }
 
+/**
+ * The counts of the city values. `computed`, `manual` and `no_data` partition the indicators (each
+ * counted once, by what the row holds): manual = an entered figure; no_data = no value; computed = a
+ * computed value, itself split into graded (pass/fail), no target to grade against, and verdict
+ * withheld (a value of low confidence: status no_data, figure kept). pass / fail / no_target count
+ * statuses over computed and manual values alike.
+ */
 export function statusSummary(r: CheckResult): Record<string, unknown> {
   const city = r.results.filter((x) => x.level === 'city');
   const count = (f: (x: (typeof city)[number]) => boolean) => city.filter(f).length;
+  const computed = (x: (typeof city)[number]) => x.source !== 'manual' && x.value !== null;
   return {
     indicators: city.length,
-    computed: count((x) => x.source === 'computed'), manual: count((x) => x.source === 'manual'), no_data: count((x) => x.status === 'no_data'),
+    computed: count(computed), manual: count((x) => x.source === 'manual'), no_data: count((x) => x.source !== 'manual' && x.value === null),
+    computed_graded: count((x) => computed(x) && (x.status === 'pass' || x.status === 'fail')),
+    computed_no_target: count((x) => computed(x) && x.status === 'no_target'),
+    computed_withheld: count((x) => computed(x) && x.status === 'no_data'),
     pass: count((x) => x.status === 'pass'), fail: count((x) => x.status === 'fail'), no_target: count((x) => x.status === 'no_target'),
     problems: r.renewal.ledger.length, renewal_candidates: r.renewal.candidates.length,
   };

@@ -2,6 +2,7 @@ import { CONFIDENCE_RULES, type QualityFacts } from '../analysis/indicators/conf
 import { populationJson } from '../analysis/indicators/population.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
 import { CATEGORIES } from '../model/taxonomy.js';
+import { BUILDING_FACTS_KEY, FROM_REGISTER, joinBuildingFacts, type BuildingFacts } from '../analysis/indicators/building-facts.js';
 
 /**
  * The data-quality document (issue 10 §2): completeness per layer, what was estimated, the data
@@ -11,8 +12,14 @@ import { CATEGORIES } from '../model/taxonomy.js';
 export function dataQuality(r: CheckResult): Record<string, unknown> {
   const q = r.memo.get('qualityFacts') as QualityFacts;
   const b = r.data.buildings;
-  let year = 0;
-  for (let i = 0; i < b.count; i++) if (b.year[i] > 0) year++;
+  // years and heights as the check used them: the register's first, the map's otherwise
+  const f = (r.memo.get(BUILDING_FACTS_KEY) as BuildingFacts | undefined) ?? joinBuildingFacts(r.data);
+  let year = 0, yearReg = 0, heightReg = 0;
+  for (let i = 0; i < b.count; i++) {
+    if (f.year[i] > 0) year++;
+    if (f.yearFrom[i] === FROM_REGISTER) yearReg++;
+    if (f.heightFrom[i] === FROM_REGISTER) heightReg++;
+  }
   const lf = r.data.places.levelsFrom;
   const pop = r.data.population;
   const city = r.results.filter((x) => x.level === 'city');
@@ -36,6 +43,7 @@ export function dataQuality(r: CheckResult): Record<string, unknown> {
     population: populationJson(pop),
     layers: [
       { layer: 'buildings', zh: '建筑', count: b.count, with_height_or_levels: share(Math.round((q.height_known_share ?? 0) * b.count), b.count), with_year: share(year, b.count),
+        ...(r.data.safety ? { from_register: { year_built: yearReg, height_m: heightReg, not_in_model: { year_built: f.unplaced.year, height_m: f.unplaced.height } } } : {}),
         buildings_per_km2_road_served: q.buildings_per_km2_road_served === null ? null : Math.round(q.buildings_per_km2_road_served), road_served_km2: Math.round(q.road_served_km2 * 1000) / 1000 },
       { layer: 'residential_buildings', zh: '住宅建筑', count: q.residential_buildings, storeys_from_data: share(lf.levels + lf.height, q.residential_buildings), default_storeys: q.default_storeys_share === null ? null : Math.round(q.default_storeys_share * 10000) / 10000 },
       { layer: 'land_use', zh: '用地', residential_compounds: r.data.compounds.length, internal_compounds: r.data.internal.length, landuse_present: r.data.landuseKnown },
@@ -46,6 +54,6 @@ export function dataQuality(r: CheckResult): Record<string, unknown> {
     estimated,
     data_gaps: gaps,
     confidence: { city_values: byConf, rules: CONFIDENCE_RULES, thresholds: r.parameters.confidence },
-    no_value: city.filter((x) => x.source === 'none' && x.computability.some((c) => c === 'G' || c === 'G*')).map((x) => ({ id: x.id, name_zh: x.name_zh, reason: x.explain.replace(/^.*No value: /, '').slice(0, 300), data_gap: x.data_gap ?? null })),
+    no_value: city.filter((x) => x.source === 'none' && x.computability.some((c) => c === 'G' || c === 'G*')).map((x) => ({ id: x.id, name_zh: x.name_zh, reason: x.explain.replace(/^.*No value: /, '').slice(0, 300), reason_zh: (x.explain_zh ?? '').replace(/^.*无数据：/, '').slice(0, 300), data_gap: x.data_gap ?? null })),
   };
 }

@@ -86,7 +86,7 @@ export const PARAMS = {
   // a service area of π × 0.5² km² is a circle of 500 m
   fire_station_service_area_km2: Math.PI * 0.25,
   // the town is tiny: the confidence rules' thresholds are off here (test/indicators/computed.test.ts tests them with the defaults)
-  confidence: { unallocated_share_medium: 0.2, default_storeys_share_low: 1.01, residential_buildings_low: 0, buildings_per_km2_low: 0, buildings_per_km2_medium: 0, facilities_medium: 0, unit_residents_low: 0, height_known_share_low: 0 },
+  confidence: { unallocated_share_medium: 0.2, default_storeys_share_low: 1.01, residential_buildings_low: 0, buildings_per_km2_low: 0, buildings_per_km2_medium: 0, facilities_medium: 0, unit_residents_low: 0, height_known_share_low: 0, year_known_share_low: 0, year_known_share_medium: 0 },
   living_circles: [
     { minutes: 5, radius_m: 300, categories: ['kindergarten', 'supermarket'] },
     { minutes: 15, radius_m: 1000, categories: ['middle_school'] },

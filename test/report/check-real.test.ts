@@ -34,7 +34,7 @@ function structural(dir: string): Doc {
   }
   const dq = JSON.parse(readFileSync(join(dir, 'data_quality.json'), 'utf8')) as { layers: { layer: string }[]; data_gaps: { id: string }[]; confidence: { rules: unknown[] } };
   expect(dq.layers.map((l) => l.layer)).toEqual(expect.arrayContaining(['buildings', 'residential_buildings', 'facilities']));
-  expect(dq.confidence.rules.length).toBe(7);
+  expect(dq.confidence.rules.length).toBe(8);
   // the report opens with the data-quality section
   expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('qualitySection');
   expect(doc.attribution).toBe('© OpenStreetMap contributors');

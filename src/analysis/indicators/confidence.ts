@@ -3,6 +3,7 @@ import type { CatalogueEntry } from './catalogue.js';
 import { facilityCount, fmt, pct } from './common.js';
 import type { CheckContext, IndicatorResult } from './types.js';
 import type { Area } from './units.js';
+import { buildingFacts } from './building-facts.js';
 
 /**
  * How sure a value is (issue 10 §2): `confidence` high|medium|low and `confidence_reason`, from the
@@ -19,7 +20,10 @@ import type { Area } from './units.js';
  *   computed/*); fewer than `facilities_medium` → medium.
  * U unit size: a district/street/community with fewer than `unit_residents_low` residents → low.
  * H height data (height-limit verdicts): fewer than `height_known_share_low` of buildings with a height
- *   or storey count → low, and the verdict is withheld (status no_data).
+ *   (the register's height_m or the map's) or storey count → low, and the verdict is withheld (status no_data).
+ * Y construction years (shares of the housing stock by age): the residential floor area whose year is known
+ *   (register year_built or map start_date) in the value's area: below `year_known_share_low` → low, below
+ *   `year_known_share_medium` → medium (the share speaks only for the part of the stock with a year).
  * M a manually entered value is the official figure: high.
  * A value of low confidence keeps its figure but is not graded: its status is no_data and the explain
  * says why the verdict is withheld (run.ts), so it never enters the problem ledger or reads pass/fail.
@@ -28,6 +32,7 @@ export type Level = 'high' | 'medium' | 'low';
 export interface ConfidenceParams {
   unallocated_share_medium: number; default_storeys_share_low: number; residential_buildings_low: number;
   buildings_per_km2_low: number; buildings_per_km2_medium: number; facilities_medium: number; unit_residents_low: number; height_known_share_low: number;
+  year_known_share_low: number; year_known_share_medium: number;
 }
 
 /** Indicators whose value is made of residents (per capita, density, shares of residents). */
@@ -44,6 +49,8 @@ export function categoriesOf(ctx: CheckContext, id: string): string[] | null {
   return rule ? rule.categories : null;
 }
 const HEIGHT_BASED = new Set(['high_rise_count']);
+/** Indicators that are shares of the housing stock by construction year; their value's details carry `coverage_floor_area`. */
+const YEAR_BASED = new Set(['aged_housing_share']);
 
 export interface QualityFacts {
   buildings: number;
@@ -59,9 +66,10 @@ export interface QualityFacts {
 export function qualityFacts(ctx: CheckContext): QualityFacts {
   return ctx.memo('qualityFacts', () => {
     const b = ctx.data.buildings, lf = ctx.data.places.levelsFrom;
+    const height = buildingFacts(ctx).height;
     const nRes = lf.levels + lf.height + lf.default + lf.default_landuse;
     let known = 0;
-    for (let i = 0; i < b.count; i++) if (b.height[i] > 0 || b.levels[i] > 0) known++;
+    for (let i = 0; i < b.count; i++) if (height[i] > 0 || b.levels[i] > 0) known++;
     // road-served land: raster cells within 100 m of a walkable way
     const r = ctx.raster(), g = ctx.data.places.graph;
     const seed = new Uint8Array(r.grid.size);
@@ -128,6 +136,15 @@ export function assess(ctx: CheckContext, e: CatalogueEntry, r: IndicatorResult,
     found.push({ level: 'low', why: `H: only ${pct(q.height_known_share, 1)} of buildings have a height or storey count` });
     withhold = `too little height data to grade (${pct(q.height_known_share, 1)} of buildings have a height or storey count, < ${pct(P.height_known_share_low, 0)})`;
   }
+  if (YEAR_BASED.has(e.id)) {
+    const cov = r.details?.coverage_floor_area;
+    if (typeof cov === 'number') {
+      const kb = r.details?.known_year_buildings, rb = r.details?.residential_buildings;
+      const what = `Y: construction year known for ${pct(cov, 1)} of the residential floor area${typeof kb === 'number' && typeof rb === 'number' ? ` (${fmt(kb)} of ${fmt(rb)} residential buildings)` : ''}`;
+      if (cov < P.year_known_share_low) found.push({ level: 'low', why: `${what}: the share speaks only for that part of the stock` });
+      else if (cov < P.year_known_share_medium) found.push({ level: 'medium', why: what });
+    }
+  }
   if (!found.length) return { confidence: 'high', confidence_reason: 'no rule lowers it (computed from the data as mapped)' };
   const rank: Record<Level, number> = { low: 0, medium: 1, high: 2 };
   const min = found.reduce((m, f) => (rank[f.level] < rank[m] ? f.level : m), 'high' as Level);
@@ -142,5 +159,6 @@ export const CONFIDENCE_RULES = [
   { id: 'F', en: 'facilities of the category: none → data gap (no value); fewer than facilities_medium → medium', zh: '该类设施：数据中没有 → 数据缺口（无数据）；数量过少 → 中' },
   { id: 'U', en: 'unit size: fewer than unit_residents_low residents in a sub-area → low', zh: '单元规模：居民过少 → 低' },
   { id: 'H', en: 'height data: fewer than height_known_share_low of buildings with height or storeys → low and the verdict withheld', zh: '高度数据：有高度或层数的建筑占比过低 → 低，且不作判定' },
+  { id: 'Y', en: 'construction years: residential floor area with a known year (register year_built or map start_date) below year_known_share_low → low, below year_known_share_medium → medium', zh: '建成年代：已知年代（档案 year_built 或地图 start_date）的住宅建筑面积占比过低 → 低，不足 → 中' },
   { id: 'M', en: 'manual value (official figure) → high', zh: '手工录入的官方数据 → 高' },
 ];

@@ -73,6 +73,9 @@ export interface CheckData {
   population: PopulationInfo;
 }
 
+/** A construction year the check uses (the map's start_date, the register's year_built), else 0 (unknown). */
+export const plausibleYear = (y: number): number => (y >= 1000 && y <= 2100 ? Math.trunc(y) : 0);
+
 /** Land uses whose roads are internal (issue 10 §3: compounds, campuses, schools, hospitals, industrial estates). */
 export const INTERNAL_LANDUSE = new Set(['industrial', 'education', 'military', 'religious']);
 const INTERNAL_CATEGORIES = ['primary_school', 'middle_school', 'kindergarten', 'hospital'];
@@ -207,8 +210,7 @@ export class CheckCollector {
     const height = new Float32Array(n), levels = new Float32Array(n), year = new Int16Array(n), residential = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       height[i] = this.bHeight.arr[i]; levels[i] = this.bLevels.arr[i];
-      const y = this.bYear.arr[i];
-      year[i] = y >= 1000 && y <= 2100 ? y : 0;
+      year[i] = plausibleYear(this.bYear.arr[i]);
       residential[i] = this.bRes.arr[i];
     }
     const buildings: CheckBuildings = {

@@ -1,5 +1,5 @@
 import type { CatalogueEntry } from './catalogue.js';
-import type { CheckContext } from './types.js';
+import type { CheckContext, Indicator } from './types.js';
 
 /**
  * The method of each computed indicator in Chinese (issue 10 §4), beside the English `explain`:
@@ -29,8 +29,6 @@ const ZH: Record<string, (ctx: CheckContext) => string> = {
   community_childcare_shortfall: (ctx) => shortfallZh(ctx, 'community_childcare_shortfall', '托育设施'),
   community_elderly_shortfall: (ctx) => shortfallZh(ctx, 'community_elderly_shortfall', '养老服务设施'),
   community_activity_space_shortfall: (ctx) => shortfallZh(ctx, 'community_activity_space_shortfall', '公园或运动场地（或小区内 ≥ 150 m² 的活动场地）'),
-  aged_housing_share: (ctx) => `房龄 ≥ ${ctx.params.aged_housing_years} 年的住宅建筑面积占已知建成年代住宅建筑面积的比例。`,
-  high_rise_count: () => '高层建筑：居住建筑 > 80 m、公共建筑 > 100 m 及 150/250/500 m 以上建筑的数量；限高规定（2020、2021 年通知）适用于新建建筑，判定需要足够的高度数据。',
 };
 
 function shortfallZh(ctx: CheckContext, id: string, what: string): string {
@@ -38,14 +36,56 @@ function shortfallZh(ctx: CheckContext, id: string, what: string): string {
   return `计数单元：${ctx.units.provisionKind === 'compound' ? '居住小区' : '社区/网格单元'}；步行 ${rule.radius_m} m 内可达${what}的居民不足 ${Math.round(ctx.params.provision_share * 100)}% 的单元计为未达标。数据中完全没有该类设施时为数据缺口（无数据），不计为未达标。${residentsZh(ctx)}。`;
 }
 
-/** The Chinese method of an indicator (null where it has none yet: then the English one stands). */
-export function explainZh(ctx: CheckContext, e: CatalogueEntry, source: 'computed' | 'manual' | 'none'): string {
-  const f = ZH[e.id];
+/**
+ * The Chinese method of an indicator of the registry (./registry.ts), from the same branch as its
+ * English `explain` (with a value or without): the indicator's own `explainZh`, else the table above,
+ * else a plain note that the Chinese method is missing (never a text that could contradict the English).
+ * Never one of the "needs data" texts of `unimplemented`: those are for catalogue entries that no
+ * indicator computes, and saying "needs a field survey" beside a counted value contradicts it.
+ */
+export function methodZh(ctx: CheckContext, ind: Indicator): string {
+  if (ind.explainZh) return ind.explainZh(ctx);
+  const f = ZH[ind.id];
   if (f) return f(ctx);
-  if (source === 'manual') return '手工录入的官方数据。';
+  return '中文方法说明暂缺：方法见英文说明（explain）。';
+}
+
+/** Why a catalogue entry that no indicator computes has no value, in English and Chinese (by its computability). */
+export function unimplemented(e: CatalogueEntry): { en: string; zh: string } {
   const c = e.computability;
-  if (c.includes('G*')) return '需要权威的设施、用地或人口图层及配建标准（G*），本版本不由开放地图数据计算：请用 --manual 录入官方数值。';
-  if (c.includes('F')) return '需实地调查（F），无法由地图数据得出：请用 --manual 录入调查数值。';
-  if (c.includes('A')) return '部门统计数据（A）：请用 --manual 录入。';
-  return '本版本未计算：请用 --manual 录入。';
+  const oldBlocks = {
+    en: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
+    zh: '需实地调查或部门数据（F/A）；OpenCIM 按房龄对老旧建筑群的筛查结果见 renewal.geojson',
+  };
+  const special: Record<string, { en: string; zh: string }> = {
+    rail_station_commute_coverage: {
+      en: 'needs commuting origin–destination data (G + OD); transit_access reports the residents’ side from walking distances',
+      zh: '需要通勤起讫点（OD）数据（G + OD）；居民一侧按步行距离的结果见 transit_access（公共交通便捷覆盖率）',
+    },
+    old_commercial_blocks_to_renew: oldBlocks, old_factory_areas_to_renew: oldBlocks, old_blocks_to_renew: oldBlocks,
+    primary_school_seat_shortfall: {
+      en: 'departmental statistics (A): a map estimate needs school capacities and the school-age population; enter with --manual',
+      zh: '部门统计数据（A）：由地图估算需要学校学位数和学龄人口；请用 --manual 录入',
+    },
+  };
+  const s = special[e.id];
+  if (s) return s;
+  if (c.includes('G*')) return {
+    en: 'needs authoritative facility, land or population layers and provisioning standards (G*), not computed from open map data in this version: enter the official figure with --manual',
+    zh: '需要权威的设施、用地或人口图层及配建标准（G*），本版本不由开放地图数据计算：请用 --manual 录入官方数值',
+  };
+  if (c.includes('F')) {
+    const fa = c.includes('A') ? 'F/A' : 'F';
+    return { en: `field inspection (${fa}): not derivable from map data; enter the surveyed figure with --manual`, zh: `需实地调查（${fa}），无法由地图数据得出：请用 --manual 录入调查数值` };
+  }
+  if (c.includes('A')) return { en: 'departmental statistics (A): enter the figure with --manual', zh: '部门统计数据（A）：请用 --manual 录入' };
+  return { en: 'not computed in this version: enter with --manual', zh: '本版本未计算：请用 --manual 录入' };
+}
+
+/** A manually entered value, in both languages (where it comes from; the computed value it replaces). */
+export function manualMethod(m: { source?: string; year?: number; where: string }, computed: number | null): { en: string; zh: string } {
+  return {
+    en: `Entered manually${m.source ? ` from ${m.source}` : ''}${m.year ? ` (${m.year})` : ''} (${m.where}).${computed !== null ? ` The computed value was ${computed}.` : ''}`,
+    zh: `手工录入的数值${m.source ? `，来源：${m.source}` : ''}${m.year ? `（${m.year} 年）` : ''}（${m.where}）。${computed !== null ? `计算值为 ${computed}。` : ''}`,
+  };
 }

@@ -7,7 +7,7 @@ import type { CheckData } from './data.js';
 import { compareWith, gradeBand, gradeStatus, type PreviousRun } from './grading.js';
 import { ManualInputError, type ManualValue } from './manual.js';
 import { assess, qualityFacts } from './confidence.js';
-import { explainZh } from './explain-zh.js';
+import { manualMethod, methodZh, unimplemented } from './explain-zh.js';
 import { INDICATOR_BY_ID } from './registry.js';
 import { buildRenewal, type Renewal } from './renewal.js';
 import type { AreaValue, CheckContext, IndicatorResult } from './types.js';
@@ -59,29 +59,14 @@ export interface CheckResult {
 
 export const ENGINE_VERSION = 'opencim-check/1';
 
-function noDataReason(e: CatalogueEntry): string {
-  const c = e.computability;
-  const special: Record<string, string> = {
-    rail_station_commute_coverage: 'needs commuting origin–destination data (G + OD); transit_access reports the residents’ side from walking distances',
-    housing_age_friendly_retrofit: 'needs lift data and a survey (F); OSM rarely records lifts: enter the surveyed count with --manual',
-    old_commercial_blocks_to_renew: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
-    old_factory_areas_to_renew: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
-    old_blocks_to_renew: 'field survey / departmental figure (F/A); OpenCIM’s screening of old building clusters by age is in renewal.geojson',
-    primary_school_seat_shortfall: 'departmental statistics (A): a map estimate needs school capacities and the school-age population; enter with --manual',
-  };
-  if (special[e.id]) return special[e.id];
-  if (c.includes('G*')) return 'needs authoritative facility, land or population layers and provisioning standards (G*), not computed from open map data in this version: enter the official figure with --manual';
-  if (c.includes('F')) return `field inspection (F${c.includes('A') ? '/A' : ''}): not derivable from map data; enter the surveyed figure with --manual`;
-  if (c.includes('A')) return 'departmental statistics (A): enter the figure with --manual';
-  return 'not computed in this version: enter with --manual';
-}
-
 export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promise<CheckResult> {
   const t: Record<string, number> = {};
   let t0 = performance.now();
   const lap = (k: string) => { const now = performance.now(); t[k] = Math.round(now - t0); t0 = now; };
   const catalogue = loadCatalogue(opts.catalogue ?? '2025');
   const params: CheckParameters = { ...catalogue.parameters, ...opts.params } as CheckParameters;
+  // thresholds given in part keep the catalogue's others (a rule never switched off by omission)
+  params.confidence = { ...catalogue.parameters.confidence, ...opts.params?.confidence };
   const city = opts.city ?? 'city';
   const progress = opts.onProgress ?? (() => {});
 
@@ -113,12 +98,13 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
   // texts that repeat across areas (most sub-area explains, reasons) are kept once: a megacity has ~10⁶ rows
   const texts = new Map<string, string>();
   const once = (t: string): string => { const k = texts.get(t); if (k !== undefined) return k; texts.set(t, t); return t; };
-  const entryFor = (e: CatalogueEntry, a: number, v: AreaValue | null, explain: string, source: IndicatorResult['source']): IndicatorResult => {
+  // `explain` and `explainZh` come from the same branch (the indicator's method, the manual entry, or why nothing computes it): the two languages never disagree
+  const entryFor = (e: CatalogueEntry, a: number, v: AreaValue | null, explain: string, explainZhText: string, source: IndicatorResult['source']): IndicatorResult => {
     const area = units.areas[a];
     const value = v?.value ?? null;
     let status = gradeStatus(e, value);
-    let why = '';
-    if (v?.status && value !== null) { status = v.status.status; why = ` Verdict: ${v.status.why}.`; }
+    let why = '', whyZh = '';
+    if (v?.status && value !== null) { status = v.status.status; why = ` Verdict: ${v.status.why}.`; if (v.status.why_zh) whyZh = ` 判定：${v.status.why_zh}。`; }
     const r: IndicatorResult = {
       id: e.id, name_zh: e.name_zh, name_en: e.name_en, level: area.level, system_level: e.level, seq: e.seq,
       area_id: area.id, ...(area.name ? { area_name: area.name } : {}), area_kind: area.kind,
@@ -133,8 +119,8 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
         (value === null && v?.reason ? ` No value: ${v.reason}.` : `${v?.note ? ' ' + v.note : ''}${why}`),
       ...(v?.details ? { details: v.details } : {}),
     };
-    r.explain_zh = (area.level === 'city' || source === 'manual' ? explainZh(ctx, e, source) : `方法同 ${e.name_zh} 的城市层级数值。`) +
-      (value === null && v?.reason ? ` 无数据：${v.reason}。` : '');
+    r.explain_zh = (area.level === 'city' || source === 'manual' ? explainZhText : `方法同 ${e.name_zh} 的城市层级数值。`) +
+      (value === null && v?.reason ? ` 无数据：${v.reason_zh ?? v.reason}。` : `${v?.note_zh ? ` ${v.note_zh}` : ''}${whyZh}`);
     const c = assess(ctx, e, r, area);
     r.confidence = c.confidence; r.confidence_reason = c.confidence_reason;
     // no value is graded on inputs that cannot support it (issue 10 §2): a low-confidence value keeps its figure, not a verdict
@@ -152,14 +138,16 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
   for (const e of catalogue.indicators) {
     const ind = INDICATOR_BY_ID.get(e.id);
     if (!ind) {
-      results.push(entryFor(e, units.level.city[0], null, noDataReason(e), 'none'));
+      const why = unimplemented(e);
+      results.push(entryFor(e, units.level.city[0], null, why.en, `${why.zh}。`, 'none'));
       continue;
     }
     if (ind.unit !== e.unit) throw new Error(`indicator ${e.id}: unit ${ind.unit} does not match the catalogue's ${e.unit}`);
     progress('indicator', e.id);
     const values = await ind.compute(ctx);
     const method = `${ind.explain(ctx)} Inputs: ${ind.inputs.join('; ')}.`;
-    for (const v of values) results.push(entryFor(e, v.area, v, method, v.value === null ? 'none' : 'computed'));
+    const zh = methodZh(ctx, ind);
+    for (const v of values) results.push(entryFor(e, v.area, v, method, zh, v.value === null ? 'none' : 'computed'));
     lap(`indicator.${e.id}`);
   }
 
@@ -173,7 +161,8 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
     }
     const k = results.findIndex((r) => r.id === m.indicator_id && r.area_id === area.id);
     const computed = k >= 0 && results[k].source === 'computed' ? results[k].value : null;
-    const r = entryFor(e, area.index, { area: area.index, value: m.value }, `Entered manually${m.source ? ` from ${m.source}` : ''}${m.year ? ` (${m.year})` : ''} (${m.where}).${computed !== null ? ` The computed value was ${computed}.` : ''}`, 'manual');
+    const how = manualMethod(m, computed);
+    const r = entryFor(e, area.index, { area: area.index, value: m.value }, how.en, how.zh, 'manual');
     if (m.year !== undefined) r.year = m.year;
     if (m.source) r.data_source = m.source;
     if (computed !== null) r.details = { ...results[k].details, computed_value: computed };

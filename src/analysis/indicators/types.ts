@@ -33,13 +33,17 @@ export interface AreaValue {
   value: number | null;
   /** appended to the indicator's method in `explain` */
   note?: string;
+  /** the note in Chinese, appended to `explain_zh` (where the indicator gives one) */
+  note_zh?: string;
   /** why there is no value (status no_data) */
   reason?: string;
+  /** the reason in Chinese (else the English one is shown in `explain_zh`) */
+  reason_zh?: string;
   details?: Record<string, unknown>;
   /** facility categories absent from the data (a data gap, shown as 无数据, never a shortfall) */
   gap?: string[];
   /** an indicator-specific verdict, e.g. a height cap; otherwise graded against the catalogue target */
-  status?: { status: Status; why: string };
+  status?: { status: Status; why: string; why_zh?: string };
 }
 
 /**
@@ -53,6 +57,11 @@ export interface Indicator {
   unit: string;
   levels: AreaLevel[];
   explain(ctx: CheckContext): string;
+  /**
+   * The same method in Chinese (explain_zh), from the same branch as `explain`: with a value or without,
+   * it says what the English says. Without it, ./explain-zh.ts holds the indicator's Chinese method.
+   */
+  explainZh?(ctx: CheckContext): string;
   compute(ctx: CheckContext): AreaValue[] | Promise<AreaValue[]>;
 }
 

@@ -8,7 +8,7 @@
   var T = {
     zh: {
       title: '城市体检报告', overview: '总览', charts: '图表', maps: '地图', levels: '指标体系', areas: '分区结果', renewal: '城市更新', method: '方法与数据',
-      source: '数据', generated: '生成时间', catalogue: '指标库', indicators: '指标', computed: '计算', manual: '填报', none: '缺失', no_data: '无数据',
+      source: '数据', generated: '生成时间', catalogue: '指标库', indicators: '指标', computed: '计算', manual: '填报', none: '缺失', no_data: '无数据', graded: '已评定', withheld: '可信度低不评定',
       pass: '达标', fail: '未达标', no_target: '无目标值', problems: '问题', candidates: '更新候选', residents: '估算人口', rbuildings: '住宅建筑',
       housing: '住房', community: '小区（社区）', block: '街区', city: '城区（城市）', supp: '补充',
       seq: '序号', name: '指标', value: '数值', target: '目标', status: '状态', grade: '评级', src: '来源', comp: '可计算性', explain: '说明', prev: '上期', change: '变化',
@@ -27,7 +27,7 @@
     },
     en: {
       title: 'Urban health check', overview: 'Overview', charts: 'Charts', maps: 'Maps', levels: 'Indicator system', areas: 'By area', renewal: 'Urban renewal', method: 'Method and data',
-      source: 'Data', generated: 'Generated', catalogue: 'Catalogue', indicators: 'indicators', computed: 'computed', manual: 'manual', none: 'missing', no_data: 'no data',
+      source: 'Data', generated: 'Generated', catalogue: 'Catalogue', indicators: 'indicators', computed: 'computed', manual: 'manual', none: 'missing', no_data: 'no data', graded: 'graded', withheld: 'low confidence, not graded',
       pass: 'pass', fail: 'fail', no_target: 'no target', problems: 'problems', candidates: 'renewal candidates', residents: 'estimated residents', rbuildings: 'residential buildings',
       housing: 'Housing', community: 'Community', block: 'Block', city: 'City', supp: 'supplementary',
       seq: '#', name: 'Indicator', value: 'Value', target: 'Target', status: 'Status', grade: 'Grade', src: 'Source', comp: 'Comp.', explain: 'Explain', prev: 'Previous', change: 'Change',
@@ -101,7 +101,7 @@
     var cv = q.confidence.city_values;
     var conf = '<h3>' + t('cityValues') + '</h3><p>' + ['high', 'medium', 'low'].map(function (k) { return '<span class="badge conf ' + k + '">' + t(k) + '</span> ' + cv[k]; }).join(' · ') + '</p>' +
       '<details><summary>' + t('rules') + '</summary><ul class="notes small">' + q.confidence.rules.map(function (r) { return '<li><b>' + r.id + '</b> ' + esc(lang === 'zh' ? r.zh : r.en) + '</li>'; }).join('') + '</ul></details>';
-    var nv = q.no_value.length ? '<h3>' + t('noValue') + ' (' + q.no_value.length + ')</h3><ul class="notes small">' + q.no_value.map(function (x) { return '<li><b>' + esc(x.name_zh) + '</b> <span class="muted">' + esc(x.id) + '</span>: ' + esc(x.reason) + '</li>'; }).join('') + '</ul>' : '';
+    var nv = q.no_value.length ? '<h3>' + t('noValue') + ' (' + q.no_value.length + ')</h3><ul class="notes small">' + q.no_value.map(function (x) { return '<li><b>' + esc(x.name_zh) + '</b> <span class="muted">' + esc(x.id) + '</span>: ' + esc(lang === 'zh' && x.reason_zh ? x.reason_zh : x.reason) + '</li>'; }).join('') + '</ul>' : '';
     return '<section id="quality"><h2>' + t('quality') + '</h2>' + pop + layers + est + gaps + conf + nv + '</section>';
   }
 
@@ -117,7 +117,8 @@
         '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + badge(x.status) + gapBadge(x) + ' ' + confBadge(x) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
     }).join('');
     var counts = [
-      [s.indicators, t('indicators')], [s.computed, t('computed')], [s.manual, t('manual')], [s.no_data, t('no_data')], [s.pass, t('pass')], [s.fail, t('fail')],
+      [s.indicators, t('indicators')], [s.computed, t('computed') + ' (' + t('graded') + ' ' + s.computed_graded + ' · ' + t('no_target') + ' ' + s.computed_no_target + ' · ' + t('withheld') + ' ' + s.computed_withheld + ')'],
+      [s.manual, t('manual')], [s.no_data, t('no_data')], [s.pass, t('pass')], [s.fail, t('fail')],
       [s.problems, t('problems')], [s.renewal_candidates, t('candidates')], [num(m.residents, 0), t('residents')], [num(m.residential_buildings, 0), t('rbuildings')],
     ].map(function (c) { return '<span><b>' + c[0] + '</b> ' + esc(c[1]) + '</span>'; }).join('');
     return '<section id="overview"><h2>' + t('overview') + '</h2><div class="counts">' + counts + '</div>' +
