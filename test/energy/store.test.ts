@@ -44,10 +44,13 @@ describe.each(DRIVERS)('opencim carbon --db ($name)', (driver) => {
     // the health check on the store picks up the current carbon run
     const chk = await runCli(['check', '--db', db, '--out', join(dir, 'check'), '-q']);
     expect(chk.code).toBe(0);
-    const ci = (JSON.parse(readFileSync(join(dir, 'check', 'indicators.json'), 'utf8')).indicators as { id: string; area_id: string; value: number }[])
+    const ci = (JSON.parse(readFileSync(join(dir, 'check', 'indicators.json'), 'utf8')).indicators as { id: string; area_id: string; value: number; explain: string; explain_zh?: string }[])
       .find((x) => x.id === 'carbon_intensity' && x.area_id === 'city')!;
     const c3 = JSON.parse(readFileSync(join(dir, 'db3', 'carbon.json'), 'utf8')).aggregates.city[0];
     expect(ci.value).toBeCloseTo(c3.co2e_kg_per_m2, 6);
+    // the Chinese method names the same run and counts as the English one
+    const run = /carbon run (\d+)/.exec(ci.explain)![1];
+    expect(ci.explain_zh).toBe(`建筑运行碳排放（CO2e）÷ 建筑面积，来自碳排放核算第 ${run} 次运行（opencim carbon）：${c3.buildings} 栋建筑，其中 ${c3.metered_buildings} 栋为计量数据，其余按版本化的能耗强度与排放因子表估算。`);
 
     const store = await openStore(db);
     try {

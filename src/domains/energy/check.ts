@@ -52,6 +52,7 @@ export async function carbonForCheckFromStore(q: Queryable, city: string): Promi
 export function energyIndicatorResults(c: CarbonForCheck, units: Units, catalogue: Catalogue): IndicatorResult[] {
   const out: IndicatorResult[] = [];
   const src = c.run_id !== null ? `carbon run ${c.run_id}` : 'carbon.json';
+  const srcZh = c.run_id !== null ? `碳排放核算第 ${c.run_id} 次运行` : 'carbon.json';
   for (const a of c.areas) {
     const u = units.byId.get(a.area_id);
     if (!u || u.level !== a.level) continue;
@@ -60,6 +61,7 @@ export function energyIndicatorResults(c: CarbonForCheck, units: Units, catalogu
       area_id: u.id, ...(u.name ? { area_name: u.name } : {}), area_kind: u.kind, value: a.co2e_kg_per_m2, unit: 'kgCO2e/m2', unit_zh: 'kgCO2e/m²',
       target: null, status: a.co2e_kg_per_m2 === null ? 'no_data' : 'no_target', direction: 'lower_better', computability: ['G*'], source: 'computed',
       explain: `Operational CO2e of the buildings ÷ their floor area, from ${src} (opencim carbon): ${a.buildings} buildings, ${a.metered_buildings} metered, the rest estimated from the versioned EUI and emission factor tables.`,
+      explain_zh: `建筑运行碳排放（CO2e）÷ 建筑面积，来自${srcZh}（opencim carbon）：${a.buildings} 栋建筑，其中 ${a.metered_buildings} 栋为计量数据，其余按版本化的能耗强度与排放因子表估算。`,
       details: { co2e_kg: a.co2e_kg, floor_area_m2: a.floor_area_m2, buildings: a.buildings, metered_buildings: a.metered_buildings },
     });
   }
@@ -74,6 +76,8 @@ export function energyIndicatorResults(c: CarbonForCheck, units: Units, catalogu
       direction: 'higher_better', computability: ['A'], source: 'computed',
       explain: `From the imported certifications (${src}): ${c.green.method}. ${c.green.certified_buildings} certified buildings, ${c.green.new_buildings} new buildings.` +
         (v === null ? ' No value: no building has a construction year in the window.' : ''),
+      explain_zh: `按导入的绿色建筑认证数据（${srcZh}）计算：${c.green.certified_buildings} 栋获认证建筑，${c.green.new_buildings} 栋新建建筑。` +
+        (v === null ? '无数据：统计期内没有建筑有建成年份。' : ''),
     });
   }
   return out;
