@@ -48,17 +48,25 @@ export function keysCommandSpec(): Command {
 
 export function casesCommandSpec(): Command {
   const cases = new Command('cases').description('city operations cases (案件): hotline intake, SLA');
-  withCity(cases.command('import').description('import 12345 hotline work orders (CSV: ticket_id/工单编号, service_code/类别, description, address, lon, lat, reported_at, phone) in one transaction')
-    .argument('<file>', 'hotline CSV'))
+  withCity(cases.command('import').description('import 12345 hotline work orders (CSV: ticket_id/工单编号, service_code/类别, description, address, lon, lat, reported_at, phone, and attribute[code] / attr_code / the attribute\'s Chinese name, e.g. 破损面积) in one transaction')
+    .argument('<file>', 'hotline CSV')
+    .addOption(new Option('--encoding <enc>', 'text encoding of the CSV (文件编码)').choices(['utf8', 'gbk']).default('utf8')))
     .action(async (file: string, o) => withStore(o.db, async (s) => {
       const { importHotline } = await import('../domains/operations/hotline.js');
       const { opsConfig, OpsError } = await import('../domains/operations/store.js');
       const p = new Progress('cases import', o.quiet);
       p.update(file, true);
       try {
-        const r = await importHotline(s, opsConfig(), await cityOf(s, o.city), file, { actor: cliActor(o.actor) });
+        const r = await importHotline(s, opsConfig(), await cityOf(s, o.city), file, { actor: cliActor(o.actor), encoding: o.encoding });
         p.done();
-        out(o, r, `${r.added} cases added (${r.duplicates} linked as duplicates), ${r.skipped} tickets already imported / 新增 ${r.added} 件`);
+        const missing = new Set(r.warnings.filter((w) => w.attribute !== null).map((w) => w.line)).size;   // cases, not attributes
+        out(o, r, `新增 ${r.added} 件（${r.duplicates} 件为重复、已关联），${r.skipped} 张工单此前已导入${missing ? `；${missing} 件缺少必填属性，记为未知` : ''} / ` +
+          `${r.added} cases added (${r.duplicates} linked as duplicates), ${r.skipped} tickets already imported${missing ? `; ${missing} lack a required attribute, recorded as unknown` : ''}`);
+        if (!o.json && r.warnings.length) {
+          const shown = r.warnings.slice(0, 50);
+          process.stderr.write(shown.map((w) => `warning: ${w.message}\n`).join('') +
+            (r.warnings.length > shown.length ? `warning: 另有 ${r.warnings.length - shown.length} 条提示（--json 列出全部） / ${r.warnings.length - shown.length} more (--json lists all)\n` : ''));
+        }
       } catch (e) {
         if (e instanceof OpsError) throw new Error(e.message);
         throw e;

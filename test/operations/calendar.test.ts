@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkCalendar } from '../../src/domains/operations/calendar.js';
-import { calendarPath, loadCatalogue, parseCatalogue, validateAttributes, remainingHours } from '../../src/domains/operations/catalogue.js';
+import { AttributeError, calendarPath, loadCatalogue, parseCatalogue, validateAttributes, remainingHours } from '../../src/domains/operations/catalogue.js';
 
 const cal = WorkCalendar.load(calendarPath('cn-2026'));
 const t = (s: string) => Date.parse(s);
@@ -15,6 +15,21 @@ describe('working-time calendar (cn-2026: 09:00-12:00, 13:30-18:00 +08:00)', () 
     expect(add('2026-03-07T22:00:00+08:00', 0.5)).toBe('2026-03-09T01:30:00.000Z');      // Sat night → Mon 09:30
     expect(add('2026-03-02T12:30:00+08:00', 1)).toBe('2026-03-02T06:30:00.000Z');        // lunch → 14:30
     expect(add('2026-03-02T07:00:00+08:00', 7.5)).toBe('2026-03-02T10:00:00.000Z');      // a whole day ends at 18:00 that day
+  });
+  it('reads a date-time as people write it: dashes or slashes, T or a space; without a zone in the calendar\'s offset (UTC+8)', () => {
+    const p = (s: string) => { const v = cal.parseDateTime(s); return v === null ? null : iso(v); };
+    expect(p('2026-11-02 10:00')).toBe('2026-11-02T02:00:00.000Z');
+    expect(p('2026/11/02 11:00')).toBe('2026-11-02T03:00:00.000Z');
+    expect(p('2026/11/2 9:05:30')).toBe('2026-11-02T01:05:30.000Z');
+    expect(p(' 2026-11-02T10:00:00.250 ')).toBe('2026-11-02T02:00:00.250Z');
+    expect(p('2026-11-02T10:00Z')).toBe('2026-11-02T10:00:00.000Z');
+    expect(p('2026/11/02 10:00 +0100')).toBe('2026-11-02T09:00:00.000Z');
+    expect(p('2026-11-02T10:00:00-05:00')).toBe('2026-11-02T15:00:00.000Z');
+    expect(p('2026-12-31 23:59:59')).toBe('2026-12-31T15:59:59.000Z');
+    // not a real day or time, a mixed separator, no time, not a date: null
+    for (const bad of ['2026-02-30 10:00', '2026/13/02 10:00', '2026-11-02 24:00', '2026-11-02 10:60', '2026-11/02 10:00', '2026-11-02', '11/02/2026 10:00', '明天上午', '']) {
+      expect(p(bad), bad).toBe(null);
+    }
   });
   it('skips public holidays and works make-up Saturdays (调休)', () => {
     // Fri 2026-02-13 17:00 + 8 h: 1 h Friday, Sat 02-14 is a make-up working day: 3 h + 4 h → 17:30
@@ -83,5 +98,19 @@ describe('case classes catalogue', () => {
     expect(validateAttributes(road, { size: 'small', uprn: '10001' })).toEqual({ size: 'small' });
     const parking = cat.byService.get('illegal_parking')!;
     expect(validateAttributes(parking, { blocks: ['footway', 'fire_lane', 'footway'] })).toEqual({ blocks: ['footway', 'fire_lane'] });
+    // the error names the attribute (the hotline import turns it into a column), Chinese first, English beside
+    const e = (() => { try { validateAttributes(road, { size: 'huge' }); } catch (x) { return x; } })() as AttributeError;
+    expect([e instanceof AttributeError, e.attribute]).toEqual([true, 'size']);
+    expect(e.message).toBe('属性 attribute[size] 的取值 "huge" 无效，应为 small, medium, large 之一 / attribute[size]: "huge" is not one of small, medium, large');
+    expect(() => validateAttributes(road, {})).toThrow('类别 road_damage 必须填写属性 attribute[size]（破损面积） / attribute[size] is required for service road_damage (size of the damage)');
+  });
+  it('keeps a missing required attribute as unknown (null) only when asked: a report another centre already took', () => {
+    const road = cat.byService.get('road_damage')!;
+    expect(validateAttributes(road, {}, { missing: 'unknown' })).toEqual({ size: null });
+    expect(validateAttributes(road, { size: 'small' }, { missing: 'unknown' })).toEqual({ size: 'small' });
+    // an optional attribute without a value is still left out, a bad value still refused
+    expect(validateAttributes(road, { depth_cm: '' }, { missing: 'unknown' })).toEqual({ size: null });
+    expect(() => validateAttributes(road, { size: 'huge' }, { missing: 'unknown' })).toThrow(/not one of/);
+    expect(() => validateAttributes(road, {}, { missing: 'refuse' })).toThrow(/attribute\[size\] is required/);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DRIVERS, dataFile, tempDir } from '../helpers/stores.js';
 import { runCli } from '../helpers/cli.js';
+import { gbk } from './gbk.js';
 import { openStore } from '../../src/store/driver.js';
 import { KeyRing } from '../../src/domains/operations/keys.js';
 
@@ -28,15 +29,15 @@ describe('operations CLI (pglite)', () => {
       'HL-002,street_light,路灯不亮,学清路 3 号,,,2026-03-02 10:30,\n');
     const i1 = await runCli(['cases', 'import', csv, '--db', db, '--json', '--actor', 'hotline-12345']);
     expect(i1.code, i1.stderr).toBe(0);
-    expect(JSON.parse(i1.stdout)).toEqual({ added: 2, skipped: 0, duplicates: 0 });
+    expect(JSON.parse(i1.stdout)).toEqual({ added: 2, skipped: 0, duplicates: 0, warnings: [] });
     const i2 = await runCli(['cases', 'import', csv, '--db', db, '--json']);
-    expect(JSON.parse(i2.stdout)).toEqual({ added: 0, skipped: 2, duplicates: 0 });
+    expect(JSON.parse(i2.stdout)).toEqual({ added: 0, skipped: 2, duplicates: 0, warnings: [] });
 
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'ticket_id,service_code,lon,lat\nHL-003,garbage,116.356,40.0035\nHL-004,flying_saucer,116.356,40.0035\n');
     const b = await runCli(['cases', 'import', bad, '--db', db]);
     expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/bad.csv: line 3: unknown class "flying_saucer"/);
+    expect(b.stderr).toMatch(/bad.csv: line 3, column service_code: 未知类别 "flying_saucer" \/ unknown class "flying_saucer"/);
 
     const s = await runCli(['cases', 'sla', '--db', db, '--json', '--now', '2026-03-02T12:00:00+08:00']);
     expect(s.code, s.stderr).toBe(0);
@@ -56,4 +57,34 @@ describe('operations CLI (pglite)', () => {
       expect(rows[1].grid_code).toBe(null);
     } finally { await store.close(); }
   }, 400_000);   // a dozen CLI runs, each opening the embedded store
+
+  it('cases import: a hotline ticket without a required attribute is imported with a warning; --encoding gbk', async () => {
+    const db = await DRIVERS[0].fresh();
+    const dir = tempDir('ops-cli-');
+    const head = '工单编号,类别,诉求内容,地址,经度,纬度,受理时间,来电号码\n';
+    // the QA report's file: road damage without its size, a slash date
+    const hot = join(dir, 'hot.csv');
+    writeFileSync(hot, head + 'H-1,道路破损,学院路有坑,学院路1号,116.35,40.00,2026-11-02 10:00,13900000000\nH-2,暴露垃圾,垃圾,学院路2号,116.36,40.00,2026/11/02 11:00,\n');
+    const r = await runCli(['cases', 'import', hot, '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^新增 2 件（0 件为重复、已关联），0 张工单此前已导入；1 件缺少必填属性，记为未知 \/ 2 cases added \(0 linked as duplicates\), 0 tickets already imported; 1 lack a required attribute, recorded as unknown/);
+    expect(r.stderr).toMatch(/warning: \S*hot\.csv: line 2: 工单 H-1 缺少类别 road_damage 的必填属性 size（破损面积）/);
+    // the same file in GBK: refused with the hint, nothing written; then read with --encoding gbk
+    const g = join(dir, 'g.csv');
+    writeFileSync(g, gbk(head + 'G-1,暴露垃圾,小区门口垃圾,学清路1号,116.356,40.0035,2026/11/02 11:00,\n'));
+    const bad = await runCli(['cases', 'import', g, '--db', db, '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/g\.csv: line 1: 文件不是有效的 UTF-8 文本，很可能是 GBK 编码.* add --encoding gbk/);
+    const ok = await runCli(['cases', 'import', g, '--db', db, '--json', '--encoding', 'gbk']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ added: 1, skipped: 0, duplicates: 0, warnings: [] });
+    const store = await openStore(db);
+    try {
+      const rows = await store.query<{ external_id: string; description: string; attributes: unknown }>(`SELECT external_id, description, attributes FROM cases_current ORDER BY external_id`);
+      expect(rows.map((x) => [x.external_id, x.description, typeof x.attributes === 'string' ? JSON.parse(x.attributes) : x.attributes])).toEqual([
+        ['G-1', '小区门口垃圾', {}], ['H-1', '学院路有坑', { size: null }], ['H-2', '垃圾', {}]]);
+    } finally { await store.close(); }
+    const help = await runCli(['cases', 'import', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--encoding <enc> .*\(choices: "utf8", "gbk", default: "utf8"\)/);
+  }, 120_000);
 });

@@ -130,6 +130,32 @@ export class WorkCalendar {
     return `${l}${this.offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   }
 
+  /**
+   * A date-time as people write it in registers and hotline exports: the date YYYY-MM-DD or
+   * YYYY/MM/DD (month and day of one or two digits), then T or a space, then H:MM, HH:MM[:SS[.fff]],
+   * then optionally Z or ±HH[:]MM. Without a zone it is local time in the calendar's offset (the
+   * shipped calendar: China Standard Time, UTC+8), as deadlines are counted. Returns UTC ms, or
+   * null when the text is not such a date-time or names no real day or time (2026-02-30, 25:00).
+   */
+  parseDateTime(text: string): number | null {
+    const m = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
+    if (!m) return null;
+    const [y, mo, d, h, mi, s] = [m[1], m[3], m[4], m[5], m[6], m[7] ?? '0'].map(Number);
+    const ms = m[8] ? Math.floor(Number(`0${m[8]}`) * 1000) : 0;
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return null;
+    const local = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+    if (new Date(local).getUTCDate() !== d) return null;   // 2026-02-30
+    let offset = this.offset;
+    if (m[9] && m[9].toUpperCase() === 'Z') offset = 0;
+    else if (m[9]) {
+      const z = m[9].replace(':', '');
+      const oh = Number(z.slice(1, 3)), om = Number(z.slice(3, 5));
+      if (oh > 14 || om > 59) return null;
+      offset = (z[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+    }
+    return local - offset;
+  }
+
   /** working ms between two instants (negative when b is before a) */
   workingMsBetween(a: number, b: number): number {
     return this.position(b) - this.position(a);

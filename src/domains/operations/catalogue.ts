@@ -21,6 +21,8 @@ const attribute = z.object({
   required: z.boolean(),
   order: z.number().int(),
   description: z.string(),
+  /** a short Chinese name, also a column name of the hotline CSV (default: the description before " / ") */
+  name_zh: z.string().min(1).optional(),
   datatype_description: z.string().optional(),
   values: z.array(z.object({ key: code, name: z.string() })).optional(),
 }).refine((a) => !a.datatype.endsWith('valuelist') || (a.values?.length ?? 0) > 0, 'a value list needs values');
@@ -95,45 +97,69 @@ export function remainingHours(k: CaseClass, from: Stage): number {
   return STAGES.slice(STAGES.indexOf(from)).reduce((s, st) => s + k.limits[st], 0);
 }
 
+/** the Chinese and English names of an attribute (its `name_zh`, else its description "中文 / English") */
+export function attributeNames(a: Attribute): { zh: string; en: string } {
+  const [zh, ...en] = a.description.split(' / ');
+  return { zh: a.name_zh ?? zh.trim(), en: (en.join(' / ') || a.description).trim() };
+}
+
+export interface AttributeOptions {
+  /**
+   * What a required attribute without a value is: 'refuse' (an error: Open311, staff, grid
+   * workers), or 'unknown' (kept as null, for a report another centre already took, e.g. a 12345
+   * hotline ticket: refusing it would lose a real case).
+   */
+  missing?: 'refuse' | 'unknown';
+}
+
 /**
  * Check Open311 attribute values against a class's definitions; returns the cleaned values
  * (numbers as numbers, lists as arrays) or throws with the attribute named. Attributes the class
  * does not define are left out (clients such as FixMyStreet send their own, e.g. attribute[uprn]).
+ * With `missing: 'unknown'` a required attribute without a value is null in the result (unknown),
+ * not an error; an optional one without a value is left out as always.
  */
-export function validateAttributes(k: CaseClass, given: Record<string, string | string[]>): Record<string, string | number | string[]> {
-  const out: Record<string, string | number | string[]> = {};
-  const defs = new Map(k.attributes.map((a) => [a.code, a]));
+export function validateAttributes(k: CaseClass, given: Record<string, string | string[]>, o: AttributeOptions = {}): Record<string, string | number | string[] | null> {
+  const out: Record<string, string | number | string[] | null> = {};
   for (const a of k.attributes) {
     const v = given[a.code];
     const empty = v === undefined || (Array.isArray(v) ? v.length === 0 : v === '');
+    const name = `attribute[${a.code}]`;
+    const fail = (zh: string, en: string) => new AttributeError(a.code, `${zh} / ${en}`);
     if (empty) {
-      if (a.required) throw new AttributeError(`attribute[${a.code}] is required for service ${k.service_code} (${a.description})`);
-      continue;
+      if (!a.required) continue;
+      if (o.missing === 'unknown') { out[a.code] = null; continue; }
+      const n = attributeNames(a);
+      throw fail(`类别 ${k.service_code} 必须填写属性 ${name}（${n.zh}）`, `${name} is required for service ${k.service_code} (${n.en})`);
     }
     const one = (x: string | string[]) => (Array.isArray(x) ? x[x.length - 1] : x);
     switch (a.datatype) {
       case 'number': {
         const s = one(v).trim();
         const n = Number(s);
-        if (s === '' || !Number.isFinite(n)) throw new AttributeError(`attribute[${a.code}] must be a number, got "${s.slice(0, 40)}"`);
+        if (s === '' || !Number.isFinite(n)) throw fail(`属性 ${name} 应为数字，实为 "${s.slice(0, 40)}"`, `${name} must be a number, got "${s.slice(0, 40)}"`);
         out[a.code] = n; break;
       }
       case 'datetime': {
         const s = one(v);
-        if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) || Number.isNaN(Date.parse(s))) throw new AttributeError(`attribute[${a.code}] must be an ISO 8601 datetime, got "${s.slice(0, 40)}"`);
+        if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) || Number.isNaN(Date.parse(s))) {
+          throw fail(`属性 ${name} 应为 ISO 8601 日期时间，实为 "${s.slice(0, 40)}"`, `${name} must be an ISO 8601 datetime, got "${s.slice(0, 40)}"`);
+        }
         out[a.code] = s; break;
       }
       case 'singlevaluelist': case 'multivaluelist': {
         const list = Array.isArray(v) ? v : [v];
-        if (a.datatype === 'singlevaluelist' && list.length > 1) throw new AttributeError(`attribute[${a.code}] takes one value`);
+        if (a.datatype === 'singlevaluelist' && list.length > 1) throw fail(`属性 ${name} 只能取一个值`, `${name} takes one value`);
         const keys = new Set(a.values!.map((x) => x.key));
-        for (const x of list) if (!keys.has(x)) throw new AttributeError(`attribute[${a.code}]: "${x.slice(0, 40)}" is not one of ${[...keys].join(', ')}`);
+        for (const x of list) {
+          if (!keys.has(x)) throw fail(`属性 ${name} 的取值 "${x.slice(0, 40)}" 无效，应为 ${[...keys].join(', ')} 之一`, `${name}: "${x.slice(0, 40)}" is not one of ${[...keys].join(', ')}`);
+        }
         out[a.code] = a.datatype === 'singlevaluelist' ? list[0] : [...new Set(list)]; break;
       }
       default: {
         const s = one(v);
         const max = a.datatype === 'text' ? 4000 : 500;
-        if (s.length > max) throw new AttributeError(`attribute[${a.code}] is longer than ${max} characters`);
+        if (s.length > max) throw fail(`属性 ${name} 超过 ${max} 个字符`, `${name} is longer than ${max} characters`);
         out[a.code] = s;
       }
     }
@@ -141,4 +167,8 @@ export function validateAttributes(k: CaseClass, given: Record<string, string | 
   return out;
 }
 
-export class AttributeError extends Error { override name = 'AttributeError'; }
+/** a bad attribute value (HTTP 400); `attribute` is its code */
+export class AttributeError extends Error {
+  override name = 'AttributeError';
+  constructor(readonly attribute: string, message: string) { super(message); }
+}

@@ -107,7 +107,9 @@ export async function operationsForCheck(q: Queryable, city: string, o: { now?: 
 }
 
 const ALL: AreaLevel[] = ['city', 'district', 'street', 'community'];
-const NONE = 'no cases or unit grids in the store (the city is not run on the operations platform: `opencim grids generate`, Open311 / `opencim cases import`); or enter the official figure with --manual';
+/** why there is no value (people read it in explain and explain_zh: Chinese, then English) */
+const NONE = '库中没有案件和单元网格（本市未在城市运行管理平台上运行：先 `opencim grids generate`，再经 Open311 或 `opencim cases import` 接收案件），或用 --manual 录入官方数值 / ' +
+  'no cases or unit grids in the store (the city is not run on the operations platform: `opencim grids generate`, Open311 / `opencim cases import`); or enter the official figure with --manual';
 const fmt = (v: number) => v.toLocaleString('en');
 const read = (o: OpsCheckInput) =>
   `the cases in the store (archive change set #${o.changeset ?? '—'}${o.recorded_at ? ` of ${o.recorded_at}` : ''}${o.sla_run !== null ? `; latest SLA run ${o.sla_run}` : ''}), the last ${o.window_days} days`;
@@ -190,7 +192,7 @@ export const platformCoverage: Indicator = {
     const city = ctx.units.level.city[0];
     if (!o) return [{ area: city, value: null, reason: NONE }];
     const c = o.coverage;
-    if (!(c.area_m2 > 0)) return [{ area: city, value: null, reason: 'the city has no area to cover (no communities, streets or data extent)' }];
+    if (!(c.area_m2 > 0)) return [{ area: city, value: null, reason: '本市没有可覆盖的面积（没有社区、街道，也没有数据范围）/ the city has no area to cover (no communities, streets or data extent)' }];
     const v = Math.min(1, c.grid_m2 / c.area_m2);
     return [{
       area: city, value: Math.round(v * 10000) / 10000, note: `${fmt(c.grids)} unit grids, ${fmt(Math.round(c.grid_m2))} m² of ${fmt(Math.round(c.area_m2))} m².`,

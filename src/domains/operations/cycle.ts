@@ -86,11 +86,14 @@ export function initialState(k: CaseClass, department: string | null, at: number
  * `department` overrides the automatic one on dispatch (manual dispatch).
  */
 export function transition(c: CaseState, action: string, o: { roles: readonly string[]; note?: string; department?: string; at: number; k: CaseClass; cal: WorkCalendar }): CaseState {
-  if (!(action in ACTIONS)) throw new TransitionError(400, `unknown action "${action}" (actions: ${ACTION_NAMES.join(', ')}) / 未知操作`);
+  if (!(action in ACTIONS)) throw new TransitionError(400, `未知操作 "${action}"（可用：${ACTION_NAMES.join('、')}）/ unknown action "${action}" (actions: ${ACTION_NAMES.join(', ')})`);
   const def: ActionDef = ACTIONS[action as Action];
-  if (!def.roles.some((r) => o.roles.includes(r))) throw new TransitionError(403, `${def.zh} (${def.en}) needs the role ${def.roles.join(' or ')} / 无权操作`);
-  if (!def.from.includes(c.status)) throw new TransitionError(409, `${def.zh} (${def.en}) is not possible for a case that is ${STATUS_LABELS[c.status].zh} (${c.status}); it needs ${def.from.join(' or ')} / 当前状态不允许此操作`);
-  if (def.note && !o.note?.trim()) throw new TransitionError(400, `${def.zh} (${def.en}) needs a note saying why / 请填写说明`);
+  if (!def.roles.some((r) => o.roles.includes(r))) throw new TransitionError(403, `无权操作：${def.zh}需要角色 ${def.roles.join(' 或 ')} / ${def.en} needs the role ${def.roles.join(' or ')}`);
+  if (!def.from.includes(c.status)) {
+    throw new TransitionError(409, `当前状态不允许此操作：案件${STATUS_LABELS[c.status].zh}，${def.zh}只适用于${def.from.map((s) => STATUS_LABELS[s].zh).join('或')}的案件 / ` +
+      `${def.en} is not possible for a case that is ${c.status}; it needs ${def.from.join(' or ')}`);
+  }
+  if (def.note && !o.note?.trim()) throw new TransitionError(400, `请填写说明：${def.zh}需要写明原因 / ${def.en} needs a note saying why`);
   const department = action === 'dispatch' && o.department ? o.department : c.department;
   return {
     ...c, status: def.to, department, stage_entered_at: new Date(o.at).toISOString(), ...timing(o.k, def.to, o.at, o.cal),

@@ -1,13 +1,26 @@
 /**
  * 12345 hotline intake: a CSV of work orders (工单) becomes cases, in one transaction. Columns
  * (English or Chinese header): ticket_id/工单编号, service_code/类别 (a service code or a class name),
- * description/诉求内容, address/地址, lon/经度, lat/纬度, reported_at/受理时间, phone/来电号码,
- * name/姓名. Re-importing the same file adds nothing: a ticket already imported is skipped.
+ * description/诉求内容, address/地址, lon/经度, lat/纬度, reported_at/受理时间 (YYYY-MM-DD HH:MM or
+ * YYYY/MM/DD HH:MM[:SS], local time of the work calendar unless a zone is given), phone/来电号码,
+ * name/姓名, and the class attributes: `attribute[code]` (Open311's name), `attr_code`, or the
+ * attribute's Chinese name (`name_zh`, else its description before " / ", e.g. 破损面积, 积水深度(厘米));
+ * a value list takes the value's key or its name (small or 小于1平方米), a multi-value list several
+ * separated by ; or 、. The values are checked by the rule of every channel (`reportAttributes`): a bad
+ * value is an error naming file, line and column, and nothing is written. A required attribute the
+ * ticket lacks does not refuse it (the 12345 centre has already taken the case): the case is
+ * imported with the attribute unknown and the summary warns of it, by line and attribute.
+ * Re-importing the same file adds nothing: a ticket already imported is skipped.
+ *
+ * The text is UTF-8 unless `encoding` says GBK; text that is not valid in its encoding is an error
+ * naming the first bad line (and, for UTF-8 that is valid GBK, saying so and suggesting `--encoding gbk`).
  */
 import { readFileSync } from 'node:fs';
 import type { Store } from '../../store/driver.js';
-import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
-import { type OpsConfig, OpsError, reportIn } from './store.js';
+import { CsvParser, detectEncoding, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
+import { isValidUtf8 } from '../../ingest/features.js';
+import { type Attribute, AttributeError, attributeNames, type CaseClass } from './catalogue.js';
+import { type CaseRow, type OpsConfig, OpsError, reportIn } from './store.js';
 
 const COLUMNS: Record<string, string[]> = {
   ticket_id: ['ticket_id', 'ticket', 'id', '工单编号', '工单号'],
@@ -21,20 +34,125 @@ const COLUMNS: Record<string, string[]> = {
   name: ['name', '姓名', '来电人'],
 };
 
-export async function importHotline(store: Store, cfg: OpsConfig, cityId: string, file: string, o: { actor: string }) {
-  let text = readFileSync(file, 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const parser = new CsvParser(guessDelimiter(text.slice(0, text.indexOf('\n') >>> 0)), file);
+export type HotlineEncoding = 'utf8' | 'gbk';
+
+/** something the import took but that a person should look at (the case is imported) */
+export interface HotlineWarning {
+  /** physical line of the CSV (1 = the header) */
+  line: number;
+  ticket_id: string | null;
+  service_code: string | null;
+  /** the attribute concerned, if any */
+  attribute: string | null;
+  /** the column concerned, as the header names it, if the file has one */
+  column: string | null;
+  /** "FILE: line N: 中文 / English" */
+  message: string;
+}
+
+export interface HotlineSummary { added: number; skipped: number; duplicates: number; warnings: HotlineWarning[] }
+
+/** header text compared loosely: case, spaces and full-width brackets do not matter */
+const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, '').replace(/（/g, '(').replace(/）/g, ')');
+/** the names a column of an attribute may have: attribute[code], attr_code, its Chinese name with or without the unit */
+function attributeHeaders(a: Attribute): string[] {
+  const zh = norm(attributeNames(a).zh);
+  return [...new Set([`attribute[${norm(a.code)}]`, `attribute[${norm(a.code)}][]`, `attr_${norm(a.code)}`, zh, zh.replace(/\([^()]*\)$/, '')].filter(Boolean))];
+}
+
+/** a cell as the value Open311 would send: a value list's name becomes its key, a multi-value list is split */
+function cellValue(a: Attribute, cell: string): string | string[] {
+  if (!a.datatype.endsWith('valuelist')) return cell;
+  const key = (x: string) => {
+    const n = norm(x);
+    const v = a.values!.find((v) => v.key === x || norm(v.key) === n || [v.name, ...v.name.split(' / ')].some((name) => norm(name) === n));
+    return v ? v.key : x;
+  };
+  return a.datatype === 'multivaluelist' ? cell.split(/[;；,，、|]/).map((x) => x.trim()).filter(Boolean).map(key) : key(cell);
+}
+
+/** the file's text: strict in its encoding, a bad byte is an error naming its line */
+async function readText(file: string, encoding: string): Promise<string> {
+  let buf: Buffer;
+  try { buf = readFileSync(file); } catch (e) { throw new OpsError(400, `${file}: 无法读取文件 / cannot read the file: ${(e as Error).message}`); }
+  let enc: string, skip: number;
+  try { ({ encoding: enc, skip } = await detectEncoding(file, encoding)); } catch (e) { throw new OpsError(400, `${file}: 未知的编码 "${encoding}"（可用 utf8、gbk） / unknown encoding "${encoding}" (utf8 or gbk): ${(e as Error).message}`); }
+  const strict = (b: Uint8Array, label = enc) => { try { new TextDecoder(label, { fatal: true }).decode(b); return true; } catch { return false; } };
+  try {
+    return new TextDecoder(enc, { fatal: true }).decode(buf.subarray(skip));
+  } catch {
+    // the first bad line: a line feed is never part of a UTF-8 or GBK multi-byte character
+    let line = 1;
+    for (let s = skip; s < buf.length; line++) {
+      const e = buf.indexOf(0x0a, s);
+      const end = e < 0 ? buf.length : e;
+      if (!strict(buf.subarray(s, end))) break;
+      s = end + 1;
+    }
+    const where = `${file}: line ${line}`;
+    if (enc === 'utf-8') {
+      throw new OpsError(400, strict(buf.subarray(skip), 'gbk')
+        ? `${where}: 文件不是有效的 UTF-8 文本，很可能是 GBK 编码（12345 系统与 Excel 常这样导出）：请加 --encoding gbk / the file is not valid UTF-8 text; it is probably GBK (as 12345 systems and Excel often export it): add --encoding gbk`
+        : `${where}: 文件既不是有效的 UTF-8 文本也不是 GBK 文本 / the file is neither valid UTF-8 nor GBK text`);
+    }
+    throw new OpsError(400, `${where}: 文件不是有效的 ${enc.toUpperCase()} 文本${strict(buf.subarray(skip), 'utf-8') ? '，而是 UTF-8：请用 --encoding utf8（默认）' : ''} / the file is not valid ${enc.toUpperCase()} text${strict(buf.subarray(skip), 'utf-8') ? '; it is UTF-8: use --encoding utf8 (the default)' : ''}`);
+  }
+}
+
+export async function importHotline(store: Store, cfg: OpsConfig, cityId: string, file: string, o: { actor: string; encoding?: HotlineEncoding }): Promise<HotlineSummary> {
+  const text = await readText(file, o.encoding ?? 'utf8');
+  // GBK asked for, but the bytes are valid UTF-8 with non-ASCII text: almost surely UTF-8 (GBK text is rarely valid UTF-8)
+  const looksUtf8 = o.encoding === 'gbk' && /[^\x00-\x7f]/.test(text) && (await isValidUtf8(file));
+  const firstLine = text.slice(0, text.search(/\r?\n|$/));
+  const parser = new CsvParser(guessDelimiter(firstLine), file);
   const recs: CsvRecord[] = [];
   parser.push(text, recs);
   parser.end(recs);
-  if (!recs.length) throw new OpsError(400, `${file} is empty`);
+  if (!recs.length || recs[0].fields.every((h) => h.trim() === '')) throw new OpsError(400, `${file}: 文件为空 / the file is empty`);
   const header = recs[0].fields.map((h) => h.trim());
   const col = (k: string) => header.findIndex((h) => COLUMNS[k].includes(h) || COLUMNS[k].includes(h.toLowerCase()));
   const idx = Object.fromEntries(Object.keys(COLUMNS).map((k) => [k, col(k)]));
-  for (const k of ['ticket_id', 'service_code']) if (idx[k] < 0) throw new OpsError(400, `${file}: no ${k} column (one of ${COLUMNS[k].join(', ')}) / 缺少列 ${k}`);
+  for (const k of ['ticket_id', 'service_code']) {
+    if (idx[k] >= 0) continue;
+    const none = Object.values(idx).every((i) => i < 0);
+    const hint = none && looksUtf8
+      ? ' 文件是有效的 UTF-8 文本：请用 --encoding utf8（默认）。 / The file is valid UTF-8 text: use --encoding utf8 (the default).'
+      : '';
+    throw new OpsError(400, `${file}: line 1: 缺少 ${k} 列（列名可为 ${COLUMNS[k].join('、')}）；文件的列：${header.join(', ').slice(0, 300)} / ` +
+      `no ${k} column (one of ${COLUMNS[k].join(', ')}); the file's columns: ${header.join(', ').slice(0, 300)}.${hint}`);
+  }
+
+  // attribute columns: per class, which column gives which attribute
+  const base = new Set(Object.values(idx).filter((i) => i >= 0));
+  const attrCols = new Map<string, { a: Attribute; col: number }[]>();
+  const used = new Set<number>();
+  const warnings: HotlineWarning[] = [];
+  if (looksUtf8) {
+    warnings.push({ line: 1, ticket_id: null, service_code: null, attribute: null, column: null,
+      message: `${file}: line 1: 文件也是有效的 UTF-8 文本，按 GBK 读取的中文可能是乱码；若是，请改用 --encoding utf8 重新导入 / the file is also valid UTF-8 text, so its Chinese read as GBK may be garbled; if so, import it with --encoding utf8` });
+  }
+  for (const k of cfg.catalogue.classes) {
+    const list: { a: Attribute; col: number }[] = [];
+    for (const a of k.attributes) {
+      const names = attributeHeaders(a);
+      const cols = header.map((h, i) => (!base.has(i) && names.includes(norm(h)) ? i : -1)).filter((i) => i >= 0);
+      if (cols.length > 1) {
+        throw new OpsError(400, `${file}: line 1: 列 ${cols.map((i) => `"${header[i]}"`).join('、')} 都是类别 ${k.service_code} 的属性 ${a.code}：只保留一列 / ` +
+          `columns ${cols.map((i) => `"${header[i]}"`).join(', ')} all give attribute ${a.code} of ${k.service_code}: keep one`);
+      }
+      if (cols.length) { list.push({ a, col: cols[0] }); used.add(cols[0]); }
+    }
+    attrCols.set(k.service_code, list);
+  }
+  header.forEach((h, i) => {
+    if (base.has(i) || used.has(i) || !/^(attribute\[[^\]]*\](\[\])?|attr_.+)$/i.test(h.trim())) return;
+    warnings.push({ line: 1, ticket_id: null, service_code: null, attribute: null, column: h,
+      message: `${file}: line 1: 列 "${h}" 不是案件分类目录中任何类别的属性，已忽略 / column "${h}" is no attribute of any class in the case catalogue: ignored` });
+  });
+
   const byName = new Map<string, string>();
   for (const k of cfg.catalogue.classes) { byName.set(k.service_code, k.service_code); byName.set(k.name_zh, k.service_code); byName.set(k.code, k.service_code); byName.set(k.name_en.toLowerCase(), k.service_code); }
+  const colName = (k: string) => header[idx[k]];
   return store.transaction(async (tx) => {
     const done = new Set((await tx.query<{ e: string }>(`SELECT external_id AS e FROM cases_current WHERE city_id = $1 AND channel = 'hotline' AND external_id IS NOT NULL`, [cityId])).map((r) => r.e));
     let added = 0, skipped = 0, duplicates = 0;
@@ -42,36 +160,66 @@ export async function importHotline(store: Store, cfg: OpsConfig, cityId: string
       const f = (k: string) => (idx[k] >= 0 ? (rec.fields[idx[k]] ?? '').trim() : '');
       if (rec.fields.every((x) => x.trim() === '')) continue;
       const where = `${file}: line ${rec.line}`;
+      const at = (k: string) => `${where}, column ${colName(k)}`;
       const ticket = f('ticket_id');
-      if (!ticket) throw new OpsError(400, `${where}: empty ticket_id / 工单编号为空`);
+      if (!ticket) throw new OpsError(400, `${at('ticket_id')}: 工单编号为空 / empty ticket_id`);
       if (done.has(ticket)) { skipped++; continue; }
       const code = byName.get(f('service_code')) ?? byName.get(f('service_code').toLowerCase());
-      if (!code) throw new OpsError(400, `${where}: unknown class "${f('service_code').slice(0, 40)}" (service codes: ${cfg.catalogue.classes.map((k) => k.service_code).join(', ')}) / 未知类别`);
+      if (!code) {
+        throw new OpsError(400, `${at('service_code')}: 未知类别 "${f('service_code').slice(0, 40)}" / unknown class "${f('service_code').slice(0, 40)}" ` +
+          `(service codes: ${cfg.catalogue.classes.map((k) => k.service_code).join(', ')})`);
+      }
+      const k: CaseClass = cfg.catalogue.byService.get(code)!;
       const lonS = f('lon'), latS = f('lat');
       const lon = lonS ? Number(lonS) : undefined, lat = latS ? Number(latS) : undefined;
       if ((lon === undefined) !== (lat === undefined) || (lon !== undefined && (!Number.isFinite(lon) || !Number.isFinite(lat!) || Math.abs(lon) > 180 || Math.abs(lat!) > 90))) {
-        throw new OpsError(400, `${where}: lon/lat "${lonS}", "${latS}" are not WGS84 degrees / 经纬度无效`);
+        throw new OpsError(400, `${where}, column ${idx.lon >= 0 ? colName('lon') : 'lon'}/${idx.lat >= 0 ? colName('lat') : 'lat'}: 经纬度 "${lonS}", "${latS}" 无效（应为 WGS84 度） / lon/lat "${lonS}", "${latS}" are not WGS84 degrees`);
       }
-      if (lon === undefined && !f('address')) throw new OpsError(400, `${where}: no location (lon/lat or address) / 缺少位置`);
-      let at: number | undefined;
+      if (lon === undefined && !f('address')) throw new OpsError(400, `${where}: 缺少位置（经纬度或地址） / no location (lon/lat or address)`);
+      let reportedAt: number | undefined;
       if (f('reported_at')) {
-        const s = f('reported_at').replace(' ', 'T');
-        at = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}${cfg.calendar.w3c(0).slice(19)}`);
-        if (Number.isNaN(at)) throw new OpsError(400, `${where}: reported_at "${f('reported_at')}" is not a date-time (e.g. 2026-03-02 10:00) / 受理时间无效`);
+        const t = cfg.calendar.parseDateTime(f('reported_at'));
+        if (t === null) {
+          const zone = cfg.calendar.w3c(0).slice(19);
+          throw new OpsError(400, `${at('reported_at')}: 受理时间 "${f('reported_at').slice(0, 40)}" 不是有效的日期时间（如 2026-03-02 10:00 或 2026/03/02 10:00:00，未注明时区时按 UTC${zone}） / ` +
+            `reported_at "${f('reported_at').slice(0, 40)}" is not a date-time (e.g. 2026-03-02 10:00 or 2026/03/02 10:00:00; UTC${zone} unless a zone is given)`);
+        }
+        reportedAt = t;
       }
+      const mine = attrCols.get(code)!;
+      const attributes: Record<string, string | string[]> = {};
+      for (const { a, col: c } of mine) {
+        const cell = (rec.fields[c] ?? '').trim();
+        if (cell) attributes[a.code] = cellValue(a, cell);
+      }
+      for (const c of used) {
+        if (mine.some((m) => m.col === c) || !(rec.fields[c] ?? '').trim()) continue;
+        warnings.push({ line: rec.line, ticket_id: ticket, service_code: code, attribute: null, column: header[c],
+          message: `${where}: 列 "${header[c]}" 不是类别 ${code} 的属性，该值已忽略 / column "${header[c]}" is no attribute of class ${code}: its value was ignored` });
+      }
+      let c: CaseRow;
       try {
-        const c = await reportIn(tx, cfg, {
-          cityId, serviceCode: code, lon, lat: lat, address: f('address') || undefined, description: f('description') || undefined,
+        c = await reportIn(tx, cfg, {
+          cityId, serviceCode: code, lon, lat: lat, address: f('address') || undefined, description: f('description') || undefined, attributes,
           reporter: { ...(f('phone') ? { phone: f('phone') } : {}), ...(f('name') ? { first_name: f('name') } : {}) },
-          channel: 'hotline', actor: o.actor, externalId: ticket, at,
+          channel: 'hotline', actor: o.actor, externalId: ticket, at: reportedAt,
         });
-        if (c.duplicate_of) duplicates++;
       } catch (e) {
-        throw new OpsError(400, `${where}: ${(e as Error).message}`);
+        const m = e instanceof AttributeError ? mine.find((x) => x.a.code === e.attribute) : undefined;
+        throw new OpsError(400, `${where}${m ? `, column ${header[m.col]}` : ''}: ${(e as Error).message}`);
+      }
+      if (c.duplicate_of) duplicates++;
+      for (const code2 of c.missing_attributes) {
+        const a = k.attributes.find((x) => x.code === code2)!;
+        const m = mine.find((x) => x.a.code === code2);
+        const n = attributeNames(a);
+        warnings.push({ line: rec.line, ticket_id: ticket, service_code: code, attribute: a.code, column: m ? header[m.col] : null,
+          message: `${where}: 工单 ${ticket} 缺少类别 ${code} 的必填属性 ${a.code}（${n.zh}），已导入，该属性记为未知${m ? '' : `（可加列 attribute[${a.code}] 或 ${n.zh}）`} / ` +
+            `ticket ${ticket} lacks the required attribute ${a.code} (${n.en}) of ${code}: imported with it unknown${m ? '' : ` (a column attribute[${a.code}] or ${n.zh} gives it)`}` });
       }
       done.add(ticket);
       added++;
     }
-    return { added, skipped, duplicates };
+    return { added, skipped, duplicates, warnings };
   });
 }

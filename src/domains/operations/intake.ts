@@ -19,8 +19,7 @@
  */
 import type { Store } from '../../store/driver.js';
 import { archiveSession, type Changeset, openChangeset, sealChangeset } from '../../store/archive.js';
-import { validateAttributes } from './catalogue.js';
-import { type CaseRow, classOf, type NewReport, type OpsConfig, reportBatch, reportIn, reportReason } from './store.js';
+import { type CaseRow, classOf, type NewReport, type OpsConfig, reportAttributes, reportBatch, reportIn, reportReason } from './store.js';
 
 interface Pending { cfg: OpsConfig; r: NewReport; resolve: (c: CaseRow) => void; reject: (e: unknown) => void }
 
@@ -61,7 +60,7 @@ export class Intake {
   submit(cfg: OpsConfig, r: NewReport): Promise<CaseRow> {
     return new Promise<CaseRow>((resolve, reject) => {
       // a report's own errors (unknown class, bad attribute) are answered at once, not inside a batch
-      try { validateAttributes(classOf(cfg, r.serviceCode), r.attributes ?? {}); } catch (e) { reject(e); return; }
+      try { reportAttributes(classOf(cfg, r.serviceCode), r); } catch (e) { reject(e); return; }
       this.queue.push({ cfg, r, resolve, reject });
       this.pump();
     });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable, Store } from '../../store/driver.js';
 import { WorkCalendar } from './calendar.js';
-import { type Catalogue, type CaseClass, calendarPath, loadCatalogue, validateAttributes } from './catalogue.js';
+import { attributeNames, type Catalogue, type CaseClass, calendarPath, loadCatalogue, validateAttributes } from './catalogue.js';
 import { type CaseState, type Status, initialState, transition, isOpen, STAGE_OF } from './cycle.js';
 import { appendVersion, type Changeset, ConflictError, contentColumns, openChangeset, sealChangeset, versioned, writeStaged } from '../../store/archive.js';
 import { groupCommitOff, intakeOf } from './intake.js';
@@ -29,7 +29,10 @@ export interface Reporter { email?: string; phone?: string; first_name?: string;
 export interface CaseRow extends CaseState {
   id: string; version: number; class_code: string; action: string; note: string | null; channel: string;
   grid_code: string | null; worker: string | null; description: string | null; address: string | null;
-  attributes: Record<string, unknown>; media_urls: string[]; reporter: Reporter; token: string;
+  attributes: Record<string, unknown>;
+  /** required attributes the report came without (null in `attributes`: unknown), e.g. a 12345 ticket's */
+  missing_attributes: string[];
+  media_urls: string[]; reporter: Reporter; token: string;
   external_id: string | null; duplicate_of: string | null; reported_at: string; lon: number | null; lat: number | null;
   updated_at: string;
 }
@@ -45,12 +48,13 @@ export const CASE_COLUMNS = `id, service_code, class_code, status, action, note,
 
 export function caseFromDb(r: Record<string, unknown>): CaseRow {
   const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const attributes = (j(r.attributes) ?? {}) as Record<string, unknown>;
   return {
     id: String(r.id), version: Number(r.version), service_code: String(r.service_code), class_code: String(r.class_code),
     status: r.status as Status, action: String(r.action), note: (r.note as string) ?? null, channel: String(r.channel),
     department: (r.department as string) ?? null, grid_code: (r.grid_code as string) ?? null, worker: (r.worker as string) ?? null,
     description: (r.description as string) ?? null, address: (r.address as string) ?? null,
-    attributes: j(r.attributes), media_urls: j(r.media_urls), reporter: j(r.reporter), token: String(r.token),
+    attributes, missing_attributes: unknownAttributes(attributes), media_urls: j(r.media_urls), reporter: j(r.reporter), token: String(r.token),
     external_id: (r.external_id as string) ?? null, duplicate_of: (r.duplicate_of as string) ?? null,
     reported_at: iso(r.reported_at)!, stage_entered_at: iso(r.stage_entered_at)!, deadline: iso(r.deadline),
     expected_at: iso(r.expected_at), closed_at: iso(r.closed_at), escalation: Number(r.escalation),
@@ -58,6 +62,9 @@ export function caseFromDb(r: Record<string, unknown>): CaseRow {
     updated_at: iso(r.valid_from)!,
   };
 }
+
+/** the attributes recorded as unknown (null): required ones a report came without */
+const unknownAttributes = (a: Record<string, unknown>) => Object.keys(a).filter((k) => a[k] === null);
 
 /** the content columns of a case row, as appendVersion takes them */
 function content(c: CaseRow): Record<string, unknown> {
@@ -121,6 +128,28 @@ export interface NewReport {
   media?: { id: string; contentType: string; bytes: Buffer }[];
 }
 
+/**
+ * The one rule for a report's attributes: checked against its class (`validateAttributes`), and a
+ * required one without a value is refused, except on a 12345 hotline ticket: the hotline centre
+ * has already taken that case, so refusing it would lose it; the attribute is kept as unknown
+ * (null, listed in the case's `missing_attributes`) and the import says so.
+ */
+export function reportAttributes(k: CaseClass, r: Pick<NewReport, 'attributes' | 'channel'>) {
+  return validateAttributes(k, r.attributes ?? {}, { missing: r.channel === 'hotline' ? 'unknown' : 'refuse' });
+}
+
+/** the note on a new case's first version: its duplicate link, the attributes it came without */
+function reportNote(k: CaseClass, duplicateOf: string | null, attributes: Record<string, unknown>): string | null {
+  const notes: string[] = [];
+  if (duplicateOf) notes.push(`重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}`);
+  const missing = k.attributes.filter((a) => attributes[a.code] === null);
+  if (missing.length) {
+    notes.push(`缺少必填属性 ${missing.map((a) => `${a.code}（${attributeNames(a).zh}）`).join('、')}，记为未知，待补充 / ` +
+      `required attribute${missing.length > 1 ? 's' : ''} ${missing.map((a) => `${a.code} (${attributeNames(a).en})`).join(', ')} not given: recorded as unknown, to be filled in`);
+  }
+  return notes.length ? notes.join('; ') : null;
+}
+
 export function classOf(cfg: OpsConfig, serviceCode: string): CaseClass {
   const k = cfg.catalogue.byService.get(serviceCode);
   if (!k) throw new OpsError(400, `unknown service_code "${serviceCode.slice(0, 64)}" (see services.xml) / 未知的案件类别`, 'service_code');
@@ -155,7 +184,7 @@ export const reportReason = (r: NewReport) => `report via ${r.channel}`;
  */
 export async function reportInto(tx: Queryable, cfg: OpsConfig, r: NewReport, cs: Changeset): Promise<CaseRow> {
   const k = classOf(cfg, r.serviceCode);
-  const attributes = validateAttributes(k, r.attributes ?? {});
+  const attributes = reportAttributes(k, r);
   const at = r.at ?? Date.now();
   const hasPoint = r.lon !== undefined && r.lat !== undefined;
   const d = cfg.catalogue.duplicate;
@@ -183,9 +212,9 @@ export async function reportInto(tx: Queryable, cfg: OpsConfig, r: NewReport, cs
   const state = initialState(k, department, at, cfg.calendar, duplicateOf !== null);
   const row: CaseRow = {
     ...state, id: String(n), version: 0, class_code: k.code, action: 'report',
-    note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
+    note: reportNote(k, duplicateOf, attributes),
     channel: r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: r.description ?? null,
-    address: r.address ?? null, attributes, media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
+    address: r.address ?? null, attributes, missing_attributes: unknownAttributes(attributes), media_urls: r.mediaUrls ?? [], reporter: r.reporter ?? {},
     token: randomBytes(12).toString('hex'), external_id: r.externalId ?? null, duplicate_of: duplicateOf,
     reported_at: new Date(at).toISOString(), lon: hasPoint ? r.lon! : null, lat: hasPoint ? r.lat! : null, updated_at: '',
   };
@@ -213,7 +242,7 @@ function metres(lon1: number, lat1: number, lon2: number, lat2: number): number 
 export async function reportBatch(tx: Queryable, items: { cfg: OpsConfig; r: NewReport }[], changeset: (r: NewReport) => Promise<Changeset>): Promise<CaseRow[]> {
   const prep = items.map(({ cfg, r }) => {
     const k = classOf(cfg, r.serviceCode);
-    const attributes = validateAttributes(k, r.attributes ?? {});
+    const attributes = reportAttributes(k, r);
     const at = r.at ?? Date.now();
     const hasPoint = r.lon !== undefined && r.lat !== undefined;
     const d = cfg.catalogue.duplicate;
@@ -261,9 +290,9 @@ export async function reportBatch(tx: Queryable, items: { cfg: OpsConfig; r: New
     const state = initialState(p.k, department, p.at, p.cfg.calendar, duplicateOf !== null);
     rows.push({
       ...state, id: ids[i], version: 0, class_code: p.k.code, action: 'report',
-      note: duplicateOf ? `重复: 已关联到案件 ${duplicateOf} / duplicate of case ${duplicateOf}` : null,
+      note: reportNote(p.k, duplicateOf, p.attributes),
       channel: p.r.channel, grid_code: grid?.code ?? null, worker: grid?.workers[0] ?? null, description: p.r.description ?? null,
-      address: p.r.address ?? null, attributes: p.attributes, media_urls: p.r.mediaUrls ?? [], reporter: p.r.reporter ?? {},
+      address: p.r.address ?? null, attributes: p.attributes, missing_attributes: unknownAttributes(p.attributes), media_urls: p.r.mediaUrls ?? [], reporter: p.r.reporter ?? {},
       token: randomBytes(12).toString('hex'), external_id: p.r.externalId ?? null, duplicate_of: duplicateOf,
       reported_at: new Date(p.at).toISOString(), lon: p.hasPoint ? p.r.lon! : null, lat: p.hasPoint ? p.r.lat! : null, updated_at: '',
     });
