@@ -90,6 +90,10 @@ describe('health check indicators from the operations platform: in the check', (
     expect(get('illegal_parking_roads')).toMatchObject({ value: 1, source: 'computed' });
     expect(get('illegal_parking_roads').explain).toMatch(/1 reports had no road within 30 m/);
     expect(get('city_operation_platform_coverage')).toMatchObject({ value: 0.75, source: 'computed' });
+    // the Chinese method says what the English says: the same change set, run and counts
+    expect(get('serious_waterlogging_points').explain_zh).toMatch(/^积水点按库中的案件（档案变更集 #77，2026-11-30T08:00:00Z；最近一次时限检查第 5 次运行），近 365 天计算.*上报 3 件，积水点 2 个。$/);
+    expect(get('illegal_parking_roads').explain_zh).toMatch(/1 条道路上报 4 件；1 件在 30 米内没有道路。$/);
+    expect(get('city_operation_platform_coverage').explain_zh).toMatch(/各社区的面积.*单元网格 12 个，90,000 m²（共 120,000 m²）。$/);
     // per unit: the compound the first building lies in holds the point and the road
     const unit = r.results.filter((x) => x.id === 'serious_waterlogging_points' && x.area_id !== 'city' && (x.value ?? 0) > 0);
     expect(unit.length).toBeGreaterThan(0);

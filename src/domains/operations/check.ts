@@ -114,6 +114,10 @@ const fmt = (v: number) => v.toLocaleString('en');
 const read = (o: OpsCheckInput) =>
   `the cases in the store (archive change set #${o.changeset ?? '—'}${o.recorded_at ? ` of ${o.recorded_at}` : ''}${o.sla_run !== null ? `; latest SLA run ${o.sla_run}` : ''}), the last ${o.window_days} days`;
 
+const readZh = (o: OpsCheckInput) =>
+  `库中的案件（档案变更集 #${o.changeset ?? '—'}${o.recorded_at ? `，${o.recorded_at}` : ''}${o.sla_run !== null ? `；最近一次时限检查第 ${o.sla_run} 次运行` : ''}），近 ${o.window_days} 天`;
+const NONE_ZH = `未计算：${NONE.split(' / ')[0]}。`;
+
 /** points counted per unit: the city, and the district / street / community each point lies in */
 function perUnit(ctx: CheckContext, pts: { lon: number; lat: number }[], cityNote: Omit<AreaValue, 'area' | 'value'>): AreaValue[] {
   const areas = ALL.flatMap((lv) => ctx.units.level[lv]);
@@ -143,12 +147,19 @@ export const waterloggingPoints: Indicator = {
     return `Waterlogging points (积水点) from ${read(o)}: reports of class ${OPS_CHECK.waterloggingCodes.join(', ')} (not rejected, linked duplicates once) within ${o.waterlogging.cluster_m} m of each other are one point (DBSCAN). ` +
       `Every reported point is counted: the catalogue gives no depth that makes a point "serious" (严重), so none is left out by depth; the deepest reported depth of each point is in the details.`;
   },
+  explainZh(ctx) {
+    const o = ctx.data.operations;
+    if (!o) return NONE_ZH;
+    return `积水点按${readZh(o)}计算：类别为 ${OPS_CHECK.waterloggingCodes.join('、')} 的案件（不含已驳回的，关联的重复案件只计一次），彼此相距 ${o.waterlogging.cluster_m} 米以内的算作一个积水点（DBSCAN 聚类）。` +
+      '所有上报的积水点都计入：案件目录没有规定多深的积水算“严重”，因此不按深度剔除；每个积水点上报的最大深度见明细（details）。';
+  },
   compute(ctx) {
     const o = ctx.data.operations;
     if (!o) return absent(ctx);
     const w = o.waterlogging;
     return perUnit(ctx, w.points, {
       note: `${fmt(w.cases)} reports, ${fmt(w.points.length)} points.`,
+      note_zh: `上报 ${fmt(w.cases)} 件，积水点 ${fmt(w.points.length)} 个。`,
       details: { changeset: o.changeset, sla_run: o.sla_run, reports: w.cases, points: w.points.map((p) => ({ lon: +p.lon.toFixed(6), lat: +p.lat.toFixed(6), reports: p.cases, max_depth_cm: p.max_depth_cm })) },
     });
   },
@@ -165,12 +176,19 @@ export const disorderlyParkingRoads: Indicator = {
     return `Roads with disorderly parking from ${read(o)}: each report of class ${OPS_CHECK.parkingCodes.join(', ')} (not rejected, linked duplicates once) belongs to the nearest road within ${o.parking.road_m} m ` +
       `(OSM highway ${OPS_CHECK.roads.slice(0, 8).join(', ')}, ...); a road is counted once, by its name (else by its way), in the unit of its first report.`;
   },
+  explainZh(ctx) {
+    const o = ctx.data.operations;
+    if (!o) return NONE_ZH;
+    return `存在乱停乱放的道路按${readZh(o)}计算：每件类别为 ${OPS_CHECK.parkingCodes.join('、')} 的案件（不含已驳回的，关联的重复案件只计一次）归入 ${o.parking.road_m} 米内最近的道路` +
+      `（OSM highway ${OPS_CHECK.roads.slice(0, 8).join('、')} 等）；一条道路按路名（无路名时按 OSM 路段）只计一次，计入其第一件案件所在的单元。`;
+  },
   compute(ctx) {
     const o = ctx.data.operations;
     if (!o) return absent(ctx);
     const p = o.parking;
     return perUnit(ctx, p.roads, {
       note: `${fmt(p.cases)} reports on ${fmt(p.roads.length)} roads${p.unmatched ? `; ${fmt(p.unmatched)} reports had no road within ${p.road_m} m` : ''}.`,
+      note_zh: `${fmt(p.roads.length)} 条道路上报 ${fmt(p.cases)} 件${p.unmatched ? `；${fmt(p.unmatched)} 件在 ${p.road_m} 米内没有道路` : ''}。`,
       details: { changeset: o.changeset, reports: p.cases, unmatched: p.unmatched, roads: p.roads.map((r) => ({ road: r.name ?? r.key, reports: r.cases })) },
     });
   },
@@ -187,6 +205,12 @@ export const platformCoverage: Indicator = {
     return `The platform's own coverage, from ${read(o)}: the area of the unit grids (GB/T 30428 网格化管理) ÷ the area of the city's ${o.coverage.basis === 'extent' ? 'data extent' : `${o.coverage.basis === 'community' ? 'communities' : 'streets'}`}. ` +
       'This is the share of the city OpenCIM manages in unit grids, not the departmental statistic (A); enter that with --manual where it differs.';
   },
+  explainZh(ctx) {
+    const o = ctx.data.operations;
+    if (!o) return NONE_ZH;
+    return `平台自身的覆盖率，按${readZh(o)}计算：单元网格（GB/T 30428 网格化管理）面积 ÷ 本市${o.coverage.basis === 'extent' ? '数据范围' : o.coverage.basis === 'community' ? '各社区' : '各街道'}的面积。` +
+      '这是 OpenCIM 以单元网格管理的城市面积占比，不是部门统计数据（A）；两者不同时请用 --manual 录入部门数值。';
+  },
   compute(ctx) {
     const o = ctx.data.operations;
     const city = ctx.units.level.city[0];
@@ -196,6 +220,7 @@ export const platformCoverage: Indicator = {
     const v = Math.min(1, c.grid_m2 / c.area_m2);
     return [{
       area: city, value: Math.round(v * 10000) / 10000, note: `${fmt(c.grids)} unit grids, ${fmt(Math.round(c.grid_m2))} m² of ${fmt(Math.round(c.area_m2))} m².`,
+      note_zh: `单元网格 ${fmt(c.grids)} 个，${fmt(Math.round(c.grid_m2))} m²（共 ${fmt(Math.round(c.area_m2))} m²）。`,
       details: { grids: c.grids, grid_m2: Math.round(c.grid_m2), area_m2: Math.round(c.area_m2), basis: c.basis, changeset: o.changeset },
     }];
   },
