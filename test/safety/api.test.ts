@@ -88,6 +88,12 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     const badGrade = await s.app.inject({ method: 'POST', url: '/api/v1/safety/inspections', payload: { ...body, grade: 'E' }, headers: auth(EDITOR) });
     expect(badGrade.statusCode).toBe(400);
     expect(badGrade.json().field).toBe('grade');
+    // a date of something done cannot be in the future (a deadline can)
+    const future = await s.app.inject({ method: 'POST', url: '/api/v1/safety/inspections', payload: { ...body, date: '2030-01-01' }, headers: auth(EDITOR) });
+    expect([future.statusCode, future.json().field]).toEqual([400, 'date']);
+    expect(future.json().description).toMatch(/^date: 2030-01-01 晚于今天（\d{4}-\d{2}-\d{2}）.* cannot be in the future$/);
+    const futureFix = await s.app.inject({ method: 'POST', url: '/api/v1/safety/inspections', payload: { ...body, remediated_on: '2031-01-01' }, headers: auth(EDITOR) });
+    expect([futureFix.statusCode, futureFix.json().field]).toEqual([400, 'remediated_on']);
     const created = await s.app.inject({ method: 'POST', url: '/api/v1/safety/inspections', payload: body, headers: auth(EDITOR) });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ inspection_id: 'API-1', version: 1, changed: true });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/driver.js';
 import { readRegister, recordHistory } from '../../src/domains/safety/store.js';
-import { parseRegisterText } from '../../src/domains/safety/csv.js';
+import { ImportIds, parseRegisterText } from '../../src/domains/safety/csv.js';
 import { runCli } from '../helpers/cli.js';
 import { DRIVERS, tempDir } from '../helpers/stores.js';
 import { INSPECTION_COLUMNS, makeRegister, PROFILE_COLUMNS, writeCsv } from './fixture.js';
@@ -44,6 +44,39 @@ describe('register CSV parsing', () => {
   });
 });
 
+const IH = INSPECTION_COLUMNS.join(',');
+/** a day by the local calendar (an independent computation: JS Date), `days` from today */
+const localDay = (days: number) => { const d = new Date(); d.setDate(d.getDate() + days); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; };
+
+describe('register CSV: dates of things done are not in the future', () => {
+  it('refuses an inspection date or a remediation later than today, naming file, row and column; a deadline may be later', () => {
+    const today = localDay(0);
+    const text = [IH, `f1,w1,2030-01-01,,,,B,,,,,`, `f2,w1,${localDay(1)},,,,A,,,,,`, `f3,w1,2024-05-01,,,,C,,use,2030-01-01,2031-02-02,`, `ok,w1,${today},,,,C,,use,2030-06-30,,`].join('\n');
+    expect(() => parseRegisterText('i.csv', text)).toThrow([
+      `i.csv (row 2, column date): 2030-01-01 晚于今天（${today}）：已发生的日期不能在将来 / 2030-01-01 is later than today (${today}): a date of something done cannot be in the future`,
+      `i.csv (row 3, column date): ${localDay(1)} 晚于今天（${today}）：已发生的日期不能在将来 / ${localDay(1)} is later than today (${today}): a date of something done cannot be in the future`,
+      `i.csv (row 4, column remediated_on): 2031-02-02 晚于今天（${today}）：已发生的日期不能在将来 / 2031-02-02 is later than today (${today}): a date of something done cannot be in the future`,
+      '3 error(s): nothing was imported / 有 3 处错误，未导入任何数据',
+    ].join('\n'));
+    expect(parseRegisterText('i.csv', [IH, `ok,w1,${today},,,,C,,use,2030-06-30,,`].join('\n')).rows[0]).toMatchObject({ date: today, deadline: '2030-06-30' });
+  });
+});
+
+describe('register CSV: one id once per import, across its files', () => {
+  it('refuses an id a file before already had, naming both files and rows', () => {
+    const ids = new ImportIds();
+    parseRegisterText('a/inspections.csv', [IH, 'I-0,w1,2024-01-01,,,,A,,,,,', 'I-1,w1,2024-02-01,,,,C,,use,2024-12-01,,'].join('\n'), ids);
+    expect(() => parseRegisterText('b/other.csv', [IH, 'I-2,w2,2024-03-01,,,,A,,,,,', 'I-1,w1,2024-02-01,,,,B,,,,,'].join('\n'), ids)).toThrow([
+      'b/other.csv (row 3, column inspection_id): "I-1" 已见于本次导入的另一文件 a/inspections.csv 第 3 行：一次导入中每个编号只能出现一次（请合并两行，或分两次导入）/ "I-1" already appears in a/inspections.csv row 3 of this import: each id once per import (merge the rows, or import the files one after the other)',
+      '1 error(s): nothing was imported / 有 1 处错误，未导入任何数据',
+    ].join('\n'));
+    // profiles and inspections are kept apart: a building id may be a profile and be named by inspections
+    expect(parseRegisterText('p.csv', [PROFILE_COLUMNS.join(','), 'I-1,1990,,,,,,,,,,,,'].join('\n'), ids).rows).toHaveLength(1);
+    // without a shared set, each file on its own
+    expect(parseRegisterText('b/other.csv', [IH, 'I-1,w1,2024-02-01,,,,B,,,,,'].join('\n')).rows).toHaveLength(1);
+  });
+});
+
 describe.each(DRIVERS)('safety import ($name)', (driver) => {
   it('loads a register of thousands of rows; a file with bad rows is refused whole with each error named; re-import versions', async () => {
     const db = await driver.fresh();
@@ -77,7 +110,9 @@ describe.each(DRIVERS)('safety import ($name)', (driver) => {
       `${badProfilesFile} (row 2502, column year_built): "19x5" is not a whole number / 不是整数`,
       '2 error(s): nothing was imported / 有 2 处错误，未导入任何数据', '',
     ].join('\n'));
-    const r2 = await runCli(['safety', 'import', inspections, badFile, '--db', db]);
+    // a good file before the bad one is not written either (its ids differ: one id may appear once in all the files of an import)
+    const newOne = writeCsv(dir, 'inspections-new.csv', INSPECTION_COLUMNS, [['NEW-1', 'w1000', '2025-03-03', '', '', '', 'A', '', '', '', '', '']]);
+    const r2 = await runCli(['safety', 'import', newOne, badFile, '--db', db]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toBe([
       `error: ${badFile} (row 12, column date): "2021-13-01" is not a date YYYY-MM-DD / 日期格式应为 YYYY-MM-DD`,
@@ -95,7 +130,15 @@ describe.each(DRIVERS)('safety import ($name)', (driver) => {
     execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GBK', join(dir, 'utf8.csv'), '-o', gbk]);
     const asUtf8 = await runCli(['safety', 'import', gbk, '--db', db]);
     expect(asUtf8.code).toBe(1);
-    expect(asUtf8.stderr).toBe(`error: ${gbk} (row 0): the file is not valid UTF-8 text (try --encoding gbk) / 文件编码不符\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n`);
+    // the row and the byte where the GBK text begins: after the header line and "GBK-1,w1000,2025-01-02,"
+    const at = INSPECTION_COLUMNS.join(',').length + 1 + 'GBK-1,w1000,2025-01-02,'.length + 1;
+    expect(asUtf8.stderr).toBe(`error: ${gbk} (row 2): 第 2 行（文件第 ${at} 字节）起不是有效的 UTF-8 文本（可试 --encoding gbk）/ not valid UTF-8 text from byte ${at} of the file (try --encoding gbk)\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n`);
+    // the UTF-8 file read as GBK would be mojibake: refused, nothing written
+    const utf8AsGbk = await runCli(['safety', 'import', join(dir, 'utf8.csv'), '--db', db, '--encoding', 'gbk']);
+    expect(utf8AsGbk.code).toBe(1);
+    expect(utf8AsGbk.stderr).toBe(`error: ${join(dir, 'utf8.csv')} (whole file): 文件是有效的 UTF-8 文本且含多字节字符，看来是 UTF-8 编码：请用 --encoding utf8（若确为 GBK，请先转为 UTF-8：iconv -f GBK -t UTF-8）；未导入任何数据 / ` +
+      'the file is valid UTF-8 with multi-byte characters: it looks like UTF-8; use --encoding utf8 (if it really is GBK, convert it first: iconv -f GBK -t UTF-8)\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n');
+    expect(await counts(db)).toEqual(before);
     const asGbk = await runCli(['safety', 'import', gbk, '--db', db, '--encoding', 'gbk', '--json']);
     expect(asGbk.code).toBe(0);
 

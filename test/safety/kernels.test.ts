@@ -3,7 +3,7 @@ import { computeDue, dueRow, FOLLOW_UP_RULE } from '../../src/domains/safety/due
 import { computeFlags, flagRow, loadPolicy } from '../../src/domains/safety/checks.js';
 import { computeRisk, loadRiskConfig, riskRow, topN } from '../../src/domains/safety/risk.js';
 import { addYears, formatDate, parseDate, type Inspection, type Profile } from '../../src/domains/safety/model.js';
-import { latestInspections, registerFrom, withCityIntensity } from '../../src/domains/safety/register.js';
+import { registerFrom, withCityIntensity } from '../../src/domains/safety/register.js';
 import { compileRules, loadRules, parseRules } from '../../src/domains/safety/rules.js';
 
 const P = (building_id: string, o: Partial<Profile> = {}): Profile => ({
@@ -166,9 +166,9 @@ describe('policy checks', () => {
     P('res85', { use: 'residential', height_m: 85 }),
     P('res30storeys', { use: 'residential', storeys: 30 }),
     P('office120', { use: 'office', height_m: 120 }),
-    P('res180', { use: 'residential', height_m: 180 }),
-    P('office260', { use: 'office', height_m: 260 }),
-    P('tower520', { use: 'other', height_m: 520 }),
+    P('res180', { use: 'residential', height_m: 180, year_built: 2023 }),
+    P('office260', { use: 'office', height_m: 260, year_built: 2024 }),
+    P('tower520', { use: 'other', height_m: 520, year_built: 2022 }),
     P('school8', { seismic_intensity: 8, isolation: 0 }),
     P('school8iso', { seismic_intensity: 8, isolation: 1 }),
     P('school7', { seismic_intensity: 7, isolation: 0 }),
@@ -190,10 +190,8 @@ describe('policy checks', () => {
   const run = (population: number | null) => {
     const reg = registerFrom(profiles, inspections, critical);
     const policy = loadPolicy({ city_population: population });
-    const asOf = parseDate(AS_OF)!;
-    const last = latestInspections(reg);
-    const f = computeFlags(reg, policy, asOf, last);
-    return Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k, asOf, last));
+    const f = computeFlags(reg, policy, parseDate(AS_OF)!);
+    return Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k));
   };
   const byBuilding = (rows: ReturnType<typeof run>) => {
     const m: Record<string, string[]> = {};
@@ -254,7 +252,7 @@ describe('risk score', () => {
       { factor: 'structure', value: 'prefab_slab', weight: 10, points: 10 },
       { factor: 'last_grade', value: 'D', weight: 20, points: 20 },
       { factor: 'overdue_checkup', value: 152, weight: 10, points: 2.08 },
-      { factor: 'seismic_intensity', value: '8', weight: 10, points: 7, basis: 'from the profile' },
+      { factor: 'seismic_intensity', value: 8, weight: 10, points: 7, basis: 'from the profile', basis_zh: '依据：房屋档案' },
       { factor: 'height', value: 18, weight: 5, points: 0.9 },
       { factor: 'crowding_use', value: 'group_rental', weight: 10, points: 10 },
       { factor: 'open_hazards', value: 'structure;gas', weight: 15, points: 7.5 },
@@ -272,5 +270,129 @@ describe('risk score', () => {
     const cfg = loadRiskConfig({ last_grade: 0, height: 50 });
     expect(riskRow(reg, d, cfg, 0).score).toBe(65.58) // 77.48 − 20 (grade) − 0.9 + 9 (height 0.18 × 50);
     expect(() => loadRiskConfig({ colour: 3 } as never)).toThrow(/unknown risk factor "colour"/);
+  });
+});
+
+describe('as of a day: inspections and remediations dated after it are not yet made', () => {
+  // QA's case: built 1960, residential, 16 households; its only inspection I-2 of 2020-03-15 found grade C (deadline 2021-03-15)
+  const profiles = [
+    P('old', { year_built: 1960, use: 'residential', households: 16 }),
+    P('fixedLater', { year_built: 1960, use: 'residential', households: 4 }),
+  ];
+  const inspections = [
+    I('I-2', 'old', '2020-03-15', { grade: 'C', hazards: ['structure'], measure: 'observe', deadline: '2021-03-15' }),
+    // a D of 2018 remediated on 2020-01-20
+    I('F-1', 'fixedLater', '2018-01-10', { grade: 'D', hazards: ['gas'], measure: 'use', deadline: '2018-06-30', remediated_on: '2020-01-20' }),
+  ];
+  const flagsOn = (asOf: string) => {
+    const reg = registerFrom(profiles, inspections);
+    const policy = loadPolicy();
+    const f = computeFlags(reg, policy, parseDate(asOf)!);
+    return Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k)).map((r) => `${r.building_id}:${r.rule}:${r.detail}`);
+  };
+  const riskOn = (asOf: string, id: string) => {
+    const reg = registerFrom(profiles, inspections);
+    const d = computeDue(reg, compileRules(loadRules('nantong')), parseDate(asOf)!);
+    const row = riskRow(reg, d, loadRiskConfig(), reg.ids.indexOf(id));
+    return Object.fromEntries(row.factors.filter((f) => ['last_grade', 'overdue_checkup', 'open_hazards'].includes(f.factor)).map((f) => [f.factor, f.value]));
+  };
+  it('due: before the inspection the building is as if never inspected (under nantong.housing_25y due 1985-01-01)', () => {
+    expect(due('nantong', profiles, inspections, '2019-01-01').get('old')).toEqual({ building_id: 'old', rule: 'nantong.housing_25y', last_inspection: null, next_due: '1985-01-01', overdue_days: 12418 });
+    // on the day of the inspection it counts
+    expect(due('nantong', profiles, inspections, '2020-03-15').get('old')).toEqual({ building_id: 'old', rule: 'follow_up_deadline', last_inspection: '2020-03-15', next_due: '2021-03-15', overdue_days: 0 });
+  });
+  it('due: a remediation dated after the day is not yet done (the D\'s deadline governs until then)', () => {
+    expect(due('nantong', profiles, inspections, '2019-01-01').get('fixedLater')).toEqual({ building_id: 'fixedLater', rule: 'follow_up_deadline', last_inspection: '2018-01-10', next_due: '2018-06-30', overdue_days: 185 });
+    expect(due('nantong', profiles, inspections, '2020-01-20').get('fixedLater')).toEqual({ building_id: 'fixedLater', rule: 'nantong.housing_25y', last_inspection: '2018-01-10', next_due: '2028-01-10', overdue_days: 0 });
+  });
+  it('checks: a C dated after the day is not flagged; a later remediation does not clear a flag before it', () => {
+    expect(flagsOn('2019-01-01')).toEqual([
+      'fixedLater:cd_still_in_use:grade D (2018-01-10) not remediated, measure use: still in use',
+      'fixedLater:remediation_overdue:remediation deadline 2018-06-30 passed 185 days ago without remediation',
+    ]);
+    // 2020-03-01: the D was remediated on 2020-01-20; the C not yet found (2020-03-15)
+    expect(flagsOn('2020-03-01')).toEqual([]);
+    expect(flagsOn('2020-06-01')).toEqual(['old:cd_still_in_use:grade C (2020-03-15) not remediated, measure observe: still in use']);
+    expect(flagsOn('2021-06-01')).toEqual([
+      'old:cd_still_in_use:grade C (2020-03-15) not remediated, measure observe: still in use',
+      'old:remediation_overdue:remediation deadline 2021-03-15 passed 78 days ago without remediation',
+    ]);
+  });
+  it('risk: last grade, open hazards and overdue as of the day', () => {
+    expect(riskOn('2019-01-01', 'old')).toEqual({ last_grade: null, overdue_checkup: 12418, open_hazards: null });
+    expect(riskOn('2020-06-01', 'old')).toEqual({ last_grade: 'C', overdue_checkup: 0, open_hazards: 'structure' });
+    expect(riskOn('2019-01-01', 'fixedLater')).toEqual({ last_grade: 'D', overdue_checkup: 185, open_hazards: 'gas' });
+    expect(riskOn('2020-06-01', 'fixedLater')).toEqual({ last_grade: 'D', overdue_checkup: 0, open_hazards: null });
+  });
+});
+
+describe('a later phase with a shorter cycle counts from the last inspection', () => {
+  // Changsha public buildings: every 5 years from age 25 (1985-01-01), every 2 past a design life of 40 (2000-01-01)
+  const at = (date: string | null, asOf = '2000-06-01') =>
+    due('changsha', [P('pub', { year_built: 1960, use: 'public_crowded', design_life_years: 40 })], date ? [I('p1', 'pub', date)] : [], asOf).get('pub')!;
+  it('inspected in the 5-year phase: due 2 years after it once past design life (1999-06-01 → 2001-06-01, not 2004-06-01)', () => {
+    expect(at('1999-06-01')).toEqual({ building_id: 'pub', rule: 'changsha.public_25y', last_inspection: '1999-06-01', next_due: '2001-06-01', overdue_days: 0 });
+  });
+  it('more than 2 years before the shorter phase begins: due on its start', () => {
+    expect(at('1996-03-01')).toEqual({ building_id: 'pub', rule: 'changsha.public_25y', last_inspection: '1996-03-01', next_due: '2000-01-01', overdue_days: 152 });
+  });
+  it('early in the 5-year phase: still its own cycle when that ends first', () => {
+    expect(at('1986-02-01', '1990-01-01')).toMatchObject({ next_due: '1991-02-01', overdue_days: 0 });
+  });
+  it('inside the 2-year phase, and never inspected', () => {
+    expect(at('2003-05-05', '2004-01-01')).toMatchObject({ next_due: '2005-05-05' });
+    expect(at(null)).toMatchObject({ last_inspection: null, next_due: '1985-01-01' });
+  });
+  it('a later phase with a longer cycle: the earlier cycle ends with its phase', () => {
+    const set = parseRules({ id: 't', version: '1', name_zh: 't', name_en: 't', source: 'test', rules: [{ id: 't.r', name_zh: 'r', name_en: 'r', phases: [{ from: 'age', years: 0, every: 2 }, { from: 'age', years: 10, every: 10 }] }] });
+    const reg = registerFrom([P('a', { year_built: 2000 })], [I('a1', 'a', '2009-06-01')]);
+    const c = compileRules(set);
+    // every 2 until 2010-01-01 (2011-06-01 falls after it), then every 10: 2019-06-01
+    expect(dueRow(reg, c, computeDue(reg, c, parseDate('2010-06-01')!), 0)).toMatchObject({ next_due: '2019-06-01', overdue_days: 0 });
+  });
+});
+
+describe('height limits govern new buildings (completed after the notice year)', () => {
+  // QA: wH1 built 2023 and wH2 built 2010, offices of 300 m, a city of 2 million
+  const reg = registerFrom([
+    P('wH1', { year_built: 2023, use: 'office', height_m: 300 }),
+    P('wH2', { year_built: 2010, use: 'office', height_m: 300 }),
+    P('wH3', { use: 'office', height_m: 300 }),
+    P('res2021', { year_built: 2021, use: 'residential', height_m: 200 }),
+    P('res2022', { year_built: 2022, use: 'residential', height_m: 200 }),
+  ], []);
+  const policy = loadPolicy({ city_population: 2_000_000 });
+  const f = computeFlags(reg, policy, parseDate(AS_OF)!);
+  const rows = Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k)).filter((r) => r.rule.startsWith('height'));
+  const of = (id: string) => rows.filter((r) => r.building_id === id).map((r) => ({ rule: r.rule, kind: r.kind, detail: r.detail }));
+  it('the cut-off is the health check\'s (indicator catalogue high_rise_m.notice_year: 2021)', async () => {
+    const { loadCatalogue } = await import('../../src/analysis/indicators/catalogue.js');
+    expect(policy.notice_year).toBe(loadCatalogue().parameters.high_rise_m.notice_year);
+    expect(policy.notice_year).toBe(2021);
+  });
+  it('completed after 2021: a violation', () => {
+    expect(of('wH1')).toEqual([{ rule: 'height_over_cap', kind: 'flag', detail: '300 m > 250 m, not permitted for new buildings (city population 2,000,000); completed 2023, after the 2021 notice' }]);
+    expect(of('res2022')).toEqual([{ rule: 'height_strictly_limited', kind: 'flag', detail: '200 m > 150 m, strictly limited (city population 2,000,000); completed 2022, after the 2021 notice' }]);
+  });
+  it('completed by 2021: information, not a violation', () => {
+    expect(of('wH2')).toEqual([{ rule: 'height_above_limit_existing', kind: 'information', detail: '300 m above the 250 m cap for new buildings (city population 2,000,000); completed 2010, by the 2021 notice, which governs new buildings: information, not a violation' }]);
+    expect(of('res2021')).toEqual([{ rule: 'height_above_limit_existing', kind: 'information', detail: '200 m above the 150 m strict limit for new buildings (city population 2,000,000); completed 2021, by the 2021 notice, which governs new buildings: information, not a violation' }]);
+  });
+  it('year unknown: says it cannot tell', () => {
+    expect(of('wH3')).toEqual([{ rule: 'height_above_limit_year_unknown', kind: 'information', detail: '300 m above the 250 m cap for new buildings (city population 2,000,000); year built unknown: cannot tell whether the 2021 notice applies (it governs buildings completed after 2021); record year_built' }]);
+    expect(rows.find((r) => r.building_id === 'wH3')!.detail_zh).toBe('高度 300 m，超过新建建筑 250 米上限；建成年份未知，无法判断是否适用 2021 年通知（适用于其后建成的建筑）：请补录建成年份');
+  });
+  it('every rule has its source', () => {
+    for (const r of rows) expect(r.source.length, r.rule).toBeGreaterThan(20);
+  });
+});
+
+describe('risk: the seismic factor', () => {
+  it('is a number with its basis, and says why when unknown', () => {
+    const reg = registerFrom([P('iso', { seismic_intensity: 7, isolation: true }), P('none')], []);
+    const d = computeDue(reg, compileRules(loadRules('nantong')), parseDate(AS_OF)!);
+    const seismic = (b: number) => riskRow(reg, d, loadRiskConfig(), b).factors.find((x) => x.factor === 'seismic_intensity')!;
+    expect(seismic(0)).toMatchObject({ value: 7, basis: 'from the profile; isolated or damped (× 0.5)', basis_zh: '依据：房屋档案；已采用隔震减震（× 0.5）' });
+    expect(seismic(1)).toMatchObject({ value: null, basis: 'unknown: no intensity in the profile, no GB 18306 zone covers the building, no city-wide --intensity' });
   });
 });

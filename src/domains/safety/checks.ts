@@ -1,12 +1,17 @@
 /**
- * Policy checks over the register (`opencim safety check`): each flag names its rule and the
- * source of the rule. Thresholds and sources are data (./policy.json); the city population is a
- * parameter (the height limits depend on it).
+ * Policy checks over the register (`opencim safety check`), as of a day (inspections and
+ * remediations dated after it are not yet made): each flag names its rule and the source of the
+ * rule. Thresholds and sources are data (./policy.json); the city population is a parameter (the
+ * height limits depend on it). The height notices of 2020/2021 govern new buildings: a building
+ * completed after the notice year breaks them (a flag); an older one, or one of unknown year, above
+ * a limit is information, not a violation (the same cut-off as the health check's high_rise_count,
+ * read from its catalogue parameter).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadCatalogue } from '../../analysis/indicators/catalogue.js';
 import { formatDate, LABELS_ZH, MEASURES, USES } from './model.js';
-import { latestInspections, NO_DATE, openCD, seismicBasisText, type SafetyRegister } from './register.js';
+import { latestInspections, NO_DATE, openCD, remediatedBy, seismicBasisText, type SafetyRegister } from './register.js';
 
 export interface Policy {
   version: string;
@@ -20,24 +25,34 @@ export interface Policy {
   large_city: { limit_m: number; cap_m: number };
   high_intensity: number;
   critical_building_uses: string[];
+  /** the height notices apply to buildings completed after this year (indicator catalogue: high_rise_m.notice_year) */
+  notice_year: number;
   sources: Record<FlagRule, string>;
 }
 
-export const FLAG_RULES = ['fire_consult_residential', 'fire_consult_public', 'height_strictly_limited', 'height_over_cap', 'seismic_isolation_missing', 'cd_still_in_use', 'prefab_multi_household', 'group_rental', 'remediation_overdue'] as const;
+export const FLAG_RULES = ['fire_consult_residential', 'fire_consult_public', 'height_strictly_limited', 'height_over_cap', 'seismic_isolation_missing', 'cd_still_in_use', 'prefab_multi_household', 'group_rental', 'remediation_overdue',
+  'height_above_limit_existing', 'height_above_limit_year_unknown'] as const;
 export type FlagRule = (typeof FLAG_RULES)[number];
+/** rules that inform and are not violations: existing buildings above the limits for new ones */
+export const INFORMATION_RULES: readonly FlagRule[] = ['height_above_limit_existing', 'height_above_limit_year_unknown'];
 
 export function loadPolicy(over: Partial<Policy> = {}): Policy {
-  const p = JSON.parse(readFileSync(fileURLToPath(new URL('../../../src/domains/safety/policy.json', import.meta.url)), 'utf8')) as Policy;
-  return { ...p, ...over };
+  const p = JSON.parse(readFileSync(fileURLToPath(new URL('../../../src/domains/safety/policy.json', import.meta.url)), 'utf8')) as Omit<Policy, 'notice_year'>;
+  return { ...p, notice_year: loadCatalogue().parameters.high_rise_m.notice_year, ...over };
 }
 
-export interface Flags { count: number; building: Int32Array; rule: Uint8Array; /** the height used (m), NaN when not a height rule */ height: Float32Array; estimated: Uint8Array }
+export interface Flags {
+  count: number; building: Int32Array; rule: Uint8Array; /** the height used (m), NaN when not a height rule */ height: Float32Array; estimated: Uint8Array;
+  /** the day checked, and each building's latest inspection made by it */
+  asOf: number; last: Int32Array;
+}
 
 const RESIDENTIAL = USES.indexOf('residential');
 const PREFAB = 1; // STRUCTURES.indexOf('prefab_slab')
 const STOP = MEASURES.indexOf('stop'), DEMOLISH = MEASURES.indexOf('demolish');
 
-export function computeFlags(reg: SafetyRegister, policy: Policy, asOf: number, last = latestInspections(reg)): Flags {
+export function computeFlags(reg: SafetyRegister, policy: Policy, asOf: number): Flags {
+  const last = latestInspections(reg, asOf);
   let cap = 1 << 16;
   let building = new Int32Array(cap), rule = new Uint8Array(cap), height = new Float32Array(cap), estimated = new Uint8Array(cap);
   let count = 0;
@@ -54,7 +69,7 @@ export function computeFlags(reg: SafetyRegister, policy: Policy, asOf: number, 
   const large = policy.city_population !== null && policy.city_population >= policy.large_city_population;
   const lim = large ? policy.large_city : policy.small_city;
   const R = (name: FlagRule) => FLAG_RULES.indexOf(name);
-  const [fireRes, firePub, limited, overCap, seismic, cdUse, prefab, group, remed] = FLAG_RULES.map(R);
+  const [fireRes, firePub, limited, overCap, seismic, cdUse, prefab, group, remed, existing, yearUnknown] = FLAG_RULES.map(R);
   for (let b = 0; b < reg.n; b++) {
     let h = reg.height[b], est = 0;
     if (!(h >= 0) && reg.storeys[b] > 0) { h = reg.storeys[b] * policy.storey_height_m; est = 1; }
@@ -62,23 +77,31 @@ export function computeFlags(reg: SafetyRegister, policy: Policy, asOf: number, 
     if (h > 0) {
       if (u === RESIDENTIAL && h > policy.fire_consult_residential_m) add(b, fireRes, h, est);
       if (u >= 0 && publicMask & (1 << u) && h > policy.fire_consult_public_m) add(b, firePub, h, est);
-      if (h > lim.cap_m) add(b, overCap, h, est);
-      else if (h > lim.limit_m) add(b, limited, h, est);
+      if (h > lim.limit_m) {
+        // the notices govern what is built after them
+        const year = reg.yearBuilt[b];
+        add(b, !year ? yearUnknown : year <= policy.notice_year ? existing : h > lim.cap_m ? overCap : limited, h, est);
+      }
     }
     if (reg.critical[b] && reg.seismic[b] >= policy.high_intensity && reg.isolation[b] !== 1) add(b, seismic);
     const j = last[b];
-    if (openCD(reg, j) && reg.inspMeasure[j] !== STOP && reg.inspMeasure[j] !== DEMOLISH) add(b, cdUse);
+    if (openCD(reg, j, asOf) && reg.inspMeasure[j] !== STOP && reg.inspMeasure[j] !== DEMOLISH) add(b, cdUse);
     if (reg.structure[b] === PREFAB && reg.households[b] >= 2 && (u === RESIDENTIAL || u < 0)) add(b, prefab);
     if (reg.groupRental[b] === 1) add(b, group);
-    if (j >= 0 && reg.inspDeadline[j] !== NO_DATE && reg.inspRemediated[j] === NO_DATE && asOf > reg.inspDeadline[j]) add(b, remed);
+    if (j >= 0 && reg.inspDeadline[j] !== NO_DATE && !remediatedBy(reg, j, asOf) && asOf > reg.inspDeadline[j]) add(b, remed);
   }
-  return { count, building: building.subarray(0, count), rule: rule.subarray(0, count), height: height.subarray(0, count), estimated: estimated.subarray(0, count) };
+  return { count, building: building.subarray(0, count), rule: rule.subarray(0, count), height: height.subarray(0, count), estimated: estimated.subarray(0, count), asOf, last };
 }
 
-export interface FlagRow { building_id: string; rule: FlagRule; detail: string; detail_zh: string; source: string }
+export interface FlagRow {
+  building_id: string; rule: FlagRule;
+  /** 'flag': the building breaks or falls under the rule; 'information': noted, not a violation (an existing building above a limit for new ones) */
+  kind: 'flag' | 'information';
+  detail: string; detail_zh: string; source: string;
+}
 
-export function flagRow(reg: SafetyRegister, policy: Policy, flags: Flags, k: number, asOf: number, last: Int32Array): FlagRow {
-  const b = flags.building[k], rule = FLAG_RULES[flags.rule[k]];
+export function flagRow(reg: SafetyRegister, policy: Policy, flags: Flags, k: number): FlagRow {
+  const b = flags.building[k], rule = FLAG_RULES[flags.rule[k]], asOf = flags.asOf, last = flags.last;
   const h = flags.height[k];
   const hs = `${Math.round(h * 10) / 10} m${flags.estimated[k] ? ` (estimated: ${reg.storeys[b]} storeys × ${policy.storey_height_m} m)` : ''}`;
   const large = policy.city_population !== null && policy.city_population >= policy.large_city_population;
@@ -91,13 +114,24 @@ export function flagRow(reg: SafetyRegister, policy: Policy, flags: Flags, k: nu
   switch (rule) {
     case 'fire_consult_residential': en = `residential building ${hs} > ${policy.fire_consult_residential_m} m: consult the fire and rescue service`; zh = `住宅高度 ${hs} 超过 ${policy.fire_consult_residential_m} 米：须征求消防救援机构意见`; break;
     case 'fire_consult_public': en = `public building ${hs} > ${policy.fire_consult_public_m} m: consult the fire and rescue service`; zh = `公共建筑高度 ${hs} 超过 ${policy.fire_consult_public_m} 米：须征求消防救援机构意见`; break;
-    case 'height_strictly_limited': en = `${hs} > ${lim.limit_m} m, strictly limited (${popText})`; zh = `高度 ${hs} 超过 ${lim.limit_m} 米，严格限制`; break;
-    case 'height_over_cap': en = `${hs} > ${lim.cap_m} m, not permitted for new buildings (${popText})`; zh = `高度 ${hs} 超过 ${lim.cap_m} 米，不得新建`; break;
+    case 'height_strictly_limited': en = `${hs} > ${lim.limit_m} m, strictly limited (${popText}); completed ${reg.yearBuilt[b]}, after the ${policy.notice_year} notice`; zh = `高度 ${hs} 超过 ${lim.limit_m} 米，严格限制（${reg.yearBuilt[b]} 年建成，晚于 ${policy.notice_year} 年通知）`; break;
+    case 'height_over_cap': en = `${hs} > ${lim.cap_m} m, not permitted for new buildings (${popText}); completed ${reg.yearBuilt[b]}, after the ${policy.notice_year} notice`; zh = `高度 ${hs} 超过 ${lim.cap_m} 米，不得新建（${reg.yearBuilt[b]} 年建成，晚于 ${policy.notice_year} 年通知）`; break;
+    case 'height_above_limit_existing': case 'height_above_limit_year_unknown': {
+      const over = h > lim.cap_m ? { en: `above the ${lim.cap_m} m cap for new buildings`, zh: `超过新建建筑 ${lim.cap_m} 米上限` } : { en: `above the ${lim.limit_m} m strict limit for new buildings`, zh: `超过新建建筑 ${lim.limit_m} 米严格限制高度` };
+      if (rule === 'height_above_limit_existing') {
+        en = `${hs} ${over.en} (${popText}); completed ${reg.yearBuilt[b]}, by the ${policy.notice_year} notice, which governs new buildings: information, not a violation`;
+        zh = `高度 ${hs}，${over.zh}；${reg.yearBuilt[b]} 年建成，早于 ${policy.notice_year} 年通知（通知适用于新建建筑）：仅供参考，不属违规`;
+      } else {
+        en = `${hs} ${over.en} (${popText}); year built unknown: cannot tell whether the ${policy.notice_year} notice applies (it governs buildings completed after ${policy.notice_year}); record year_built`;
+        zh = `高度 ${hs}，${over.zh}；建成年份未知，无法判断是否适用 ${policy.notice_year} 年通知（适用于其后建成的建筑）：请补录建成年份`;
+      }
+      break;
+    }
     case 'seismic_isolation_missing': { const [ben, bzh] = seismicBasisText(reg, b); en = `critical building type in a zone of intensity ${reg.seismic[b]} ≥ ${policy.high_intensity} with ${reg.isolation[b] === 0 ? 'no isolation or damping' : 'no isolation or damping recorded'}; intensity ${ben}`; zh = `高烈度区（${reg.seismic[b]} 度，${bzh}）重点建筑${reg.isolation[b] === 0 ? '未采用' : '未登记'}隔震减震`; break; }
     case 'cd_still_in_use': en = `grade ${grade} (${formatDate(reg.inspDate[j])}) not remediated, measure ${measure ?? 'none'}: still in use`; zh = `${grade} 级危房（${formatDate(reg.inspDate[j])}）未整治，处理措施${measure ? LABELS_ZH[measure] : '未定'}：仍在使用`; break;
     case 'prefab_multi_household': en = `prefab-slab multi-household housing (${reg.households[b]} households): renovation programme`; zh = `预制板多户住宅（${reg.households[b]} 户）：纳入改造`; break;
     case 'group_rental': en = 'group rental (群租房): clean-up'; zh = '群租房：纳入整治'; break;
     case 'remediation_overdue': en = `remediation deadline ${formatDate(reg.inspDeadline[j])} passed ${asOf - reg.inspDeadline[j]} days ago without remediation`; zh = `整治期限 ${formatDate(reg.inspDeadline[j])} 已过 ${asOf - reg.inspDeadline[j]} 天，尚未整治`; break;
   }
-  return { building_id: reg.ids[b], rule, detail: en, detail_zh: zh, source: policy.sources[rule] };
+  return { building_id: reg.ids[b], rule, kind: INFORMATION_RULES.includes(rule) ? 'information' : 'flag', detail: en, detail_zh: zh, source: policy.sources[rule] };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
-import { GRADES, HAZARDS, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
+import { futureDateProblem, GRADES, HAZARDS, localTodayDays, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
 import { InputError } from '../../model/errors.js';
 
 export const PROFILE_COLUMNS = ['building_id', 'year_built', 'design_life_years', 'structure', 'storeys', 'height_m', 'use', 'households', 'group_rental', 'seismic_intensity', 'isolation', 'owner', 'insured', 'fund'] as const;
@@ -55,9 +55,28 @@ export class RegisterCsvError extends InputError {
       `\n${errors.length} error(s): nothing was imported / 有 ${errors.length} 处错误，未导入任何数据`);
   }
 }
+/** `file (row R, column C): message`; row 0 is no one row: `file (column C)` or `file (whole file)` */
 export function formatRowError(e: RowError): string {
-  return `${e.file} (row ${e.row}${e.column ? `, column ${e.column}` : ''}): ${e.message}`;
+  const where = e.row > 0 ? `row ${e.row}${e.column ? `, column ${e.column}` : ''}` : e.column ? `column ${e.column}` : 'whole file';
+  return `${e.file} (${where}): ${e.message}`;
 }
+
+/**
+ * The ids one import has taken, across its files: a profile's building_id or an inspection's
+ * inspection_id may appear once in all the files of one import, as within one file (two rows for one
+ * record would be written as two versions, the last silently winning).
+ */
+export class ImportIds {
+  readonly files: string[] = [];
+  /** id → file index × 2^32 + row */
+  readonly profiles = new Map<string, number>();
+  readonly inspections = new Map<string, number>();
+  fileIndex(file: string): number {
+    this.files.push(file);
+    return this.files.length - 1;
+  }
+}
+const ROW_SPAN = 2 ** 32;
 
 const MAX_ERRORS = 1000;
 
@@ -66,57 +85,139 @@ const MAX_ERRORS = 1000;
  * (and are not kept: the result's `rows` is then empty); once any row is bad, nothing more is
  * sunk, and the file still ends in a RegisterCsvError naming every bad row.
  */
-export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8', sink?: RegisterSink): Promise<RegisterFile> {
+export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8', sink?: RegisterSink, ids?: ImportIds): Promise<RegisterFile> {
   const decoder = new TextDecoder(encoding === 'gbk' ? 'gbk' : 'utf-8', { fatal: true });
+  // --encoding gbk on a file of valid UTF-8 with multi-byte characters would store mojibake: read beside it as UTF-8 to tell
+  const asUtf8 = encoding === 'gbk' ? new Utf8Witness() : null;
   let parser: CsvParser | undefined;
   let carry = '';
   const records: CsvRecord[] = [];
-  const out = new RegisterParser(file);
+  const out = new RegisterParser(file, ids);
   const stream = createReadStream(file, { highWaterMark: 1 << 16 });
-  const decode = (b?: Buffer) => {
+  const decode = async (b?: Buffer) => {
+    asUtf8?.push(b);
     try { return b ? decoder.decode(b, { stream: true }) : decoder.decode(); } catch {
-      throw new RegisterCsvError([{ file, row: 0, column: '', message: `the file is not valid ${encoding === 'gbk' ? 'GBK' : 'UTF-8'} text (try --encoding ${encoding === 'gbk' ? 'utf8' : 'gbk'}) / 文件编码不符` }]);
+      if (asUtf8?.looksUtf8()) throw looksUtf8Error(file);
+      throw new RegisterCsvError([await encodingError(file, encoding)]);
     }
   };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let text = decode(chunk);
-      if (!parser) {
-        carry += text;
-        const nl = carry.search(/[\r\n]/);
-        if (nl < 0 && carry.length < 1 << 20) continue;
-        parser = new CsvParser(guessDelimiter(nl < 0 ? carry : carry.slice(0, nl)), file);
-        text = carry; carry = '';
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        let text = await decode(chunk);
+        if (!parser) {
+          carry += text;
+          const nl = carry.search(/[\r\n]/);
+          if (nl < 0 && carry.length < 1 << 20) continue;
+          parser = new CsvParser(guessDelimiter(nl < 0 ? carry : carry.slice(0, nl)), file);
+          text = carry; carry = '';
+        }
+        parser.push(text, records);
+        out.take(records);
+        records.length = 0;
+        if (sink) await out.drain(sink);
       }
-      parser.push(text, records);
-      out.take(records);
-      records.length = 0;
-      if (sink) await out.drain(sink);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: `cannot read the file: ${(e as Error).message}` }]);
+      throw e;
+    } finally {
+      stream.destroy();
     }
+    const rest = await decode();
+    if (!parser) { carry += rest; parser = new CsvParser(guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file); parser.push(carry, records); } else if (rest) parser.push(rest, records);
+    parser.end(records);
+    out.take(records);
+    if (asUtf8?.looksUtf8(true)) throw looksUtf8Error(file);
+    if (sink) await out.drain(sink);
+    return out.finish();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: `cannot read the file: ${(e as Error).message}` }]);
+    // what the rows say when UTF-8 is read as GBK is mojibake: the encoding is the problem to name
+    if (e instanceof InputError && !(e as { encoding?: boolean }).encoding && asUtf8?.looksUtf8()) throw looksUtf8Error(file);
     throw e;
-  } finally {
-    stream.destroy();
   }
-  const rest = decode();
-  if (!parser) { carry += rest; parser = new CsvParser(guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file); parser.push(carry, records); } else if (rest) parser.push(rest, records);
-  parser.end(records);
-  out.take(records);
-  if (sink) await out.drain(sink);
-  return out.finish();
+}
+
+/** Reads the same bytes as UTF-8: valid so far, and with multi-byte characters (or a UTF-8 BOM)? */
+class Utf8Witness {
+  private dec = new TextDecoder('utf-8', { fatal: true });
+  private valid = true;
+  private bytes = 0;
+  private chars = 0;
+  push(b?: Buffer): void {
+    if (!this.valid) return;
+    try {
+      const t = b ? this.dec.decode(b, { stream: true }) : this.dec.decode();
+      this.bytes += b?.length ?? 0;
+      this.chars += t.length;
+    } catch { this.valid = false; }
+  }
+  /** `ended`: the whole file was pushed (a sequence cut off at the end is then invalid) */
+  looksUtf8(ended = false): boolean {
+    if (ended) this.push();
+    // fewer UTF-16 units than bytes: some character took several bytes (the BOM's three bytes decode to nothing)
+    return this.valid && this.chars < this.bytes;
+  }
+}
+
+function looksUtf8Error(file: string): RegisterCsvError {
+  const e = new RegisterCsvError([{ file, row: 0, column: '', message:
+    '文件是有效的 UTF-8 文本且含多字节字符，看来是 UTF-8 编码：请用 --encoding utf8（若确为 GBK，请先转为 UTF-8：iconv -f GBK -t UTF-8）；未导入任何数据 / ' +
+    'the file is valid UTF-8 with multi-byte characters: it looks like UTF-8; use --encoding utf8 (if it really is GBK, convert it first: iconv -f GBK -t UTF-8)' }]);
+  return Object.assign(e, { encoding: true });
+}
+
+/** The first byte the encoding cannot read, as a row error (read again from the start: the error path only). */
+async function encodingError(file: string, encoding: 'utf8' | 'gbk'): Promise<RowError> {
+  const name = encoding === 'gbk' ? 'GBK' : 'UTF-8', other = encoding === 'gbk' ? 'utf8' : 'gbk';
+  const at = await firstUndecodable(file, encoding === 'gbk' ? 'gbk' : 'utf-8').catch(() => null);
+  if (!at) return { file, row: 0, column: '', message: `文件不是有效的 ${name} 文本（可试 --encoding ${other}）/ the file is not valid ${name} text (try --encoding ${other})` };
+  const header = at.line === 1 ? '（表头）' : '';
+  return { file, row: at.line, column: '', message: `第 ${at.line} 行${header}（文件第 ${at.offset} 字节）起不是有效的 ${name} 文本（可试 --encoding ${other}）/ not valid ${name} text from byte ${at.offset} of the file${at.line === 1 ? ' (in the header)' : ''} (try --encoding ${other})` };
+}
+
+/** line (1-based, as the CSV reader counts them) and byte (1-based) where the first sequence `label` cannot decode starts; null when it all decodes */
+async function firstUndecodable(file: string, label: 'gbk' | 'utf-8'): Promise<{ line: number; offset: number } | null> {
+  const chunks = () => createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>;
+  // the chunk it is in (a decoder's state cannot be copied: the second pass feeds the chunks before it whole)
+  let bad = -1, k = 0;
+  const probe = new TextDecoder(label, { fatal: true });
+  for await (const c of chunks()) { try { probe.decode(c, { stream: true }); } catch { bad = k; break; } k++; }
+  if (bad < 0) { try { probe.decode(); return null; } catch { bad = k - 1; /* a sequence cut off at the end of the last chunk */ } }
+  const dec = new TextDecoder(label, { fatal: true });
+  let line = 1, offset = 0, prevCR = false;
+  const count = (byte: number) => { if (byte === 0x0a) { if (!prevCR) line++; prevCR = false; } else if (byte === 0x0d) { line++; prevCR = true; } else prevCR = false; };
+  k = 0;
+  for await (const c of chunks()) {
+    if (k++ !== bad) {
+      dec.decode(c, { stream: true });
+      for (let i = 0; i < c.length; i++) count(c[i]);
+      offset += c.length;
+      continue;
+    }
+    // byte by byte: the bad sequence starts at the first byte still pending when the decoder gives up
+    let start = -1, startLine = line;
+    for (let i = 0; i < c.length; i++, offset++) {
+      let t: string;
+      try { t = dec.decode(c.subarray(i, i + 1), { stream: true }); } catch { return start >= 0 ? { line: startLine, offset: start + 1 } : { line, offset: offset + 1 }; }
+      if (!t) { if (start < 0) { start = offset; startLine = line; } } else start = -1;
+      count(c[i]);
+    }
+    if (start >= 0) return { line: startLine, offset: start + 1 };
+    break;
+  }
+  return { line, offset: offset + 1 };
 }
 
 /** where streamed rows go: called with the file's kind once the header is read, then with each batch */
 export type RegisterSink = (kind: 'profiles' | 'inspections', rows: Profile[] | Inspection[]) => Promise<void>;
 
 /** Parse register text already in memory (tests, the HTTP API). */
-export function parseRegisterText(file: string, text: string): RegisterFile {
+export function parseRegisterText(file: string, text: string, ids?: ImportIds): RegisterFile {
   const parser = new CsvParser(guessDelimiter(text.split(/[\r\n]/)[0] ?? ''), file);
   const records: CsvRecord[] = [];
   parser.push(text.replace(/^\uFEFF/, ''), records);
   parser.end(records);
-  const out = new RegisterParser(file);
+  const out = new RegisterParser(file, ids);
   out.take(records);
   return out.finish();
 }
@@ -128,11 +229,17 @@ class RegisterParser {
   private errors: RowError[] = [];
   private profiles: Profile[] = [];
   private inspections: Inspection[] = [];
-  private seen = new Map<string, number>();
+  private ids: ImportIds;
+  private fileNo: number;
+  /** the last day an inspection or remediation may be dated */
+  readonly today = localTodayDays();
   /** local photos named by the file's inspections, by sha256 */
   readonly photoFiles = new Map<string, PhotoFile>();
   private photoCache = new Map<string, { sha: string; type: string | null; bytes: number } | { error: string }>();
-  constructor(private file: string) {}
+  constructor(private file: string, ids?: ImportIds) {
+    this.ids = ids ?? new ImportIds();
+    this.fileNo = this.ids.fileIndex(file);
+  }
 
   /** one local photo: its sha256 and type (cached: the same file named twice is read once) */
   photo(path: string): { sha: string; type: string | null; bytes: number } | { error: string } {
@@ -200,9 +307,12 @@ class RegisterParser {
   }
 
   private once(row: number, column: string, key: string): void {
-    const prev = this.seen.get(key);
-    if (prev !== undefined) this.err(row, column, `"${key}" already appears in row ${prev} of this file / 编号重复`);
-    else this.seen.set(key, row);
+    const seen = this.kind === 'profiles' ? this.ids.profiles : this.ids.inspections;
+    const prev = seen.get(key);
+    if (prev === undefined) { seen.set(key, this.fileNo * ROW_SPAN + row); return; }
+    const file = Math.floor(prev / ROW_SPAN), at = prev % ROW_SPAN;
+    if (file === this.fileNo) this.err(row, column, `"${key}" already appears in row ${at} of this file / 编号重复`);
+    else this.err(row, column, `"${key}" 已见于本次导入的另一文件 ${this.ids.files[file]} 第 ${at} 行：一次导入中每个编号只能出现一次（请合并两行，或分两次导入）/ "${key}" already appears in ${this.ids.files[file]} row ${at} of this import: each id once per import (merge the rows, or import the files one after the other)`);
   }
 
   private profile(rec: CsvRecord): void {
@@ -236,7 +346,7 @@ class RegisterParser {
     const x: Inspection = {
       inspection_id: v.id('inspection_id', f[0]),
       building_id: v.id('building_id', f[1]),
-      date: v.date('date', f[2], true)!,
+      date: v.date('date', f[2], true, this.today)!,
       organisation: f[3] || null,
       inspector: f[4] || null,
       method: f[5] || null,
@@ -244,7 +354,7 @@ class RegisterParser {
       hazards: v.hazards('hazards', f[7]),
       measure: v.code('measure', f[8], MEASURES, VALUE_ALIASES.measure),
       deadline: v.date('deadline', f[9], false),
-      remediated_on: v.date('remediated_on', f[10], false),
+      remediated_on: v.date('remediated_on', f[10], false, this.today),
       verified_by: f[11] || null,
       photos: this.photosCol >= 0 ? v.photos('photos', rec.fields[this.photosCol] ?? '', this) : [],
     };
@@ -358,10 +468,13 @@ class Values {
     if (!(n >= 5 && n <= 10)) { this.fail(c, `"${s}" is not a seismic intensity 5–10 (or VI–IX) / 烈度无效`); return null; }
     return n;
   }
-  date(c: string, s: string, required: boolean): string | null {
+  /** `notAfter`: the last day it may be (a date of something done: today) */
+  date(c: string, s: string, required: boolean, notAfter?: number): string | null {
     if (!s) { if (required) this.fail(c, 'empty: a date YYYY-MM-DD is required / 日期不能为空'); return null; }
     const t = s.replace(/\//g, '-');
     if (parseDate(t) === null) { this.fail(c, `"${s}" is not a date YYYY-MM-DD / 日期格式应为 YYYY-MM-DD`); return null; }
+    const future = notAfter === undefined ? null : futureDateProblem(t, notAfter);
+    if (future) { this.fail(c, future); return null; }
     return t;
   }
 }

@@ -50,6 +50,24 @@ export function addYears(days: number, years: number): number {
   return daysFromCivil(ny, m, Math.min(d, daysInMonth(ny, m)));
 }
 
+/** today in UTC (the default as-of day of due dates, checks and risk, and of the daily job) */
 export function todayDays(): number {
   return Math.floor(Date.now() / 86_400_000);
+}
+
+/** today by the calendar of the machine's time zone (TZ): the latest day an inspection or a remediation may be dated */
+export function localTodayDays(): number {
+  const now = new Date();
+  return daysFromCivil(now.getFullYear(), now.getMonth() + 1, now.getDate());
+}
+
+/**
+ * The one rule for dates of things done (an inspection's date, its remediation): not later than
+ * today (a future date would make a building "not due" for years). A message (中文 / English), or null.
+ * (A deadline may be in the future.)
+ */
+export function futureDateProblem(iso: string, today = localTodayDays()): string | null {
+  const d = parseDate(iso);
+  if (d === null || d <= today) return null;
+  return `${iso} 晚于今天（${formatDate(today)}）：已发生的日期不能在将来 / ${iso} is later than today (${formatDate(today)}): a date of something done cannot be in the future`;
 }

@@ -1,11 +1,15 @@
 /**
  * When each building is next due for its safety checkup (`opencim safety due`), in one pass over
- * the columnar register:
+ * the columnar register, as of a day: inspections dated after it are not yet made, remediations
+ * dated after it not yet done.
  * - an open grade C/D (latest inspection C or D, not remediated): its follow-up deadline governs
  *   (the inspection date itself when it set none), whatever the cycle;
  * - else, for every rule the building falls under: never inspected → the day it first falls under
- *   the rule (the start of its first phase); inspected on day d → d + the cycle of the phase that
- *   applies on d, or the rule's start when the rule only applies after d. The earliest wins.
+ *   the rule (the start of its first phase); inspected on day d before the rule applies → the
+ *   rule's start; inspected on day d under the rule → the first day on which more time has passed
+ *   since d than the cycle then in force: d + the cycle of the phase in force on d, unless a later
+ *   phase begins before that, whose cycle then counts from d too (due on the later of its start and
+ *   d + its cycle). The earliest rule wins.
  * A building none of whose rules can be placed (no rule matches, or the year built is unknown)
  * has no due date. Overdue when the due day has passed: overdue_days = as-of − due (> 0).
  */
@@ -22,7 +26,7 @@ export interface DueResult {
   nextDue: Int32Array;
   /** index in rules.set.rules, FOLLOW_UP, or -1 */
   rule: Int16Array;
-  /** the latest inspection, -1 none */
+  /** the latest inspection made by the as-of day, -1 none */
   last: Int32Array;
   asOf: number;
 }
@@ -42,12 +46,41 @@ function phaseDay(c: CompiledRules, p: number, reg: SafetyRegister, b: number): 
   return c.jan1[Math.max(0, Math.min(c.jan1.length - 1, y))];
 }
 
-export function computeDue(reg: SafetyRegister, c: CompiledRules, asOf: number, last = latestInspections(reg)): DueResult {
+/** the due day under rule r of building b last inspected on day d (NO_DATE: never); `start`: scratch for the phases' first days */
+function dueUnder(c: CompiledRules, r: number, reg: SafetyRegister, b: number, d: number, start: Int32Array): number {
+  const p0 = c.phaseStart[r], n = c.phaseStart[r + 1] - p0;
+  let first = 0x7fffffff;
+  for (let k = 0; k < n; k++) { start[k] = phaseDay(c, p0 + k, reg, b); if (start[k] < first) first = start[k]; }
+  if (d === NO_DATE || d < first) return first;
+  let best = 0x7fffffff;
+  for (let k = 0; k < n; k++) {
+    // phase k is in force from its start to the next later start; of phases starting on one day, the shorter cycle (then the first listed)
+    const s = start[k], every = c.phaseEvery[p0 + k];
+    let end = 0x7fffffff, superseded = false;
+    for (let q = 0; q < n; q++) {
+      if (q === k) continue;
+      const t = start[q], e = c.phaseEvery[p0 + q];
+      if (t > s && t < end) end = t;
+      else if (t === s && (e < every || (e === every && q < k))) superseded = true;
+    }
+    if (superseded || end <= d) continue;
+    const due = Math.max(s, addYears(d, every));
+    if (due < end && due < best) best = due;
+  }
+  return best;
+}
+
+/** due dates of every building as of day `asOf` (days since 1970-01-01) */
+export function computeDue(reg: SafetyRegister, c: CompiledRules, asOf: number): DueResult {
+  const last = latestInspections(reg, asOf);
   const nextDue = new Int32Array(reg.n).fill(NO_DATE);
   const rule = new Int16Array(reg.n).fill(-1);
+  let most = 0;
+  for (let r = 0; r < c.count; r++) most = Math.max(most, c.phaseStart[r + 1] - c.phaseStart[r]);
+  const start = new Int32Array(most);
   for (let b = 0; b < reg.n; b++) {
     const j = last[b];
-    if (openCD(reg, j)) {
+    if (openCD(reg, j, asOf)) {
       nextDue[b] = reg.inspDeadline[j] !== NO_DATE ? reg.inspDeadline[j] : reg.inspDate[j];
       rule[b] = FOLLOW_UP;
       continue;
@@ -57,14 +90,7 @@ export function computeDue(reg: SafetyRegister, c: CompiledRules, asOf: number, 
     let best = NO_DATE, bestRule = -1;
     for (let r = 0; r < c.count; r++) {
       if (!ruleMatches(c, r, reg, b)) continue;
-      let first = 0x7fffffff, curStart = NO_DATE, curEvery = 0;
-      for (let p = c.phaseStart[r]; p < c.phaseStart[r + 1]; p++) {
-        const s = phaseDay(c, p, reg, b);
-        if (s < first) first = s;
-        // the phase in force on d: the latest start not after d (on a tie the shorter cycle)
-        if (d !== NO_DATE && s <= d && (s > curStart || (s === curStart && c.phaseEvery[p] < curEvery))) { curStart = s; curEvery = c.phaseEvery[p]; }
-      }
-      const due = d === NO_DATE || curEvery === 0 ? first : addYears(d, curEvery);
+      const due = dueUnder(c, r, reg, b, d, start);
       if (best === NO_DATE || due < best) { best = due; bestRule = r; }
     }
     nextDue[b] = best;

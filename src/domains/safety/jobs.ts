@@ -3,7 +3,8 @@
  * as of the day (by the cycle rules), recorded as a run (`runs`, kind `safety.due`) with its rows in
  * `safety_due_results` (migration 011), committed with the run's success in one transaction. The
  * viewer and the API read "overdue as of today" from the latest run (`latestDue`) instead of
- * recomputing it for every request.
+ * recomputing it for every request. The rules: those given in the parameters (a preset or a rules
+ * JSON object), else each city's own (`opencim safety rules set`, ./city-rules.ts), else the default preset.
  */
 import { z } from 'zod';
 import { defineJob } from '../../jobs/contract.js';
@@ -12,18 +13,27 @@ import { copyFields } from '../../store/tables.js';
 import { currentRun, succeedRun, withRun, type Run } from '../../store/runs.js';
 import { computeDue, dueRow, overdueDays, type DueRow } from './due.js';
 import { formatDate, parseDate, todayDays } from './model.js';
-import { compileRules, loadRules, PRESETS } from './rules.js';
+import { compileRules, isPreset, PRESETS, RuleSetSchema, parseRules, type RuleSet } from './rules.js';
+import { chooseRules } from './city-rules.js';
 import { readRegister, registerState } from './store.js';
 
 export const DUE_RUN = 'safety.due';
 
-export interface DueRunSummary { city: string; run_id: number; as_of: string; rules: string; buildings: number; overdue: number }
+export interface DueRunSummary {
+  city: string; run_id: number; as_of: string;
+  /** the rule set's id and version, and where it came from: the job's parameters, the city's stored rules, or the default preset */
+  rules: string; rules_version: string; rules_from: 'given' | 'city' | 'default';
+  buildings: number; overdue: number;
+}
 
-/** compute and record one city's overdue list as of `asOf` (days since 1970-01-01) */
-export async function recordDue(store: Store, city: string, o: { rules: string; asOf: number; actor: string; jobId?: string }): Promise<DueRunSummary> {
-  const rules = compileRules(loadRules(o.rules));
+/** compute and record one city's overdue list as of `asOf` (days since 1970-01-01); `rules`: a preset, a file or a rule set, else the city's */
+export async function recordDue(store: Store, city: string, o: { rules?: string | RuleSet; asOf: number; actor: string; jobId?: string }): Promise<DueRunSummary> {
+  const chosen = await chooseRules(store, city, o.rules);
+  const rules = compileRules(chosen.set);
   const asOf = formatDate(o.asOf);
-  return withRun(store, { cityId: city, kind: DUE_RUN, params: { rules: o.rules, as_of: asOf }, actor: o.actor, jobId: o.jobId }, async (run) => {
+  const about = { rules: chosen.set.id, rules_version: chosen.set.version, rules_from: chosen.from, ...(chosen.setting ? { rules_setting_run_id: chosen.setting.run_id } : {}) };
+  const params = { ...about, ...(o.rules !== undefined && typeof o.rules !== 'string' ? { rules_set: o.rules } : {}), as_of: asOf };
+  return withRun(store, { cityId: city, kind: DUE_RUN, params, actor: o.actor, jobId: o.jobId }, async (run) => {
     const reg = await readRegister(store, city);
     const res = computeDue(reg, rules, o.asOf);
     const lines: string[] = [];
@@ -32,7 +42,7 @@ export async function recordDue(store: Store, city: string, o: { rules: string; 
       const r = dueRow(reg, rules, res, b);
       lines.push(copyFields([city, run.run_id, r.building_id, r.rule, r.last_inspection, r.next_due, r.overdue_days]));
     }
-    const summary = { as_of: asOf, rules: o.rules, rules_version: rules.set.version, buildings: reg.n, overdue: lines.length };
+    const summary = { as_of: asOf, ...about, buildings: reg.n, overdue: lines.length };
     await store.transaction(async (tx) => {
       for (let i = 0; i < lines.length; i += 50_000) {
         await tx.copyIn('safety_due_results', ['city_id', 'run_id', 'building_id', 'rule', 'last_inspection', 'next_due', 'overdue_days'], lines.slice(i, i + 50_000).join('\n') + '\n');
@@ -54,6 +64,22 @@ export async function latestDue(q: Queryable, city: string, o: { limit?: number;
   return { run, rows: rows.map((r) => ({ ...r, overdue_days: Number(r.overdue_days) })) };
 }
 
+/** a preset's name or a rule set's JSON (rules/README.md); a file path would be read on whichever machine runs the job, so it is refused */
+const RulesParam = z.unknown().transform((v, ctx): string | RuleSet => {
+  if (typeof v === 'string') {
+    if (isPreset(v)) return v;
+    ctx.addIssue({ code: 'custom', message: `"${v}" 不是预设规则（${PRESETS.join('、')}）：请给预设名或规则 JSON 对象本身；文件路径在执行任务的机器上未必存在，城市自己的规则请用 \`opencim safety rules set FILE\` 保存（任务默认使用）/ ` +
+      `"${v}" is not a preset (${PRESETS.join(', ')}): give a preset or the rules JSON object itself; a file path may not exist where a worker runs the job: store a city's own rules with \`opencim safety rules set FILE\` (the job uses them by default)` });
+    return z.NEVER;
+  }
+  const r = RuleSetSchema.safeParse(v);
+  if (!r.success) {
+    for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path as (string | number)[], message: `${i.message} (rules/README.md)` });
+    return z.NEVER;
+  }
+  try { return parseRules(r.data, 'rules'); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); return z.NEVER; }
+});
+
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => parseDate(s) !== null, 'not a calendar date YYYY-MM-DD');
 
 /** the scheduled job: daily at 00:30 UTC, every city with a register (or one) */
@@ -62,7 +88,8 @@ export const dueJob = defineJob({
   description: '房屋体检到期 / house safety checkups: the overdue list as of the day, recorded as a run (daily)',
   params: z.object({
     cityId: z.string().min(1).max(128).optional(),
-    rules: z.enum(PRESETS).default('nantong'),
+    /** a preset or a rules JSON object; default: each city's stored rules, else the default preset */
+    rules: RulesParam.optional(),
     /** the day to count from (default: today, UTC) */
     asOf: isoDay.optional(),
   }).strict(),

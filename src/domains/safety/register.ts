@@ -117,19 +117,29 @@ export function setInspection(r: SafetyRegister, j: number, building: number, x:
   r.inspRemediated[j] = day(x.remediated_on);
 }
 
-/** Per building, its latest inspection (by date; on the same date the later one in the register), -1 none. */
-export function latestInspections(r: SafetyRegister): Int32Array {
+/**
+ * Per building, its latest inspection as of day `asOf` (by date; on the same date the later one in
+ * the register), -1 none. An inspection dated after `asOf` is not yet made on that day and is left
+ * out; without `asOf`, every inspection counts (the register as it stands).
+ */
+export function latestInspections(r: SafetyRegister, asOf: number = Infinity): Int32Array {
   const last = new Int32Array(r.n).fill(-1);
   for (let j = 0; j < r.m; j++) {
+    if (r.inspDate[j] > asOf) continue;
     const b = r.inspBuilding[j], cur = last[b];
     if (cur < 0 || r.inspDate[j] >= r.inspDate[cur]) last[b] = j;
   }
   return last;
 }
 
-/** Latest grade C or D not remediated. */
-export function openCD(r: SafetyRegister, j: number): boolean {
-  return j >= 0 && r.inspGrade[j] >= 2 && r.inspRemediated[j] === NO_DATE;
+/** Was inspection j's finding remediated by day `asOf`? (a remediation dated later is not yet done then) */
+export function remediatedBy(r: SafetyRegister, j: number, asOf: number = Infinity): boolean {
+  return r.inspRemediated[j] !== NO_DATE && r.inspRemediated[j] <= asOf;
+}
+
+/** Latest grade C or D not remediated (by `asOf`). */
+export function openCD(r: SafetyRegister, j: number, asOf: number = Infinity): boolean {
+  return j >= 0 && r.inspGrade[j] >= 2 && !remediatedBy(r, j, asOf);
 }
 
 /** What the health check reads of the register: the register and which change set it reflects. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { civilFromDays, GRADES, STRUCTURES, USES } from './model.js';
-import { hazardList, NO_DATE, seismicBasisText, type SafetyRegister } from './register.js';
+import { hazardList, remediatedBy, seismicBasisText, type SafetyRegister } from './register.js';
 import { overdueDays, type DueResult } from './due.js';
 
 export const FACTORS = ['age_vs_design_life', 'structure', 'last_grade', 'overdue_checkup', 'seismic_intensity', 'height', 'crowding_use', 'open_hazards'] as const;
@@ -67,7 +67,7 @@ function scaled(reg: SafetyRegister, due: DueResult, c: RiskConfig, t: Tables, a
   out[5] = Math.min(1, h / c.height_full_m);
   out[6] = Math.max(t.use[reg.use[b] >= 0 ? reg.use[b] : USES.length], reg.groupRental[b] === 1 ? c.group_rental : 0);
   let hz = 0;
-  if (j >= 0 && reg.inspRemediated[j] === NO_DATE) for (let m = reg.inspHazards[j]; m; m &= m - 1) hz++;
+  if (j >= 0 && !remediatedBy(reg, j, due.asOf)) for (let m = reg.inspHazards[j]; m; m &= m - 1) hz++;
   out[7] = Math.min(1, hz / c.hazards_full);
 }
 
@@ -96,8 +96,9 @@ export function topN(score: Float32Array, n: number): Int32Array {
 
 export interface RiskFactorRow {
   factor: Factor; value: number | string | null; weight: number; points: number;
-  /** seismic_intensity only: where the intensity comes from (the profile, a GB 18306 zone, the city-wide value) */
+  /** seismic_intensity only: where the intensity comes from (the profile, a GB 18306 zone, the city-wide value, or why it is unknown), and isolation */
   basis?: string;
+  basis_zh?: string;
 }
 export interface RiskRow { building_id: string; score: number; factors: RiskFactorRow[] }
 
@@ -115,12 +116,17 @@ export function riskRow(reg: SafetyRegister, due: DueResult, c: RiskConfig, b: n
     reg.structure[b] >= 0 ? STRUCTURES[reg.structure[b]] : null,
     j >= 0 && reg.inspGrade[j] >= 0 ? GRADES[reg.inspGrade[j]] : null,
     overdueDays(due, b),
-    reg.seismic[b] >= 0 ? `${reg.seismic[b]}${reg.isolation[b] === 1 ? ' (isolated)' : ''}` : null,
+    reg.seismic[b] >= 0 ? reg.seismic[b] : null,
     reg.height[b] >= 0 ? r2(reg.height[b]) : reg.storeys[b] > 0 ? reg.storeys[b] * c.storey_height_m : null,
     reg.groupRental[b] === 1 ? 'group_rental' : reg.use[b] >= 0 ? USES[reg.use[b]] : null,
-    j >= 0 && reg.inspRemediated[j] === NO_DATE ? hazardList(reg.inspHazards[j]).join(';') : null,
+    j >= 0 && !remediatedBy(reg, j, due.asOf) ? hazardList(reg.inspHazards[j]).join(';') : null,
   ];
   const factors: RiskFactorRow[] = FACTORS.map((f, k) => ({ factor: f, value: raw[k], weight: t.w[k], points: r2(v[k] * t.w[k]) }));
-  if (reg.seismic[b] >= 0) factors[FACTORS.indexOf('seismic_intensity')].basis = seismicBasisText(reg, b)[0];
+  const seismic = factors[FACTORS.indexOf('seismic_intensity')];
+  let [en, zh] = reg.seismic[b] >= 0 ? seismicBasisText(reg, b)
+    : ['unknown: no intensity in the profile, no GB 18306 zone covers the building, no city-wide --intensity', '未知：房屋档案无设防烈度，无地震区划覆盖，未给全市烈度（--intensity）'];
+  if (reg.seismic[b] >= 0 && reg.isolation[b] === 1) { en += `; isolated or damped (× ${c.isolation_factor})`; zh += `；已采用隔震减震（× ${c.isolation_factor}）`; }
+  seismic.basis = en;
+  seismic.basis_zh = zh;
   return { building_id: reg.ids[b], score: r2(factors.reduce((s, x) => s + v[FACTORS.indexOf(x.factor)] * x.weight, 0)), factors };
 }

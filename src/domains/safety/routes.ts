@@ -14,11 +14,12 @@ import { mayRead, requireRead, requireRole } from '../../server/auth.js';
 import { COLLECTION_BY_ID } from '../../catalog/collections.js';
 import { computeFlags, flagRow, loadPolicy } from './checks.js';
 import { computeDue, dueRow, overdueDays } from './due.js';
-import { parseDate, todayDays } from './model.js';
+import { futureDateProblem, parseDate, todayDays } from './model.js';
 import { InspectionSchema, ProfileSchema } from './schemas.js';
-import { latestInspections, withCityIntensity, type SafetyRegister } from './register.js';
+import { withCityIntensity, type SafetyRegister } from './register.js';
 import { computeRisk, FACTORS, loadRiskConfig, riskRow, topN } from './risk.js';
-import { compileRules, loadRules, PRESETS } from './rules.js';
+import { compileRules, PRESETS, type CompiledRules } from './rules.js';
+import { chooseRules, cityRules, cityRulesHistory, rulesLabel, type ChosenRules } from './city-rules.js';
 import { readRegister, recordHistory, registerState, writeRecord } from './store.js';
 import { latestDue } from './jobs.js';
 
@@ -27,7 +28,7 @@ const INSPECTIONS_POLICY = COLLECTION_BY_ID.get('inspections')!;
 const tags = ['House safety 房屋安全'];
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
 const asOfQ = { as_of: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'the day to count from (default today)' } } as const;
-const rulesQ = { rules: { type: 'string', enum: [...PRESETS], default: 'nantong', description: 'checkup-cycle rules preset' } } as const;
+const rulesQ = { rules: { type: 'string', enum: [...PRESETS], description: 'checkup-cycle rules preset (default: the city\'s stored rules, `opencim safety rules set`, else nantong)' } } as const;
 const intensityQ = { intensity: { type: 'number', minimum: 5, maximum: 10, description: 'city-wide seismic design intensity for buildings whose profile has none' } } as const;
 const pageQ = { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 } } as const;
 const idP = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] } as const;
@@ -68,6 +69,9 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     return readRegister(ctx.store, city);
   });
   const cityOf = (req: FastifyRequest) => ctx.resolveCity((req.query as { city?: string }).city);
+  // the rules asked for, else the city's stored ones, else the default preset (cached per data version: a new setting moves it)
+  const rulesOf = (city: string, preset?: string): Promise<{ chosen: ChosenRules; compiled: CompiledRules }> =>
+    ctx.cached(city, `safety:rules:${preset ?? ''}`, async () => { const chosen = await chooseRules(ctx.store, city, preset); return { chosen, compiled: compileRules(chosen.set) }; });
   const writer = requireRole(opts, 'inspector', 'admin');
 
   app.get('/api/v1/safety/profiles', {
@@ -87,7 +91,7 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
   }, async (req, reply) => {
     reply.header('vary', 'Authorization');
     const id = (req.params as { id: string }).id;
-    const q = req.query as { as_of?: string; rules: string };
+    const q = req.query as { as_of?: string; rules?: string };
     const city = await cityOf(req);
     const reg = await register(city);
     const b = reg.ids.indexOf(id);
@@ -99,7 +103,7 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     // the inspection records are staff-only (the inspections collection's policy): the public sees them without the people's names
     const staff = mayRead(req, INSPECTIONS_POLICY);
     if (!staff) for (const i of inspections) { delete i.inspector; delete i.verified_by; }
-    const rules = compileRules(loadRules(q.rules));
+    const rules = (await rulesOf(city, q.rules)).compiled;
     const due = computeDue(reg, rules, asOf(q));
     const clean = profile ? Object.fromEntries(Object.entries(profile).filter(([k]) => !['city_id', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'content_hash', 'prev_hash', 'hash'].includes(k))) : null;
     return { building_id: id, profile: clean, inspections, ...(staff ? {} : { withheld_fields: ['inspector', 'verified_by'] }), due: b >= 0 ? dueRow(reg, rules, due, b) : null, risk: b >= 0 ? riskRow(reg, due, loadRiskConfig(), b) : null };
@@ -121,14 +125,15 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
   app.get('/api/v1/safety/due', {
     schema: { summary: 'next checkup due date of each building, most overdue first', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...rulesQ, ...pageQ, overdue: { type: 'boolean', default: false } } } },
   }, async (req) => {
-    const q = req.query as { as_of?: string; rules: string; overdue: boolean; limit: number; offset: number };
-    const reg = await register(await cityOf(req));
-    const rules = compileRules(loadRules(q.rules));
+    const q = req.query as { as_of?: string; rules?: string; overdue: boolean; limit: number; offset: number };
+    const city = await cityOf(req);
+    const reg = await register(city);
+    const { chosen, compiled: rules } = await rulesOf(city, q.rules);
     const res = computeDue(reg, rules, asOf(q));
     const order: number[] = [];
     for (let b = 0; b < reg.n; b++) if (!q.overdue || overdueDays(res, b) > 0) order.push(b);
     order.sort((a, b) => overdueDays(res, b) - overdueDays(res, a) || (reg.ids[a] < reg.ids[b] ? -1 : 1));
-    return { rules: { id: rules.set.id, version: rules.set.version, name_zh: rules.set.name_zh, name_en: rules.set.name_en }, total: order.length, due: order.slice(q.offset, q.offset + q.limit).map((b) => dueRow(reg, rules, res, b)) };
+    return { rules: rulesLabel(chosen), total: order.length, due: order.slice(q.offset, q.offset + q.limit).map((b) => dueRow(reg, rules, res, b)) };
   });
 
   app.get('/api/v1/safety/overdue', {
@@ -138,21 +143,32 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     const city = await cityOf(req);
     const r = await latestDue(ctx.store, city, q);
     if (!r) throw notFound(`no safety.due run for city "${city}" yet: it runs daily, or \`opencim jobs submit safety.due\` / 尚无体检到期计算记录`);
-    const s = (r.run.summary ?? {}) as { as_of?: string; rules?: string; overdue?: number; buildings?: number };
-    return { city, run: { run_id: r.run.run_id, as_of: s.as_of, rules: s.rules, finished_at: r.run.finished_at, actor: r.run.actor }, buildings: s.buildings, total: s.overdue, overdue: r.rows };
+    const s = (r.run.summary ?? {}) as { as_of?: string; rules?: string; rules_version?: string; rules_from?: string; overdue?: number; buildings?: number };
+    return { city, run: { run_id: r.run.run_id, as_of: s.as_of, rules: s.rules, rules_version: s.rules_version, rules_from: s.rules_from, finished_at: r.run.finished_at, actor: r.run.actor }, buildings: s.buildings, total: s.overdue, overdue: r.rows };
+  });
+
+  app.get('/api/v1/safety/rules', {
+    schema: { summary: 'the checkup-cycle rules the city counts by (stored with `opencim safety rules set`, else the default preset), and every earlier setting', tags, querystring: { type: 'object', properties: cityQ } },
+  }, async (req) => {
+    const city = await cityOf(req);
+    const { chosen } = await rulesOf(city);
+    const stored = chosen.from === 'city' ? await cityRules(ctx.store, city) : null;
+    return { city, from: chosen.from, setting: stored?.setting ?? null, rules: chosen.set, history: await cityRulesHistory(ctx.store, city) };
   });
 
   app.get('/api/v1/safety/risk', {
     schema: { summary: 'risk ranking, every factor with value, weight and points', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...rulesQ, top: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
       ...intensityQ, ...Object.fromEntries(FACTORS.map((f) => [`w_${f}`, { type: 'number', minimum: 0, maximum: 1000, description: `weight of ${f}` }])) } } },
   }, async (req) => {
-    const q = req.query as Record<string, unknown> & { as_of?: string; rules: string; top: number; intensity?: number };
-    const reg = withCityIntensity(await register(await cityOf(req)), q.intensity);
+    const q = req.query as Record<string, unknown> & { as_of?: string; rules?: string; top: number; intensity?: number };
+    const city = await cityOf(req);
+    const reg = withCityIntensity(await register(city), q.intensity);
     const weights = Object.fromEntries(FACTORS.filter((f) => q[`w_${f}`] !== undefined).map((f) => [f, Number(q[`w_${f}`])]));
     const cfg = loadRiskConfig(weights);
-    const due = computeDue(reg, compileRules(loadRules(q.rules)), asOf(q));
+    const { chosen, compiled } = await rulesOf(city, q.rules);
+    const due = computeDue(reg, compiled, asOf(q));
     const score = computeRisk(reg, due, cfg);
-    return { weights: cfg.weights, risk: [...topN(score, q.top)].map((b) => riskRow(reg, due, cfg, b)) };
+    return { weights: cfg.weights, rules: rulesLabel(chosen), risk: [...topN(score, q.top)].map((b) => riskRow(reg, due, cfg, b)) };
   });
 
   app.get('/api/v1/safety/flags', {
@@ -161,10 +177,8 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     const q = req.query as { as_of?: string; population?: number; intensity?: number; rule?: string; limit: number; offset: number };
     const reg = withCityIntensity(await register(await cityOf(req)), q.intensity);
     const policy = loadPolicy(q.population !== undefined ? { city_population: q.population } : {});
-    const d = asOf(q);
-    const last = latestInspections(reg);
-    const f = computeFlags(reg, policy, d, last);
-    const rows = Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k, d, last)).filter((r) => !q.rule || r.rule === q.rule);
+    const f = computeFlags(reg, policy, asOf(q));
+    const rows = Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k)).filter((r) => !q.rule || r.rule === q.rule);
     return { total: rows.length, flags: rows.slice(q.offset, q.offset + q.limit) };
   });
 
@@ -208,6 +222,10 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     const rec = validate(InspectionSchema, { inspection_id: id, ...fields });
     if (rec.deadline && rec.deadline < rec.date) throw badRequest('deadline: before the inspection date', { field: 'deadline' });
     if (rec.remediated_on && rec.remediated_on < rec.date) throw badRequest('remediated_on: before the inspection date', { field: 'remediated_on' });
+    for (const field of ['date', 'remediated_on'] as const) {
+      const future = rec[field] ? futureDateProblem(rec[field]) : null;
+      if (future) throw badRequest(`${field}: ${future}`, { field });
+    }
     return { inspection_id: id, ...(await write(req, 'inspection', rec, { reason, expected_version: create ? 0 : expected_version })) };
   };
   app.post('/api/v1/safety/inspections', {

@@ -42,11 +42,14 @@ export const RuleSetSchema = z.object({
 export type RuleSet = z.infer<typeof RuleSetSchema>;
 
 export const PRESETS = ['changsha', 'nantong'] as const;
+/** the preset used where a city has stored no rules of its own (`opencim safety rules set`) and none are given */
+export const DEFAULT_PRESET = 'nantong';
+export const isPreset = (s: string): boolean => (PRESETS as readonly string[]).includes(s);
 const RULES_DIR = fileURLToPath(new URL('../../../src/domains/safety/rules/', import.meta.url));
 
 /** A preset name or a JSON file; a bad file → an error naming the file and the field. */
 export function loadRules(nameOrFile: string): RuleSet {
-  const file = (PRESETS as readonly string[]).includes(nameOrFile) ? `${RULES_DIR}${nameOrFile}.json` : nameOrFile;
+  const file = isPreset(nameOrFile) ? `${RULES_DIR}${nameOrFile}.json` : nameOrFile;
   if (!existsSync(file)) throw new Error(`rules "${nameOrFile}": no such preset (${PRESETS.join(', ')}) or file / 没有这个规则`);
   let json: unknown;
   try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: not JSON: ${(e as Error).message}`); }

@@ -11,7 +11,7 @@ import { copyFields } from '../../store/tables.js';
 import { PROFILES, INSPECTIONS } from './collections.js';
 import { loadPolicy } from './checks.js';
 import { emptyRegister, hazardMask, NO_DATE, type SafetyCheckInput, type SafetyRegister } from './register.js';
-import { readRegisterCsv, RegisterCsvError, type PhotoFile, type RegisterFile } from './csv.js';
+import { ImportIds, readRegisterCsv, RegisterCsvError, type PhotoFile, type RegisterFile, type RowError } from './csv.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GRADES, HAZARDS, MEASURES, STRUCTURES, USES, type Inspection, type Profile } from './model.js';
@@ -37,15 +37,44 @@ export interface ImportSummary {
   changed: number;
   unchanged: number;
   changeset: number;
-  /** inspections naming a building with no safety profile */
+  /** inspections naming a building with no safety profile: how many buildings, and the first of them (by id) */
   without_profile?: number;
+  without_profile_ids?: string[];
+  /** of those, the buildings the city model does not have either (a register may precede the model), and the first of them */
+  not_in_city_model?: number;
+  not_in_city_model_ids?: string[];
   /** local photo files newly stored by content hash (safety_photos) */
   photos_stored?: number;
 }
 
 
+/** how many ids of buildings without a profile an import summary lists */
+export const LISTED_IDS = 20;
+
+/** an id in two files of one import: the second file's error naming the first (files already parsed carry no row numbers) */
+function repeatsAcrossFiles(files: RegisterFile[]): RowError[] {
+  const errors: RowError[] = [];
+  const seen = { profiles: new Map<string, string>(), inspections: new Map<string, string>() };
+  for (const f of files) {
+    const m = seen[f.kind];
+    const mine = new Set<string>();
+    for (const r of f.rows) {
+      const id = f.kind === 'profiles' ? (r as Profile).building_id : (r as Inspection).inspection_id;
+      const other = m.get(id);
+      if (other !== undefined && other !== f.file && errors.length < 1000) {
+        errors.push({ file: f.file, row: 0, column: f.kind === 'profiles' ? 'building_id' : 'inspection_id', message: `"${id}" 已见于本次导入的另一文件 ${other}：一次导入中每个编号只能出现一次 / "${id}" already appears in ${other} of this import: each id once per import` });
+      }
+      mine.add(id);
+    }
+    for (const id of mine) if (!m.has(id)) m.set(id, f.file);
+  }
+  return errors;
+}
+
 /** Register files already parsed, all in one transaction (one change set each): any failure writes nothing. */
 export async function importRegisterFiles(store: Store, city: string, files: RegisterFile[], o: { actor: string; reason?: string }): Promise<ImportSummary[]> {
+  const repeats = repeatsAcrossFiles(files);
+  if (repeats.length) throw new RegisterCsvError(repeats);
   return store.transaction(async (tx) => {
     await tx.query('INSERT INTO cities (city_id) VALUES ($1) ON CONFLICT DO NOTHING', [city]);
     const out: ImportSummary[] = [];
@@ -68,11 +97,13 @@ export async function importRegisterCsv(store: Store, city: string, paths: strin
   return store.transaction(async (tx) => {
     await tx.query('INSERT INTO cities (city_id) VALUES ($1) ON CONFLICT DO NOTHING', [city]);
     const done: Promise<ImportSummary>[] = [];
+    // an id may appear once in all the files of one import, as within one file
+    const ids = new ImportIds();
     try {
       for (const path of paths) {
         // (a file's writes begin once the file before it is written in full: one change set at a time)
         const w = new RegisterWriter(tx, city, path, o, done.at(-1));
-        const f = await readRegisterCsv(path, o.encoding ?? 'utf8', (kind, rows) => w.rows(kind, rows));
+        const f = await readRegisterCsv(path, o.encoding ?? 'utf8', (kind, rows) => w.rows(kind, rows), ids);
         const finished = w.finish(f.kind, f.kind === 'inspections' ? f.photoFiles : undefined);
         finished.catch(() => {}); // awaited below; never unhandled
         done.push(finished);
@@ -174,8 +205,11 @@ class RegisterWriter {
     // tables just written, which have no statistics yet, can be planned quadratic.)
     const named = kind === 'inspections' ? [...this.buildings] : undefined;
     await this.inflight;
-    const without = named && Number((await this.tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM unnest($2::text[]) b WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = b)`, [this.city, named]))[0].n);
+    const without = named && (await this.tx.query<{ n: number; ids: string[] | string; nm: number; nm_ids: string[] | string }>(
+      `WITH w AS (SELECT b FROM unnest($2::text[]) b WHERE NOT EXISTS (SELECT 1 FROM safety_profiles_current p WHERE p.city_id = $1 AND p.building_id = b)),
+         u AS (SELECT b FROM w WHERE NOT EXISTS (SELECT 1 FROM buildings_current c WHERE c.city_id = $1 AND c.id = b))
+       SELECT (SELECT count(*)::int FROM w) AS n, array(SELECT b FROM w ORDER BY b LIMIT ${LISTED_IDS}) AS ids,
+         (SELECT count(*)::int FROM u) AS nm, array(SELECT b FROM u ORDER BY b LIMIT ${LISTED_IDS}) AS nm_ids`, [this.city, named]))[0];
     let r: { added: number; changed: number; unchanged: number };
     if (this.fresh) {
       await this.fresh.rebuild?.();
@@ -195,7 +229,7 @@ class RegisterWriter {
     }
     await sealChangeset(this.tx, this.cs!);
     const spec = kind === 'profiles' ? PROFILES : INSPECTIONS;
-    return { file: this.file, kind, collection: spec.kind, rows: this.n, added: r.added, changed: r.changed, unchanged: r.unchanged, changeset: this.cs!.id, ...(without !== undefined ? { without_profile: without } : {}), ...(photos?.size ? { photos_stored: stored } : {}) };
+    return { file: this.file, kind, collection: spec.kind, rows: this.n, added: r.added, changed: r.changed, unchanged: r.unchanged, changeset: this.cs!.id, ...(without ? { without_profile: Number(without.n), without_profile_ids: textArray(without.ids), not_in_city_model: Number(without.nm), not_in_city_model_ids: textArray(without.nm_ids) } : {}), ...(photos?.size ? { photos_stored: stored } : {}) };
   }
 }
 
@@ -297,6 +331,15 @@ export async function readRegister(q: Queryable, city: string): Promise<SafetyRe
     reg.inspRemediated[j] = x.rem === null ? NO_DATE : Number(x.rem);
   });
   return reg;
+}
+
+/** a text[] of ids as an array (pg returns one; some PGlite paths return '{a,"b c"}' text) */
+function textArray(v: string[] | string): string[] {
+  if (Array.isArray(v)) return v;
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|([^,{}]+)/g;
+  for (let m; (m = re.exec(v)); ) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]);
+  return out;
 }
 
 /** text[] comes back as an array (pg) or as '{a,b}' text (some PGlite paths) */
