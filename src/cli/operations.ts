@@ -29,17 +29,17 @@ const out = (o: { json?: boolean }, value: unknown, text: string) => process.std
 
 export function keysCommandSpec(): Command {
   const keys = new Command('keys').description('Open311 API keys (接口密钥): the key is shown once, only its SHA-256 is stored');
-  common(keys.command('add').description('create a key for a client, e.g. a FixMyStreet install').argument('<name>', 'client name (letters, digits, _ . -)')
+  common(keys.command('add').description('新建接口密钥 create a key for a client, e.g. a FixMyStreet install').argument('<name>', 'client name (letters, digits, _ . -)')
     .option('--actor <name>', 'who creates it (default $OPENCIM_ACTOR or cli:<user>)'))
     .action(async (name: string, o) => withStore(o.db, async (s) => {
       const key = await (await import('../domains/operations/keys.js')).addKey(s, name, cliActor(o.actor));
       out(o, { name, key }, o.quiet ? key : `key for ${name} (shown once, keep it safe / 仅显示一次):\n${key}`);
     }));
-  common(keys.command('list').description('list the keys (names, not the keys)')).action(async (o) => withStore(o.db, async (s) => {
+  common(keys.command('list').description('密钥列表 list the keys (names, not the keys)')).action(async (o) => withStore(o.db, async (s) => {
     const rows = await (await import('../domains/operations/keys.js')).listKeys(s);
     out(o, rows, rows.length ? table([['name', 'created by', 'created', 'revoked'], ...rows.map((r) => [r.name, r.created_by, new Date(r.created_at).toISOString(), r.revoked_at ? new Date(r.revoked_at).toISOString() : ''])]) : 'no keys yet: opencim keys add NAME');
   }));
-  common(keys.command('revoke').description('revoke a key').argument('<name>')).action(async (name: string, o) => withStore(o.db, async (s) => {
+  common(keys.command('revoke').description('撤销密钥 revoke a key').argument('<name>')).action(async (name: string, o) => withStore(o.db, async (s) => {
     if (!(await (await import('../domains/operations/keys.js')).revokeKey(s, name))) throw new UsageError(`no active key named "${name}"`);
     out(o, { name, revoked: true }, `revoked ${name}`);
   }));
@@ -48,7 +48,7 @@ export function keysCommandSpec(): Command {
 
 export function casesCommandSpec(): Command {
   const cases = new Command('cases').description('city operations cases (案件): hotline intake, SLA');
-  withCity(cases.command('import').description('import 12345 hotline work orders (CSV: ticket_id/工单编号, service_code/类别, description, address, lon, lat, reported_at, phone, and attribute[code] / attr_code / the attribute\'s Chinese name, e.g. 破损面积) in one transaction')
+  withCity(cases.command('import').description('导入 12345 热线工单 import 12345 hotline work orders (CSV: ticket_id/工单编号, service_code/类别, description, address, lon, lat, reported_at, phone, and attribute[code] / attr_code / the attribute\'s Chinese name, e.g. 破损面积) in one transaction')
     .argument('<file>', 'hotline CSV')
     .addOption(new Option('--encoding <enc>', 'text encoding of the CSV (文件编码)').choices(['utf8', 'gbk']).default('utf8')))
     .action(async (file: string, o) => withStore(o.db, async (s) => {
@@ -72,7 +72,7 @@ export function casesCommandSpec(): Command {
         throw e;
       }
     }));
-  withCity(cases.command('sla').description('recompute deadlines and overdue cases; escalate (what the scheduled job runs)')
+  withCity(cases.command('sla').description('时限检查与督办 recompute deadlines and overdue cases; escalate (what the scheduled job runs)')
     .option('--now <datetime>', 'as at this time (ISO 8601), default now'))
     .action(async (o) => withStore(o.db, async (s) => {
       const now = o.now ? Date.parse(o.now) : Date.now();
@@ -87,14 +87,14 @@ export function gridsCommandSpec(): Command {
   const grids = new Command('grids').description('management grids (网格): district → street → community → unit grid');
   const print = (o: { json?: boolean }, r: { added: number; changed: number; unchanged: number; removed: number }, sum: { level: string; n: number; mean_m2: number }[]) =>
     out(o, { ...r, levels: sum }, `${r.added} added, ${r.changed} changed, ${r.unchanged} unchanged, ${r.removed} closed\n` + table(sum.map((x) => [x.level, x.n, `${Math.round(x.mean_m2)} m²`])));
-  withCity(grids.command('generate').description('lay unit grids of CELL × CELL metres (default 100: 10,000 m²) clipped to the communities')
+  withCity(grids.command('generate').description('划分单元网格 lay unit grids of CELL × CELL metres (default 100: 10,000 m²) clipped to the communities')
     .option('--cell <m>', 'cell size in metres', (v) => { const n = Number(v); if (!(n >= 10 && n <= 2000)) throw new UsageError(`--cell must be 10-2000 metres, got "${v}"`); return n; }, 100))
     .action(async (o) => withStore(o.db, async (s) => {
       const g = await import('../domains/operations/grids.js');
       const city = await cityOf(s, o.city);
       print(o, await g.generateGrids(s, city, { cell: o.cell, actor: cliActor(o.actor) }), await g.gridSummary(s, city));
     }));
-  withCity(grids.command('import').description('import coded unit grids from GeoJSON or a Shapefile').argument('<file>')
+  withCity(grids.command('import').description('导入单元网格 import coded unit grids from GeoJSON or a Shapefile').argument('<file>')
     .option('--code-field <f>', 'field with the grid code (default code/grid_code/网格编码 ...)')
     .option('--name-field <f>', 'field with the name').option('--parent-field <f>', 'field with the community code')
     .option('--workers-field <f>', 'field listing the grid workers (comma-separated)')
@@ -104,7 +104,7 @@ export function gridsCommandSpec(): Command {
       const city = await cityOf(s, o.city);
       print(o, await g.importGrids(s, city, file, { actor: cliActor(o.actor), codeField: o.codeField, nameField: o.nameField, parentField: o.parentField, workersField: o.workersField, crs: o.crs, encoding: o.encoding }), await g.gridSummary(s, city));
     }));
-  withCity(grids.command('assign').description('assign grid workers and department units to a grid').argument('<code>', 'grid code')
+  withCity(grids.command('assign').description('指派网格员与责任部门 assign grid workers and department units to a grid').argument('<code>', 'grid code')
     .option('--workers <names>', 'grid workers, comma-separated (the first verifies cases)')
     .option('--dept <from=to>', 'serve the catalogue department FROM with the unit TO in this grid (repeatable), e.g. street_office=so-haidian-01', (v: string, prev: string[] = []) => [...prev, v]))
     .action(async (code: string, o) => withStore(o.db, async (s) => {

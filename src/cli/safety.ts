@@ -19,7 +19,7 @@ export function safetyCommandSpec(dbOption: () => Option): Command {
   const cmd = new Command('safety').description('house safety over a building\'s whole life (房屋全生命周期安全): register, checkup cycles, policy checks, risk');
   const common = (c: Command) => c.addOption(dbOption()).option('--city <name>', 'city in the store (default: the only one, or "default")').option('--json', 'JSON output').option('-q, --quiet', 'no progress on stderr');
   common(cmd.command('import')
-    .description('import profiles.csv / inspections.csv (kind known by the header; Chinese headers and values accepted), one transaction: any bad row → nothing written; or a GB 18306 seismic zoning layer zones.geojson|.shp (polygons with intensity and/or PGA) on its own')
+    .description('导入房屋安全档案 import profiles.csv / inspections.csv (kind known by the header; Chinese headers and values accepted), one transaction: any bad row → nothing written; or a GB 18306 seismic zoning layer zones.geojson|.shp (polygons with intensity and/or PGA) on its own')
     .argument('<files...>', 'CSV files, or one zoning layer')
     .addOption(new Option('--encoding <enc>', 'text encoding').choices(['utf8', 'gbk']).default('utf8'))
     .option('--actor <name>', 'who loads the data, recorded in the archive (default $OPENCIM_ACTOR or cli:<user>)')
@@ -40,13 +40,13 @@ export function safetyCommandSpec(dbOption: () => Option): Command {
     .option('--intensity <degrees>', 'city-wide seismic design intensity (GB 18306) for buildings whose profile has none', intensityArg))
     .action(async (o) => { await checkCmd(o); });
   const rulesCmd = cmd.command('rules').description('the checkup-cycle rules kept with the city (城市体检周期规则): used by default by `safety due|risk`, the daily job safety.due and the API');
-  common(rulesCmd.command('set').description('store a preset or a rules JSON file as the city\'s rules (the JSON itself is stored: workers anywhere count by the same rules; every setting is kept)')
+  common(rulesCmd.command('set').description('设定本市规则 store a preset or a rules JSON file as the city\'s rules (the JSON itself is stored: workers anywhere count by the same rules; every setting is kept)')
     .argument('<preset|file>', 'changsha, nantong, or a JSON file (src/domains/safety/rules/README.md)')
     .option('--actor <name>', 'who sets them, recorded (default $OPENCIM_ACTOR or cli:<user>)'))
     .action(async (given: string, o) => { await rulesSetCmd(given, o); });
-  common(rulesCmd.command('show').description('the rules the city counts by now (stored, else the default preset); --json prints the rules JSON'))
+  common(rulesCmd.command('show').description('查看现行规则 the rules the city counts by now (stored, else the default preset); --json prints the rules JSON'))
     .action(async (o) => { await rulesShowCmd(o); });
-  common(rulesCmd.command('history').description('every setting of the city\'s rules, newest first (who, when, id and version)'))
+  common(rulesCmd.command('history').description('规则设定历史 every setting of the city\'s rules, newest first (who, when, id and version)'))
     .action(async (o) => { await rulesHistoryCmd(o); });
   return cmd;
 }
