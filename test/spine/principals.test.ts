@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/driver.js';
-import { addPrincipal } from '../../src/store/principals.js';
+import { addPrincipal, ROLES } from '../../src/store/principals.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { DRIVERS } from '../helpers/stores.js';
 
@@ -49,6 +49,8 @@ for (const driver of DRIVERS) {
       await store.query(`INSERT INTO cities (city_id, name) VALUES ('t', 'T')`);
       // two through the module (each CLI start costs seconds on PGlite), two through the real CLI
       for (const [n, r] of [['carol', 'editor'], ['root', 'admin']] as const) tok[n] = (await addPrincipal(store, { name: n, roles: [r], createdBy: 'test-admin' })).token;
+      // every role the code knows is one the store accepts (the check constraint once lacked citizen)
+      await addPrincipal(store, { name: 'everyone', roles: [...ROLES], createdBy: 'test-admin' });
       await store.close();
       for (const [n, r] of [['alice', 'editor'], ['bob', 'viewer,inspector']]) tok[n] = (await addUser(db, n, r)).token;
       const rv = await runCli(['users', 'revoke', 'carol', '--db', db, '--actor', 'ops']);
@@ -67,8 +69,9 @@ for (const driver of DRIVERS) {
       const r = listed;
       expect(r.code, r.stderr).toBe(0);
       const users = JSON.parse(r.stdout).users as { name: string; roles: string[]; created_by: string; revoked_at: string | null; revoked_by: string | null }[];
-      expect(users.map((u) => u.name)).toEqual(['alice', 'bob', 'carol', 'root']);
+      expect(users.map((u) => u.name)).toEqual(['alice', 'bob', 'carol', 'everyone', 'root']);
       expect(users.find((u) => u.name === 'bob')!.roles).toEqual(['viewer', 'inspector']);
+      expect(users.find((u) => u.name === 'everyone')!.roles).toEqual([...ROLES]);
       expect(users.find((u) => u.name === 'alice')!.created_by).toBe('test-admin');
       const carol = users.find((u) => u.name === 'carol')!;
       expect(carol.revoked_at).not.toBeNull();
