@@ -7,7 +7,7 @@ import { categoryById } from '../model/taxonomy.js';
 import { livingCircle } from '../analysis/indicators/computed/access.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
 import { statusSummary } from './outputs.js';
-import { dataQuality } from './quality.js';
+import { categoryNames, dataQuality, QUALITY_LABELS } from './quality.js';
 
 /**
  * report.html: one self-contained file (ECharts build, data, styles and script inline) that
@@ -133,20 +133,22 @@ export function reportData(r: CheckResult): Record<string, unknown> {
     legends: LEGENDS,
     meta: {
       city: r.city, source: r.source, generated_at: r.generated_at, catalogue: { version: r.catalogue.version, title_zh: r.catalogue.title_zh, title_en: r.catalogue.title_en },
-      attribution: r.attribution ?? null, notes: r.notes, notes_zh: r.notes_zh, units: r.units.source, unit_counts: Object.fromEntries(Object.entries(units.level).map(([k, v]) => [k, v.length])),
+      attribution: r.attribution ?? null, notes: r.notes, notes_zh: r.notes_zh, units: r.units.source, units_zh: r.units.source_zh, unit_counts: Object.fromEntries(Object.entries(units.level).map(([k, v]) => [k, v.length])),
       summary: statusSummary(r), residents: r.accessSummary.residents, residential_buildings: r.accessSummary.residential_buildings,
-      renewal_method: r.renewal.method, renewal_scored: r.renewal.scored, compare: r.results.some((x) => x.previous),
+      renewal_method: r.renewal.method, renewal_method_zh: r.renewal.method_zh, renewal_weights: r.renewal.weights, renewal_scored: r.renewal.scored, compare: r.results.some((x) => x.previous),
       params: { park_network_m: P.park_network_m, transit_bus_m: P.transit_bus_m, transit_metro_m: P.transit_metro_m, middle_school_radius_m: P.middle_school_radius_m, cutoff_m: access.params.cutoff_m },
-      catalogue_notes: r.catalogue.notes,
+      catalogue_notes: r.catalogue.notes, catalogue_notes_zh: r.catalogue.notes_zh,
     },
     indicators: city.map((x) => ({
       id: x.id, seq: x.seq, name_zh: x.name_zh, name_en: x.name_en, system_level: x.system_level, value: x.value, unit: x.unit, unit_zh: x.unit_zh,
       target: x.target, status: x.status, grade: x.grade ?? null, source: x.source, computability: x.computability, explain: x.explain, previous: x.previous ?? null,
-      confidence: x.confidence, confidence_reason: x.confidence_reason, data_gap: x.data_gap ?? null, explain_zh: x.explain_zh ?? null,
+      confidence: x.confidence, confidence_reason: x.confidence_reason, data_gap: x.data_gap ?? null, explain_zh: x.explain_zh ?? null, verdict: x.verdict ?? null,
       year: x.year ?? null, data_source: x.data_source ?? null, supplementary: r.catalogue.byId.get(x.id)?.supplementary ?? false,
     })),
     byArea,
     quality: dataQuality(r),
+    quality_labels: QUALITY_LABELS,
+    category_names: categoryNames(),
     access: catSummary,
     ledger: r.renewal.ledger.slice(0, LIMITS.ledger),
     ledger_total: r.renewal.ledger.length,

@@ -194,25 +194,52 @@ describe('computed indicators on a hand-made town', () => {
     expect(x.details!.built_in_or_before).toBe(1995);
   });
 
-  it('high_rise_count: residential > 80 m and every building > 100/150/250/500 m; the cap verdict', () => {
+  it('high_rise_count: residential > 80 m and every building > 100/150/250/500 m; no target, the cap verdict beside it', () => {
     const x = at(r, 'high_rise_count');
     // b4 residential 85 m; office 260 m (tagged); tower 40 levels × 3 m = 120 m (estimated)
     expect(x.value).toBe(1);
-    expect(x.details).toMatchObject({ residential_over_80: 1, over_100: 2, over_150: 1, over_250: 1, over_500: 0, estimated_heights: 1, cap_m: 250, notice_year: 2021 });
-    // a city of 80 (< 3 million) may build nothing above 250 m; the 260 m office has no construction year:
-    // it may predate the 2021 notice, so it is listed as existing, and the notice is not failed
+    expect(x.details).toMatchObject({ residential_over_80: 1, over_100: 2, over_150: 1, over_250: 1, over_500: 0, estimated_heights: 1, notice_year: 2021 });
+    // the catalogue gives the count no target: the status says so (DESIGN: pass/fail is the value against `target`)
+    expect([x.target, x.status, x.grade]).toEqual([null, 'no_target', null]);
+    // no city population given: the cap (250 or 500 m) is unknown, the town's 80 estimated residents do not decide it
+    expect(x.details).toMatchObject({ cap_m: null, caps_m: { small_city: 250, large_city: 500 }, listed_above_m: 250, city_population: null, city_population_estimate: 80 });
+    // the 260 m office has no construction year: it may predate the 2021 notice, so it is listed as existing, and the notice is not broken
     expect(x.details).toMatchObject({ over_cap_new: [], over_cap_existing: ['w5 (260 m, year unknown)'], over_cap_existing_count: 1, over_cap_new_count: 0 });
-    expect(x.status).toBe('pass');
-    expect(x.explain).toMatch(/Existing above the 250 m cap .*: 1\./);
+    expect(x.verdict).toMatchObject({ rule: '建科〔2021〕76号', outcome: 'within' });
+    expect(x.explain).toMatch(/Existing above 250 m \(the lower cap\) .*: 1\./);
+    expect(x.explain).toMatch(/The city population is not given, so the cap is not known/);
+    expect(x.explain_zh).toMatch(/未给出城市人口，限高无法确定/);
+    expect(r.renewal.ledger.filter((p) => p.indicator_id === 'high_rise_count')).toEqual([]);
   });
 
-  it('high_rise_count: only a building completed after the 2021 notice fails the cap', async () => {
-    const dated = (year: number) => town().map((rec) => (rec.kind === 'building' && rec.id === 'w5' ? { ...rec, year } : rec));
+  it('high_rise_count: only a building completed after the 2021 notice breaks the cap, and which cap depends on the city population', async () => {
+    const dated = (year: number, height = 260) => town().map((rec) => (rec.kind === 'building' && rec.id === 'w5' ? { ...rec, year, height } : rec));
     const old = at(await check(dated(2015)), 'high_rise_count');   // a Shanghai Tower: completed before the notice
-    expect([old.status, old.details!.over_cap_existing]).toEqual(['pass', ['w5 (260 m, 2015)']]);
-    const built = at(await check(dated(2023)), 'high_rise_count');
-    expect([built.status, built.details!.over_cap_new, built.details!.over_cap_existing]).toEqual(['fail', ['w5 (260 m, 2023)'], []]);
-    expect(built.explain).toMatch(/1 building\(s\) completed after 2021 above the 250 m cap/);
+    expect([old.status, old.verdict?.outcome, old.details!.over_cap_existing]).toEqual(['no_target', 'within', ['w5 (260 m, 2015)']]);
+    // 260 m completed in 2023: over the 250 m cap of a city under 3 million, within the 500 m cap of a larger one
+    const unknown = await check(dated(2023));
+    const u = at(unknown, 'high_rise_count');
+    expect([u.status, u.verdict?.outcome, u.details!.over_cap_new, u.details!.cap_m]).toEqual(['no_target', 'undetermined', ['w5 (260 m, 2023)'], null]);
+    expect(u.explain).toMatch(/Verdict: 1 building\(s\) completed after 2021 between 250 and 500 m: over the cap of a city under 3,000,000 residents, within that of a larger one; the city population is not given/);
+    expect(u.explain_zh).toMatch(/判定：2021 年以后建成、高度在 250–500 m 之间的建筑 1 栋.*无法判定/);
+    expect(unknown.renewal.ledger.filter((p) => p.indicator_id === 'high_rise_count')).toEqual([]);
+    // a city of 2 million: the 250 m cap, broken; still no target for the count, the violation goes to the problem ledger
+    const small = await check(dated(2023), { ...PARAMS, city_population: 2_000_000 });
+    const s = at(small, 'high_rise_count');
+    expect([s.status, s.target, s.verdict?.outcome, s.details!.cap_m, s.details!.city_population]).toEqual(['no_target', null, 'over', 250, 2_000_000]);
+    expect(s.explain).toMatch(/The cap is 250 m: the city population is the given figure, 2,000,000/);
+    expect(s.explain).toMatch(/Verdict: 1 building\(s\) completed after 2021 above the 250 m cap for a city of < 3,000,000 residents/);
+    const problems = small.renewal.ledger.filter((p) => p.indicator_id === 'high_rise_count' && p.area_id === 'city');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ value: 1, target: '<= 250 m' });
+    expect(problems[0].evidence_zh).toMatch(/高于 250 m 限高的建筑 1 栋/);
+    // a city of 5 million: the 500 m cap, kept
+    const large = at(await check(dated(2023), { ...PARAMS, city_population: 5_000_000 }), 'high_rise_count');
+    expect([large.verdict?.outcome, large.details!.cap_m, large.details!.over_cap_new]).toEqual(['within', 500, []]);
+    // 600 m completed in 2023 breaks either cap: over without the population
+    const tall = at(await check(dated(2023, 600)), 'high_rise_count');
+    expect([tall.status, tall.verdict?.outcome]).toEqual(['no_target', 'over']);
+    expect(tall.explain).toMatch(/above 500 m, over either cap/);
   });
 
   it('service_equity: Gini of living-circle completeness across communities (the only level with ≥ 2 areas)', () => {

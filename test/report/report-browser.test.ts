@@ -33,7 +33,7 @@ describe('report.html in a browser', () => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('request', (q) => { if (!/^(file|data|blob|about):/.test(q.url())) problems.push(`network request: ${q.url()}`); });
     await page.goto('file://' + report);
-    await page.waitForFunction(() => document.querySelectorAll('#ch-access canvas').length > 0);
+    await page.waitForFunction(() => document.querySelectorAll('#ch-access svg').length > 0);
 
     expect(await page.title()).toContain('城市体检报告');
     for (const id of ['quality', 'overview', 'charts', 'maps', 'levels', 'areas', 'renewal', 'method']) expect(await page.isVisible(`#${id}`), id).toBe(true);
@@ -44,8 +44,8 @@ describe('report.html in a browser', () => {
     expect(await page.locator('#levels table').count()).toBe(4);
     expect(await page.locator('#levels .badge.conf').count()).toBeGreaterThan(10);
     expect(await page.locator('#levels .badge.gap').count()).toBeGreaterThan(0);
-    // charts drawn by ECharts, maps drawn on canvases (some non-background pixels)
-    for (const id of ['ch-status', 'ch-access', 'ch-lc', 'ch-renewal']) expect(await page.locator(`#${id} canvas`).count(), id).toBeGreaterThan(0);
+    // charts drawn by ECharts as SVG (their labels are text in the page), maps drawn on canvases (some non-background pixels)
+    for (const id of ['ch-status', 'ch-access', 'ch-lc', 'ch-renewal']) expect(await page.locator(`#${id} svg text`).count(), id).toBeGreaterThan(0);
     for (const id of ['map-cov', 'map-gap', 'map-lc']) {
       const painted = await page.evaluate((cid) => {
         const c = document.getElementById(cid) as HTMLCanvasElement;

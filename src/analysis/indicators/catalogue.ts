@@ -49,6 +49,8 @@ const file = z.object({
   title_en: z.string(),
   sources: z.array(z.string()).optional(),
   notes: z.array(z.string()).optional(),
+  /** the notes in Chinese, one for each of `notes` */
+  notes_zh: z.array(z.string()).optional(),
   parameters: z.record(z.string(), z.unknown()).optional(),
   indicators: z.array(entry).optional(),
   replace: z.record(z.string(), entry).optional(),
@@ -113,6 +115,8 @@ export interface Catalogue {
   title_en: string;
   sources: string[];
   notes: string[];
+  /** `notes` in Chinese, item by item (the English where a note has no Chinese) */
+  notes_zh: string[];
   parameters: CheckParameters;
   indicators: CatalogueEntry[];
   byId: Map<string, CatalogueEntry>;
@@ -143,6 +147,8 @@ export function loadCatalogue(version = '2025'): Catalogue {
   let parameters: Record<string, unknown>;
   let sources = raw.sources ?? [];
   let notes = raw.notes ?? [];
+  if (raw.notes_zh && raw.notes_zh.length !== notes.length) throw new Error(`catalogue ${version}: notes_zh has ${raw.notes_zh.length} items for ${notes.length} notes`);
+  let notesZh = notes.map((n, k) => raw.notes_zh?.[k] ?? n);
   if (raw.extends) {
     const base = loadCatalogue(raw.extends);
     indicators = base.indicators.map((e) => raw.replace?.[e.id] ?? e)
@@ -152,6 +158,7 @@ export function loadCatalogue(version = '2025'): Catalogue {
     parameters = { ...base.parameters, ...raw.parameters };
     sources = [...base.sources, ...sources];
     notes = [...base.notes, ...notes];
+    notesZh = [...base.notes_zh, ...notesZh];
   } else {
     indicators = raw.indicators ?? [];
     parameters = { ...raw.parameters };
@@ -162,7 +169,7 @@ export function loadCatalogue(version = '2025'): Catalogue {
     byId.set(e.id, e);
   }
   const cat: Catalogue = {
-    version: raw.version, title_zh: raw.title_zh, title_en: raw.title_en, sources, notes,
+    version: raw.version, title_zh: raw.title_zh, title_en: raw.title_en, sources, notes, notes_zh: notesZh,
     parameters: { reference_year: new Date().getUTCFullYear(), ...parameters } as CheckParameters,
     indicators, byId,
   };

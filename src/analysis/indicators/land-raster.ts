@@ -21,6 +21,8 @@ export interface CoverageRaster {
   builtUp: Uint8Array;
   /** why built-up land could not be estimated (too few buildings), else null */
   builtUpMissing: string | null;
+  /** the same in Chinese */
+  builtUpMissingZh: string | null;
   /** public parks (areal), with their size class index (-1 below the smallest class) */
   parks: ParkPoly[];
   /** union of all public park polygons */
@@ -98,6 +100,7 @@ export function buildRaster(ctx: CheckContext): CoverageRaster {
   return {
     grid, residential, builtUp, parks, parkMask, label,
     builtUpMissing: b.count >= params.built_up_min_buildings ? null : `only ${b.count} buildings in the data (< ${params.built_up_min_buildings}, built_up_min_buildings): built-up land cannot be estimated`,
+    builtUpMissingZh: b.count >= params.built_up_min_buildings ? null : `数据中只有 ${b.count} 栋建筑（少于 ${params.built_up_min_buildings} 栋，参数 built_up_min_buildings）：无法估算建成区`,
     describe: `${grid.W}×${grid.H} grid of ${round(grid.cell, 1)} m cells (local equirectangular projection at ${round(grid.lat0, 4)}°)`,
   };
 }

@@ -61,6 +61,8 @@ export interface Renewal {
   /** how many places were scored (before the cut to renewal_max) */
   scored: number;
   method: string;
+  /** the method in Chinese */
+  method_zh: string;
   weights: CheckContext['params']['renewal_weights'];
 }
 
@@ -87,6 +89,19 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
       gap: gap(ctx.catalogue.byId.get(r.id)!, r.value),
       evidence_zh: `${r.name_zh} ${fmtVal(r.value, r.unit)}，目标 ${r.target ? `${r.target.op} ${fmtVal(r.target.value, r.unit)}` : '—'}`,
       evidence_en: r.explain.slice(0, 400),
+    });
+  }
+
+  // 1b. a rule beside the value broken (the height cap on new buildings): a problem, though the value itself has no target
+  for (const r of results) {
+    if (r.verdict?.outcome !== 'over') continue;
+    const n = r.details?.over_cap_new_count;
+    const cap = r.details?.cap_m;
+    ledger.push({
+      area_id: r.area_id, ...(r.area_name ? { area_name: r.area_name } : {}), area_kind: r.area_kind, level: r.level,
+      indicator_id: r.id, indicator_zh: r.name_zh, indicator_en: r.name_en, value: typeof n === 'number' ? n : null, unit: 'count',
+      target: typeof cap === 'number' ? `<= ${cap} m` : null, gap: null,
+      evidence_zh: `判定（${r.verdict.rule}）：${r.verdict.why_zh}`, evidence_en: `Verdict (${r.verdict.rule}): ${r.verdict.why}`,
     });
   }
 
@@ -212,7 +227,12 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
     `Priority = 100 × (${W.services} × (1 − living-circle completeness) + ${W.provision} × failed provision rules ÷ ${rules.length} + ${W.ageing} × floor-area share ≥ ${params.aged_housing_years} years (known years) + ` +
     `${W.parks} × (1 − residents within ${params.park_network_m} m walk of a park) + ${W.transit} × (1 − residents with convenient transit)); residents-weighted over the place's residential buildings. Places with at least one reason are ranked; the first ${params.renewal_max} are kept. ` +
     `A facility category absent from the data is a data gap, never a shortfall: it is left out of completeness and provision, and scores 0 in its component${[...lc.gaps, ...(parkGap ? ['park'] : []), ...(transitGap ? ['bus_stop/metro_station'] : [])].length ? ` (data gaps here: ${[...lc.gaps, ...(parkGap ? ['park'] : []), ...(transitGap ? ['bus_stop/metro_station'] : [])].join(', ')})` : ''}.`;
-  return { ledger, candidates, scored: scored.length, method, weights: W };
+  const gaps = [...lc.gaps.map((c) => categoryName(c)), ...(parkGap ? [categoryName('park')] : []), ...(transitGap ? [`${categoryName('bus_stop')}/${categoryName('metro_station')}`] : [])];
+  const method_zh = `更新候选：${units.source_zh.provision}；以及其外 ${params.renewal_old_estate_year} 年及以前建成的住宅建筑群（${params.renewal_cluster_cell_m} m 网格，≥ ${params.renewal_cluster_min_buildings} 栋）。` +
+    `优先级得分 = 100 × (${W.services} × (1 − 生活圈完整度) + ${W.provision} × 未达标配建项数 ÷ ${rules.length} + ${W.ageing} × 房龄 ≥ ${params.aged_housing_years} 年的建筑面积占比（已知年代） + ` +
+    `${W.parks} × (1 − 步行 ${params.park_network_m} m 内可达公园的居民比例) + ${W.transit} × (1 − 公共交通便捷覆盖的居民比例))；按该地住宅建筑的居民加权。至少有一项原因的地点参与排序，保留前 ${params.renewal_max} 个。` +
+    `数据中完全没有的设施类别是数据缺口，不计为短缺：不计入完整度与配建，其分项记 0${gaps.length ? `（本次的数据缺口：${gaps.join('、')}）` : ''}。`;
+  return { ledger, candidates, scored: scored.length, method, method_zh, weights: W };
 }
 
 function fmtVal(v: number | null, unit: string): string {

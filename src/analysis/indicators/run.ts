@@ -102,15 +102,15 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
   const entryFor = (e: CatalogueEntry, a: number, v: AreaValue | null, explain: string, explainZhText: string, source: IndicatorResult['source']): IndicatorResult => {
     const area = units.areas[a];
     const value = v?.value ?? null;
-    let status = gradeStatus(e, value);
-    let why = '', whyZh = '';
-    if (v?.status && value !== null) { status = v.status.status; why = ` Verdict: ${v.status.why}.`; if (v.status.why_zh) whyZh = ` 判定：${v.status.why_zh}。`; }
+    // the status is the value read against the catalogue's target, nothing else (DESIGN.md); a rule beside the value (a height cap) is a verdict of its own
+    const status = gradeStatus(e, value);
+    const verdict = value !== null ? v?.verdict : undefined;
+    const why = verdict ? ` Verdict: ${verdict.why}.` : '', whyZh = verdict ? ` 判定：${verdict.why_zh}。` : '';
     const r: IndicatorResult = {
       id: e.id, name_zh: e.name_zh, name_en: e.name_en, level: area.level, system_level: e.level, seq: e.seq,
       area_id: area.id, ...(area.name ? { area_name: area.name } : {}), area_kind: area.kind,
       value, unit: e.unit, unit_zh: e.unit_zh, target: e.target, status,
-      // a band grade only where the value is graded against the catalogue (an own verdict, e.g. a height cap, has no band)
-      ...(area.level === 'city' ? { grade: v?.status ? null : gradeBand(e, value) } : {}),
+      ...(area.level === 'city' ? { grade: gradeBand(e, value) } : {}),
       confidence: 'low', confidence_reason: '',
       ...(v?.gap?.length ? { data_gap: v.gap } : {}),
       direction: e.direction, computability: e.computability, source,
@@ -130,6 +130,10 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
       r.explain_zh += ` 不作达标判定：可信度低（${c.confidence_reason}）。`;
       r.status = 'no_data';
       r.grade = null;
+    }
+    if (verdict) {
+      r.verdict = { rule: verdict.rule, outcome: withhold ? 'withheld' : verdict.outcome, why: verdict.why, why_zh: verdict.why_zh };
+      if (withhold) { r.explain += ` Verdict withheld: ${withhold}.`; r.explain_zh += ` 不作判定：可信度低（${c.confidence_reason}）。`; }
     }
     r.explain = once(r.explain); r.explain_zh = once(r.explain_zh); r.confidence_reason = once(r.confidence_reason);
     return r;

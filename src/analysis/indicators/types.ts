@@ -42,9 +42,17 @@ export interface AreaValue {
   details?: Record<string, unknown>;
   /** facility categories absent from the data (a data gap, shown as 无数据, never a shortfall) */
   gap?: string[];
-  /** an indicator-specific verdict, e.g. a height cap; otherwise graded against the catalogue target */
-  status?: { status: Status; why: string; why_zh?: string };
+  /**
+   * A verdict on a rule that is not a target of the value, e.g. the height cap of the 2021 notice on
+   * new buildings beside a count of tall buildings: said in `explain` and kept in `verdict`; the status
+   * stays the catalogue's grading of the value (no_target when it has no target), since a status
+   * pass/fail must be the value read against `target` (DESIGN.md).
+   */
+  verdict?: { rule: string; outcome: VerdictOutcome; why: string; why_zh: string };
 }
+
+/** within / over the rule; undetermined when the data cannot tell which rule applies (e.g. the city population is not given) */
+export type VerdictOutcome = 'within' | 'over' | 'undetermined';
 
 /**
  * The one contract every computed indicator implements (found through ./registry.ts):
@@ -102,6 +110,8 @@ export interface IndicatorResult {
   confidence_reason?: string;
   /** facility categories absent from the data: a data gap, not a shortfall */
   data_gap?: string[];
+  /** the verdict on a rule beside the value (AreaValue.verdict); withheld when the value is of low confidence */
+  verdict?: { rule: string; outcome: VerdictOutcome | 'withheld'; why: string; why_zh: string };
   /** --compare: the previous run's value and the change */
   previous?: { value: number | null; delta: number | null; change: 'improved' | 'worsened' | 'unchanged' | 'changed' | 'new' | 'not_comparable'; generated_at?: string };
 }

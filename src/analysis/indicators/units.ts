@@ -43,6 +43,8 @@ export interface Units {
   compoundOf: Int32Array;
   /** how each level was formed, for `explain` */
   source: Record<AreaLevel | 'provision', string>;
+  /** the same in Chinese (the report's zh mode) */
+  source_zh: Record<AreaLevel | 'provision', string>;
   notes: string[];
   /** the same notes in Chinese */
   notesZh: string[];
@@ -159,6 +161,7 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
   const notesZh: string[] = [];
   const note = (en: string, zh: string) => { notes.push(en); notesZh.push(zh); };
   const source = {} as Units['source'];
+  const sourceZh = {} as Units['source_zh'];
   const level: Units['level'] = { city: [], district: [], street: [], community: [] };
   const of: Units['of'] = { city: new Int32Array(n), district: new Int32Array(n).fill(-1), street: new Int32Array(n).fill(-1), community: new Int32Array(n).fill(-1) };
   const locators = new Map<AreaLevel, (lon: number, lat: number) => number>();
@@ -174,6 +177,7 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
   level.city.push(city.index);
   locators.set('city', () => city.index);
   source.city = 'the whole data extent';
+  sourceZh.city = '数据的全部范围';
 
   // compounds: residential landuse polygons
   const compoundIdx = new PolygonIndex(data.compounds);
@@ -182,7 +186,7 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
   const compoundRes = new Float64Array(data.compounds.length);
   for (let i = 0; i < n; i++) if (compoundOf[i] >= 0) compoundRes[compoundOf[i]]++;
 
-  const adminLevel = (lv: 'district' | 'street' | 'community', label: string) => {
+  const adminLevel = (lv: 'district' | 'street' | 'community', label: string, labelZh: string) => {
     const polys = data.admin.filter((a) => a.level === lv);
     if (!polys.length) return false;
     const idx = new PolygonIndex(polys);
@@ -191,7 +195,9 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
     const loc = (lon: number, lat: number) => { const k = idx.locate(lon, lat); return k < 0 ? -1 : ids[k]; };
     locators.set(lv, loc);
     for (let i = 0; i < n; i++) of[lv][i] = loc(o.lon[i], o.lat[i]);
-    source[lv] = `${polys.length} ${label} from administrative boundaries (admin_level ${[...new Set(polys.map((p) => p.admin_level))].join('/')})`;
+    const al = [...new Set(polys.map((p) => p.admin_level))].join('/');
+    source[lv] = `${polys.length} ${label} from administrative boundaries (admin_level ${al})`;
+    sourceZh[lv] = `行政区划边界中的 ${polys.length} 个${labelZh}（admin_level ${al}）`;
     return true;
   };
 
@@ -217,13 +223,15 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
     return cells.size;
   };
 
-  if (!adminLevel('district', 'districts')) {
+  if (!adminLevel('district', 'districts', '区')) {
     source.district = 'none: no district boundaries (admin_level 6) in the data';
+    sourceZh.district = '无：数据中没有区级边界（admin_level 6）';
     note('no district boundaries in the data: district level left empty (the city is reported as a whole)', '数据中没有区级边界（admin_level 6）：区级结果留空，城市作为整体报告');
   }
-  if (!adminLevel('street', 'streets (街道)')) {
+  if (!adminLevel('street', 'streets (街道)', '街道')) {
     const cells = gridLevel('street', params.grid_street_m, `grid${params.grid_street_m}`);
     source.street = `fallback grid: ${cells} cells of ${params.grid_street_m} m (no street boundaries, admin_level 8, in the data)`;
+    sourceZh.street = `替代网格：${cells} 个 ${params.grid_street_m} 米网格（数据中没有街道边界，admin_level 8）`;
     note(`no street (街道) boundaries in the data: a regular grid of ${params.grid_street_m} m cells stands in for the street level`, `数据中没有街道边界（admin_level 8）：以 ${params.grid_street_m} m 规则网格代替街道层级`);
   }
   const compoundAreas: number[] = [];
@@ -237,7 +245,7 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
     });
   };
   let provisionKind: Units['provisionKind'];
-  if (adminLevel('community', 'communities (社区)')) {
+  if (adminLevel('community', 'communities (社区)', '社区')) {
     addCompounds('community');
     // compounds are counting units, not a reporting level, when communities exist
   } else if (data.compounds.some((_, k) => compoundRes[k] > 0)) {
@@ -246,10 +254,12 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
     for (let i = 0; i < n; i++) of.community[i] = compoundOf[i] >= 0 ? compoundAreaOf[compoundOf[i]] : -1;
     locators.set('community', (lon, lat) => { const k = compoundIdx.locate(lon, lat); return k < 0 ? -1 : compoundAreaOf[k]; });
     source.community = `${compoundAreas.length} residential compounds (小区, landuse=residential) stand in for communities (no community boundaries, admin_level 9/10, in the data)`;
+    sourceZh.community = `以 ${compoundAreas.length} 个居住小区（landuse=residential）代替社区（数据中没有社区边界，admin_level 9/10）`;
     note('no community (社区) boundaries in the data: residential compounds (landuse=residential) are the community units', '数据中没有社区边界（admin_level 9/10）：以居住小区（landuse=residential）作为社区单元');
   } else {
     const cells = gridLevel('community', params.grid_community_m, `grid${params.grid_community_m}`);
     source.community = `fallback grid: ${cells} cells of ${params.grid_community_m} m (no community boundaries and no residential compounds in the data)`;
+    sourceZh.community = `替代网格：${cells} 个 ${params.grid_community_m} 米网格（数据中既无社区边界也无居住小区）`;
     note(`no community boundaries and no residential compounds in the data: a ${params.grid_community_m} m grid stands in for communities`, `数据中既无社区边界也无居住小区：以 ${params.grid_community_m} m 网格代替社区`);
   }
 
@@ -260,17 +270,21 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
     provisionKind = 'compound';
     for (let i = 0; i < n; i++) provisionOf[i] = compoundOf[i] >= 0 ? compoundAreaOf[compoundOf[i]] : -1;
     source.provision = `${compoundAreas.length} residential compounds (小区, landuse=residential polygons holding residential buildings)`;
+    sourceZh.provision = `${compoundAreas.length} 个居住小区（含住宅建筑的 landuse=residential 用地）`;
   } else if (level.community.length) {
     provision = level.community;
     provisionKind = areas[level.community[0]].kind;
     provisionOf.set(of.community);
     source.provision = `the community units (${source.community}): no residential compounds in the data`;
+    sourceZh.provision = `社区单元（${sourceZh.community ?? '行政区划中的社区'}）：数据中没有居住小区`;
   } else {
     provision = [];
     provisionKind = 'none';
     source.provision = 'none';
+    sourceZh.provision = '无';
   }
   if (!source.community) source.community = 'communities from administrative boundaries';
+  if (!sourceZh.community) sourceZh.community = '行政区划中的社区';
 
   // residents and residential buildings per area
   for (let i = 0; i < n; i++) {
@@ -291,7 +305,7 @@ export function buildUnits(data: CheckData, params: CheckParameters, cityName: s
     if (out) note(`${out} of ${n} residential buildings lie outside every ${lv} unit: they count for the city only`, `${n} 栋住宅建筑中有 ${out} 栋不在任何${zhLv}单元内：只计入城市整体`);
   }
   return {
-    areas, byId, level, provision, provisionKind, of, provisionOf, compoundOf, source, notes, notesZh,
+    areas, byId, level, provision, provisionKind, of, provisionOf, compoundOf, source, source_zh: sourceZh, notes, notesZh,
     locate: (lv, lon, lat) => locators.get(lv)?.(lon, lat) ?? -1,
   };
 }

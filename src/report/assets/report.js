@@ -24,6 +24,8 @@
       quality: '数据质量', conf: '可信度', high: '高', medium: '中', low: '低', dataGap: '数据缺口', layer: '图层', completeness: '完整性', estimated: '估算内容',
       gapsNote: '数据中完全没有的设施类别：显示为“无数据”（灰色），不计为短缺，也不参与更新排序', noValue: '无法计算的指标（输入不足）', rules: '可信度规则', popSrc: '人口来源',
       popTotal: '总人口', popAlloc: '已分配', popUnalloc: '未分配（无住宅建筑）', estimate: '按建筑面积估算', census: '人口普查表', raster: '人口栅格', cityValues: '城市层级数值的可信度',
+      no: '否', verdict: '判定', v_within: '未超限', v_over: '超限', v_undetermined: '无法判定', v_withheld: '不作判定',
+      p_park_network_m: '公园步行距离', p_transit_bus_m: '公交站步行距离', p_transit_metro_m: '轨道站步行距离', p_middle_school_radius_m: '中学服务半径', p_cutoff_m: '步行距离计算上限',
     },
     en: {
       title: 'Urban health check', overview: 'Overview', charts: 'Charts', maps: 'Maps', levels: 'Indicator system', areas: 'By area', renewal: 'Urban renewal', method: 'Method and data',
@@ -43,6 +45,8 @@
       quality: 'Data quality', conf: 'Confidence', high: 'high', medium: 'medium', low: 'low', dataGap: 'data gap', layer: 'Layer', completeness: 'Completeness', estimated: 'What was estimated',
       gapsNote: 'facility categories absent from the data: shown as “no data” (grey), never counted as a shortfall nor used in the renewal ranking', noValue: 'indicators without a value (inputs cannot support one)', rules: 'Confidence rules', popSrc: 'Population source',
       popTotal: 'total', popAlloc: 'allocated', popUnalloc: 'unallocated (no residential building)', estimate: 'floor-area estimate', census: 'census table', raster: 'population raster', cityValues: 'Confidence of the city values',
+      no: 'no', verdict: 'verdict', v_within: 'within', v_over: 'over', v_undetermined: 'undetermined', v_withheld: 'withheld',
+      p_park_network_m: 'park walking distance', p_transit_bus_m: 'bus stop walking distance', p_transit_metro_m: 'metro walking distance', p_middle_school_radius_m: 'middle school radius', p_cutoff_m: 'walking distance cut-off',
     },
   };
   function t(k) { return (T[lang] && T[lang][k] !== undefined) ? T[lang][k] : k; }
@@ -66,6 +70,8 @@
   function fmtTarget(x) { return x.target ? esc(x.target.op) + ' ' + fmt(x.target.value, x.unit) + (x.unit === 'ratio' ? '' : ' ' + esc(unitLabel(x))) + (x.target.source === 'M' ? ' <span class="muted small">[M]</span>' : '') : '—'; }
   function confBadge(x) { return x.confidence ? '<span class="badge conf ' + x.confidence + '" title="' + esc(x.confidence_reason) + '">' + t(x.confidence) + '</span>' : ''; }
   function gapBadge(x) { return x.data_gap ? ' <span class="badge no_data gap" title="' + esc(x.data_gap.join(', ')) + '">' + t('dataGap') + '</span>' : ''; }
+  // a verdict on a rule beside the value (the height cap of 建科〔2021〕76号): never the status, which is the value against its target
+  function verdictBadge(x) { return x.verdict ? ' <span class="badge verdict ' + x.verdict.outcome + '" title="' + esc(lang === 'zh' ? x.verdict.why_zh : x.verdict.why) + '">' + t('verdict') + ' ' + esc(x.verdict.rule) + (lang === 'zh' ? '：' : ': ') + t('v_' + x.verdict.outcome) + '</span>' : ''; }
   function badge(st) { return '<span class="badge ' + st + '">' + t(st) + '</span>'; }
   function srcBadge(s) { return '<span class="badge src ' + s + '">' + t(s) + '</span>'; }
   function areaName(id, name) { return name ? esc(name) : esc(id); }
@@ -83,25 +89,36 @@
   var KPI = ['park_service_coverage', 'park_green_per_capita', 'living_circle_completeness', 'transit_access', 'middle_school_coverage', 'road_network_density',
     'population_density', 'aged_housing_share', 'community_kindergarten_shortfall', 'community_elderly_shortfall', 'service_equity', 'high_rise_count'];
 
+  // one fact of the data-quality table: its label in the language of the page (src/report/quality.ts QUALITY_LABELS), the value as its format says
+  function qualityLabel(k) { var l = D.quality_labels[k]; return l ? l[lang] : k; }
+  function qualityFact(k, v) {
+    var f = D.quality_labels[k] ? D.quality_labels[k].format : 'count';
+    var sep = lang === 'zh' ? '：' : ': ';
+    var text;
+    if (v === null || v === undefined) text = '—';
+    else if (f === 'categories') text = Object.keys(v).map(function (c) { var n = D.category_names[c]; return (n ? n[lang] : c) + ' ' + num(v[c], 0); }).join(lang === 'zh' ? '、' : ', ');
+    else if (f === 'group' || typeof v === 'object') return esc(qualityLabel(k)) + sep + Object.keys(v).map(function (c) { return qualityFact(c, v[c]); }).join(lang === 'zh' ? '，' : ', ');
+    else if (f === 'share') text = num(100 * v, 1) + '%';
+    else if (f === 'bool') text = v ? t('yes') : t('no');
+    else if (f === 'km2') text = num(v, 3) + ' km²';
+    else text = num(v, 0);
+    return esc(qualityLabel(k)) + sep + esc(text);
+  }
+
   function qualitySection() {
     var q = D.quality, p = q.population;
     var pop = '<p><b>' + t('popSrc') + '</b>: ' + esc(t(p.kind)) + (p.kind === 'estimate' ? '' : ' “' + esc(p.source) + '”' + (p.year ? ' (' + p.year + ')' : '')) +
       ' · ' + t('popTotal') + ' ' + num(p.total, 0) + ' · ' + t('popAlloc') + ' ' + num(p.allocated, 0) + ' · ' + t('popUnalloc') + ' ' + num(p.unallocated, 0) + '</p>';
-    var layers = '<div class="tablewrap"><table><thead><tr><th>' + t('layer') + '</th><th>' + t('completeness') + '</th></tr></thead><tbody>' + q.layers.map(function (l) {
-      var facts = Object.keys(l).filter(function (k) { return k !== 'layer' && k !== 'zh'; }).map(function (k) {
-        var v = l[k];
-        if (v && typeof v === 'object') v = Object.keys(v).map(function (c) { return c + ' ' + v[c]; }).join(', ');
-        else if (typeof v === 'number' && v > 0 && v < 1 && !/count|per_km2|km2/.test(k)) v = num(100 * v, 1) + '%';
-        return esc(k) + ': ' + esc(v === null ? '—' : v);
-      }).join(' · ');
-      return '<tr><td>' + esc(lang === 'zh' ? l.zh : l.layer) + '</td><td class="small">' + facts + '</td></tr>';
+    var layers = '<div class="tablewrap"><table id="quality-layers"><thead><tr><th>' + t('layer') + '</th><th>' + t('completeness') + '</th></tr></thead><tbody>' + q.layers.map(function (l) {
+      var facts = Object.keys(l).filter(function (k) { return k !== 'layer' && k !== 'zh' && k !== 'en'; }).map(function (k) { return qualityFact(k, l[k]); }).join(' · ');
+      return '<tr><td>' + esc(lang === 'zh' ? l.zh : (l.en || l.layer)) + '</td><td class="small">' + facts + '</td></tr>';
     }).join('') + '</tbody></table></div>';
     var est = '<h3>' + t('estimated') + '</h3><ul class="notes">' + q.estimated.map(function (e) { return '<li>' + esc(lang === 'zh' ? e.zh : e.en) + '</li>'; }).join('') + '</ul>';
     var gaps = '<h3>' + t('dataGap') + ' (' + q.data_gaps.length + ')</h3><p class="small">' + (q.data_gaps.length ? q.data_gaps.map(function (g) { return '<span class="badge no_data gap">' + esc(lang === 'zh' ? g.name_zh : g.name_en) + ' · ' + t('no_data') + '</span>'; }).join(' ') : '—') + '</p><p class="muted small">' + t('gapsNote') + '</p>';
     var cv = q.confidence.city_values;
     var conf = '<h3>' + t('cityValues') + '</h3><p>' + ['high', 'medium', 'low'].map(function (k) { return '<span class="badge conf ' + k + '">' + t(k) + '</span> ' + cv[k]; }).join(' · ') + '</p>' +
       '<details><summary>' + t('rules') + '</summary><ul class="notes small">' + q.confidence.rules.map(function (r) { return '<li><b>' + r.id + '</b> ' + esc(lang === 'zh' ? r.zh : r.en) + '</li>'; }).join('') + '</ul></details>';
-    var nv = q.no_value.length ? '<h3>' + t('noValue') + ' (' + q.no_value.length + ')</h3><ul class="notes small">' + q.no_value.map(function (x) { return '<li><b>' + esc(x.name_zh) + '</b> <span class="muted">' + esc(x.id) + '</span>: ' + esc(lang === 'zh' && x.reason_zh ? x.reason_zh : x.reason) + '</li>'; }).join('') + '</ul>' : '';
+    var nv = q.no_value.length ? '<h3>' + t('noValue') + ' (' + q.no_value.length + ')</h3><ul class="notes small" id="no-value">' + q.no_value.map(function (x) { return '<li><b>' + esc(nm(x)) + '</b> <span class="muted">' + esc(x.id) + '</span>: ' + esc(lang === 'zh' && x.reason_zh ? x.reason_zh : x.reason) + '</li>'; }).join('') + '</ul>' : '';
     return '<section id="quality"><h2>' + t('quality') + '</h2>' + pop + layers + est + gaps + conf + nv + '</section>';
   }
 
@@ -114,7 +131,7 @@
       if (!x) return '';
       var cls = x.status === 'pass' ? 'pass' : x.status === 'fail' ? 'fail' : '';
       return '<div class="kpi ' + cls + '"><div class="k">' + esc(nm(x)) + '</div><div class="v">' + fmt(x.value, x.unit) + ' <span class="small muted">' + esc(unitLabel(x)) + '</span></div>' +
-        '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + badge(x.status) + gapBadge(x) + ' ' + confBadge(x) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
+        '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + badge(x.status) + gapBadge(x) + verdictBadge(x) + ' ' + confBadge(x) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
     }).join('');
     var counts = [
       [s.indicators, t('indicators')], [s.computed, t('computed') + ' (' + t('graded') + ' ' + s.computed_graded + ' · ' + t('no_target') + ' ' + s.computed_no_target + ' · ' + t('withheld') + ' ' + s.computed_withheld + ')'],
@@ -163,7 +180,7 @@
         var ch = x.previous ? '<span class="badge ' + (x.previous.change === 'improved' ? 'up' : x.previous.change === 'worsened' ? 'down' : 'no_data') + '">' + t(x.previous.change) + (x.previous.delta !== null ? ' ' + (x.previous.delta > 0 ? '+' : '') + fmt(x.previous.delta, x.unit) : '') + '</span>' : '';
         out += '<tr class="' + (x.status === 'pass' || x.status === 'fail' ? x.status : '') + '"><td class="num">' + (x.seq === null ? '<span class="muted small">' + t('supp') + '</span>' : x.seq) + '</td>' +
           '<td>' + esc(nm(x)) + '<div class="muted small">' + esc(x.id) + '</div></td><td class="num">' + fmt(x.value, x.unit) + (x.value === null ? '' : ' <span class="muted small">' + esc(unitLabel(x)) + '</span>') + '</td>' +
-          '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + badge(x.status) + gapBadge(x) + '</td><td>' + confBadge(x) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
+          '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + badge(x.status) + gapBadge(x) + verdictBadge(x) + '</td><td>' + confBadge(x) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
           (cmp ? '<td class="num">' + (x.previous ? fmt(x.previous.value, x.unit) : '') + '</td><td>' + ch + '</td>' : '') +
           '<td><details><summary>' + t('explain') + '</summary><p>' + esc(lang === 'zh' && x.explain_zh ? x.explain_zh : x.explain) + '</p>' + (lang === 'zh' && x.explain_zh ? '<p class="muted small">' + esc(x.explain) + '</p>' : '') + '</details></td></tr>';
       });
@@ -176,7 +193,13 @@
     var ids = Object.keys(D.byArea).filter(function (k) { return D.byArea[k].length; });
     var opts = ids.map(function (id) { var x = D.indicators.filter(function (y) { return y.id === id; })[0]; return '<option value="' + id + '">' + esc(x ? nm(x) : id) + '</option>'; }).join('');
     return '<section id="areas"><h2>' + t('areas') + '</h2><label>' + t('chooseInd') + ' <select class="ind" id="area-ind">' + opts + '</select></label><div id="area-table" style="margin-top:10px"></div>' +
-      '<p class="muted small">' + t('units') + ': ' + Object.keys(D.meta.units).map(function (k) { return esc(k) + ' — ' + esc(D.meta.units[k]); }).join('; ') + '</p></section>';
+      '<p class="muted small" id="units-note">' + t('units') + (lang === 'zh' ? '：' : ': ') + unitSources().map(function (u) { return esc(u[0]) + ' — ' + esc(u[1]); }).join(lang === 'zh' ? '；' : '; ') + '</p></section>';
+  }
+  // the units of analysis by level, named and described in the language of the page
+  function unitSources() {
+    var m = D.meta, src = lang === 'zh' && m.units_zh ? m.units_zh : m.units;
+    var names = { city: t('cityL'), district: t('districtL'), street: t('streetL'), community: t('communityL'), provision: lang === 'zh' ? '配建计数单元' : 'provision counting units' };
+    return Object.keys(m.units).map(function (k) { return [names[k] || k, src[k] || m.units[k]]; });
   }
   function renderAreaTable(id) {
     var x = D.indicators.filter(function (y) { return y.id === id; })[0];
@@ -200,7 +223,7 @@
         '<td class="num"><span class="score">' + num(x.score, 1) + '</span><br><span class="bar" style="width:' + Math.round(x.score) + 'px"></span></td><td class="num">' + num(x.residents, 0) + '</td>' +
         '<td><ul class="reason">' + (lang === 'zh' ? x.reasons_zh : x.reasons_en).map(function (r) { return '<li>' + esc(r) + '</li>'; }).join('') + '</ul></td></tr>';
     });
-    html += '</tbody></table></div><p class="muted small"><b>' + t('candNote') + ':</b> ' + esc(D.meta.renewal_method) + '</p>';
+    html += '</tbody></table></div><p class="muted small"><b>' + t('candNote') + (lang === 'zh' ? '：' : ':') + '</b> ' + esc(lang === 'zh' && D.meta.renewal_method_zh ? D.meta.renewal_method_zh : D.meta.renewal_method) + '</p>';
     var counts = Object.keys(D.ledger_counts).map(function (k) { var x = D.indicators.filter(function (y) { return y.id === k; })[0]; return '<span><b>' + D.ledger_counts[k] + '</b> ' + esc(x ? nm(x) : k) + '</span>'; }).join('');
     html += '<h3>' + t('ledger') + ' (' + D.ledger_total + ')</h3><div class="counts">' + counts + '</div><div class="tablewrap"><table><thead><tr><th>' + t('area') + '</th><th>' + t('name') + '</th><th>' + t('value') + '</th><th>' + t('target') + '</th><th>' + t('gap') + '</th><th>' + t('evidence') + '</th></tr></thead><tbody>';
     D.ledger.forEach(function (p) {
@@ -212,9 +235,10 @@
 
   function methodSection() {
     var m = D.meta;
-    return '<section id="method"><h2>' + t('method') + '</h2><h3>' + t('units') + '</h3><ul class="notes">' + Object.keys(m.units).map(function (k) { return '<li><b>' + esc(k) + '</b>: ' + esc(m.units[k]) + '</li>'; }).join('') + '</ul>' +
-      '<h3>' + t('params') + '</h3><p class="small">' + Object.keys(m.params).map(function (k) { return esc(k) + ' = ' + esc(m.params[k]); }).join(' · ') + '</p>' +
-      '<h3>' + t('catalogue') + '</h3><ul class="notes">' + m.catalogue_notes.map(function (n) { return '<li>' + esc(n) + '</li>'; }).join('') + '</ul></section>';
+    var notes = lang === 'zh' && m.catalogue_notes_zh ? m.catalogue_notes_zh : m.catalogue_notes;
+    return '<section id="method"><h2>' + t('method') + '</h2><h3>' + t('units') + '</h3><ul class="notes">' + unitSources().map(function (u) { return '<li><b>' + esc(u[0]) + '</b>: ' + esc(u[1]) + '</li>'; }).join('') + '</ul>' +
+      '<h3>' + t('params') + '</h3><p class="small">' + Object.keys(m.params).map(function (k) { return esc(t('p_' + k)) + ' <span class="muted">' + esc(k) + '</span> = ' + esc(m.params[k]) + ' m'; }).join(' · ') + '</p>' +
+      '<h3>' + t('catalogue') + '</h3><ul class="notes">' + notes.map(function (n) { return '<li>' + esc(n) + '</li>'; }).join('') + '</ul></section>';
   }
 
   // ---- charts ----------------------------------------------------------------------------------
@@ -223,54 +247,63 @@
     charts = [];
     if (typeof echarts === 'undefined') return;
     var font = { fontFamily: getComputedStyle(document.body).fontFamily };
+    // horizontal bar charts: every category keeps its label on the left (interval 0), the left margin is the widest label,
+    // and the chart grows with the number of bars (ROW px each) so that labels never overlap; SVG, so that the labels are text in the page
+    var ROW = 26, LABEL_FONT = 12;
+    var measure = document.createElement('canvas').getContext('2d');
+    function labelWidth(labels) { measure.font = LABEL_FONT + 'px ' + font.fontFamily; return Math.ceil(labels.reduce(function (w, l) { return Math.max(w, measure.measureText(l).width); }, 0)); }
+    function barChart(id, labels, top) {
+      var el = document.getElementById(id);
+      el.style.height = Math.max(200, top + 34 + ROW * labels.length) + 'px';
+      var c = echarts.init(el, null, { renderer: 'svg' });
+      charts.push(c);
+      return { chart: c, grid: { left: labelWidth(labels) + 16, right: 44, top: top, bottom: 28 },
+        yAxis: { type: 'category', data: labels, axisLabel: { interval: 0, fontSize: LABEL_FONT, hideOverlap: false }, axisTick: { alignWithLabel: true } } };
+    }
     var levels = ['housing', 'community', 'block', 'city'];
     var sts = ['pass', 'fail', 'no_target', 'no_data'];
     var colors = { pass: '#1b7f4b', fail: '#b42318', no_target: '#d4a017', no_data: '#b8c2cc' };
-    var c1 = echarts.init(document.getElementById('ch-status'));
+    var b1 = barChart('ch-status', levels.map(t), 36), c1 = b1.chart;
     c1.setOption({
-      textStyle: font, tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 90, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: 'value' }, yAxis: { type: 'category', data: levels.map(t) },
+      textStyle: font, tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: b1.grid,
+      xAxis: { type: 'value' }, yAxis: b1.yAxis,
       series: sts.map(function (s) { return { name: t(s), type: 'bar', stack: 'st', itemStyle: { color: colors[s] }, data: levels.map(function (lv) { return D.indicators.filter(function (x) { return x.system_level === lv && x.status === s; }).length; }) }; }),
     });
-    charts.push(c1);
 
     var acc = D.access.filter(function (a) { return a.facilities > 0 || true; }).slice().sort(function (a, b) { return within(a) - within(b); });
     function within(a) { var th = a.threshold > 0 ? a.threshold : 1000; var k = th <= 300 ? 300 : th <= 500 ? 500 : 1000; return a.residents_within[k] || 0; }
-    var c2 = echarts.init(document.getElementById('ch-access'));
+    var b2 = barChart('ch-access', acc.map(accessLabel), 10), c2 = b2.chart;
     c2.setOption({
-      textStyle: font, tooltip: { trigger: 'axis', valueFormatter: function (v) { return v + '%'; } }, grid: { left: 150, right: 30, top: 10, bottom: 30 },
+      textStyle: font, tooltip: { trigger: 'axis', valueFormatter: function (v) { return v + '%'; } }, grid: b2.grid,
       xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
-      yAxis: { type: 'category', data: acc.map(function (a) { var th = a.threshold > 0 ? a.threshold : 1000; return (lang === 'zh' ? a.name_zh : a.name_en) + ' ≤' + (th <= 300 ? 300 : th <= 500 ? 500 : 1000) + 'm'; }), axisLabel: { fontSize: 11 } },
-      series: [{ type: 'bar', data: acc.map(function (a) { var v = Math.round(1000 * within(a)) / 10; return { value: v, itemStyle: { color: covColor(v) } }; }), label: { show: true, position: 'right', formatter: '{c}%', fontSize: 10 } }],
+      yAxis: b2.yAxis,
+      series: [{ type: 'bar', barMaxWidth: 18, data: acc.map(function (a) { var v = Math.round(1000 * within(a)) / 10; return { value: v, itemStyle: { color: covColor(v) } }; }), label: { show: true, position: 'right', formatter: '{c}%', fontSize: 10 } }],
     });
-    charts.push(c2);
 
     var lcRows = (D.byArea.living_circle_completeness || []).filter(function (r) { return r[4] !== null && r[2] !== 'community'; });
     if (lcRows.length < 3) lcRows = (D.byArea.living_circle_completeness || []).filter(function (r) { return r[4] !== null; });
     lcRows = lcRows.slice().sort(function (a, b) { return a[4] - b[4]; }).slice(0, 25).reverse();
-    var c3 = echarts.init(document.getElementById('ch-lc'));
+    var b3 = barChart('ch-lc', lcRows.map(function (r) { return String(r[1] || r[0]).slice(0, 16); }), 10), c3 = b3.chart;
     c3.setOption({
-      textStyle: font, tooltip: { trigger: 'axis' }, grid: { left: 150, right: 30, top: 10, bottom: 30 },
+      textStyle: font, tooltip: { trigger: 'axis' }, grid: b3.grid,
       xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
-      yAxis: { type: 'category', data: lcRows.map(function (r) { return String(r[1] || r[0]).slice(0, 16); }), axisLabel: { fontSize: 11 } },
-      series: [{ type: 'bar', barMaxWidth: 22, data: lcRows.map(function (r) { var v = Math.round(1000 * r[4]) / 10; return { value: v, itemStyle: { color: lcColor(v) } }; }), label: { show: true, position: 'right', formatter: '{c}%', fontSize: 10 } }],
+      yAxis: b3.yAxis,
+      series: [{ type: 'bar', barMaxWidth: 18, data: lcRows.map(function (r) { var v = Math.round(1000 * r[4]) / 10; return { value: v, itemStyle: { color: lcColor(v) } }; }), label: { show: true, position: 'right', formatter: '{c}%', fontSize: 10 } }],
     });
-    charts.push(c3);
 
     var top = D.candidates.slice(0, 15).reverse();
     var comps = ['services', 'provision', 'ageing', 'parks', 'transit'];
     var compNames = { zh: { services: '生活圈缺口', provision: '配建未达标', ageing: '房龄老化', parks: '公园可达不足', transit: '公交可达不足' }, en: { services: 'service gaps', provision: 'provision failed', ageing: 'ageing housing', parks: 'park access', transit: 'transit access' } };
-    var W = { services: 0.3, provision: 0.25, ageing: 0.25, parks: 0.1, transit: 0.1 };
-    var m = /Priority = 100 × \(([\d.]+) × .*?\+ ([\d.]+) × failed.*?\+ ([\d.]+) × floor.*?\+ ([\d.]+) × \(1 − residents within.*?\+ ([\d.]+) ×/.exec(D.meta.renewal_method);
-    if (m) { W = { services: +m[1], provision: +m[2], ageing: +m[3], parks: +m[4], transit: +m[5] }; }
-    var c4 = echarts.init(document.getElementById('ch-renewal'));
+    var W = D.meta.renewal_weights;
+    var b4 = barChart('ch-renewal', top.map(function (c) { return '#' + c.rank + ' ' + String(c.name || c.id).slice(0, 14); }), 36), c4 = b4.chart;
     c4.setOption({
-      textStyle: font, tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 150, right: 30, top: 36, bottom: 30 },
-      xAxis: { type: 'value' }, yAxis: { type: 'category', data: top.map(function (c) { return '#' + c.rank + ' ' + String(c.name || c.id).slice(0, 14); }), axisLabel: { fontSize: 11 } },
+      textStyle: font, tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: b4.grid,
+      xAxis: { type: 'value' }, yAxis: b4.yAxis,
       series: comps.map(function (k, i) { return { name: compNames[lang][k], type: 'bar', stack: 's', itemStyle: { color: ['#c2410c', '#b42318', '#7c3aed', '#15803d', '#1d4ed8'][i] }, data: top.map(function (c) { return Math.round(1000 * W[k] * c.components[k]) / 10; }) }; }),
     });
-    charts.push(c4);
   }
+  // the walking-access chart's category label: name and threshold band
+  function accessLabel(a) { var th = a.threshold > 0 ? a.threshold : 1000; return (lang === 'zh' ? a.name_zh : a.name_en) + ' ≤' + (th <= 300 ? 300 : th <= 500 ? 500 : 1000) + 'm'; }
   function lcColor(v) { for (var i = 0; i < LC_CLASSES.length; i++) if (v < LC_CLASSES[i][1] || i === LC_CLASSES.length - 1) return LC_CLASSES[i][2]; return '#999'; }
 
   // ---- maps ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export const transitAccess: Indicator = {
     const tb = tally(ctx, ALL, (i) => (bus >= 0 && ctx.dist(bus, i) <= B ? 1 : 0));
     const tm = tally(ctx, ALL, (i) => (metro >= 0 && ctx.dist(metro, i) <= M ? 1 : 0));
     const stops = ctx.data.places.facilities.get('bus_stop')?.length ?? 0, stations = ctx.data.places.facilities.get('metro_station')?.length ?? 0;
-    if (!stops && !stations) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: ['bus_stop', 'metro_station'], reason: 'data gap: no bus stop or metro station in the data' }));
+    if (!stops && !stations) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: ['bus_stop', 'metro_station'], reason: 'data gap: no bus stop or metro station in the data', reason_zh: '数据缺口：数据中没有公交站或轨道交通站' }));
     return shareValues(ctx, ALL, t, (x) => `${pct(x.bHit / Math.max(1, x.b))} of ${x.b} residential buildings.`, (a) => ({
       bus_residents_share: round((tb.get(a)?.rHit ?? 0) / Math.max(1e-9, tb.get(a)?.r ?? 0)),
       metro_residents_share: round((tm.get(a)?.rHit ?? 0) / Math.max(1e-9, tm.get(a)?.r ?? 0)),
@@ -76,7 +76,7 @@ export const livingCircleCompleteness: Indicator = {
   },
   compute(ctx) {
     const lc = livingCircle(ctx);
-    if (!lc.checks.length) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: lc.gaps, reason: `data gap: no facility of any living-circle category in the data (${lc.gaps.join(', ')})` }));
+    if (!lc.checks.length) return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: lc.gaps, reason: `data gap: no facility of any living-circle category in the data (${lc.gaps.join(', ')})`, reason_zh: `数据缺口：数据中没有任何生活圈类别的设施（${lc.gaps.map((c) => categoryName(c)).join('、')}）` }));
     const t = tally(ctx, ALL, (i) => lc.completeness[i]);
     const missingCats = lc.checks.filter((ch) => ch.c < 0).map((ch) => ch.id);
     // per category reach, for the missing list of each community
@@ -113,7 +113,7 @@ export const serviceEquity: Indicator = {
   compute(ctx) {
     const city = ctx.units.level.city[0];
     const lv = equityLevel(ctx);
-    if (!lv) return [{ area: city, value: null, reason: 'fewer than two districts, streets or communities with residents: no dispersion to measure' }];
+    if (!lv) return [{ area: city, value: null, reason: 'fewer than two districts, streets or communities with residents: no dispersion to measure', reason_zh: '有居民的区、街道或社区不足两个：无法衡量均衡度' }];
     const lc = livingCircle(ctx);
     const comp = tally(ctx, [lv], (i) => lc.completeness[i]);
     const pc = ctx.cat('park');

@@ -1,4 +1,5 @@
 import { arealAreaM2, bboxOf, pointInAreal } from '../../../model/geo.js';
+import { categoryById } from '../../../model/taxonomy.js';
 import type { Areal } from '../../../model/geometry.js';
 import { areasOf, fmt, minDistance, pct, residentsMethod, round } from '../common.js';
 import { PolygonIndex } from '../units.js';
@@ -135,11 +136,12 @@ function shortfall(id: string, what: string): Indicator {
         `Per area: the failing units located there (by the area holding most of their residents). G* approximation from OSM: the official rule is provision to standard for the compound's size. ${residentsMethod(ctx)}.`;
     },
     compute(ctx) {
-      if (ctx.units.provisionKind === 'none') return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, reason: 'no residential compounds or communities to count' }));
+      if (ctx.units.provisionKind === 'none') return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, reason: 'no residential compounds or communities to count', reason_zh: '没有可计数的居住小区或社区' }));
       const rule = ctx.params.provision_rules[id];
       // no facility of the category at all: a data gap, not a shortfall of every compound
       if (rule.categories.every((c) => !(ctx.data.places.facilities.get(c)?.length))) {
-        return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: rule.categories, reason: `data gap (无数据): no ${rule.categories.join('/')} at all in the data, so no compound can be judged; check the data's completeness or enter the official count with --manual` }));
+        return areasOf(ctx, ALL).map((a) => ({ area: a, value: null, gap: rule.categories, reason: `data gap (无数据): no ${rule.categories.join('/')} at all in the data, so no compound can be judged; check the data's completeness or enter the official count with --manual`,
+          reason_zh: `数据缺口：数据中完全没有${rule.categories.map((c) => categoryById.get(c)?.name_zh ?? c).join('或')}，无法判断任何小区；请检查数据完整性，或用 --manual 录入官方数值` }));
       }
       const res = provision(ctx, id);
       const homes = unitHomes(ctx);

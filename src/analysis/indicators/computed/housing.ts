@@ -138,9 +138,12 @@ export const highRiseCount: Indicator = {
       : `Height = the map's height tag, else levels × ${ctx.params.storey_height_m} m (estimated, counted separately); no house-safety register read (opencim safety import adds its height_m and year_built). ` +
         `Heights of the ${fmt(c.buildings)} buildings: ${fmt(c.tagged)} from height tags, ${fmt(c.from_levels)} estimated from levels, ${fmt(c.unknown)} unknown. `;
     return `Value: residential buildings taller than ${h.residential} m; details: all buildings above 100, 150, 250 and 500 m. ` + height +
-      `Verdict (2021 notice, 建科〔2021〕76号): a city under ${fmt(h.large_city_population)} residents may build none above ${h.cap_small_city} m (and strictly limits > ${h.limit_small_city} m), a larger one none above ${h.cap_large_city} m. ` +
-      `The notice limits new construction: only buildings completed after ${h.notice_year} (construction year known) fail it; existing buildings above the cap, or of unknown year, are listed as information, not failures. ` +
-      (ctx.params.city_population != null ? `the city population is the given figure, ${fmt(Number(ctx.params.city_population))} (parameter city_population).` : `the city population is the estimate from the buildings in the data (${residentsMethod(ctx)}); for an extract of a larger city give the real figure with --param city_population=N.`);
+      `The catalogue sets no target for this count (status no_target); beside it, a verdict on the height cap of the 2021 notice (建科〔2021〕76号): a city under ${fmt(h.large_city_population)} residents may build none above ${h.cap_small_city} m (and strictly limits > ${h.limit_small_city} m), a larger one none above ${h.cap_large_city} m. ` +
+      `The notice limits new construction: only buildings completed after ${h.notice_year} (construction year known) break it; existing buildings above the cap, or of unknown year, are listed as information, not violations. ` +
+      (ctx.params.city_population != null
+        ? `The cap is ${capOf(ctx)} m: the city population is the given figure, ${fmt(Number(ctx.params.city_population))} (parameter city_population).`
+        : `The city population is not given, so the cap is not known: the verdict holds only where both caps agree (nothing new above ${h.cap_small_city} m: within either; something new above ${h.cap_large_city} m: over either), otherwise it is undetermined. ` +
+          `The residents estimated from the buildings in the data (${residentsMethod(ctx)}) do not decide it: an extract holds part of a city, and the notice counts the city's resident population; give it with --param city_population=N.`);
   },
   explainZh(ctx) {
     const h = ctx.params.high_rise_m;
@@ -152,21 +155,26 @@ export const highRiseCount: Indicator = {
       : `高度取地图的 height 标签，否则按层数 × ${ctx.params.storey_height_m} m 估算（单独计数）；未读取房屋安全档案（opencim safety import 导入后采用档案的 height_m 与 year_built）。` +
         `${fmt(c.buildings)} 栋建筑的高度：${fmt(c.tagged)} 栋来自 height 标签，${fmt(c.from_levels)} 栋按层数估算，${fmt(c.unknown)} 栋未知。`;
     return `数值：高度超过 ${h.residential} m 的居住建筑数量；details 列出所有高于 100、150、250、500 m 的建筑。` + height +
-      `判定（2021 年通知，建科〔2021〕76号）：城区常住人口不足 ${fmt(h.large_city_population)} 的城市不得新建 ${h.cap_small_city} m 以上建筑（严格限制 ${h.limit_small_city} m 以上），其余城市不得新建 ${h.cap_large_city} m 以上建筑。` +
-      `通知限制的是新建建筑：只有 ${h.notice_year} 年以后建成（建成年代已知）的超限建筑判为未达标；已有的超限建筑或年代未知的建筑只列出供参考，不计为未达标。` +
-      (ctx.params.city_population != null ? `城市人口取给定数值 ${fmt(Number(ctx.params.city_population))}（参数 city_population）。` : '城市人口为按数据中建筑估算的人口；若数据只是大城市的一部分，请用 --param city_population=N 给出实际人口。');
+      `指标库对该数量未设目标值（状态为无目标值）；另按 2021 年通知（建科〔2021〕76号）的限高作判定：城区常住人口不足 ${fmt(h.large_city_population)} 的城市不得新建 ${h.cap_small_city} m 以上建筑（严格限制 ${h.limit_small_city} m 以上），其余城市不得新建 ${h.cap_large_city} m 以上建筑。` +
+      `通知限制的是新建建筑：只有 ${h.notice_year} 年以后建成（建成年代已知）的超限建筑判为超限；已有的超限建筑或年代未知的建筑只列出供参考，不计为超限。` +
+      (ctx.params.city_population != null
+        ? `限高为 ${capOf(ctx)} m：城市人口取给定数值 ${fmt(Number(ctx.params.city_population))}（参数 city_population）。`
+        : `未给出城市人口，限高无法确定：只有两种限高结论一致时才作判定（没有高于 ${h.cap_small_city} m 的新建建筑：均未超限；有高于 ${h.cap_large_city} m 的新建建筑：均超限），否则为无法判定。` +
+          `按数据中建筑估算的人口不能作为依据：数据可能只是城市的一部分，而通知按城区常住人口划分；请用 --param city_population=N 给出实际人口。`);
   },
   compute(ctx) {
     const b = ctx.data.buildings;
     const f = buildingFacts(ctx);
     const h = ctx.params.high_rise_m;
-    const estimated = ctx.params.city_population === null || ctx.params.city_population === undefined;
-    const cityPop = estimated ? ctx.units.areas[ctx.units.level.city[0]].residents : Number(ctx.params.city_population);
-    const large = cityPop >= h.large_city_population;
-    const cap = large ? h.cap_large_city : h.cap_small_city;
+    const given = ctx.params.city_population !== null && ctx.params.city_population !== undefined;
+    // the cap of the 2021 notice: by the given city population; unknown without it (the data's own estimate does not decide it)
+    const cap = capOf(ctx);
+    // buildings above the lower cap are listed (above the one cap in force when it is known)
+    const listFrom = cap ?? h.cap_small_city;
     const levels: ('city' | 'district' | 'street')[] = ['city', 'district', 'street'];
-    const counts = new Map<number, { res80: number; o100: number; o150: number; o250: number; o500: number; estimated: number; newOverCap: string[]; existingOverCap: string[]; newOver: number; existingOver: number }>();
-    for (const lv of levels) for (const a of ctx.units.level[lv]) counts.set(a, { res80: 0, o100: 0, o150: 0, o250: 0, o500: 0, estimated: 0, newOverCap: [], existingOverCap: [], newOver: 0, existingOver: 0 });
+    interface Count { res80: number; o100: number; o150: number; o250: number; o500: number; estimated: number; newOverCap: string[]; existingOverCap: string[]; newOver: number; newOverLarge: number; existingOver: number }
+    const counts = new Map<number, Count>();
+    for (const lv of levels) for (const a of ctx.units.level[lv]) counts.set(a, { res80: 0, o100: 0, o150: 0, o250: 0, o500: 0, estimated: 0, newOverCap: [], existingOverCap: [], newOver: 0, newOverLarge: 0, existingOver: 0 });
     const src = heightSources(ctx);
     for (let i = 0; i < b.count; i++) {
       let H = f.height[i];
@@ -183,12 +191,16 @@ export const highRiseCount: Indicator = {
         if (H > 250) c.o250++;
         if (H > 500) c.o500++;
         if (est) c.estimated++;
-        if (H > cap) {
+        if (H > listFrom) {
           // the notice governs what is built after it: a building completed later breaks it, an older one (or one of unknown year) is information
           const year = f.year[i] > 0 ? f.year[i] : null;
           const after = year !== null && year > h.notice_year;
           const label = `${b.ids[i]} (${Math.round(H)} m${est ? ', estimated' : ''}, ${year ?? 'year unknown'})`;
-          if (after) { c.newOver++; if (c.newOverCap.length < 20) c.newOverCap.push(label); } else { c.existingOver++; if (c.existingOverCap.length < 20) c.existingOverCap.push(label); }
+          if (after) {
+            c.newOver++;
+            if (H > h.cap_large_city) c.newOverLarge++;
+            if (c.newOverCap.length < 20) c.newOverCap.push(label);
+          } else { c.existingOver++; if (c.existingOverCap.length < 20) c.existingOverCap.push(label); }
         }
       }
     }
@@ -199,24 +211,48 @@ export const highRiseCount: Indicator = {
         reason_zh: b.count ? '数据中没有任何建筑有高度或层数' : '数据中没有建筑',
       }));
     }
-    const cmp = large ? '≥' : '<';
+    const estimate = ctx.units.areas[ctx.units.level.city[0]].residents;
+    const big = fmt(h.large_city_population);
+    const cityText = given ? `a city of ${Number(ctx.params.city_population) >= h.large_city_population ? '≥' : '<'} ${big} residents` : 'either cap (city population not given)';
+    const cityZh = given ? `城市人口 ${Number(ctx.params.city_population) >= h.large_city_population ? '≥' : '<'} ${big}` : '未给出城市人口，两种限高均适用';
+    const verdictOf = (c: Count): NonNullable<AreaValue['verdict']> => {
+      const rule = '建科〔2021〕76号';
+      if (cap !== null) {
+        return c.newOver
+          ? { rule, outcome: 'over', why: `${c.newOver} building(s) completed after ${h.notice_year} above the ${cap} m cap for ${cityText}`, why_zh: `${h.notice_year} 年以后建成、高于 ${cap} m 限高的建筑 ${c.newOver} 栋（${cityZh}）` }
+          : { rule, outcome: 'within', why: `no building completed after ${h.notice_year} above the ${cap} m cap for ${cityText}`, why_zh: `没有 ${h.notice_year} 年以后建成、高于 ${cap} m 限高的建筑（${cityZh}）` };
+      }
+      if (c.newOverLarge) {
+        return { rule, outcome: 'over', why: `${c.newOverLarge} building(s) completed after ${h.notice_year} above ${h.cap_large_city} m, over ${cityText}`, why_zh: `${h.notice_year} 年以后建成、高于 ${h.cap_large_city} m 的建筑 ${c.newOverLarge} 栋，超过任一限高（${cityZh}）` };
+      }
+      if (c.newOver) {
+        return { rule, outcome: 'undetermined', why: `${c.newOver} building(s) completed after ${h.notice_year} between ${h.cap_small_city} and ${h.cap_large_city} m: over the cap of a city under ${big} residents, within that of a larger one; the city population is not given (give it with --param city_population=N)`,
+          why_zh: `${h.notice_year} 年以后建成、高度在 ${h.cap_small_city}–${h.cap_large_city} m 之间的建筑 ${c.newOver} 栋：城区人口不足 ${big} 的城市为超限，更大的城市不超限；未给出城市人口，无法判定（请用 --param city_population=N 给出）` };
+      }
+      return { rule, outcome: 'within', why: `no building completed after ${h.notice_year} above ${h.cap_small_city} m, within ${cityText}`, why_zh: `没有 ${h.notice_year} 年以后建成、高于 ${h.cap_small_city} m 的建筑，任一限高均未超过（${cityZh}）` };
+    };
     return [...counts].map(([a, c]): AreaValue => ({
       area: a, value: c.res80,
       note: `${c.res80} residential > ${h.residential} m; all buildings > 100 m: ${c.o100}, > 150 m: ${c.o150}, > 250 m: ${c.o250}, > 500 m: ${c.o500}${c.estimated ? ` (${c.estimated} heights estimated from levels)` : ''}.` +
-        (c.existingOver ? ` Existing above the ${cap} m cap (completed by ${h.notice_year} or year unknown; information, not a failure): ${c.existingOver}.` : ''),
+        (c.existingOver ? ` Existing above ${cap === null ? `${listFrom} m (the lower cap)` : `the ${cap} m cap`} (completed by ${h.notice_year} or year unknown; information, not a violation): ${c.existingOver}.` : ''),
       note_zh: `高于 ${h.residential} m 的居住建筑 ${c.res80} 栋；所有建筑中高于 100 m 的 ${c.o100} 栋，高于 150 m 的 ${c.o150} 栋，高于 250 m 的 ${c.o250} 栋，高于 500 m 的 ${c.o500} 栋${c.estimated ? `（其中 ${c.estimated} 栋高度按层数估算）` : ''}。` +
-        (c.existingOver ? `高于 ${cap} m 限高的已有建筑（${h.notice_year} 年及以前建成或年代未知；供参考，不计为未达标）：${c.existingOver} 栋。` : ''),
+        (c.existingOver ? `高于 ${cap === null ? `${listFrom} m（较低的限高）` : `${cap} m 限高`}的已有建筑（${h.notice_year} 年及以前建成或年代未知；供参考，不计为超限）：${c.existingOver} 栋。` : ''),
       details: { residential_over_80: c.res80, over_100: c.o100, over_150: c.o150, over_250: c.o250, over_500: c.o500, estimated_heights: c.estimated,
-        over_cap_new: c.newOverCap, over_cap_existing: c.existingOverCap, over_cap_new_count: c.newOver, over_cap_existing_count: c.existingOver, cap_m: cap, notice_year: h.notice_year, city_population: Math.round(cityPop), city_population_estimated: estimated,
+        over_cap_new: c.newOverCap, over_cap_existing: c.existingOverCap, over_cap_new_count: c.newOver, over_cap_existing_count: c.existingOver,
+        cap_m: cap, caps_m: { small_city: h.cap_small_city, large_city: h.cap_large_city }, large_city_population: h.large_city_population, listed_above_m: listFrom, notice_year: h.notice_year,
+        city_population: given ? Number(ctx.params.city_population) : null, city_population_estimate: Math.round(estimate),
         ...(a === ctx.units.level.city[0] ? { heights_known: { register: src.register, tagged: src.tagged, from_levels: src.from_levels, buildings: b.count } } : {}) },
-      status: c.newOver
-        ? { status: 'fail', why: `${c.newOver} building(s) completed after ${h.notice_year} above the ${cap} m cap for a city of ${cmp} ${fmt(h.large_city_population)} residents`,
-          why_zh: `${h.notice_year} 年以后建成、高于 ${cap} m 限高的建筑 ${c.newOver} 栋（城市人口 ${cmp} ${fmt(h.large_city_population)}）` }
-        : { status: 'pass', why: `no building completed after ${h.notice_year} above the ${cap} m cap for a city of ${cmp} ${fmt(h.large_city_population)} residents`,
-          why_zh: `没有 ${h.notice_year} 年以后建成、高于 ${cap} m 限高的建筑（城市人口 ${cmp} ${fmt(h.large_city_population)}）` },
+      verdict: verdictOf(c),
     }));
   },
 };
+
+/** The height cap (m) of the 2021 notice for the given city population; null when the population is not given. */
+export function capOf(ctx: CheckContext): number | null {
+  const h = ctx.params.high_rise_m, p = ctx.params.city_population;
+  if (p === null || p === undefined) return null;
+  return Number(p) >= h.large_city_population ? h.cap_large_city : h.cap_small_city;
+}
 
 // ---- housing-level indicators 1–10 (reference §1a) from the house-safety register ----
 

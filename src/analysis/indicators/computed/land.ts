@@ -95,7 +95,7 @@ export const roadNetworkDensity: Indicator = {
   compute(ctx) {
     const roads = ctx.data.roads;
     const r = ctx.raster();
-    if (r.builtUpMissing) return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason: r.builtUpMissing! }));
+    if (r.builtUpMissing) return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason: r.builtUpMissing!, reason_zh: r.builtUpMissingZh! }));
     const built = builtUpArea(ctx);
     const compounds = new PolygonIndex(ctx.data.compounds);
     const internal = new PolygonIndex(ctx.data.internal);
@@ -159,7 +159,7 @@ export const parkGreenPerCapita: Indicator = {
   },
   compute(ctx) {
     const r = ctx.raster();
-    if (!r.parks.length) return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, gap: ['park'], reason: 'data gap: no public park polygon in the data' }));
+    if (!r.parks.length) return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, gap: ['park'], reason: 'data gap: no public park polygon in the data', reason_zh: '数据缺口：数据中没有公园绿地面' }));
     const o = ctx.data.places.origins;
     const seed = new Uint8Array(r.grid.size);
     for (let i = 0; i < o.count; i++) { const k = r.grid.at(o.lon[i], o.lat[i]); if (k >= 0) seed[k] = 1; }
@@ -192,7 +192,7 @@ export const populationDensity: Indicator = {
     const missing = ctx.raster().builtUpMissing;
     const vals = LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a): AreaValue => {
       const b = built.get(a) ?? 0, n = res.get(a) ?? 0;
-      if (missing) return { area: a, value: null, reason: missing };
+      if (missing) return { area: a, value: null, reason: missing, reason_zh: ctx.raster().builtUpMissingZh! };
       if (b <= 0) return { area: a, value: null, reason: 'no built-up land in this area' };
       if (!(n > 0)) return { area: a, value: null, reason: 'no residents (no residential building identified) in this area' };
       return { area: a, value: Math.round(n / (b / 1e6)), note: `${fmt(n)} residents on ${fmt(b / 1e6, 3)} km² built-up land.`, details: { residents: Math.round(n), built_up_km2: round(b / 1e6, 4) } };

@@ -36,8 +36,8 @@ function areaValues(ctx: CheckContext, shares: Map<number, LandShare>, net: Map<
   });
 }
 
-function noData(ctx: CheckContext, reason: string, gap?: string[]): AreaValue[] {
-  return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason, ...(gap ? { gap } : {}) }));
+function noData(ctx: CheckContext, reason: string, reasonZh: string, gap?: string[]): AreaValue[] {
+  return LEVELS.flatMap((lv) => ctx.units.level[lv]).map((a) => ({ area: a, value: null, reason, reason_zh: reasonZh, ...(gap ? { gap } : {}) }));
 }
 
 /**
@@ -68,7 +68,7 @@ export const parkServiceCoverage: Indicator = {
   async compute(ctx) {
     const r = ctx.raster();
     const classes = ctx.params.park_size_classes;
-    if (!r.parks.length) return noData(ctx, 'data gap: no public park polygon (leisure=park|garden, landuse=recreation_ground, ...) in the data', ['park']);
+    if (!r.parks.length) return noData(ctx, 'data gap: no public park polygon (leisure=park|garden, landuse=recreation_ground, ...) in the data', '数据缺口：数据中没有公园绿地面（leisure=park|garden、landuse=recreation_ground 等）', ['park']);
     const covered = new Uint8Array(r.grid.size);
     const used: Record<string, number> = {};
     const byClass: Place[][] = classes.map(() => []);
@@ -111,7 +111,7 @@ export const middleSchoolCoverage: Indicator = {
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('middle_school') ?? [];
-    if (!places.length) return noData(ctx, 'data gap: no middle school in the data (schools outside the extract are not seen): enter the official value with --manual', ['middle_school']);
+    if (!places.length) return noData(ctx, 'data gap: no middle school in the data (schools outside the extract are not seen): enter the official value with --manual', '数据缺口：数据中没有中学（数据范围外的学校看不到）：请用 --manual 录入官方数值', ['middle_school']);
     const r = ctx.raster();
     const covered = r.grid.within(seedPlaces(r.grid, places), ctx.params.middle_school_radius_m);
     const c = ctx.cat('middle_school');
@@ -134,7 +134,7 @@ export const greenwayCoverage: Indicator = {
   },
   compute(ctx) {
     const gw = ctx.data.greenways;
-    if (!gw.length) return noData(ctx, 'no greenway identified in the data (OSM rarely tags greenways): enter the official value with --manual');
+    if (!gw.length) return noData(ctx, 'no greenway identified in the data (OSM rarely tags greenways): enter the official value with --manual', '数据中未识别出绿道（OSM 很少标注绿道）：请用 --manual 录入官方数值');
     const r = ctx.raster();
     const seed = new Uint8Array(r.grid.size);
     for (const g of gw) r.grid.traceLine(g.coordinates, (k) => { seed[k] = 1; });
@@ -159,9 +159,9 @@ export const fireStationCoverage: Indicator = {
   },
   compute(ctx) {
     const places = ctx.data.places.facilities.get('fire_station') ?? [];
-    if (!places.length) return noData(ctx, 'data gap: no fire station in the data (stations outside the extract are not seen): enter the official value with --manual', ['fire_station']);
+    if (!places.length) return noData(ctx, 'data gap: no fire station in the data (stations outside the extract are not seen): enter the official value with --manual', '数据缺口：数据中没有消防站（数据范围外的消防站看不到）：请用 --manual 录入官方数值', ['fire_station']);
     const r = ctx.raster();
-    if (r.builtUpMissing) return noData(ctx, r.builtUpMissing);
+    if (r.builtUpMissing) return noData(ctx, r.builtUpMissing, r.builtUpMissingZh!);
     const R = Math.sqrt((ctx.params.fire_station_service_area_km2 * 1e6) / Math.PI);
     const covered = r.grid.within(seedPlaces(r.grid, places), R);
     const shares = landShares(ctx, r.builtUp, covered, LEVELS);
