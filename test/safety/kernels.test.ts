@@ -204,7 +204,8 @@ describe('policy checks', () => {
       res30storeys: ['fire_consult_residential'],
       office120: ['fire_consult_public'],
       res180: ['fire_consult_residential', 'height_strictly_limited'],
-      office260: ['fire_consult_public', 'height_over_cap'],
+      // population not given: 260 m is over the cap of a city under 3 million but not of a larger one, so strictly limited, not over the cap
+      office260: ['fire_consult_public', 'height_strictly_limited'],
       tower520: ['height_over_cap'],
       school8: ['seismic_isolation_missing'],
       hospital9unknown: ['seismic_isolation_missing'],
@@ -225,6 +226,14 @@ describe('policy checks', () => {
     expect(m.res180).toEqual(['fire_consult_residential']);
     expect(m.office260).toEqual(['fire_consult_public', 'height_strictly_limited']);
     expect(m.tower520).toEqual(['height_over_cap']);
+    const small = byBuilding(run(2_000_000));
+    expect(small.res180).toEqual(['fire_consult_residential', 'height_strictly_limited']);
+    expect(small.office260).toEqual(['fire_consult_public', 'height_over_cap']);
+  });
+  it('without the population, the text says which limits could apply instead of assuming a small city', () => {
+    const r = run(null).find((x) => x.building_id === 'office260' && x.rule === 'height_strictly_limited')!;
+    expect(r.detail).toMatch(/^260 m > 150 m, strictly limited \(city population not given \(--population N\): the limits of a city under 3 million \(150 \/ 250 m\) or of a larger one \(250 \/ 500 m\) apply\)/);
+    expect(r.detail_zh).toMatch(/未给出城市人口（--population N）/);
   });
   it('every flag names its source and says what it found', () => {
     const rows = run(null);

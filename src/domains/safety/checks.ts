@@ -66,8 +66,7 @@ export function computeFlags(reg: SafetyRegister, policy: Policy, asOf: number):
   };
   let publicMask = 0;
   for (const u of policy.public_uses) publicMask |= 1 << USES.indexOf(u as never);
-  const large = policy.city_population !== null && policy.city_population >= policy.large_city_population;
-  const lim = large ? policy.large_city : policy.small_city;
+  const lim = heightLimits(policy);
   const R = (name: FlagRule) => FLAG_RULES.indexOf(name);
   const [fireRes, firePub, limited, overCap, seismic, cdUse, prefab, group, remed, existing, yearUnknown] = FLAG_RULES.map(R);
   for (let b = 0; b < reg.n; b++) {
@@ -93,6 +92,16 @@ export function computeFlags(reg: SafetyRegister, policy: Policy, asOf: number):
   return { count, building: building.subarray(0, count), rule: rule.subarray(0, count), height: height.subarray(0, count), estimated: estimated.subarray(0, count), asOf, last };
 }
 
+/**
+ * The height limits that apply: by the city's population when it is given; else the lowest strict
+ * limit that could apply (a city under the population line) and the cap that applies to any city
+ * (the larger one's), so nothing is called over the cap that might not be, and the text says so.
+ */
+function heightLimits(policy: Policy): { limit_m: number; cap_m: number } {
+  if (policy.city_population === null) return { limit_m: policy.small_city.limit_m, cap_m: policy.large_city.cap_m };
+  return policy.city_population >= policy.large_city_population ? policy.large_city : policy.small_city;
+}
+
 export interface FlagRow {
   building_id: string; rule: FlagRule;
   /** 'flag': the building breaks or falls under the rule; 'information': noted, not a violation (an existing building above a limit for new ones) */
@@ -104,9 +113,12 @@ export function flagRow(reg: SafetyRegister, policy: Policy, flags: Flags, k: nu
   const b = flags.building[k], rule = FLAG_RULES[flags.rule[k]], asOf = flags.asOf, last = flags.last;
   const h = flags.height[k];
   const hs = `${Math.round(h * 10) / 10} m${flags.estimated[k] ? ` (estimated: ${reg.storeys[b]} storeys × ${policy.storey_height_m} m)` : ''}`;
-  const large = policy.city_population !== null && policy.city_population >= policy.large_city_population;
-  const lim = large ? policy.large_city : policy.small_city;
-  const popText = policy.city_population === null ? 'city population not given (assumed < 3 million; --population N)' : `city population ${policy.city_population.toLocaleString('en')}`;
+  const lim = heightLimits(policy);
+  const millions = `${policy.large_city_population / 1e6} million`;
+  const popText = policy.city_population === null
+    ? `city population not given (--population N): the limits of a city under ${millions} (${policy.small_city.limit_m} / ${policy.small_city.cap_m} m) or of a larger one (${policy.large_city.limit_m} / ${policy.large_city.cap_m} m) apply`
+    : `city population ${policy.city_population.toLocaleString('en')}`;
+  const popZh = policy.city_population === null ? `；未给出城市人口（--population N），按 ${policy.large_city_population / 1e4} 万人以下城市（${policy.small_city.limit_m}/${policy.small_city.cap_m} 米）或以上城市（${policy.large_city.limit_m}/${policy.large_city.cap_m} 米）的限值判断` : '';
   const j = last[b];
   const grade = j >= 0 && reg.inspGrade[j] >= 0 ? 'ABCD'[reg.inspGrade[j]] : '';
   const measure = j >= 0 && reg.inspMeasure[j] >= 0 ? MEASURES[reg.inspMeasure[j]] : null;
@@ -114,8 +126,8 @@ export function flagRow(reg: SafetyRegister, policy: Policy, flags: Flags, k: nu
   switch (rule) {
     case 'fire_consult_residential': en = `residential building ${hs} > ${policy.fire_consult_residential_m} m: consult the fire and rescue service`; zh = `住宅高度 ${hs} 超过 ${policy.fire_consult_residential_m} 米：须征求消防救援机构意见`; break;
     case 'fire_consult_public': en = `public building ${hs} > ${policy.fire_consult_public_m} m: consult the fire and rescue service`; zh = `公共建筑高度 ${hs} 超过 ${policy.fire_consult_public_m} 米：须征求消防救援机构意见`; break;
-    case 'height_strictly_limited': en = `${hs} > ${lim.limit_m} m, strictly limited (${popText}); completed ${reg.yearBuilt[b]}, after the ${policy.notice_year} notice`; zh = `高度 ${hs} 超过 ${lim.limit_m} 米，严格限制（${reg.yearBuilt[b]} 年建成，晚于 ${policy.notice_year} 年通知）`; break;
-    case 'height_over_cap': en = `${hs} > ${lim.cap_m} m, not permitted for new buildings (${popText}); completed ${reg.yearBuilt[b]}, after the ${policy.notice_year} notice`; zh = `高度 ${hs} 超过 ${lim.cap_m} 米，不得新建（${reg.yearBuilt[b]} 年建成，晚于 ${policy.notice_year} 年通知）`; break;
+    case 'height_strictly_limited': en = `${hs} > ${lim.limit_m} m, strictly limited (${popText}); completed ${reg.yearBuilt[b]}, after the ${policy.notice_year} notice`; zh = `高度 ${hs} 超过 ${lim.limit_m} 米，严格限制（${reg.yearBuilt[b]} 年建成，晚于 ${policy.notice_year} 年通知${popZh}）`; break;
+    case 'height_over_cap': en = `${hs} > ${lim.cap_m} m, not permitted for new buildings (${popText}); completed ${reg.yearBuilt[b]}, after the ${policy.notice_year} notice`; zh = `高度 ${hs} 超过 ${lim.cap_m} 米，不得新建（${reg.yearBuilt[b]} 年建成，晚于 ${policy.notice_year} 年通知${popZh}）`; break;
     case 'height_above_limit_existing': case 'height_above_limit_year_unknown': {
       const over = h > lim.cap_m ? { en: `above the ${lim.cap_m} m cap for new buildings`, zh: `超过新建建筑 ${lim.cap_m} 米上限` } : { en: `above the ${lim.limit_m} m strict limit for new buildings`, zh: `超过新建建筑 ${lim.limit_m} 米严格限制高度` };
       if (rule === 'height_above_limit_existing') {
