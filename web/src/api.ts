@@ -35,7 +35,7 @@ export interface BuildingAccess {
   distances: { category: string; name_zh: string; name_en: string; distance_m: number | null; threshold_m: number | null; within: boolean | null; data_gap?: boolean }[];
 }
 export interface Feature { type: 'Feature'; id: string; geometry: unknown; properties: Record<string, unknown> }
-export interface Indicator { id: string; name_zh?: string; name_en?: string; level: string; area_id: string; area_name?: string | null; value: number | null; unit?: string; target?: { op: string; value: number } | null; status?: string }
+export interface Indicator { id: string; name_zh?: string; name_en?: string; level: string; area_id: string; area_name?: string | null; value: number | null; unit?: string; unit_zh?: string | null; target?: { op: string; value: number } | null; status?: string }
 export interface Ranking { level: string | null; explain: string; areas: { area_id: string; name: string | null; residents: number; completeness: number }[]; note?: string }
 export interface TileJson { tiles: string[]; minzoom: number; maxzoom: number; bounds: number[]; vector_layers: { id: string; fields: Record<string, string> }[] }
 
@@ -45,11 +45,13 @@ export class ApiError extends Error {
 
 let city: string | null = new URLSearchParams(location.search).get('city');
 export function setCity(c: string | null): void { city = c; }
+export function currentCity(): string | null { return city; }
 export function cityParam(): string { return city ? `city=${encodeURIComponent(city)}` : ''; }
 
-export async function get<T>(path: string): Promise<T> {
+/** GET a JSON document of the server; the chosen city as `?city=` unless the path names it (or `addCity: false`) */
+export async function get<T>(path: string, opts: { addCity?: boolean } = {}): Promise<T> {
   const sep = path.includes('?') ? '&' : '?';
-  const url = city && !/[?&]city=/.test(path) ? `${path}${sep}${cityParam()}` : path;
+  const url = city && opts.addCity !== false && !/[?&]city=/.test(path) ? `${path}${sep}${cityParam()}` : path;
   const r = await fetch(url, { headers: { accept: 'application/json' } });
   if (!r.ok) {
     let msg = `${r.status}`;
@@ -57,6 +59,24 @@ export async function get<T>(path: string): Promise<T> {
     throw new ApiError(r.status, msg);
   }
   return (await r.json()) as T;
+}
+
+/**
+ * What the city holds: the ids of the OGC collections the server lists for it (`/collections`
+ * names only the collections whose tables exist and whose results were computed for the city),
+ * with their extents. null when the document cannot be had (the viewer then trusts the config).
+ */
+export interface CityCollections { ids: Set<string>; bbox: Map<string, number[]> }
+export async function cityCollections(): Promise<CityCollections | null> {
+  try {
+    const doc = await get<{ collections: { id: string; extent?: { spatial?: { bbox?: number[][] } } }[] }>('/collections?f=json');
+    const bbox = new Map<string, number[]>();
+    for (const c of doc.collections) { const b = c.extent?.spatial?.bbox?.[0]; if (b?.length === 4) bbox.set(c.id, b); }
+    return { ids: new Set(doc.collections.map((c) => c.id)), bbox };
+  } catch (e) {
+    if (e instanceof ApiError) return null;
+    throw e;
+  }
 }
 
 /** null on 404 (results that do not exist yet), the error otherwise */

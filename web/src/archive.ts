@@ -40,8 +40,8 @@ const withParams = (path: string, extra: Record<string, string>) => {
  * The city as of `a.asOf` ('' = now): the served style for that time (its versioned sources carry
  * `as_of`), applied as a diff; `restyle` re-applies what the user chose (colours, filters, layers).
  */
-export async function applyAsOf(map: maplibregl.Map, a: ArchiveState, restyle: () => void): Promise<void> {
-  const style = await get<maplibregl.StyleSpecification>(withParams('/styles/city.json', { as_of: a.asOf }));
+export async function applyAsOf(map: maplibregl.Map, a: ArchiveState, restyle: () => void, prepare: (s: maplibregl.StyleSpecification) => maplibregl.StyleSpecification = (s) => s): Promise<void> {
+  const style = prepare(await get<maplibregl.StyleSpecification>(withParams('/styles/city.json', { as_of: a.asOf })));
   map.once('styledata', () => { restyle(); void applyChanges(map, a); });
   map.setStyle(style, { diff: true });
 }

@@ -6,10 +6,13 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { getOptional, type Category, type Config, type Indicator, type Ranking, type Summary } from './api';
 import { lang, t } from './i18n';
 import { esc } from './panel';
+import { fmtIndicator, fmtNumber } from './labels';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
 const LEVELS = ['city', 'district', 'street', 'community'] as const;
+/** a target's comparison as written in the report */
+const OPS: Record<string, string> = { '>=': '≥', '<=': '≤', '>': '>', '<': '<', '==': '=', '=': '=' };
 const charts: echarts.ECharts[] = [];
 
 export interface DashboardData {
@@ -38,7 +41,7 @@ export function renderDashboard(el: HTMLElement, d: DashboardData, categories: C
   for (const c of charts.splice(0)) c.dispose();
   const s = d.summary;
   const zh = lang() === 'zh';
-  const card = (k: string, v: string | number) => `<div class="card"><b>${esc(typeof v === 'number' ? v.toLocaleString() : v)}</b><span>${esc(k)}</span></div>`;
+  const card = (k: string, v: string | number) => `<div class="card"><b>${esc(typeof v === 'number' ? fmtNumber(v) : v)}</b><span>${esc(k)}</span></div>`;
   const facilities = s.counts.facilities ?? 0;
   let levelTabs = '';
   if (d.indicators && d.indicators.indicators.length) {
@@ -92,10 +95,9 @@ export function renderDashboard(el: HTMLElement, d: DashboardData, categories: C
       const order: Record<string, number> = { fail: 0, pass: 1, no_target: 2, no_data: 3 };
       const list = d.indicators!.indicators.filter((i) => i.level === level).sort((a, b) => (order[a.status ?? ''] ?? 4) - (order[b.status ?? ''] ?? 4));
       const stText = (st?: string) => st === 'pass' ? t('pass') : st === 'fail' ? t('fail') : st === 'no_target' ? (zh ? '无目标' : 'no target') : st === 'no_data' ? (zh ? '无数据' : 'no data') : st ?? '';
-      const fmt = (v: number, unit?: string) => unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : `${Math.round(v * 100) / 100}${unit && unit !== 'count' ? ` ${unit}` : ''}`;
       const table = el.querySelector('.ind-table') as HTMLElement;
       table.innerHTML = `<table class="kv small"><tr><th>${esc(t('indicators'))}</th><th>${esc(t('value'))}</th><th>${esc(t('target'))}</th><th></th></tr>${list.slice(0, 40).map((i) =>
-        `<tr><td>${esc((zh ? i.name_zh : i.name_en) ?? i.id)}${i.area_name && level !== 'city' ? ` <span class="muted">${esc(i.area_name)}</span>` : ''}</td><td>${i.value === null ? '–' : esc(fmt(i.value, i.unit))}</td><td>${i.target ? `${esc(i.target.op)} ${esc(fmt(i.target.value, i.unit))}` : '–'}</td><td><span class="chip ${esc(i.status ?? '')}">${esc(stText(i.status))}</span></td></tr>`).join('')}</table>${list.length > 40 ? `<p class="muted">… ${list.length - 40}</p>` : ''}`;
+        `<tr><td>${esc((zh ? i.name_zh : i.name_en) ?? i.id)}${i.area_name && level !== 'city' ? ` <span class="muted">${esc(i.area_name)}</span>` : ''}</td><td class="num">${i.value === null ? '–' : esc(fmtIndicator(i.value, i.unit, i.unit_zh))}</td><td class="num">${i.target ? `${esc(OPS[i.target.op] ?? i.target.op)} ${esc(fmtIndicator(i.target.value, i.unit, i.unit_zh))}` : '–'}</td><td><span class="chip ${esc(i.status ?? '')}">${esc(stText(i.status))}</span></td></tr>`).join('')}</table>${list.length > 40 ? `<p class="muted">… ${list.length - 40}</p>` : ''}`;
       const counts = ['pass', 'fail', 'no_target', 'no_data'].map((st) => list.filter((i) => i.status === st).length);
       let chart = charts.find((c) => c.getDom().id === 'chart-ind');
       if (!chart) { chart = echarts.init(el.querySelector('#chart-ind') as HTMLElement); charts.push(chart); }

@@ -4,7 +4,7 @@
  */
 import * as maplibregl from 'maplibre-gl';
 import type { MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
-import { ApiError, get, getOptional, cityParam, setCity, type Category, type Config, type Summary, type TileJson } from './api';
+import { ApiError, get, getOptional, cityCollections, cityParam, setCity, type Category, type Config, type Summary, type TileJson } from './api';
 import { loadDashboard, renderDashboard, resizeCharts, type DashboardData } from './dashboard';
 import { initI18n, lang, setLang, t, tx } from './i18n';
 import type { StyleSpecification } from 'maplibre-gl';
@@ -12,7 +12,8 @@ import { colorExpr, facilityColor, gapColorExpr, GROUP_LAYERS, legendOf, type La
 import { esc, loadBuilding, renderBuilding, type PanelState } from './panel';
 import { STYLE, type ColorMode } from '../../src/catalog/style';
 import { applyAsOf, applyChanges, archiveSection, type ArchiveState } from './archive';
-import { loadSafety, renderSafety, safetyModeAvailable, SAFETY_LAYER, SAFETY_MODE } from './safety';
+import { loadSafety, renderSafety, SAFETY_LAYER, SAFETY_MODE } from './safety';
+import { cityUrl, listedMode, modeUnavailable, pruneStyle, viewInCity, type Bilingual } from './view';
 import { withPmtiles } from './pmtiles';
 import { applyCaseFilter, bindOpsSection, casePopup, hotspotPopup, loadOperations, opsGroups, opsSection, type OpsState } from './operations';
 import './app.css';
@@ -22,6 +23,8 @@ interface AppState {
   categories: Category[];
   summary: Summary | null;
   modes: ColorMode[];
+  /** the modes offered but without data for the city, with the reason (shown disabled) */
+  unavailable: Map<string, Bilingual>;
   mode: ColorMode;
   accessCategory: Category | undefined;
   facilityOn: Set<string>;
@@ -46,22 +49,40 @@ const t0 = performance.now();
 async function main() {
   await initI18n();
   document.documentElement.lang = lang() === 'zh' ? 'zh-CN' : 'en';
-  const [config, cats] = await Promise.all([get<Config>('/api/v1/config'), get<{ categories: Category[] }>('/api/v1/categories')]);
-  if (!new URLSearchParams(location.search).get('city') && config.cities.length > 1) setCity(config.cities.includes('default') ? 'default' : config.cities[0]);
+  // the config of the city asked for (its layers); a city the store does not hold: the config of the default one
+  const configOf = () => get<Config>('/api/v1/config').catch((e: unknown) => {
+    if (e instanceof ApiError && e.status === 404 && cityParam()) { setCity(null); return get<Config>('/api/v1/config'); }
+    throw e;
+  });
+  const [config, cats] = await Promise.all([configOf(), get<{ categories: Category[] }>('/api/v1/categories')]);
+  const asked = new URLSearchParams(location.search).get('city');
+  if (config.cities.length > 1 && (!asked || !config.cities.includes(asked))) {
+    // no city, or one the store does not hold: the default city, and no view of elsewhere
+    setCity(config.cities.includes('default') ? 'default' : config.cities[0]);
+    if (asked) history.replaceState(null, '', cityUrl(location.href, new URLSearchParams(cityParam()).get('city')!));
+  }
   let summary: Summary | null = null;
-  try { summary = await get<Summary>('/api/v1/summary'); } catch (e) { if (!(e instanceof ApiError)) throw e; }
-  const available = new Set(config.layers.map((l) => l.id));
+  const [sum, collections] = await Promise.all([get<Summary>('/api/v1/summary').catch((e: unknown) => { if (e instanceof ApiError) return null; throw e; }), cityCollections()]);
+  summary = sum;
+  // the layers of the config that the city holds: a config may list a layer whose collection the
+  // city lacks (no cases, no register, no run yet); the city's /collections lists only what it has
+  const tiled = new Set(config.layers.map((l) => l.id));
+  const available = new Set([...tiled].filter((id) => !collections || collections.ids.has(id)));
   const bt = available.has('buildings') ? await getOptional<TileJson>(`/tiles/buildings.json${cityParam() ? `?${cityParam()}` : ''}`) : null;
   const fields = bt?.vector_layers[0]?.fields ?? {};
-  const hasAccess = Object.keys(fields).some((f) => f.startsWith('d_'));
-  const modes = STYLE.buildings.modes.filter((m) => safetyModeAvailable(m, available) ?? (m.kind === 'access' ? hasAccess : m.property in fields));
+  const hasAccess = Object.keys(fields).some((f) => f.startsWith('d_')) && (!summary || summary.access !== null);
+  const has = { access: hasAccess, carbon: available.has('building_carbon'), safety: available.has(SAFETY_LAYER), fields };
+  const unavailable = new Map<string, Bilingual>();
+  for (const m of STYLE.buildings.modes) { const why = modeUnavailable(m, has); if (why) unavailable.set(m.id, why); }
+  // a mode without data is listed disabled (with why) when it is one of the platform's analyses, left out otherwise
+  const modes = STYLE.buildings.modes.filter((m) => listedMode(m, fields));
   const categories = cats.categories;
   // categories with no facility in the data: data gaps (grey 无数据), not shortfalls
   const gapIds = new Set((summary?.access?.summary.categories ?? []).filter((c) => c.facilities === 0).map((c) => c.id));
   const isGap = (c: Category | undefined) => c !== undefined && gapIds.has(c.id);
   const withFacilities = categories.filter((c) => (summary ? c.id in (summary as unknown as { categories: Record<string, number> }).categories : true));
   const state: AppState = {
-    config, categories, summary, modes, mode: modes[0] ?? STYLE.buildings.modes[0],
+    config, categories, summary, modes, unavailable, mode: modes.find((m) => !unavailable.has(m.id)) ?? STYLE.buildings.modes[0],
     accessCategory: categories.find((c) => c.id === 'kindergarten' && fields[`d_${c.id}`]) ?? categories.find((c) => fields[`d_${c.id}`] && c.threshold_m > 0),
     facilityOn: new Set(categories.map((c) => c.id)),
     groupsOn: new Set<LayerGroup>(['land_use', 'green_spaces', 'walk_network', 'admin_areas', 'facilities', 'buildings', 'renewal_candidates', 'cases', 'case_hotspots']),
@@ -70,11 +91,15 @@ async function main() {
   };
 
   // frame the buildings (walkable ways of an extract often reach far beyond it)
-  const b = (bt?.bounds?.length === 4 ? bt.bounds : null) ?? summary?.bbox ?? [73, 18, 135, 54];
+  const b = (bt?.bounds?.length === 4 ? bt.bounds : null) ?? collections?.bbox.get('buildings') ?? summary?.bbox ?? [73, 18, 135, 54];
+  // the view in the URL wins over the city's bounds only when it is a view of this city (not one kept from another)
+  if (location.hash && !viewInCity(location.hash, bt?.bounds?.length === 4 || collections?.bbox.has('buildings') || summary?.bbox ? b : null)) {
+    history.replaceState(null, '', location.href.replace(/#.*$/, ''));
+  }
   const map = new maplibregl.Map({
     container: 'map',
-    // the served style document (the same one other clients load); the chosen colour mode is applied once it has loaded
-    style: await withPmtiles(await get<StyleSpecification>(`/styles/city.json${cityParam() ? `?${cityParam()}` : ''}`)),
+    // the served style document (the same one other clients load), without the layers the city lacks; the chosen colour mode is applied once it has loaded
+    style: await withPmtiles(pruneStyle(await get<StyleSpecification>(`/styles/city.json${cityParam() ? `?${cityParam()}` : ''}`), available)),
     bounds: [[b[0], b[1]], [b[2], b[3]]],
     fitBoundsOptions: { padding: { top: 60, bottom: 40, left: 320, right: 40 } },
     pitch: 55, bearing: -17, maxPitch: 75,
@@ -95,7 +120,8 @@ async function main() {
     sel.id = 'city';
     sel.className = 'btn ghost';
     sel.innerHTML = config.cities.map((c) => `<option value="${esc(c)}"${c === current ? ' selected' : ''}>${esc(c)}</option>`).join('');
-    sel.addEventListener('change', () => { const q = new URLSearchParams(location.search); q.set('city', sel.value); location.search = q.toString(); });
+    // another city: its own page, framed on its bounds (the view of the city left is dropped from the URL)
+    sel.addEventListener('change', () => { location.assign(cityUrl(location.href, sel.value)); });
     document.querySelector('header nav')?.prepend(sel);
   }
   const renderChrome = () => {
@@ -112,7 +138,12 @@ async function main() {
   };
 
   const renderSide = () => {
-    const modeOpts = state.modes.map((m) => `<option value="${m.id}"${m.id === state.mode.id ? ' selected' : ''}>${esc(tx(m.label))}</option>`).join('');
+    const modeOpts = state.modes.map((m) => {
+      const why = state.unavailable.get(m.id);
+      // no data: listed, disabled, with why and how to compute it (Chinese first, English beside)
+      return why ? `<option value="${m.id}" disabled title="${esc(`${why.zh}\n${why.en}`)}">${esc(tx(m.label))} ${esc(tx({ zh: '（无数据）', en: '(no data)' }))}</option>`
+        : `<option value="${m.id}"${m.id === state.mode.id ? ' selected' : ''}>${esc(tx(m.label))}</option>`;
+    }).join('');
     const accessCats = categories.filter((c) => fields[`d_${c.id}`] && c.threshold_m > 0);
     const catOpts = accessCats.map((c) => `<option value="${c.id}"${c.id === state.accessCategory?.id ? ' selected' : ''}>${esc(catName(c))} · ${c.threshold_m}${lang() === 'zh' ? '米' : ' m'}</option>`).join('');
     const legend = legendOf(state.mode, state.accessCategory, catName, (state.summary?.access as { params?: { cutoff_m?: number } } | null)?.params?.cutoff_m ?? config.access_cutoff_m, isGap(state.accessCategory));
@@ -131,7 +162,7 @@ async function main() {
       ${opsSection(state.ops)}
       ${archiveSection(state.archive)}`;
     bindOpsSection($('#side'), map, state.ops, () => renderSide());
-    $('#as-of').addEventListener('change', async (e) => { state.archive.asOf = (e.target as HTMLInputElement).value; await applyAsOf(map, state.archive, restyle); renderSide(); });
+    $('#as-of').addEventListener('change', async (e) => { state.archive.asOf = (e.target as HTMLInputElement).value; await applyAsOf(map, state.archive, restyle, (st) => pruneStyle(st, available)); renderSide(); });
     $('#since').addEventListener('change', async (e) => { state.archive.since = (e.target as HTMLInputElement).value; await applyChanges(map, state.archive); renderSide(); });
     $('#mode').addEventListener('change', (e) => { state.mode = state.modes.find((m) => m.id === (e.target as HTMLSelectElement).value)!; applyColors(); renderSide(); });
     document.querySelector('#access-cat')?.addEventListener('change', (e) => { state.accessCategory = categories.find((c) => c.id === (e.target as HTMLSelectElement).value); applyColors(); renderSide(); });
@@ -182,12 +213,15 @@ async function main() {
     state.selected = id;
     if (id) map.setFeatureState({ source: 'buildings', sourceLayer: 'buildings', id }, { selected: true });
   };
-  async function openBuilding(id: string) {
+  /** the building panel; `residential` from the clicked tile spares the wait for the feature before asking for the distances */
+  async function openBuilding(id: string, residential?: boolean) {
     select(id);
     panel.hidden = false;
     panel.dataset.kind = 'building';
     panel.innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
-    const [s, safety] = await Promise.all([loadBuilding(id), available.has(SAFETY_LAYER) ? loadSafety(id).catch(() => null) : null]);
+    const s = await loadBuilding(id, { access: hasAccess, residential });
+    // the safety section only for a building of the register (a city without one is never asked)
+    const safety = available.has(SAFETY_LAYER) && s.feature ? await loadSafety(id, s.feature.geometry).catch(() => null) : null;
     if (state.selected !== id) return;
     state.panel = s;
     state.safety = safety;
@@ -272,7 +306,7 @@ async function main() {
     const reg = hits.find((f) => f.layer.id === 'safety-3d');
     if (reg) { void openBuilding(String(reg.properties.building_id ?? reg.properties.id)); return; }
     const bld = hits.find((f) => f.layer.id === 'buildings-3d');
-    if (bld) { void openBuilding(String(bld.properties.id)); return; }
+    if (bld) { void openBuilding(String(bld.properties.id), bld.properties.residential === true); return; }
     const ren = hits.find((f) => f.layer.id === 'renewal-fill');
     if (ren) {
       void get<{ properties: Record<string, unknown> }>(`/collections/renewal_candidates/items/${encodeURIComponent(String(ren.properties.id))}?f=json`).then((f) => {

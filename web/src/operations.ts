@@ -6,7 +6,7 @@
  * and collections, and Open311 `services.json` for the class names.
  */
 import type * as maplibregl from 'maplibre-gl';
-import { get, getOptional } from './api';
+import { currentCity, get } from './api';
 import { lang, t, tx } from './i18n';
 import { esc } from './panel';
 import { CASE_HOTSPOTS, CASES_LAYER, OPEN_STATUSES, OPS_STYLE } from '../../src/domains/operations/maplibre';
@@ -21,18 +21,21 @@ export const OPS_GROUP_LAYERS: Record<OpsGroup, string[]> = {
 export interface CaseClassRef { code: string; zh: string; en: string }
 export interface OpsState { classes: CaseClassRef[]; classOn: Set<string>; hotspots: boolean }
 
-/** null when the city has no cases (the layers are then left out of the control) */
+/**
+ * null when the city has no cases (the layers are then left out of the control). `available` holds
+ * the layers the city's /collections lists, and it lists `cases` and `case_hotspots` only when the
+ * city has cases (with a unit grid for the hot spots): nothing is asked of a layer the city lacks.
+ */
 export async function loadOperations(available: Set<string>): Promise<OpsState | null> {
   if (!available.has(CASES_LAYER)) return null;
-  const any = await getOptional<{ features: unknown[] }>('/collections/cases/items?limit=1&f=json');
-  if (!any?.features.length) return null;
-  const services = await get<{ service_code: string; service_name: string }[]>('/open311/v2/services.json').catch(() => []);
+  // Open311 names the city by its jurisdiction_id (GeoReport v2), not ?city=
+  const c = currentCity();
+  const services = await get<{ service_code: string; service_name: string }[]>(`/open311/v2/services.json${c ? `?jurisdiction_id=${encodeURIComponent(c)}` : ''}`, { addCity: false }).catch(() => []);
   const classes = services.map((s) => {
     const [zh, en] = s.service_name.split(' / ');
     return { code: s.service_code, zh: zh ?? s.service_code, en: en ?? zh ?? s.service_code };
   });
-  const hotspots = available.has(CASE_HOTSPOTS) && ((await getOptional<{ features: unknown[] }>(`/collections/${CASE_HOTSPOTS}/items?limit=1&f=json`))?.features.length ?? 0) > 0;
-  return { classes, classOn: new Set(classes.map((c) => c.code)), hotspots };
+  return { classes, classOn: new Set(classes.map((c) => c.code)), hotspots: available.has(CASE_HOTSPOTS) };
 }
 
 /** the groups of the layer control this city has, with their labels */

@@ -2,6 +2,7 @@
 import { ApiError, get, getOptional, type BuildingAccess, type Feature } from './api';
 import { lang, t } from './i18n';
 import { STYLE } from '../../src/catalog/style';
+import { buildingUse, fmtNumber } from './labels';
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -17,11 +18,20 @@ function fmtM(m: number): string {
 
 export interface PanelState { id: string; feature: Feature | null; access: BuildingAccess | null; accessError: string | null }
 
-export async function loadBuilding(id: string): Promise<PanelState> {
-  const [feature, access] = await Promise.all([
-    getOptional<Feature>(`/collections/buildings/items/${encodeURIComponent(id)}?f=json`),
-    get<BuildingAccess>(`/api/v1/buildings/${encodeURIComponent(id)}/access`).then((a) => ({ a, e: null }), (e: unknown) => ({ a: null, e: e instanceof ApiError ? e.message : String(e) })),
-  ]);
+/**
+ * The building's feature and, when the city has a walking access run and the building is
+ * residential (from the clicked tile, else from its feature), its distances: a building without
+ * results is not asked for them (no 404 in the console for what the viewer can know is absent).
+ */
+export async function loadBuilding(id: string, opts: { access: boolean; residential?: boolean } = { access: true }): Promise<PanelState> {
+  const featureP = getOptional<Feature>(`/collections/buildings/items/${encodeURIComponent(id)}?f=json`);
+  const accessP = (async () => {
+    if (!opts.access) return { a: null, e: null };
+    const residential = opts.residential ?? ((await featureP.catch(() => null))?.properties.residential === true);
+    if (!residential) return { a: null, e: null };
+    return get<BuildingAccess>(`/api/v1/buildings/${encodeURIComponent(id)}/access`).then((a) => ({ a, e: null }), (e: unknown) => ({ a: null, e: e instanceof ApiError ? e.message : String(e) }));
+  })();
+  const [feature, access] = await Promise.all([featureP, accessP]);
   return { id, feature, access: access.a, accessError: access.e };
 }
 
@@ -32,12 +42,12 @@ export function renderBuilding(s: PanelState): string {
   const height = h != null ? `${h} ${lang() === 'zh' ? '米' : 'm'}` : lv != null ? t('heightEstimated', { h: lv * STYLE.storeyM }) : t('heightDefault', { h: STYLE.defaultHeightM });
   const row = (k: string, v: string) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`;
   const attrs = [
-    row(t('use'), esc(p.use ?? t('unknown'))),
+    row(t('use'), p.use ? `<span title="building=${esc(p.use)}">${esc(buildingUse(p.use))}</span>` : esc(t('unknown'))),
     row(t('height'), esc(height)),
     row(t('levels'), esc(lv ?? t('unknown'))),
     row(t('year'), esc(p.year ?? t('unknown'))),
     row(t('residential'), p.residential ? t('yes') : t('no')),
-    row(t('area'), p.area_m2 != null ? `${Math.round(Number(p.area_m2)).toLocaleString()} m²` : '–'),
+    row(t('area'), p.area_m2 != null ? `${fmtNumber(Math.round(Number(p.area_m2)))} m²` : '–'),
   ].join('');
   let dist: string;
   if (s.access) {
@@ -51,7 +61,7 @@ export function renderBuilding(s: PanelState): string {
         <span class="val">${esc(value)}</span><span class="thr">${d.threshold_m ? `${esc(t('threshold'))} ${d.threshold_m}` : ''}</span></li>`;
     }).join('');
     const ok = s.access.distances.filter((d) => d.within === true).length, graded = s.access.distances.filter((d) => d.within !== null).length;
-    dist = `<p class="muted">${esc(t('residents'))}: ${Math.round(s.access.residents)} · <b class="okc">${ok}</b> / ${graded} ${esc(t('withinThreshold'))}</p><ul class="dists">${rows}</ul>`;
+    dist = `<p class="muted">${esc(t('residents'))}: ${fmtNumber(Math.round(s.access.residents))} · <b class="okc">${ok}</b> / ${graded} ${esc(t('withinThreshold'))}</p><ul class="dists">${rows}</ul>`;
   } else {
     dist = `<p class="muted">${esc(p.residential === false ? t('notResidential') : s.accessError ?? t('noAccess'))}</p>`;
   }

@@ -4,17 +4,12 @@
  * panel gains a section with the safety profile, the next checkup, the risk factors and the
  * inspection history. Everything comes from the public API (/tiles, /api/v1/safety/).
  */
-import { getOptional } from './api';
+import { get, getOptional } from './api';
 import { lang } from './i18n';
-import { STYLE, type ColorMode } from '../../src/catalog/style';
+import { STYLE } from '../../src/catalog/style';
 
 export { SAFETY_LAYER, SAFETY_MODE } from '../../src/domains/safety/maplibre';
 import { SAFETY_LAYER, SAFETY_MODE } from '../../src/domains/safety/maplibre';
-
-/** the risk mode is offered when the server has a safety register (the mode reads its tiles, not the buildings') */
-export function safetyModeAvailable(m: ColorMode, available: Set<string>): boolean | null {
-  return m.id === SAFETY_MODE ? available.has(SAFETY_LAYER) : null;
-}
 
 interface SafetyBuilding {
   building_id: string;
@@ -24,8 +19,29 @@ interface SafetyBuilding {
   risk: { score: number; factors: { factor: string; value: unknown; weight: number; points: number; basis?: string }[] } | null;
 }
 
-export async function loadSafety(id: string): Promise<SafetyBuilding | null> {
+/**
+ * The building's safety record, or null when it is not in the register. The register's buildings
+ * are found first among the `building_safety` features at the footprint's extent (an empty answer,
+ * not the profile's 404 for every building outside the register).
+ */
+export async function loadSafety(id: string, geometry: unknown): Promise<SafetyBuilding | null> {
+  const bb = bboxOf(geometry);
+  if (!bb) return null;
+  const near = await get<{ features: { id: string | number }[] }>(`/collections/${SAFETY_LAYER}/items?bbox=${bb.map((v) => v.toFixed(7)).join(',')}&limit=100&f=json`);
+  if (!near.features.some((f) => String(f.id) === id)) return null;
   return getOptional<SafetyBuilding>(`/api/v1/safety/profiles/${encodeURIComponent(id)}`);
+}
+
+/** [w, s, e, n] of a GeoJSON geometry's coordinates */
+function bboxOf(g: unknown): number[] | null {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c: unknown): void => {
+    if (!Array.isArray(c)) return;
+    if (typeof c[0] === 'number') { b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1] as number); b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1] as number); return; }
+    for (const x of c) walk(x);
+  };
+  walk((g as { coordinates?: unknown } | null)?.coordinates);
+  return Number.isFinite(b[0]) ? b : null;
 }
 
 const T = {
