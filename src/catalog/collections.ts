@@ -297,6 +297,24 @@ export const COLLECTIONS: CollectionSpec[] = [
 
 export const COLLECTION_BY_ID = new Map(COLLECTIONS.map((c) => [c.id, c]));
 
+/**
+ * The archive kinds of the city model: a change set that writes one of them moves the city's data
+ * version (the map tiles' ETag, the pyramid's version), as do imports and runs. The domains'
+ * records (cases, grids, the safety register, metered energy) are written far more often (a
+ * citizen's report) and move only the city's archive head.
+ */
+export const MODEL_KINDS = ['buildings', 'facilities', 'green_spaces', 'land_use', 'admin_areas', 'walk_edges'] as const;
+const MODEL_TABLES = new Set(MODEL_KINDS.map((k) => `${k}_versions`));
+
+/**
+ * Does the collection change only with the city model and the runs (then the data version says
+ * when it changed), or with the domains' records too (then the archive head does)? A collection
+ * that reads a versioned table outside the city model follows the head.
+ */
+export function followsModel(c: Pick<CollectionSpec, 'requires'>): boolean {
+  return c.requires.every((t) => !t.endsWith('_versions') || MODEL_TABLES.has(t));
+}
+
 /** FROM clause (alias t) of a versioned collection as it was at a time (`ts`: a timestamptz SQL expression) */
 export function archiveFrom(c: CollectionSpec, ts: string): string {
   const from = asOfSql(c.archive!, ts);

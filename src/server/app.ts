@@ -22,11 +22,11 @@ import { Authenticator, principalOf } from './auth.js';
 import { HTTP_CODE, HTTP_STATUS, OpenCimError } from '../model/errors.js';
 import { parseBaseUrl, type ServerOptions, tokensFromEnv } from './config.js';
 import { ServerContext } from './context.js';
-import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorized } from './errors.js';
+import { databaseHttpError, errorBody, HttpError, isClientDataError, unauthorized, withChineseGloss, withChineseLead } from './errors.js';
 import { Gate, requestClass, requestSignal, watchClient } from './admission.js';
 import { isConnectionLost } from '../store/pg-driver.js';
-import { landingHtml } from './ogc/html.js';
-import { apiBase, baseUrl, CITY_PREFIX, cityParam, format, landingDoc, ogcRoutes } from './ogc/routes.js';
+import { errorHtml, landingHtml } from './ogc/html.js';
+import { apiBase, baseUrl, CITY_PREFIX, cityParam, format, landingDoc, ogcRoutes, prefersHtml } from './ogc/routes.js';
 import { OPENAPI_TYPE, openApiFor } from './ogc/openapi.js';
 import { tileRoutes } from './tiles/routes.js';
 import { pgReader } from './hot.js';
@@ -71,6 +71,13 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   });
 
   app.decorateRequest('principal', undefined);
+  // every documented operation has an operationId (OpenAPI clients and code generators name their calls by it):
+  // derived from the method and the path unless the route names its own
+  app.addHook('onRoute', (route) => {
+    if (typeof route.method !== 'string' || route.method === 'HEAD' || (route.schema as { hide?: boolean } | undefined)?.hide) return;
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    if (schema.operationId === undefined) route.schema = { ...schema, operationId: operationIdOf(route.method, route.url) };
+  });
   app.addHook('onClose', async () => { await ctx.read.close(); });
   app.decorate('publicBase', publicBase);
 
@@ -88,43 +95,55 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     await new Promise((r) => setImmediate(r));
   });
 
-  // ---- errors: OGC exception documents; no internals in 500s ----
+  // ---- errors: OGC exception documents (an HTML page for a browser that asked for one); no internals in 500s ----
+  // every message in Chinese first or beside it (errors.ts); every 401 says how to authenticate
+  const sendError = (req: FastifyRequest, reply: FastifyReply, status: number, code: string, description: string, details: Record<string, unknown> = {}) => {
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="opencim"');
+    if (prefersHtml(req)) {
+      const cities = Array.isArray(details.cities) ? (details.cities as { id: string; href: string }[]) : [];
+      return reply.code(status).type('text/html; charset=utf-8').send(errorHtml(status, code, description,
+        cities.map((c) => ({ href: `${c.href}?f=html`, rel: 'child', title: `城市 ${c.id} / city ${c.id}` }))));
+    }
+    return reply.code(status).type('application/json').send(errorBody(status, code, description, details));
+  };
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     const db = err instanceof HttpError ? null : databaseHttpError(err, timeoutMs, isConnectionLost);
     if (db) err = db;
     if (err instanceof HttpError) {
       if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
-      return reply.code(err.status).type('application/json').send(errorBody(err.status, err.code, err.message, err.details));
+      return sendError(req, reply, err.status, err.code, withChineseGloss(err.status, err.message), err.details);
     }
     const fe = err as FastifyError;
     if (fe.validation) {
       const where = fe.validationContext ?? 'request';
       const first = fe.validation[0];
       const param = first?.instancePath ? first.instancePath.replace(/^\//, '') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? '';
+      const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
       // a path segment that names nothing (unknown collection or layer, a tile row that is not a number): no such resource
       if (where === 'params') {
-        const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
-        return reply.code(404).type('application/json').send(errorBody(404, 'NotFound', `no resource at ${req.url.split('?')[0].slice(0, 200)}${allowed ? ` (${param}: one of ${allowed.join(', ')})` : param ? ` (${param} ${first?.message ?? ''})` : ''}`));
+        return sendError(req, reply, 404, 'NotFound', withChineseLead(404, `no resource at ${req.url.split('?')[0].slice(0, 200)}${allowed ? ` (${param}: one of ${allowed.join(', ')})` : param ? ` (${param} ${first?.message ?? ''})` : ''}`, ['没有该资源', 'not found']));
       }
-      return reply.code(400).type('application/json').send(errorBody(400, 'InvalidParameterValue', `${where}${param ? ` parameter ${param}` : ''}: ${first?.message ?? fe.message}`));
+      // (ajv says "must be equal to one of the allowed values": name them)
+      const why = `${first?.message ?? fe.message}${allowed ? ` (${allowed.join(', ')})` : ''}`;
+      return sendError(req, reply, 400, 'InvalidParameterValue', withChineseLead(400, `${where}${param ? ` parameter ${param}` : ''}: ${why}`, ['参数无效', 'invalid parameter']));
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.code(fe.statusCode).type('application/json').send(errorBody(fe.statusCode, fe.code ?? 'BadRequest', fe.message));
+      return sendError(req, reply, fe.statusCode, fe.code ?? 'BadRequest', withChineseLead(fe.statusCode, fe.message));
     }
     if (err instanceof OpenCimError && err.kind !== 'integrity') {
       // the one error module says what the failure is; its table says the status (a conflict 409, bad input 400, ...)
       if (err.kind === 'unavailable') reply.header('retry-after', '1');
-      return reply.code(HTTP_STATUS[err.kind]).type('application/json').send(errorBody(HTTP_STATUS[err.kind], HTTP_CODE[err.kind], err.message));
+      return sendError(req, reply, HTTP_STATUS[err.kind], HTTP_CODE[err.kind], withChineseGloss(HTTP_STATUS[err.kind], err.message));
     }
     if (isClientDataError(err)) {
-      return reply.code(400).type('application/json').send(errorBody(400, 'InvalidParameterValue', `a value in the request is not valid for the data: ${(err as Error).message.slice(0, 200)}`));
+      return sendError(req, reply, 400, 'InvalidParameterValue', `请求中的值与数据不符 / a value in the request is not valid for the data: ${(err as Error).message.slice(0, 200)}`);
     }
     req.log.error(err);
     if (!opts.logger) process.stderr.write(`opencim serve: ${req.method} ${req.url.slice(0, 200)}: ${(err as Error).stack ?? err}\n`);
-    return reply.code(500).type('application/json').send(errorBody(500, 'ServerError', 'internal error (see the server log)'));
+    return sendError(req, reply, 500, 'ServerError', '服务器内部错误 / internal error (see the server log)');
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json').send(errorBody(404, 'NotFound', `no resource at ${req.method} ${req.url.split('?')[0].slice(0, 200)} (see /api for the API)`));
+    sendError(req, reply, 404, 'NotFound', `没有该资源 / no resource at ${req.method} ${req.url.split('?')[0].slice(0, 200)} (see /api for the API)`);
   });
 
   // ---- security headers, read access ----
@@ -132,13 +151,6 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     reply.headers(SECURITY_HEADERS);
     return payload;
   });
-  // who is asking, resolved once per request: read policies (collections' `read`) and writes use it
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (req.method === 'OPTIONS') return;
-    const p = await principalOf(opts, req);
-    if (!p && !opts.publicRead) throw unauthorized('this server needs a valid bearer token (publicRead is off; 需要有效令牌)');
-  });
-
   if (opts.cors !== false) {
     const cors = (await import('@fastify/cors')).default;
     const listed = Array.isArray(opts.cors) ? opts.cors : false;
@@ -153,6 +165,23 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
       },
     } as never);
   }
+  // a client that adds its own ?city= to every URL (GDAL's `OAPIF:http://host/?city=c`) names the city twice
+  // on the links that already carry it: the same city twice is the city
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const q = req.query as Record<string, unknown> | undefined;
+    if (q && Array.isArray(q.city) && q.city.length > 1 && q.city.every((c) => c === (q.city as unknown[])[0])) q.city = q.city[0];
+  });
+
+  // who is asking, resolved once per request (after CORS, so that a browser can read a 401): read
+  // policies (collections' `read`) and writes use it; a bearer token presented but unknown or revoked is
+  // a 401 on every endpoint (auth.ts), never an anonymous read
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method === 'OPTIONS') return;
+    // (the header here too: the Open311 routes answer errors in their own shape)
+    const p = await principalOf(opts, req).catch((e: unknown) => { if (e instanceof HttpError && e.status === 401) reply.header('www-authenticate', 'Bearer realm="opencim"'); throw e; });
+    if (!p && !opts.publicRead) throw unauthorized('需要有效令牌 / this server needs a valid bearer token (publicRead is off)');
+  });
+
   const compress = (await import('@fastify/compress')).default;
   // level 1: GeoJSON pages still shrink ~5×, at a fraction of the CPU of the default level
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'], zlibOptions: { level: 1 } });
@@ -211,7 +240,19 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     if (!indexCache || indexCache.mtime !== m) indexCache = { mtime: m, html: readFileSync(indexFile, 'utf8') };
     return indexCache.html;
   };
-  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/', {
+    schema: {
+      summary: 'the landing page (OGC API – Features): links to the API definition, the conformance classes, the collections and the tiles; a browser (Accept: text/html, no ?f=) gets the 3D viewer',
+      tags: ['OGC API – Features'],
+      querystring: {
+        type: 'object',
+        properties: {
+          f: { type: 'string', enum: ['json', 'html'], description: 'json: the landing page document; html: the same as a page (default: by Accept; a browser gets the viewer)' },
+          city: { type: 'string', maxLength: 128, description: 'city id: the links keep it (a store with several cities; else each city is its own API at /cities/{city}/)' },
+        },
+      },
+    },
+  }, async (req, reply) => {
     const q = req.query as { f?: string };
     const accept = String(req.headers.accept ?? '');
     const browser = q.f === undefined && accept.includes('text/html');
@@ -220,17 +261,16 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
       reply.header('cache-control', 'no-cache');
       if (html) return reply.type('text/html; charset=utf-8').send(html);
       return reply.type('text/html; charset=utf-8').send(landingHtml({
-        ...landingDoc(req), description: 'The viewer is not built (run `npm run build:web`); the API is here. 地图尚未构建.',
+        ...(await landingDoc(req, ctx)), description: 'The viewer is not built (run `npm run build:web`); the API is here. 地图尚未构建.',
       }));
     }
-    const doc = landingDoc(req);
+    const doc = await landingDoc(req, ctx);
     if (format(req) === 'html') return reply.type('text/html; charset=utf-8').send(landingHtml(doc));
     return reply.type('application/json').send(doc);
   });
   // ---- each city its own OGC API: /cities/{city}/ (the landing page), its API definition, the list ----
   const cityLanding = async (req: FastifyRequest, reply: FastifyReply) => {
-    await ctx.resolveCity(cityParam(req));
-    const doc = landingDoc(req);
+    const doc = await landingDoc(req, ctx);
     if (format(req) === 'html') return reply.type('text/html; charset=utf-8').send(landingHtml(doc));
     return reply.type('application/json').send(doc);
   };
@@ -240,7 +280,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   app.get(`${CITY_PREFIX}/api`, { schema: { hide: true } }, async (req, reply) => {
     await ctx.resolveCity(cityParam(req));
     // the city's OGC API and tiles, its paths below its landing page (no ?city= there)
-    const doc = openApiFor(app.swagger() as never, apiBase(req), (p) => p === '/conformance' || p.startsWith('/collections') || p.startsWith('/tiles'));
+    const doc = openApiFor(app.swagger() as never, apiBase(req), (p) => p === '/' || p === '/conformance' || p.startsWith('/collections') || p.startsWith('/tiles'));
     return reply.header('content-type', OPENAPI_TYPE).send(Buffer.from(JSON.stringify(doc)));
   });
   app.get('/cities', { schema: { summary: 'the cities of the store, each its own OGC API landing page', tags: ['OGC API – Features'] } }, async (req) => {
@@ -274,6 +314,13 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
 
   await app.ready();
   return { app, ctx, options: opts, tileLane: tiles.served };
+}
+
+/** `GET /collections/:collectionId/items` → `getCollectionsByCollectionIdItems`; `/` → `getLandingPage` */
+export function operationIdOf(method: string, url: string): string {
+  const camel = (w: string) => w.replace(/[^A-Za-z0-9]+([A-Za-z0-9]?)/g, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase());
+  const parts = url.split('/').filter(Boolean).map((seg) => (seg.startsWith(':') ? `By${camel(seg.slice(1))}` : camel(seg)));
+  return method.toLowerCase() + (parts.length ? parts.join('') : 'LandingPage');
 }
 
 /**

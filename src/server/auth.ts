@@ -50,13 +50,28 @@ export class Authenticator {
   }
 }
 
-/** the principal of a request (null: no token, or an unknown or revoked one); sets `req.principal` */
+/** what every endpoint answers a bearer token that names no principal (unknown, revoked, malformed) */
+export const INVALID_TOKEN = 'unknown or revoked token (令牌无效或已撤销)';
+
+/**
+ * The principal of a request (null: no token); sets `req.principal`. The one rule of tokens: a
+ * bearer token presented (`Authorization: Bearer ...`) that is unknown, revoked or malformed is a
+ * 401 on every endpoint, public reads included, never read as anonymous (a client with a revoked
+ * token learns it at once, and a cache never mixes its answers with the public's). Other
+ * authorization schemes (a proxy's Basic credentials) are not ours and are left alone.
+ */
 export async function principalOf(opts: ServerOptions, req: FastifyRequest): Promise<Principal | null> {
   if (req.principal !== undefined) return req.principal;
   const h = req.headers.authorization;
   let p: Principal | null = null;
-  if (typeof h === 'string' && /^Bearer [\x21-\x7e]{1,512}$/.test(h)) {
-    p = await (opts.auth ?? new Authenticator(null, opts.tokens ?? [])).resolve(h.slice(7));
+  const bearer = typeof h === 'string' && /^bearer(\s|$)/i.test(h);
+  if (bearer) {
+    const token = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(h!)?.[1];
+    if (token) p = await (opts.auth ?? new Authenticator(null, opts.tokens ?? [])).resolve(token);
+    if (!p) {
+      req.principal = null;
+      throw unauthorized(`${INVALID_TOKEN}: send a valid token or none (public reads need none; opencim users add NAME --role ROLE)`);
+    }
   }
   req.principal = p;
   return p;
@@ -69,8 +84,7 @@ export function requireRole(opts: ServerOptions, ...roles: Role[]) {
     const p = await principalOf(opts, req);
     if (!p) {
       reply.header('www-authenticate', 'Bearer realm="opencim"');
-      const had = typeof req.headers.authorization === 'string';
-      throw unauthorized(`${had ? 'unknown or revoked token (令牌无效或已撤销)' : 'a bearer token is needed (需要令牌)'}: this endpoint needs a principal with the ${need} role (opencim users add NAME --role ROLE)`);
+      throw unauthorized(`需要令牌 / a bearer token is needed: this endpoint needs a principal with the ${need} role (opencim users add NAME --role ROLE)`);
     }
     if (!hasRole(p, roles)) throw forbidden(`this endpoint needs the ${need} role (需要角色 ${need}); ${p.name} has ${p.roles.join(', ')}`);
   };

@@ -32,13 +32,13 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
     const city = await ctx.resolveCity(cityOf(req));
     const specs = await ctx.cached(city, 'archive-tables', () => archiveTables(ctx.store));
     const spec = specs.find((s) => s.kind === collection);
-    if (!spec) throw notFound(`no versioned collection "${collection.slice(0, 64)}" (collections: ${specs.map((s) => s.kind).join(', ')})`);
+    if (!spec) throw notFound(`没有该版本化数据集 / no versioned collection "${collection.slice(0, 64)}" (collections: ${specs.map((s) => s.kind).join(', ')})`);
     const parts = id.split(':');
     const key = Object.fromEntries(spec.key.map((k, i) => [k, parts[i]]).filter(([, v]) => v));
     const policy = collectionOfKind(spec.kind);
     if (policy) requireRead(req, policy, reply);
     let versions = await history(ctx.store, spec, city, key);
-    if (!versions.length) throw notFound(`no record ${collection}/${id.slice(0, 64)} in city ${city}`);
+    if (!versions.length) throw notFound(`城市 ${city} 中没有记录 ${collection}/${id.slice(0, 64)} / no record ${collection}/${id.slice(0, 64)} in city ${city}`);
     const hidden = policy?.staffOnly && !isStaff(req) ? policy.staffOnly : [];
     if (hidden.length) {
       // personal data (e.g. a reporter's phone) never leaves for the public, in content or in the changed fields
@@ -61,7 +61,7 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
     const city = await ctx.resolveCity(cityOf(req));
     const since = time(q.since, 'since');
     const until = q.until ? time(q.until, 'until') : new Date().toISOString();
-    if (since >= until) throw badRequest('since must be before until');
+    if (since >= until) throw badRequest('since 应早于 until / since must be before until');
     return { city, since, until, kinds: await changes(ctx.store, city, since, until) };
   });
 
@@ -93,7 +93,7 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
     schema: { summary: 'one run', tags, params: { type: 'object', properties: { run: { type: 'integer', minimum: 1 } }, required: ['run'] } },
   }, async (req) => {
     const run = await getRun(ctx.store, (req.params as { run: number }).run);
-    if (!run) throw notFound('no such run');
+    if (!run) throw notFound(`没有运行记录 ${(req.params as { run: number }).run} / no such run: ${(req.params as { run: number }).run} (see /api/v1/runs)`);
     return run;
   });
 }

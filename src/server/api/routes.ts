@@ -12,15 +12,15 @@ import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { requireRole } from '../auth.js';
 import { accessCategories } from '../tiles/mvt.js';
-import { TILED } from '../tiles/routes.js';
+import { tiledLayers } from '../tiles/routes.js';
 import { isochroneOf } from './graph.js';
 import { LEGENDS } from '../../catalog/legends.js';
 import { DEFAULT_CUTOFF_M } from '../../analysis/network/access.js';
 import { indicatorResults, renewalCandidates, reportLink } from './health.js';
-import { mayRead } from '../auth.js';
 
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
 const tags = ['Platform API'];
+const NO_ACCESS = '该城市尚无步行可达结果 / no walking access results for this city yet: run `opencim access --db D`';
 
 function cityOf(req: FastifyRequest): string | undefined {
   return (req.query as { city?: string }).city;
@@ -31,19 +31,21 @@ export const LIVING_CIRCLE = CATEGORIES.filter((c) => c.threshold_m > 0).map((c)
 
 export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: ServerOptions & { clearTileCache: () => void }) {
   app.get('/api/v1/config', {
-    schema: { summary: 'viewer configuration: basemap, layers, report link', tags },
+    schema: { summary: 'viewer configuration: basemap, the layers the city has, report link', tags, querystring: { type: 'object', properties: cityQ } },
   }, async (req) => {
     const cities = await ctx.cities();
     const reports = Object.fromEntries(cities.map((c) => [c, reportLink(opts.reportDir, c)]));
     const asked = cityOf(req);
+    // the layers of the city the viewer shows (asked, else the one it opens: "default", else the first), by the collections' one rule
+    const city = asked !== undefined ? await ctx.resolveCity(asked) : cities.includes('default') ? 'default' : cities[0];
+    const layers = city === undefined ? [] : await tiledLayers(ctx, req, city);
     return {
     basemap: opts.basemapUrl ? { url: opts.basemapUrl, attribution: opts.basemapAttribution ?? '' } : null,
     attribution: '© OpenStreetMap contributors',
     legends: LEGENDS,
     access_cutoff_m: DEFAULT_CUTOFF_M,
     cities,
-    layers: (await Promise.all(TILED.map(async (c) => (mayRead(req, c) && (await ctx.hasTables(c.requires)) ? c : null)))).filter((c) => c !== null)
-      .map((c) => ({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom })),
+    layers: layers.map((c) => ({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom })),
     // each city its own report (the viewer's city switcher picks it)
     report: (asked !== undefined ? reports[asked] : reports[cities[0]]) ?? reportLink(opts.reportDir, ''),
     reports,
@@ -95,13 +97,13 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const city = await ctx.resolveCity(cityOf(req));
     const id = (req.params as { id: string }).id;
     const acc = await accessCategories(ctx, city);
-    if (!acc) throw notFound('no walking access results for this city yet: run `opencim access --db D`');
+    if (!acc) throw notFound(NO_ACCESS);
     const b = await ctx.store.query<{ id: string; residential: boolean; name: string | null }>('SELECT id, residential, name FROM buildings_current WHERE city_id = $1 AND id = $2', [city, id]);
-    if (!b.length) throw notFound(`no building "${id}"`);
+    if (!b.length) throw notFound(`城市 ${city} 中没有建筑 "${id}" / no building "${id}" in city ${city}`);
     const r = await ctx.store.query<{ status: string; snap_m: number | null; residents: number; distances: (number | null)[]; run_id: number }>(
       'SELECT status, snap_m, residents, distances, run_id FROM access_results_current WHERE city_id = $1 AND building_id = $2', [city, id]);
     if (!r.length) {
-      throw notFound(b[0].residential ? `building ${id} has no access result (the run may predate its import)` : `building ${id} is not residential: walking access is computed for residential buildings`);
+      throw notFound(b[0].residential ? `建筑 ${id} 尚无步行可达结果 / building ${id} has no access result (the run may predate its import)` : `建筑 ${id} 不是居住建筑, 只计算居住建筑的步行可达 / building ${id} is not residential: walking access is computed for residential buildings`);
     }
     const row = r[0];
     const run = await ctx.store.query<{ computed_at: string; params: { cutoff_m?: number } | null }>(
@@ -140,10 +142,10 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const q = req.query as { lon: number; lat: number; minutes: string; speed: number };
     const city = await ctx.resolveCity(cityOf(req));
     const minutes = q.minutes.split(',').map(Number);
-    if (minutes.some((m) => !(m >= 1 && m <= 60))) throw badRequest('minutes: each value from 1 to 60');
-    if (!(await ctx.hasTables(['walk_edges_versions']))) throw notFound('no walk network');
+    if (minutes.some((m) => !(m >= 1 && m <= 60))) throw badRequest('minutes: 每个值应在 1 到 60 之间 / minutes: each value from 1 to 60');
+    if (!(await ctx.hasTables(['walk_edges_versions']))) throw notFound('尚无步行网络 / no walk network');
     const fc = await isochroneOf(ctx, city, q.lon, q.lat, minutes, q.speed);
-    if (!fc) throw notFound('this city has no walk network: import OSM data with highways');
+    if (!fc) throw notFound('该城市尚无步行网络 / this city has no walk network: import OSM data with highways');
     return fc;
   });
 
@@ -151,10 +153,10 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     schema: { summary: 'the latest walking access run: share of buildings and residents within 300/500/1000 m per category', tags, querystring: { type: 'object', properties: cityQ } },
   }, async (req) => {
     const city = await ctx.resolveCity(cityOf(req));
-    if (!(await ctx.hasTables(['access_runs']))) throw notFound('no walking access results yet: run `opencim access --db D`');
+    if (!(await ctx.hasTables(['access_runs']))) throw notFound(NO_ACCESS);
     const r = await ctx.store.query<Record<string, unknown>>(
       `SELECT run_id, to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS computed_at, categories, params, summary FROM access_runs WHERE city_id = $1 ORDER BY run_id DESC LIMIT 1`, [city]);
-    if (!r.length) throw notFound('no walking access results for this city yet: run `opencim access --db D`');
+    if (!r.length) throw notFound(NO_ACCESS);
     return r[0];
   });
 
@@ -174,7 +176,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const q = req.query as { level?: string; area?: string; id?: string };
     const city = await ctx.resolveCity(cityOf(req));
     const res = await indicatorResults(ctx, city, opts.reportDir);
-    if (!res) throw notFound('no health check results yet: run `opencim check --db D --out DIR` (and serve with --report DIR)');
+    if (!res) throw notFound('尚无城市体检结果 / no health check results yet: run `opencim check --db D --out DIR` (and serve with --report DIR)');
     const list = res.doc.indicators.filter((i) => (!q.level || i.level === q.level) && (!q.area || i.area_id === q.area) && (!q.id || i.id === q.id));
     return { city, from: res.from, generated_at: res.doc.generated_at ?? null, indicators: list };
   });
@@ -184,7 +186,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   }, async (req) => {
     const city = await ctx.resolveCity(cityOf(req));
     const r = await renewalCandidates(ctx, city, opts.reportDir);
-    if (!r) throw notFound('no renewal candidates yet: run `opencim check --db D --out DIR` (and serve with --report DIR)');
+    if (!r) throw notFound('尚无城市更新候选 / no renewal candidates yet: run `opencim check --db D --out DIR` (and serve with --report DIR)');
     return r.fc;
   });
 
@@ -197,7 +199,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
     const q = req.query as { level?: string; limit: number };
     const city = await ctx.resolveCity(cityOf(req));
     const acc = await accessCategories(ctx, city);
-    if (!acc) throw notFound('no walking access results for this city yet: run `opencim access --db D`');
+    if (!acc) throw notFound(NO_ACCESS);
     const ranking = await ctx.cached(city, `ranking:${q.level ?? ''}`, () => completenessRanking(ctx, city, acc.categories, acc.gaps, q.level));
     return { ...ranking, areas: ranking.areas.slice(0, q.limit) };
   });

@@ -9,10 +9,9 @@ import { STYLE } from '../../catalog/style.js';
 import type { ServerOptions } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { baseUrl } from '../ogc/routes.js';
-import { TILED } from '../tiles/routes.js';
+import { TILED, tiledLayers } from '../tiles/routes.js';
 import { parseArchiveTime } from '../../store/archive.js';
 import { badRequest } from '../errors.js';
-import { mayRead } from '../auth.js';
 
 export async function styleRoutes(app: FastifyInstance, ctx: ServerContext, opts: ServerOptions): Promise<void> {
   app.get('/styles/city.json', {
@@ -22,11 +21,12 @@ export async function styleRoutes(app: FastifyInstance, ctx: ServerContext, opts
     },
   }, async (req: FastifyRequest) => {
     const { city, as_of } = req.query as { city?: string; as_of?: string };
-    if (city !== undefined) await ctx.resolveCity(city);
+    // the city asked for, else the one the viewer opens ("default", else the first): its layers, by the collections' one rule
+    const cities = await ctx.cities();
+    const shown = city !== undefined ? await ctx.resolveCity(city) : cities.includes('default') ? 'default' : cities[0];
     let asOf: string | undefined;
     if (as_of) { try { asOf = parseArchiveTime(as_of, 'as_of'); } catch (e) { throw badRequest((e as Error).message); } }
-    const available = new Set<string>();
-    for (const c of TILED) if (mayRead(req, c) && (await ctx.hasTables(c.requires))) available.add(c.id);
+    const available = new Set<string>(shown === undefined ? [] : (await tiledLayers(ctx, req, shown)).map((c) => c.id));
     const versioned = new Set(TILED.filter((c) => c.archive).map((c) => c.id));
     const base = baseUrl(req);
     const query = (id: string) => {

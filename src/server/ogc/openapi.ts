@@ -3,6 +3,8 @@
  * Fastify validates with is looser: `bbox` arrives as one comma-separated string), and its media
  * type exactly as clients compare it (GDAL 3.6: literally, no quotes, no added parameters).
  */
+import { COLLECTIONS } from '../../catalog/collections.js';
+
 export const OPENAPI_TYPE = 'application/vnd.oai.openapi+json;version=3.0';
 
 type Doc = { paths: Record<string, Record<string, { parameters?: Param[] }>>; servers?: { url: string; description?: string }[] } & Record<string, unknown>;
@@ -11,7 +13,12 @@ interface Param { name: string; in: string; required?: boolean; style?: string; 
 /** OGC API – Features Part 1, 7.15.3–7.15.5 (/req/core/fc-limit-definition, fc-bbox-definition, fc-time-definition) */
 const BBOX_SCHEMA = { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } };
 
+/** the collections, as OGC clients (and the OGC test suite) find the paths of each: an enum of their ids */
+const COLLECTION_ID = { type: 'string', enum: COLLECTIONS.map((c) => c.id) };
+
 function ogcParam(p: Param): Param {
+  // (the route also takes {city}:{id} at the root of a store with several cities, as /collections lists them there)
+  if (p.in === 'path' && p.name === 'collectionId') return { ...p, schema: COLLECTION_ID };
   if (p.in !== 'query') return p;
   // every query parameter is one value per name, lists comma-separated (form, not exploded)
   const q: Param = { ...p, style: 'form', explode: false };

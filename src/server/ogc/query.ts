@@ -14,10 +14,24 @@ export const MAX_LIMIT = 10_000;
 export const DEFAULT_LIMIT = 10;
 export const MAX_OFFSET = 10_000_000;
 export const MAX_VALUE_LENGTH = 256;
-const CRS84 = ['http://www.opengis.net/def/crs/OGC/1.3/CRS84', 'http://www.opengis.net/def/crs/EPSG/0/4326'];
+/**
+ * The one CRS of the API (longitude, latitude: OGC CRS84), as /collections says (`crs`,
+ * `storageCrs`). EPSG:4326 is not its synonym: its axis order is latitude first, and a server that
+ * read `bbox-crs=…/EPSG/0/4326` as longitude first would answer another place. Refused, like any
+ * other CRS (OGC API – Features Part 2 is not offered: /conformance does not claim it).
+ */
+export const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+const CRS84_NAMES = new Set([CRS84, '[OGC:CRS84]', 'OGC:CRS84']);
+
+/** `bbox-crs`, `filter-crs`, `crs`: CRS84 or nothing */
+function checkCrs(v: string | undefined, name: string): void {
+  if (v === undefined || CRS84_NAMES.has(v)) return;
+  const lat = /EPSG\/0\/4326$|^EPSG:4326$/i.test(v) ? ' (EPSG:4326 is latitude first: give the coordinates longitude first in CRS84, and leave out this parameter; EPSG:4326 纬度在前)' : '';
+  throw badRequest(`${name}: 仅支持 CRS84 (经度在前) / only ${CRS84} (longitude, latitude) is supported, got ${JSON.stringify(v.slice(0, 80))}${lat}`);
+}
 
 /** query parameters every items request may carry (others must be queryables) */
-export const ITEM_PARAMS = new Set(['f', 'city', 'limit', 'offset', 'bbox', 'bbox-crs', 'datetime', 'as_of', 'filter', 'filter-lang', 'filter-crs']);
+export const ITEM_PARAMS = new Set(['f', 'city', 'limit', 'offset', 'bbox', 'bbox-crs', 'datetime', 'as_of', 'filter', 'filter-lang', 'filter-crs', 'crs']);
 
 export interface ItemsQuery {
   limit: number;
@@ -36,17 +50,17 @@ export interface ItemsQuery {
 
 function one(v: unknown, name: string): string | undefined {
   if (v === undefined) return undefined;
-  if (Array.isArray(v)) throw badRequest(`parameter ${name} given more than once`);
-  if (typeof v !== 'string') throw badRequest(`parameter ${name} must be a string`);
+  if (Array.isArray(v)) throw badRequest(`参数 ${name} 重复 / parameter ${name} given more than once`);
+  if (typeof v !== 'string') throw badRequest(`参数 ${name} 应为文本 / parameter ${name} must be a string`);
   return v;
 }
 
 export function parseIntParam(v: unknown, name: string, min: number, max: number, dflt: number): number {
   const s = typeof v === 'number' && Number.isInteger(v) ? String(v) : one(v, name);
   if (s === undefined || s === '') return dflt;
-  if (!/^\d{1,12}$/.test(s)) throw badRequest(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(s.slice(0, 32))}`);
+  if (!/^\d{1,12}$/.test(s)) throw badRequest(`${name} 应为 ${min} 到 ${max} 的整数 / ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(s.slice(0, 32))}`);
   const n = Number(s);
-  if (n < min || n > max) throw badRequest(`${name} must be from ${min} to ${max}, got ${n}`);
+  if (n < min || n > max) throw badRequest(`${name} 应在 ${min} 到 ${max} 之间 / ${name} must be from ${min} to ${max}, got ${n}`);
   return n;
 }
 
@@ -57,14 +71,14 @@ export function parseIntParam(v: unknown, name: string, min: number, max: number
 export function parseBbox(v: unknown): [number, number, number, number][] | undefined {
   const s = one(v, 'bbox');
   if (s === undefined) return undefined;
-  if (s.length > 200) throw badRequest('bbox too long');
+  if (s.length > 200) throw badRequest('bbox 过长 / bbox too long');
   const parts = s.split(',');
-  if (parts.length !== 4 && parts.length !== 6) throw badRequest(`bbox must be 4 numbers "minLon,minLat,maxLon,maxLat", got ${parts.length} value(s)`);
+  if (parts.length !== 4 && parts.length !== 6) throw badRequest(`bbox 应为 4 个数 (最小经度,最小纬度,最大经度,最大纬度) / bbox must be 4 numbers "minLon,minLat,maxLon,maxLat", got ${parts.length} value(s)`);
   const n = parts.map((p) => (/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(p) ? Number(p) : NaN));
-  if (n.some((x) => !Number.isFinite(x))) throw badRequest(`bbox must be numbers, got ${JSON.stringify(s.slice(0, 64))}`);
+  if (n.some((x) => !Number.isFinite(x))) throw badRequest(`bbox 应为数字 / bbox must be numbers, got ${JSON.stringify(s.slice(0, 64))}`);
   const [w, so, e, no] = parts.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
-  if (w < -180 || e > 180 || so < -90 || no > 90) throw badRequest('bbox outside CRS84 bounds (longitude -180..180, latitude -90..90)');
-  if (so > no) throw badRequest('bbox: minimum latitude greater than maximum latitude');
+  if (w < -180 || e > 180 || so < -90 || no > 90) throw badRequest('bbox 超出经纬度范围 / bbox outside CRS84 bounds (longitude -180..180, latitude -90..90; longitude first)');
+  if (so > no) throw badRequest('bbox: 最小纬度大于最大纬度 / bbox: minimum latitude greater than maximum latitude');
   return w > e ? [[w, so, 180, no], [-180, so, e, no]] : [[w, so, e, no]];
 }
 
@@ -78,12 +92,12 @@ export function realDate(x: string): boolean {
 export function parseDatetime(v: unknown): [string | null, string | null] | undefined {
   const s = one(v, 'datetime');
   if (s === undefined) return undefined;
-  if (s.length > 100) throw badRequest('datetime too long');
+  if (s.length > 100) throw badRequest('datetime 过长 / datetime too long');
   const parseOne = (x: string, end: boolean): string | null => {
     if (x === '..' || x === '') return null;
     const date = /^\d{4}-\d{2}-\d{2}$/.test(x);
     const dt = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(x);
-    if ((!date && !dt) || !realDate(x)) throw badRequest(`datetime: ${JSON.stringify(x.slice(0, 40))} is not an RFC 3339 date or date-time (e.g. 2000-01-01, 2000-01-01T00:00:00Z, or an interval a/b with .. for open ends)`);
+    if ((!date && !dt) || !realDate(x)) throw badRequest(`datetime: 日期格式无效 / ${JSON.stringify(x.slice(0, 40))} is not an RFC 3339 date or date-time (e.g. 2000-01-01, 2000-01-01T00:00:00Z, or an interval a/b with .. for open ends)`);
     if (!date) return new Date(x).toISOString();
     // a date stands for its whole day
     const d = new Date(`${x}T00:00:00Z`);
@@ -91,26 +105,26 @@ export function parseDatetime(v: unknown): [string | null, string | null] | unde
     return d.toISOString();
   };
   const parts = s.split('/');
-  if (parts.length > 2) throw badRequest('datetime: at most one "/"');
+  if (parts.length > 2) throw badRequest('datetime: 最多一个 "/" / at most one "/"');
   if (parts.length === 1) {
     const a = parseOne(parts[0], false);
-    if (a === null) throw badRequest('datetime: give a date, a date-time or an interval');
+    if (a === null) throw badRequest('datetime: 请给出日期、时间或区间 / give a date, a date-time or an interval');
     return [a, /^\d{4}-\d{2}-\d{2}$/.test(parts[0]) ? parseOne(parts[0], true) : a];
   }
   const a = parseOne(parts[0], false), b = parseOne(parts[1], true);
-  if (a && b && a > b) throw badRequest('datetime: interval start after its end');
+  if (a && b && a > b) throw badRequest('datetime: 区间起点晚于终点 / interval start after its end');
   return [a, b];
 }
 
 function coerce(p: PropertySpec, raw: string): { value: unknown; cast: string } {
-  if (raw.length > MAX_VALUE_LENGTH) throw badRequest(`value of ${p.name} longer than ${MAX_VALUE_LENGTH} characters`);
+  if (raw.length > MAX_VALUE_LENGTH) throw badRequest(`${p.name} 的值过长 / value of ${p.name} longer than ${MAX_VALUE_LENGTH} characters`);
   switch (p.type) {
     case 'number': case 'integer': {
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) || !Number.isFinite(Number(raw))) throw badRequest(`${p.name} is a number; got ${JSON.stringify(raw.slice(0, 40))}`);
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) || !Number.isFinite(Number(raw))) throw badRequest(`${p.name} 应为数字 / ${p.name} is a number; got ${JSON.stringify(raw.slice(0, 40))}`);
       return { value: Number(raw), cast: 'double precision' };
     }
     case 'boolean':
-      if (raw !== 'true' && raw !== 'false') throw badRequest(`${p.name} is true or false; got ${JSON.stringify(raw.slice(0, 40))}`);
+      if (raw !== 'true' && raw !== 'false') throw badRequest(`${p.name} 应为 true 或 false / ${p.name} is true or false; got ${JSON.stringify(raw.slice(0, 40))}`);
       return { value: raw === 'true', cast: 'boolean' };
     default: return { value: raw, cast: 'text' };
   }
@@ -126,7 +140,7 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
     if (ITEM_PARAMS.has(k)) continue;
     const p = propertyByName(spec, k);
     if (!p || !queryables(spec).includes(p)) {
-      throw badRequest(`unknown parameter "${k.slice(0, 64)}" (parameters: ${[...ITEM_PARAMS].join(', ')}; property filters of ${spec.id}: ${queryables(spec).map((x) => x.name).join(', ') || 'none'})`);
+      throw badRequest(`未知参数 / unknown parameter "${k.slice(0, 64)}" (parameters: ${[...ITEM_PARAMS].join(', ')}; property filters of ${spec.id}: ${queryables(spec).map((x) => x.name).join(', ') || 'none'})`);
     }
     const raw = one(q[k], k)!;
     const { value, cast } = coerce(p, raw);
@@ -135,8 +149,8 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
   }
   const limit = parseIntParam(q.limit, 'limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
   const offset = parseIntParam(q.offset, 'offset', 0, MAX_OFFSET, 0);
-  const crs = one(q['bbox-crs'], 'bbox-crs');
-  if (crs !== undefined && !CRS84.includes(crs)) throw badRequest(`bbox-crs: only ${CRS84[0]} is supported`);
+  checkCrs(one(q['bbox-crs'], 'bbox-crs'), 'bbox-crs');
+  checkCrs(one(q.crs, 'crs'), 'crs');
   const boxes = parseBbox(q.bbox);
   if (boxes) {
     const envs = boxes.map((b) => `ST_MakeEnvelope(${b.map((v) => params.add(v, 'float8')).join(', ')}, 4326)`);
@@ -147,7 +161,7 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
   let from = spec.from;
   const asOfText = one(q.as_of, 'as_of');
   if (asOfText !== undefined) {
-    if (!spec.archive) throw badRequest(`collection ${spec.id} is not versioned: as_of does not apply`);
+    if (!spec.archive) throw badRequest(`数据集 ${spec.id} 无历史版本, as_of 不适用 / collection ${spec.id} is not versioned: as_of does not apply`);
     let asOf: string;
     try { asOf = parseArchiveTime(asOfText, 'as_of'); } catch (e) { throw badRequest((e as Error).message); }
     from = archiveFrom(spec, params.add(asOf, 'timestamptz'));
@@ -155,7 +169,7 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
   }
   const dt = parseDatetime(q.datetime);
   if (dt) {
-    if (!spec.time) throw badRequest(`collection ${spec.id} has no time: datetime does not apply`);
+    if (!spec.time) throw badRequest(`数据集 ${spec.id} 无时间属性, datetime 不适用 / collection ${spec.id} has no time: datetime does not apply`);
     const [a, b] = dt;
     // the feature's [start, end) meets the requested interval
     if (b !== null) where.push(`${spec.time.start} ${a === b ? '<=' : '<'} ${params.add(b, 'timestamptz')}`);
@@ -164,15 +178,14 @@ export function buildItemsQuery(spec: CollectionSpec, q: Record<string, unknown>
     filtered = true;
   }
   const lang = one(q['filter-lang'], 'filter-lang');
-  if (lang !== undefined && lang !== 'cql2-text') throw badRequest(`filter-lang: only cql2-text is supported, got ${JSON.stringify(lang.slice(0, 40))}`);
-  const fcrs = one(q['filter-crs'], 'filter-crs');
-  if (fcrs !== undefined && !CRS84.includes(fcrs)) throw badRequest(`filter-crs: only ${CRS84[0]} is supported`);
+  if (lang !== undefined && lang !== 'cql2-text') throw badRequest(`filter-lang: 仅支持 cql2-text / only cql2-text is supported, got ${JSON.stringify(lang.slice(0, 40))}`);
+  checkCrs(one(q['filter-crs'], 'filter-crs'), 'filter-crs');
   const filter = one(q.filter, 'filter');
   if (filter !== undefined) {
     try {
       where.push(compileCql2(parseCql2(filter), spec, params));
     } catch (e) {
-      if (e instanceof Cql2Error) throw badRequest(`filter: ${e.message}`, { position: e.position });
+      if (e instanceof Cql2Error) throw badRequest(`过滤条件 (CQL2) 无效 / filter: ${e.message}`, { position: e.position });
       throw e;
     }
     filtered = true;
@@ -236,7 +249,7 @@ export async function countItems(ctx: ServerContext, spec: CollectionSpec, city:
     return ctx.cached(city, `count:${spec.id}`, async () => {
       const r = await ctx.store.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${spec.from} WHERE t.city_id = $1`, [city]);
       return { n: Number(r[0].n), exact: true };
-    });
+    }, ctx.basisOf(spec));
   }
   const where = iq.where.join(' AND ');
   const r = await ctx.read.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM (SELECT 1 FROM ${iq.from} WHERE ${where} LIMIT ${cap + 1}) s`, iq.params.values, { prepare: iq.fixedShape, signal: iq.signal });
@@ -290,7 +303,7 @@ export async function collectionExtent(ctx: ServerContext, spec: CollectionSpec,
       interval = t && t.a ? [t.a, t.b] : null;
     }
     return { bbox: e && e.w !== null ? [Number(e.w), Number(e.s), Number(e.e), Number(e.n)] : null, interval };
-  });
+  }, ctx.basisOf(spec));
 }
 
 export { GEOMETRY_NAME };

@@ -308,6 +308,7 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
         const urls = [...mediaUrls(body.media_url), ...photoUrls];
         const c = await annotate(store, { cityId, id, actor: by, action: 'comment', note: `${status ? `[${status}] ` : ''}${description}`.trim() || '(no text)',
           mediaUrls: urls, media: photos, reason: `comment${clientId ? ` (client update ${clientId})` : ''}` });
+        ctx.touch(cityId);
         return send(reply, fmt, 'service_request_updates', [{ update_id: `${c.id}-${c.version}` }], 201);
       }
       const serviceCode = one(body.service_code);
@@ -335,6 +336,8 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
         attributes: attributesOf(body), mediaUrls: [...mediaUrls(body.media_url), ...photoUrls], media: photos, reporter,
         channel: 'open311', actor: by,
       });
+      // this process's next reads see the new case at once (the collection, its tiles); the other processes within versionTtlMs
+      ctx.touch(cityId);
       const notice = c.duplicate_of ? `重复报告, 已关联到案件 ${c.duplicate_of} / duplicate of request ${c.duplicate_of}` : `已受理, 预计 ${dt(c.expected_at)} 前办结 / expected by ${dt(c.expected_at)}`;
       return send(reply, fmt, 'service_requests', [{ service_request_id: c.id, token: c.token, service_notice: notice, account_id: reporter.account_id ?? '' }], 201);
     });

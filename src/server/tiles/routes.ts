@@ -45,16 +45,26 @@ class Lru<V> {
 
 export interface TileOptions { engine: 'app' | 'postgis' | 'auto'; cacheSize: number }
 
+/**
+ * The tile layers a request may read and the city has: the collections' one rule
+ * (ServerContext.available), for /tiles, /api/v1/config and the style document alike.
+ */
+export async function tiledLayers(ctx: ServerContext, req: FastifyRequest, city: string): Promise<CollectionSpec[]> {
+  const out: CollectionSpec[] = [];
+  for (const c of TILED) if (mayRead(req, c) && (await ctx.available(c, city))) out.push(c);
+  return out;
+}
+
 function layerSpec(layer: string): CollectionSpec {
   const spec = COLLECTION_BY_ID.get(layer);
-  if (!spec?.tile) throw notFound(`no tile layer "${layer.slice(0, 64)}" (layers: ${TILED.map((c) => c.id).join(', ')})`);
+  if (!spec?.tile) throw notFound(`没有该瓦片图层 / no tile layer "${layer.slice(0, 64)}" (layers: ${TILED.map((c) => c.id).join(', ')})`);
   return spec;
 }
 
 function coord(v: string, name: string, max: number): number {
-  if (!/^\d{1,8}$/.test(v)) throw badRequest(`tile ${name} must be a non-negative integer`);
+  if (!/^\d{1,8}$/.test(v)) throw badRequest(`瓦片 ${name} 应为非负整数 / tile ${name} must be a non-negative integer`);
   const n = Number(v);
-  if (n > max) throw badRequest(`tile ${name} must be at most ${max}`);
+  if (n > max) throw badRequest(`瓦片 ${name} 不能大于 ${max} / tile ${name} must be at most ${max}`);
   return n;
 }
 
@@ -97,7 +107,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     if (e === 'app') return 'app';
     asMvt ??= hasAsMvt(ctx).then((ok) => (asMvtKnown = ok));
     const ok = await asMvt;
-    if (e === 'postgis' && !ok) throw badRequest('engine=postgis needs a PostgreSQL server whose PostGIS has ST_AsMVT (protobuf-c); this store has not');
+    if (e === 'postgis' && !ok) throw badRequest('engine=postgis 需要带 ST_AsMVT 的 PostGIS / engine=postgis needs a PostgreSQL server whose PostGIS has ST_AsMVT (protobuf-c); this store has not');
     return ok ? 'postgis' : 'app';
   };
   /** the cache key of a tile, and its ETag: the city's data version and how the tile was made */
@@ -135,12 +145,14 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     const z = coord(p.z, 'z', MAX_ZOOM);
     const x = coord(p.x, 'x', 2 ** z - 1), y = coord(p.y, 'y', 2 ** z - 1);
     const city = await ctx.resolveCity(cityOf(req));
-    if (!(await ctx.hasTables(spec.requires))) throw notFound(`layer ${spec.id} is not available`);
+    if (!(await ctx.hasTables(spec.requires))) throw notFound(`图层 ${spec.id} 不可用 / layer ${spec.id} is not available: ${await ctx.unavailableReason(spec, city)}`);
     const forced = (req.query as { engine?: string }).engine;
     const asOf = asOfParam(req);
-    const version = await ctx.version(city);
+    // the city model's layers change with the data version; the domains' (cases, grids, the register) with every write of the city
+    const model = ctx.basisOf(spec) === 'model';
+    const version = await ctx.versionOf(city, spec);
     // the pre-built pyramid answers for the current version only: never for ?as_of= or a forced engine
-    const pyramid = !asOf && !forced && z >= spec.tile!.minzoom ? await pyramidFor(city, version) : null;
+    const pyramid = model && !asOf && !forced && z >= spec.tile!.minzoom ? await pyramidFor(city, version) : null;
     const cover = pyramid ? pyramidCovers(pyramid, spec.id, z, x, y) : null;
     const engine = cover ? 'pyramid' : await engineFor(forced);
     const etag = etagOf(version, engine, asOf);
@@ -187,7 +199,7 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
       tilejson: '3.0.0',
       name: spec.id,
       description: `${spec.title_zh} ${spec.title}: ${spec.description}`,
-      version: await ctx.version(city),
+      version: await ctx.versionOf(city, spec),
       ...(await osmDerived(ctx, city) ? { attribution: OSM_ATTRIBUTION } : {}),
       scheme: 'xyz',
       tiles: [`${base}/tiles/${spec.id}/{z}/{x}/{y}.mvt${q}`],
@@ -204,18 +216,16 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
   }, async (req) => {
     const base = apiBase(req);
     const q = queryCity(req) ? `?city=${encodeURIComponent(queryCity(req)!)}` : '';
+    // the layers the city has (the one rule of the collections: a layer without data for the city is not listed)
+    const city = await ctx.resolveCity(cityOf(req));
     const layers = [];
-    for (const c of TILED) {
-      if (!mayRead(req, c) || !(await ctx.hasTables(c.requires))) continue;
+    for (const c of await tiledLayers(ctx, req, city)) {
       layers.push({ id: c.id, title: c.title, title_zh: c.title_zh, kind: c.tile!.kind, minzoom: c.tile!.minzoom, maxzoom: c.tile!.maxzoom, tilejson: `${base}/tiles/${c.id}.json${q}`, tiles: `${base}/tiles/${c.id}/{z}/{x}/{y}.mvt${q}` });
     }
     // the pre-built pyramid serving the city's current version, if any
     let pyramid: Record<string, unknown> | null = null;
-    try {
-      const city = await ctx.resolveCity(queryCity(req));
-      const p = await pyramidFor(city, await ctx.version(city));
-      if (p) pyramid = { pyramid_id: p.pyramid_id, data_version: p.data_version, layers: p.layers, minzoom: p.minzoom, maxzoom: p.maxzoom, tiles: p.tiles, bytes: p.bytes };
-    } catch { /* several cities and none chosen: no pyramid to show */ }
+    const p = await pyramidFor(city, await ctx.version(city));
+    if (p) pyramid = { pyramid_id: p.pyramid_id, data_version: p.data_version, layers: p.layers, minzoom: p.minzoom, maxzoom: p.maxzoom, tiles: p.tiles, bytes: p.bytes };
     return { engine: await engineFor(), pyramid, layers };
   });
 
@@ -244,7 +254,8 @@ export async function tileRoutes(app: FastifyInstance, ctx: ServerContext, opts:
     // (both a path city and ?city= is a 400; a '+' in the query is a space to the route's parser)
     if (!m || (m[1] !== undefined && m[6] !== undefined) || m[6]?.includes('+')) return false;
     const spec = COLLECTION_BY_ID.get(m[2]);
-    if (!spec?.tile || spec.read) return false;
+    // (the domains' layers follow every write of the city, not the data version the lane knows)
+    if (!spec?.tile || spec.read || ctx.basisOf(spec) !== 'model') return false;
     const z = Number(m[3]), x = Number(m[4]), y = Number(m[5]);
     if (z > MAX_ZOOM || x > 2 ** z - 1 || y > 2 ** z - 1 || z < spec.tile.minzoom) return false;
     let name: string | undefined;
