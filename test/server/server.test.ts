@@ -339,6 +339,8 @@ for (const driver of DRIVERS) {
         expect(api.from).toBe('store:indicator_results');
         expect(api.indicators.length).toBe(items.numberMatched);
         expect(api.indicators.some((i: { name_zh?: string }) => !!i.name_zh)).toBe(true);
+        // the Chinese unit, as in indicators.json (the viewer's dashboard shows it)
+        expect(api.indicators.find((i: { id: string }) => i.id === 'population_density')).toMatchObject({ unit: 'persons/km2', unit_zh: '人/km²' });
         const ren = await s.app.inject({ url: '/collections/renewal_candidates/items' });
         expect(ren.statusCode).toBe(200);
         expect(json(await s.app.inject({ url: '/api/v1/summary' })).health_check.from).toBe('store:indicator_results');

@@ -63,15 +63,18 @@ const InspectionBody = InspectionSchema.omit({ inspection_id: true }).extend(Wri
 }).strict();
 
 export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opts: ServerOptions) {
-  // the register, read once per city and data version (the version follows the archive head: every write moves it)
+  // the register, read once per city and write version (the city's archive head: every recorded write, in any process, moves it)
   const register = (city: string): Promise<SafetyRegister> => ctx.cached(city, 'safety:register', async () => {
     if (!(await registerState(ctx.store, city))) throw notFound(`no safety register for city "${city}": import one with \`opencim safety import\` / 尚无房屋安全档案`);
     return readRegister(ctx.store, city);
-  });
+  }, 'head');
   const cityOf = (req: FastifyRequest) => ctx.resolveCity((req.query as { city?: string }).city);
-  // the rules asked for, else the city's stored ones, else the default preset (cached per data version: a new setting moves it)
-  const rulesOf = (city: string, preset?: string): Promise<{ chosen: ChosenRules; compiled: CompiledRules }> =>
-    ctx.cached(city, `safety:rules:${preset ?? ''}`, async () => { const chosen = await chooseRules(ctx.store, city, preset); return { chosen, compiled: compileRules(chosen.set) }; });
+  // the rules asked for, else the city's stored ones, else the default preset: read on each request (one
+  // indexed row; a setting is a run, not a change set, so no cached version would follow it)
+  const rulesOf = async (city: string, preset?: string): Promise<{ chosen: ChosenRules; compiled: CompiledRules }> => {
+    const chosen = await chooseRules(ctx.store, city, preset);
+    return { chosen, compiled: compileRules(chosen.set) };
+  };
   const writer = requireRole(opts, 'inspector', 'admin');
 
   app.get('/api/v1/safety/profiles', {

@@ -52,10 +52,10 @@ export async function indicatorResults(ctx: ServerContext, city: string, reportD
       const run = await ctx.store.query<{ run_id: number; catalogue: string; computed_at: string; params: unknown }>(
         `SELECT run_id, catalogue, params, to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS computed_at FROM check_runs WHERE city_id = $1 ORDER BY run_id DESC LIMIT 1`, [city]);
       if (!run.length) return null;
-      const names = new Map<string, { name_zh: string; name_en: string }>();
+      const names = new Map<string, { name_zh: string; name_en: string; unit_zh?: string }>();
       try {
         const { loadCatalogue } = await import('../../analysis/indicators/catalogue.js');
-        for (const e of loadCatalogue(run[0].catalogue).indicators) names.set(e.id, { name_zh: e.name_zh, name_en: e.name_en });
+        for (const e of loadCatalogue(run[0].catalogue).indicators) names.set(e.id, { name_zh: e.name_zh, name_en: e.name_en, ...(e.unit_zh ? { unit_zh: e.unit_zh } : {}) });
       } catch { /* names stay ids */ }
       const rows = await ctx.store.query<Record<string, unknown>>(
         `SELECT r.indicator_id, r.area_id, a.name AS area_name, r.level, r.system_level, r.value, r.unit, r.target, r.status, r.grade, r.source, r.explain
