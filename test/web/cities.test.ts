@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, ConsoleMessage, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
+import { clickableBuilding, ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { dataFile, DRIVERS, tempDir } from '../helpers/stores.js';
 import { buildServer, type Server } from '../../src/server/app.js';
@@ -93,22 +93,7 @@ describe('viewer: several cities, what each holds (chromium)', () => {
   });
   const inside = (p: number[], b: number[]) => p[0] >= b[0] - 0.01 && p[0] <= b[2] + 0.01 && p[1] >= b[1] - 0.01 && p[1] <= b[3] + 0.01;
   /** a building whose base is on screen, clear of the panels, that a click there hits */
-  const clickable = (filter: 'any' | 'yes' = 'any') => page.evaluate((want) => {
-    const m = window.__opencim!.map;
-    for (const l of ['facilities-circle', 'cases-circle']) if (m.getLayer(l)) m.setLayoutProperty(l, 'visibility', 'none');
-    const w = m.getCanvas().clientWidth, h = m.getCanvas().clientHeight;
-    for (const f of m.queryRenderedFeatures({ layers: ['buildings-3d'] })) {
-      if (want === 'yes' && f.properties.use !== 'yes') continue;
-      const g = f.geometry as { type: string; coordinates: number[][][] | number[][][][] };
-      const ring = (g.type === 'Polygon' ? g.coordinates[0] : (g.coordinates as number[][][][])[0][0]) as number[][];
-      const c = ring.slice(1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
-      const p = m.project(c as [number, number]);
-      if (p.x < 340 || p.x > w - 420 || p.y < 80 || p.y > h - 80) continue;
-      const hit = m.queryRenderedFeatures(p, { layers: ['buildings-3d'] })[0];
-      if (hit && hit.properties.id === f.properties.id) return { x: p.x, y: p.y, id: String(f.properties.id), residential: f.properties.residential === true };
-    }
-    return null;
-  }, filter);
+  const clickable = (filter: 'any' | 'yes' = 'any') => clickableBuilding(page, filter === 'yes' ? 'use_yes' : 'any', ['facilities-circle', 'cases-circle']);
 
   it('a city without register, cases, carbon or access: loading and clicking a building ask for nothing it lacks (no 404, no console error)', async () => {
     await page.goto(`${base}/?city=haidian`);

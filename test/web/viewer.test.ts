@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
+import { clickableBuilding, ensureViewerBuilt, launchChromium, ROOT } from '../helpers/browser.js';
 import { DRIVERS } from '../helpers/stores.js';
 import { cityServer } from '../server/fixture.js';
 
@@ -69,22 +69,8 @@ describe('viewer (chromium)', () => {
   });
 
   it('clicking a building opens its panel with walking distances graded against the thresholds', async () => {
-    const target = await page.evaluate(() => {
-      const m = window.__opencim!.map;
-      const w = m.getCanvas().clientWidth, h = m.getCanvas().clientHeight;
-      // a residential building whose base is on screen, away from the panels, and that a click there hits
-      for (const f of m.queryRenderedFeatures({ layers: ['buildings-3d'] })) {
-        if (f.properties.residential !== true || !('d_bus_stop' in f.properties || 'd_supermarket' in f.properties)) continue;
-        const g = f.geometry as { type: string; coordinates: number[][][] | number[][][][] };
-        const ring = (g.type === 'Polygon' ? g.coordinates[0] : (g.coordinates as number[][][][])[0][0]) as number[][];
-        const c = ring.slice(1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
-        const p = m.project(c as [number, number]);
-        if (p.x < 340 || p.x > w - 420 || p.y < 80 || p.y > h - 80) continue;
-        const hit = m.queryRenderedFeatures(p, { layers: ['buildings-3d'] })[0];
-        if (hit && hit.properties.id === f.properties.id) return { x: p.x, y: p.y, id: String(f.properties.id) };
-      }
-      return null;
-    });
+    // a residential building with walking distances whose base is on screen, away from the panels, and that a click there hits
+    const target = await clickableBuilding(page, 'residential_with_distances');
     expect(target).not.toBeNull();
     await page.mouse.click(target!.x, target!.y);
     await page.waitForSelector('#panel .dists li', { timeout: 30_000 });

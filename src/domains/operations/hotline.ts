@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import type { Store } from '../../store/driver.js';
 import { CsvParser, detectEncoding, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
 import { isValidUtf8 } from '../../ingest/features.js';
+import { firstUndecodable } from '../../ingest/encoding.js';
 import { type Attribute, AttributeError, attributeNames, type CaseClass } from './catalogue.js';
 import { type CaseRow, type OpsConfig, OpsError, reportIn } from './store.js';
 
@@ -81,14 +82,7 @@ async function readText(file: string, encoding: string): Promise<string> {
   try {
     return new TextDecoder(enc, { fatal: true }).decode(buf.subarray(skip));
   } catch {
-    // the first bad line: a line feed is never part of a UTF-8 or GBK multi-byte character
-    let line = 1;
-    for (let s = skip; s < buf.length; line++) {
-      const e = buf.indexOf(0x0a, s);
-      const end = e < 0 ? buf.length : e;
-      if (!strict(buf.subarray(s, end))) break;
-      s = end + 1;
-    }
+    const line = (await firstUndecodable(file, enc === 'gbk' ? 'gbk' : 'utf-8').catch(() => null))?.line ?? 1;
     const where = `${file}: line ${line}`;
     if (enc === 'utf-8') {
       throw new OpsError(400, strict(buf.subarray(skip), 'gbk')
