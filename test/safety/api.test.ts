@@ -45,7 +45,7 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     expect(w.risk[0].score).toBeCloseTo(risk.risk[0].score - 14, 2);
     const flags = (await s.app.inject({ url: `/api/v1/safety/flags?as_of=2026-06-01` })).json();
     expect(flags.flags.map((f: { building_id: string; rule: string }) => `${f.building_id}:${f.rule}`).sort()).toEqual([
-      `${ids[0]}:cd_still_in_use`, `${ids[0]}:prefab_multi_household`, `${ids[0]}:remediation_overdue`, `${ids[1]}:fire_consult_residential`, `${ids[1]}:group_rental`].sort());
+      `${ids[0]}:cd_still_in_use`, `${ids[0]}:prefab_multi_household`, `${ids[0]}:remediation_overdue`, `${ids[1]}:fire_consult_existing`, `${ids[1]}:group_rental`].sort());
     // the recorded overdue list: none before the daily job ran, then the run's rows, same as computed
     expect((await s.app.inject({ url: '/api/v1/safety/overdue' })).statusCode).toBe(404);
     const { runNow } = await import('../../src/jobs/in-process.js');

@@ -163,16 +163,16 @@ describe('rule files', () => {
 
 describe('policy checks', () => {
   const profiles = [
-    P('res85', { use: 'residential', height_m: 85 }),
-    P('res30storeys', { use: 'residential', storeys: 30 }),
-    P('office120', { use: 'office', height_m: 120 }),
+    P('res85', { use: 'residential', height_m: 85, year_built: 2022 }),
+    P('res30storeys', { use: 'residential', storeys: 30, year_built: 2022 }),
+    P('office120', { use: 'office', height_m: 120, year_built: 2022 }),
     P('res180', { use: 'residential', height_m: 180, year_built: 2023 }),
     P('office260', { use: 'office', height_m: 260, year_built: 2024 }),
     P('tower520', { use: 'other', height_m: 520, year_built: 2022 }),
-    P('school8', { seismic_intensity: 8, isolation: 0 }),
-    P('school8iso', { seismic_intensity: 8, isolation: 1 }),
-    P('school7', { seismic_intensity: 7, isolation: 0 }),
-    P('hospital9unknown', { seismic_intensity: 9 }),
+    P('school8', { seismic_intensity: 8, isolation: 0, year_built: 2022 }),
+    P('school8iso', { seismic_intensity: 8, isolation: 1, year_built: 2022 }),
+    P('school7', { seismic_intensity: 7, isolation: 0, year_built: 2022 }),
+    P('hospital9unknown', { seismic_intensity: 9, year_built: 2025 }),
     P('house8', { seismic_intensity: 8, isolation: 0 }),
     P('prefab', { use: 'residential', structure: 'prefab_slab', households: 6 }),
     P('prefabSingle', { use: 'residential', structure: 'prefab_slab', households: 1 }),
@@ -403,5 +403,42 @@ describe('risk: the seismic factor', () => {
     const seismic = (b: number) => riskRow(reg, d, loadRiskConfig(), b).factors.find((x) => x.factor === 'seismic_intensity')!;
     expect(seismic(0)).toMatchObject({ value: 7, basis: 'from the profile; isolated or damped (× 0.5)', basis_zh: '依据：房屋档案；已采用隔震减震（× 0.5）' });
     expect(seismic(1)).toMatchObject({ value: null, basis: 'unknown: no intensity in the profile, no GB 18306 zone covers the building, no city-wide --intensity' });
+  });
+});
+
+describe('the fire-service consultation and the isolation duty govern new buildings too (completed after 2021)', () => {
+  const reg = registerFrom([
+    P('res90new', { year_built: 2022, use: 'residential', height_m: 90 }),
+    P('res90old', { year_built: 1998, use: 'residential', height_m: 90 }),
+    P('office110', { use: 'office', height_m: 110 }),
+    P('schoolNew', { year_built: 2023, seismic_intensity: 8, isolation: 0 }),
+    P('schoolOld', { year_built: 1985, seismic_intensity: 8, isolation: 0 }),
+    P('schoolUnknown', { seismic_intensity: 9 }),
+  ], [], ['schoolNew', 'schoolOld', 'schoolUnknown']);
+  const policy = loadPolicy({ city_population: 2_000_000 });
+  const f = computeFlags(reg, policy, parseDate(AS_OF)!);
+  const rows = Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k));
+  const of = (id: string) => rows.filter((r) => r.building_id === id).map((r) => ({ rule: r.rule, kind: r.kind, detail: r.detail }));
+  it('the consultation heights are the indicator catalogue\'s (one place)', async () => {
+    const { loadCatalogue } = await import('../../src/analysis/indicators/catalogue.js');
+    const h = loadCatalogue().parameters.high_rise_m;
+    expect([policy.fire_consult_residential_m, policy.fire_consult_public_m, policy.small_city.limit_m, policy.small_city.cap_m, policy.large_city.limit_m, policy.large_city.cap_m, policy.large_city_population])
+      .toEqual([h.residential, h.public, h.limit_small_city, h.cap_small_city, h.limit_large_city, h.cap_large_city, h.large_city_population]);
+  });
+  it('completed after 2021: the rule applies', () => {
+    expect(of('res90new')).toEqual([{ rule: 'fire_consult_residential', kind: 'flag', detail: 'residential building 90 m > 80 m: consult the fire and rescue service' }]);
+    expect(of('schoolNew')).toEqual([{ rule: 'seismic_isolation_missing', kind: 'flag', detail: 'critical building type in a zone of intensity 8 ≥ 8 with no isolation or damping; intensity from the profile' }]);
+  });
+  it('completed by 2021: information, not a violation', () => {
+    expect(of('res90old')).toEqual([{ rule: 'fire_consult_existing', kind: 'information', detail: 'residential building 90 m > 80 m; completed 1998, by the 2021 notice, whose fire-service consultation governs new buildings: information, not a violation' }]);
+    expect(of('schoolOld')).toEqual([{ rule: 'seismic_isolation_existing', kind: 'information', detail: 'critical building type in a zone of intensity 8 ≥ 8 with no isolation or damping; intensity from the profile; completed 1985, by the 2021 regulation, whose isolation duty governs new construction: information (an existing building is appraised under GB 50023)' }]);
+    expect(rows.find((r) => r.building_id === 'schoolOld')!.detail_zh).toBe('高烈度区（8 度，依据：房屋档案）重点建筑未采用隔震减震；1985 年建成，早于 2021 年《建设工程抗震管理条例》（隔震减震要求适用于新建建筑）：仅供参考，既有建筑按 GB 50023 进行抗震鉴定');
+  });
+  it('year unknown: says it cannot tell', () => {
+    expect(of('office110')).toEqual([{ rule: 'fire_consult_year_unknown', kind: 'information', detail: "public building 110 m > 100 m; year built unknown: cannot tell whether the 2021 notice's fire-service consultation applies (it governs buildings completed after 2021); record year_built" }]);
+    expect(of('schoolUnknown').map((r) => [r.rule, r.kind])).toEqual([['seismic_isolation_year_unknown', 'information']]);
+  });
+  it('every rule has its source', () => {
+    for (const r of rows) expect(r.source.length, r.rule).toBeGreaterThan(20);
   });
 });
