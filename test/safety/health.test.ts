@@ -31,11 +31,13 @@ describe('health check housing indicators 1–10 from the register', () => {
           I('a', 'w1', '2024-05-01', 'B', ['structure', 'gas', 'digital']),
           I('b', 'w2', '2019-01-01', 'B', ['gas']), I('c', 'w2', '2023-01-01', 'A', []), // a later inspection supersedes
           I('d', 'w3', '2024-01-01', 'B', ['gas', 'energy'], '2024-06-01'), // remediated
-          I('e', 'w4', '2022-03-03', 'D', ['stairwell']), // D counts as structural
+          // D counts as structural; its remediation dated in the future (a store written before such dates were refused) is not yet done
+          I('e', 'w4', '2022-03-03', 'D', ['stairwell'], '2099-06-01'),
+          I('h', 'w1', '2099-01-01', 'A', []), // an inspection dated in the future is not yet made: w1's of 2024 stands
           I('f', 'w5', '2024-01-01', 'C', ['gas']), // not residential
           I('g', 'x9', '2024-01-01', 'B', ['gas']), // not in the city model: city total only
         ]),
-      profiles: 6, inspections: 7, changeset: 42, recorded_at: '2026-05-01T08:00:00Z',
+      profiles: 6, inspections: 8, changeset: 42, recorded_at: '2026-05-01T08:00:00Z',
     };
     const r = await runCheck(data, { city: 'town', params: PARAMS, access: { workers: 1 } });
     const at = (id: string, area = 'city') => r.results.find((x) => x.id === id && x.area_id === area)!;
@@ -51,7 +53,7 @@ describe('health check housing indicators 1–10 from the register', () => {
     expect(at('housing_gas_hazard', 'compound:w20').value).toBe(1);
     expect(at('housing_gas_hazard', 'compound:w21').value).toBe(0);
     expect(at('housing_structural_hazard', 'compound:w21').value).toBe(1);
-    expect(at('housing_gas_hazard').explain).toMatch(/house-safety register \(6 profiles, 7 inspections; change set #42 of 2026-05-01T08:00:00Z\)/);
+    expect(at('housing_gas_hazard').explain).toMatch(/house-safety register \(6 profiles, 8 inspections; change set #42 of 2026-05-01T08:00:00Z\)/);
     expect(at('housing_gas_hazard').details).toMatchObject({ register_changeset: 42, not_in_model: 1, residential_in_register: 5 }); // w1 w2 w4 x9 by profile, w3 (use unknown) by the city model
     // no item in the hazard catalogue: still manual
     expect(at('housing_non_self_contained')).toMatchObject({ value: null, status: 'no_data' });

@@ -10,13 +10,18 @@ export const PROFILES: VersionedSpec = { kind: 'building_safety', table: 'safety
 export const INSPECTIONS: VersionedSpec = { kind: 'inspections', table: 'safety_inspections_versions', current: 'safety_inspections_current', key: ['id'], geom: false };
 export const SAFETY_VERSIONED: VersionedSpec[] = [PROFILES, INSPECTIONS];
 
-/** the latest inspection of each profiled building, joined to the city model's footprint */
+/**
+ * the latest inspection of each profiled building made by today, joined to the city model's
+ * footprint (an inspection or a remediation dated later, in a store written before such dates were
+ * refused, is not yet made)
+ */
 const PROFILE_FROM = `(SELECT p.*, b.geom, l.id AS last_inspection_id, l.date AS last_inspection, l.grade AS safety_grade, l.measure AS safety_measure,
     l.deadline AS safety_deadline, l.remediated_on AS safety_remediated_on, l.hazards AS safety_hazards,
-    (l.grade IN ('C', 'D') AND l.remediated_on IS NULL) AS safety_open_cd
+    (l.grade IN ('C', 'D') AND (l.remediated_on IS NULL OR l.remediated_on > current_date)) AS safety_open_cd
   FROM safety_profiles_current p
   LEFT JOIN buildings_current b ON b.city_id = p.city_id AND b.id = p.building_id
-  LEFT JOIN LATERAL (SELECT i.* FROM safety_inspections_current i WHERE i.city_id = p.city_id AND i.building_id = p.building_id ORDER BY i.date DESC, i.id DESC LIMIT 1) l ON true) t`;
+  LEFT JOIN LATERAL (SELECT i.* FROM safety_inspections_current i WHERE i.city_id = p.city_id AND i.building_id = p.building_id AND i.date <= current_date
+    ORDER BY i.date DESC, i.id DESC LIMIT 1) l ON true) t`;
 
 export const SAFETY_COLLECTIONS: CollectionSpec[] = [
   {

@@ -4,7 +4,8 @@ import { buildingFacts, FROM_MAP, FROM_REGISTER, registerBasis, type SourceCount
 import type { AreaValue, CheckContext, Indicator } from '../types.js';
 import type { AreaLevel } from '../units.js';
 import { HAZARDS, type Hazard } from '../../../domains/safety/model.js';
-import { latestInspections, NO_DATE } from '../../../domains/safety/register.js';
+import { latestInspections, remediatedBy } from '../../../domains/safety/register.js';
+import { localTodayDays } from '../../../domains/safety/dates.js';
 
 /**
  * Housing stock indicators: age of the residential floor area, building heights. A building's year
@@ -294,7 +295,9 @@ function hazardIndicator(d: (typeof HAZARD_INDICATORS)[number]): Indicator {
       if (!s) return areas.map((a) => ({ area: a, value: null, reason: 'no house-safety register in the store', reason_zh: '数据库中没有房屋安全档案' }));
       const reg = s.register;
       const place = buildingFacts(ctx).registerPlace!;
-      const last = ctx.memo('safetyLatest', () => latestInspections(reg));
+      // as of today: an inspection or a remediation dated later (stored before such dates were refused) is not yet made
+      const today = localTodayDays();
+      const last = ctx.memo('safetyLatest', () => latestInspections(reg, today));
       const bit = 1 << HAZARDS.indexOf(d.hazard);
       const structural = d.hazard === 'structure';
       const counts = new Map<number, number>(areas.map((a) => [a, 0]));
@@ -309,7 +312,7 @@ function hazardIndicator(d: (typeof HAZARD_INDICATORS)[number]): Indicator {
         const j = last[k];
         if (j < 0) continue;
         inspected++;
-        if (reg.inspRemediated[j] !== NO_DATE) continue;
+        if (remediatedBy(reg, j, today)) continue;
         if (!(reg.inspHazards[j] & bit) && !(structural && reg.inspGrade[j] >= 2)) continue;
         counts.set(city, counts.get(city)! + 1);
         if (i < 0) { unlocated++; continue; }
