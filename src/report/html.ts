@@ -142,7 +142,7 @@ export function reportData(r: CheckResult): Record<string, unknown> {
     indicators: city.map((x) => ({
       id: x.id, seq: x.seq, name_zh: x.name_zh, name_en: x.name_en, system_level: x.system_level, value: x.value, unit: x.unit, unit_zh: x.unit_zh,
       target: x.target, status: x.status, grade: x.grade ?? null, source: x.source, computability: x.computability, explain: x.explain, previous: x.previous ?? null,
-      confidence: x.confidence, confidence_reason: x.confidence_reason, data_gap: x.data_gap ?? null, explain_zh: x.explain_zh ?? null, verdict: x.verdict ?? null,
+      confidence: x.confidence, confidence_reason: x.confidence_reason, confidence_reason_zh: x.confidence_reason_zh ?? null, data_gap: x.data_gap ?? null, explain_zh: x.explain_zh ?? null, verdict: x.verdict ?? null,
       year: x.year ?? null, data_source: x.data_source ?? null, supplementary: r.catalogue.byId.get(x.id)?.supplementary ?? false,
     })),
     byArea,

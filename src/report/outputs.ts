@@ -77,7 +77,7 @@ export function statusSummary(r: CheckResult): Record<string, unknown> {
   };
 }
 
-const CSV_COLUMNS = ['id', 'seq', 'name_zh', 'name_en', 'system_level', 'level', 'area_id', 'area_name', 'area_kind', 'value', 'unit', 'unit_zh', 'target', 'status', 'grade', 'source', 'year', 'data_source', 'previous_value', 'delta', 'change', 'computability', 'explain', 'confidence', 'confidence_reason', 'data_gap', 'explain_zh'];
+const CSV_COLUMNS = ['id', 'seq', 'name_zh', 'name_en', 'system_level', 'level', 'area_id', 'area_name', 'area_kind', 'value', 'unit', 'unit_zh', 'target', 'status', 'grade', 'source', 'year', 'data_source', 'previous_value', 'delta', 'change', 'computability', 'explain', 'confidence', 'confidence_reason', 'data_gap', 'explain_zh', 'confidence_reason_zh'];
 
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -96,7 +96,7 @@ function* indicatorsCsvLines(r: CheckResult): Generator<string> {
     const row = [
       x.id, x.seq, x.name_zh, x.name_en, x.system_level, x.level, x.area_id, x.area_name, x.area_kind, x.value, x.unit, x.unit_zh,
       x.target ? `${x.target.op} ${x.target.value}` : '', x.status, x.grade ? x.grade.zh : '', x.source, x.year, x.data_source,
-      x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain, x.confidence, x.confidence_reason, x.data_gap?.join('/'), x.explain_zh,
+      x.previous?.value, x.previous?.delta, x.previous?.change, x.computability.join('/'), x.explain, x.confidence, x.confidence_reason, x.data_gap?.join('/'), x.explain_zh, x.confidence_reason_zh,
     ];
     yield row.map(csvField).join(',') + '\r\n';
   }

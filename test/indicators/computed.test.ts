@@ -289,6 +289,12 @@ describe('computed indicators on a hand-made town', () => {
     for (const x of r.results.filter((y) => y.level === 'city')) expect(x.explain_zh ?? '', x.id).toMatch(/[\u4e00-\u9fff]/);
     expect(at(r, 'road_network_density').explain_zh).toMatch(/建成区内主干路.*reference\/urban-health-check\.md|reference\/urban-health-check\.md.*建成区/);
     expect(at(strict, 'population_density').explain_zh).toMatch(/不作达标判定：可信度低/);
+    // the reason of the confidence in Chinese beside the English one, and the Chinese explanation carries the Chinese reason
+    for (const x of [...r.results, ...strict.results]) expect(x.confidence_reason_zh ?? '', `${x.id} ${x.area_id}`).toMatch(/[\u4e00-\u9fff]/);
+    expect(d.confidence_reason_zh).toMatch(/R：仅识别出 4 栋住宅建筑/);
+    expect(d.explain_zh).toContain('不作达标判定：可信度低（R：仅识别出 4 栋住宅建筑');
+    expect(d.explain_zh).not.toContain('R: only');
+    expect(at(r, 'population_density').confidence_reason_zh).toMatch(/^P：居民数按占地面积 × 层数估算/);
   });
 
   it('renewal: ledger and ranked candidates with reasons and the score written out', () => {

@@ -95,60 +95,66 @@ export function qualityFacts(ctx: CheckContext): QualityFacts {
   });
 }
 
-export function assess(ctx: CheckContext, e: CatalogueEntry, r: IndicatorResult, area: Area): { confidence: Level; confidence_reason: string; withhold?: string } {
-  if (r.source === 'manual') return { confidence: 'high', confidence_reason: 'M: entered from an official figure' };
-  if (r.value === null) return { confidence: 'low', confidence_reason: 'no value: the inputs cannot support one (see explain)' };
+export interface Assessment { confidence: Level; confidence_reason: string; confidence_reason_zh: string; withhold?: string; withhold_zh?: string }
+
+export function assess(ctx: CheckContext, e: CatalogueEntry, r: IndicatorResult, area: Area): Assessment {
+  if (r.source === 'manual') return { confidence: 'high', confidence_reason: 'M: entered from an official figure', confidence_reason_zh: 'M：录入的官方数据' };
+  if (r.value === null) return { confidence: 'low', confidence_reason: 'no value: the inputs cannot support one (see explain)', confidence_reason_zh: '无数值：输入数据不足以支撑（见说明）' };
   const P = ctx.params.confidence;
   const q = qualityFacts(ctx);
-  const found: { level: Level; why: string }[] = [];
+  const found: { level: Level; why: string; zh: string }[] = [];
   if (POPULATION_BASED.has(e.id)) {
     const p = ctx.data.population;
     if (p.kind === 'estimate') {
       const d = q.default_storeys_share ?? 0;
       found.push(d >= P.default_storeys_share_low
-        ? { level: 'low', why: `P: residents estimated from footprints × storeys, and ${pct(d, 0)} of residential buildings have default storeys` }
-        : { level: 'medium', why: `P: residents estimated from footprints × storeys (${pct(d, 0)} with default storeys); import census or raster population for a figure to sign` });
+        ? { level: 'low', why: `P: residents estimated from footprints × storeys, and ${pct(d, 0)} of residential buildings have default storeys`, zh: `P：居民数按占地面积 × 层数估算，且 ${pct(d, 0)} 的住宅建筑为默认层数` }
+        : { level: 'medium', why: `P: residents estimated from footprints × storeys (${pct(d, 0)} with default storeys); import census or raster population for a figure to sign`, zh: `P：居民数按占地面积 × 层数估算（${pct(d, 0)} 为默认层数）；导入普查或栅格人口后方可签发` });
     } else {
       const u = p.total > 0 ? p.unallocated / p.total : 0;
       found.push(u > P.unallocated_share_medium
-        ? { level: 'medium', why: `P: ${pct(u, 0)} of the imported population found no residential building (unallocated)` }
-        : { level: 'high', why: `P: imported ${p.kind} population "${p.source}"${p.year ? ` (${p.year})` : ''}` });
+        ? { level: 'medium', why: `P: ${pct(u, 0)} of the imported population found no residential building (unallocated)`, zh: `P：导入人口中 ${pct(u, 0)} 未找到住宅建筑（未分配）` }
+        : { level: 'high', why: `P: imported ${p.kind} population "${p.source}"${p.year ? ` (${p.year})` : ''}`, zh: `P：已导入${p.kind === 'census' ? '普查' : p.kind === 'raster' ? '栅格' : ''}人口“${p.source}”${p.year ? `（${p.year} 年）` : ''}` });
     }
   }
   if (q.residential_buildings < P.residential_buildings_low && (POPULATION_BASED.has(e.id) || categoriesOf(ctx, e.id))) {
-    found.push({ level: 'low', why: `R: only ${q.residential_buildings} residential buildings identified` });
+    found.push({ level: 'low', why: `R: only ${q.residential_buildings} residential buildings identified`, zh: `R：仅识别出 ${q.residential_buildings} 栋住宅建筑` });
   }
   if (q.buildings_per_km2_road_served !== null && e.computability.some((c) => c === 'G' || c === 'G*')) {
     const d = q.buildings_per_km2_road_served;
-    if (d < P.buildings_per_km2_low) found.push({ level: 'low', why: `B: ${fmt(d)} buildings per km² of road-served land: buildings look incompletely mapped` });
-    else if (d < P.buildings_per_km2_medium) found.push({ level: 'medium', why: `B: ${fmt(d)} buildings per km² of road-served land` });
+    if (d < P.buildings_per_km2_low) found.push({ level: 'low', why: `B: ${fmt(d)} buildings per km² of road-served land: buildings look incompletely mapped`, zh: `B：道路服务范围内每平方公里 ${fmt(d)} 栋建筑：建筑可能未完整测绘` });
+    else if (d < P.buildings_per_km2_medium) found.push({ level: 'medium', why: `B: ${fmt(d)} buildings per km² of road-served land`, zh: `B：道路服务范围内每平方公里 ${fmt(d)} 栋建筑` });
   }
   const cats = categoriesOf(ctx, e.id);
   if (cats) {
     const n = cats.reduce((s, c) => s + facilityCount(ctx, c), 0);
-    if (n < P.facilities_medium) found.push({ level: 'medium', why: `F: only ${n} ${cats.join('/')} facilities in the data` });
+    if (n < P.facilities_medium) found.push({ level: 'medium', why: `F: only ${n} ${cats.join('/')} facilities in the data`, zh: `F：数据中 ${cats.join('/')} 类设施仅 ${n} 处` });
   }
   if (area.level !== 'city' && area.residents < P.unit_residents_low && (POPULATION_BASED.has(e.id))) {
-    found.push({ level: 'low', why: `U: small unit, ${fmt(area.residents)} residents` });
+    found.push({ level: 'low', why: `U: small unit, ${fmt(area.residents)} residents`, zh: `U：单元规模小，居民 ${fmt(area.residents)} 人` });
   }
-  let withhold: string | undefined;
+  let withhold: string | undefined, withholdZh: string | undefined;
   if (HEIGHT_BASED.has(e.id) && q.height_known_share !== null && q.height_known_share < P.height_known_share_low) {
-    found.push({ level: 'low', why: `H: only ${pct(q.height_known_share, 1)} of buildings have a height or storey count` });
+    found.push({ level: 'low', why: `H: only ${pct(q.height_known_share, 1)} of buildings have a height or storey count`, zh: `H：仅 ${pct(q.height_known_share, 1)} 的建筑有高度或层数` });
     withhold = `too little height data to grade (${pct(q.height_known_share, 1)} of buildings have a height or storey count, < ${pct(P.height_known_share_low, 0)})`;
+    withholdZh = `高度数据过少，无法判定（仅 ${pct(q.height_known_share, 1)} 的建筑有高度或层数，低于 ${pct(P.height_known_share_low, 0)}）`;
   }
   if (YEAR_BASED.has(e.id)) {
     const cov = r.details?.coverage_floor_area;
     if (typeof cov === 'number') {
       const kb = r.details?.known_year_buildings, rb = r.details?.residential_buildings;
-      const what = `Y: construction year known for ${pct(cov, 1)} of the residential floor area${typeof kb === 'number' && typeof rb === 'number' ? ` (${fmt(kb)} of ${fmt(rb)} residential buildings)` : ''}`;
-      if (cov < P.year_known_share_low) found.push({ level: 'low', why: `${what}: the share speaks only for that part of the stock` });
-      else if (cov < P.year_known_share_medium) found.push({ level: 'medium', why: what });
+      const counted = typeof kb === 'number' && typeof rb === 'number';
+      const what = `Y: construction year known for ${pct(cov, 1)} of the residential floor area${counted ? ` (${fmt(kb)} of ${fmt(rb)} residential buildings)` : ''}`;
+      const whatZh = `Y：已知建成年份的住宅建筑面积占 ${pct(cov, 1)}${counted ? `（住宅建筑 ${fmt(rb)} 栋中 ${fmt(kb)} 栋）` : ''}`;
+      if (cov < P.year_known_share_low) found.push({ level: 'low', why: `${what}: the share speaks only for that part of the stock`, zh: `${whatZh}：该比例只代表这部分存量` });
+      else if (cov < P.year_known_share_medium) found.push({ level: 'medium', why: what, zh: whatZh });
     }
   }
-  if (!found.length) return { confidence: 'high', confidence_reason: 'no rule lowers it (computed from the data as mapped)' };
+  if (!found.length) return { confidence: 'high', confidence_reason: 'no rule lowers it (computed from the data as mapped)', confidence_reason_zh: '没有降低可信度的规则（按数据映射计算）' };
   const rank: Record<Level, number> = { low: 0, medium: 1, high: 2 };
   const min = found.reduce((m, f) => (rank[f.level] < rank[m] ? f.level : m), 'high' as Level);
-  return { confidence: min, confidence_reason: found.filter((f) => f.level === min).map((f) => f.why).join('; '), ...(withhold ? { withhold } : {}) };
+  const at = found.filter((f) => f.level === min);
+  return { confidence: min, confidence_reason: at.map((f) => f.why).join('; '), confidence_reason_zh: at.map((f) => f.zh).join('；'), ...(withhold ? { withhold, withhold_zh: withholdZh } : {}) };
 }
 
 /** The rules in words (report method section, data_quality.json). */

@@ -111,7 +111,7 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
       area_id: area.id, ...(area.name ? { area_name: area.name } : {}), area_kind: area.kind,
       value, unit: e.unit, unit_zh: e.unit_zh, target: e.target, status,
       ...(area.level === 'city' ? { grade: gradeBand(e, value) } : {}),
-      confidence: 'low', confidence_reason: '',
+      confidence: 'low', confidence_reason: '', confidence_reason_zh: '',
       ...(v?.gap?.length ? { data_gap: v.gap } : {}),
       direction: e.direction, computability: e.computability, source,
       // the method in full on the city value; sub-areas carry their own figures and point to it
@@ -122,20 +122,21 @@ export async function runCheck(data: CheckData, opts: CheckOptions = {}): Promis
     r.explain_zh = (area.level === 'city' || source === 'manual' ? explainZhText : `方法同 ${e.name_zh} 的城市层级数值。`) +
       (value === null && v?.reason ? ` 无数据：${v.reason_zh ?? v.reason}。` : `${v?.note_zh ? ` ${v.note_zh}` : ''}${whyZh}`);
     const c = assess(ctx, e, r, area);
-    r.confidence = c.confidence; r.confidence_reason = c.confidence_reason;
+    r.confidence = c.confidence; r.confidence_reason = c.confidence_reason; r.confidence_reason_zh = c.confidence_reason_zh;
     // no value is graded on inputs that cannot support it (issue 10 §2): a low-confidence value keeps its figure, not a verdict
     const withhold = c.withhold ?? (c.confidence === 'low' ? `confidence low (${c.confidence_reason})` : undefined);
+    const withholdZh = c.withhold_zh ?? `可信度低（${c.confidence_reason_zh}）`;
     if (withhold && (r.status === 'pass' || r.status === 'fail')) {
       r.explain += ` Verdict withheld: ${withhold}.`;
-      r.explain_zh += ` 不作达标判定：可信度低（${c.confidence_reason}）。`;
+      r.explain_zh += ` 不作达标判定：${withholdZh}。`;
       r.status = 'no_data';
       r.grade = null;
     }
     if (verdict) {
       r.verdict = { rule: verdict.rule, outcome: withhold ? 'withheld' : verdict.outcome, why: verdict.why, why_zh: verdict.why_zh };
-      if (withhold) { r.explain += ` Verdict withheld: ${withhold}.`; r.explain_zh += ` 不作判定：可信度低（${c.confidence_reason}）。`; }
+      if (withhold) { r.explain += ` Verdict withheld: ${withhold}.`; r.explain_zh += ` 不作判定：${withholdZh}。`; }
     }
-    r.explain = once(r.explain); r.explain_zh = once(r.explain_zh); r.confidence_reason = once(r.confidence_reason);
+    r.explain = once(r.explain); r.explain_zh = once(r.explain_zh); r.confidence_reason = once(r.confidence_reason); r.confidence_reason_zh = once(r.confidence_reason_zh);
     return r;
   };
 

@@ -108,6 +108,8 @@ export interface IndicatorResult {
   /** how sure the value is, and why (./confidence.ts rules; runCheck sets them on every value it makes) */
   confidence?: 'high' | 'medium' | 'low';
   confidence_reason?: string;
+  /** the same reason in Chinese */
+  confidence_reason_zh?: string;
   /** facility categories absent from the data: a data gap, not a shortfall */
   data_gap?: string[];
   /** the verdict on a rule beside the value (AreaValue.verdict); withheld when the value is of low confidence */

@@ -68,7 +68,7 @@
   function unitLabel(x) { return x.unit === 'ratio' ? '' : (lang === 'zh' ? x.unit_zh : (UNIT_EN[x.unit] !== undefined ? UNIT_EN[x.unit] : x.unit)); }
   // the target in the value's own unit (90%, not 0.9)
   function fmtTarget(x) { return x.target ? esc(x.target.op) + ' ' + fmt(x.target.value, x.unit) + (x.unit === 'ratio' ? '' : ' ' + esc(unitLabel(x))) + (x.target.source === 'M' ? ' <span class="muted small">[M]</span>' : '') : '—'; }
-  function confBadge(x) { return x.confidence ? '<span class="badge conf ' + x.confidence + '" title="' + esc(x.confidence_reason) + '">' + t(x.confidence) + '</span>' : ''; }
+  function confBadge(x) { return x.confidence ? '<span class="badge conf ' + x.confidence + '" title="' + esc(lang === 'zh' && x.confidence_reason_zh ? x.confidence_reason_zh : x.confidence_reason) + '">' + t(x.confidence) + '</span>' : ''; }
   function gapBadge(x) { return x.data_gap ? ' <span class="badge no_data gap" title="' + esc(x.data_gap.join(', ')) + '">' + t('dataGap') + '</span>' : ''; }
   // a verdict on a rule beside the value (the height cap of 建科〔2021〕76号): never the status, which is the value against its target
   function verdictBadge(x) { return x.verdict ? ' <span class="badge verdict ' + x.verdict.outcome + '" title="' + esc(lang === 'zh' ? x.verdict.why_zh : x.verdict.why) + '">' + t('verdict') + ' ' + esc(x.verdict.rule) + (lang === 'zh' ? '：' : ': ') + t('v_' + x.verdict.outcome) + '</span>' : ''; }
