@@ -14,6 +14,7 @@ export interface CarbonCommandOptions {
   out: string;
   metered?: string;
   green?: string;
+  encoding?: 'utf8' | 'gbk';
   zone?: string;
   grid?: string;
   year?: number;
@@ -44,6 +45,7 @@ export function carbonCommandSpec(dbOption: Option): Command {
     .option('--name <text>', 'city name shown in the outputs')
     .option('--metered <csv>', 'metered annual use 计量数据: building_id or address, year, electricity_kwh, gas_m3, heat_gj (optional account)')
     .option('--green <csv>', 'green-building certifications 绿色建筑标识: building_id,level,year')
+    .addOption(new Option('--encoding <enc>', 'text encoding of the --metered and --green CSVs (文件编码)').choices(['utf8', 'gbk']).default('utf8'))
     .addOption(new Option('--zone <zone>', 'climate zone (GB 50176) instead of the one looked up from the location').choices(ZONE_LIST))
     .addOption(new Option('--grid <grid>', 'regional grid of the electricity factor instead of the province\'s').choices(GRID_LIST))
     .option('--year <n>', 'reference year (new buildings for the green share); default the current year', int('--year'))
@@ -68,7 +70,7 @@ export async function carbonCommand(file: string | undefined, o: CarbonCommandOp
   // inputs that can fail fast, before the city is read
   const { readMetered } = await import('../domains/energy/metered.js');
   const inputs = {
-    params, checkParams, meteredRows: o.metered ? readMetered(o.metered) : undefined, meteredFile: o.metered, greenFile: o.green,
+    params, checkParams, meteredRows: o.metered ? await readMetered(o.metered, o.encoding) : undefined, meteredFile: o.metered, greenFile: o.green, encoding: o.encoding,
     zone: o.zone as Zone | undefined, grid: o.grid as Grid | undefined, referenceYear: o.year, retrofitMax: o.retrofitMax, name: o.name, city: o.city,
     onProgress: (text: string) => progress.update(text), onRows: (k: string, n: number) => progress.update(`reading ${k} ${n.toLocaleString('en')}`),
   };

@@ -133,7 +133,8 @@ describe('metered data', () => {
     const j = JSON.parse(readFileSync(join(out, 'carbon.json'), 'utf8'));
     expect(j.summary.metered_buildings).toBe(2);
     expect(j.metered).toMatchObject({ rows: 4, buildings: 2 });
-    expect(j.aggregates.city[0].co2e_kg - j.aggregates.city[0].co2e_estimated_kg).toBeCloseTo(num(rows.w1, 'co2e_kg') + 54021, -1);
+    // metered CO2e: all of w6's, and w1's but its heat (left blank, so still estimated)
+    expect(j.aggregates.city[0].co2e_kg - j.aggregates.city[0].co2e_estimated_kg).toBeCloseTo(num(rows.w1, 'co2e_kg') - num(rows.w1, 'heat_gj') * 110 + 54021, -1);
   });
 
   const bad: [string, string[], string][] = [

@@ -19,7 +19,7 @@ export interface AreaTotals {
   gas_m3: number;
   heat_gj: number;
   co2e_kg: number;
-  /** CO2e of the estimated buildings (the rest is metered) */
+  /** CO2e of what is estimated: the estimated buildings and the carriers a metered building's data left blank (the rest is metered) */
   co2e_estimated_kg: number;
   /** estimated residents of the unit (the check's population estimate) */
   residents: number;
@@ -46,7 +46,7 @@ export function aggregate(b: EnergyBuildings, inv: Inventory, units: Units): Agg
       const k = a[i];
       if (k < 0) continue;
       cnt[k]++; met[k] += inv.metered[i]; fl[k] += inv.floor[i]; el[k] += inv.electricity[i];
-      gs[k] += inv.gas[i]; ht[k] += inv.heat[i]; co[k] += inv.co2e[i]; if (!inv.metered[i]) coE[k] += inv.co2e[i];
+      gs[k] += inv.gas[i]; ht[k] += inv.heat[i]; co[k] += inv.co2e[i]; coE[k] += inv.co2eEstimated[i];
     }
   }
   const levels = {} as Aggregates['levels'];

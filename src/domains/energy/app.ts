@@ -4,6 +4,7 @@ import type { Store } from '../../store/driver.js';
 import type { MeteredResolved, MeteredRow } from './metered.js';
 import type { EnergyParams, Grid, Zone } from './params.js';
 import type { EnergyCity } from './read.js';
+import type { CsvEncoding } from './text.js';
 import type { CarbonResult } from './run.js';
 
 /**
@@ -18,6 +19,8 @@ export interface CarbonInputs {
   meteredRows?: MeteredRow[];
   meteredFile?: string;
   greenFile?: string;
+  /** text encoding of the green-building file (the metered rows come read) */
+  encoding?: CsvEncoding;
   zone?: Zone;
   grid?: Grid;
   referenceYear?: number;
@@ -50,7 +53,7 @@ async function compute(i: CarbonInputs, city: EnergyCity, cityName: string, rows
   const { readCertifications } = await import('./green.js');
   const { computeCarbon } = await import('./run.js');
   const metered = rows?.length ? resolveMetered(rows, city, i.meteredFile ?? 'metered') : undefined;
-  const certifications = i.greenFile ? readCertifications(i.greenFile, city) : undefined;
+  const certifications = i.greenFile ? await readCertifications(i.greenFile, city, i.encoding) : undefined;
   i.onProgress?.('estimating');
   const result = computeCarbon(city, i.params, {
     city: cityName, checkParams: i.checkParams, zone: i.zone, grid: i.grid, metered, certifications, referenceYear: i.referenceYear, retrofitMax: i.retrofitMax,

@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseCsv } from '../../analysis/indicators/manual.js';
 import type { EnergyCity } from './read.js';
 import type { Inventory } from './inventory.js';
 import type { EnergyParams } from './params.js';
 import { InputError } from '../../model/errors.js';
+import { type CsvEncoding, readCsvText } from './text.js';
 
 /**
- * Green-building certification (绿色建筑标识): CSV `building_id,level,year`. The green-building
+ * Green-building certification (绿色建筑标识): CSV `building_id,level,year` (UTF-8, or GBK by `encoding`). The green-building
  * share of new buildings = certified floor area ÷ floor area of the buildings built in the last
  * `new_building_years` years before the reference year (a parameter, an estimate of what "new"
  * means); the share of the whole stock is reported beside it.
@@ -16,10 +16,9 @@ export class GreenInputError extends InputError {}
 
 export interface Certification { row: number; building_index: number; building_id: string; level: string; year: number }
 
-export function readCertifications(path: string, city: EnergyCity): Certification[] {
+export async function readCertifications(path: string, city: EnergyCity, encoding: CsvEncoding = 'utf8'): Promise<Certification[]> {
   const name = basename(path);
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new GreenInputError(`cannot read ${path} 无法读取: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  const text = await readCsvText(path, encoding, GreenInputError);
   const rows = parseCsv(text);
   const header = rows[0]?.cells.map((c) => c.trim().toLowerCase()) ?? [];
   if (header.join(',') !== 'building_id,level,year') throw new GreenInputError(`${name} 第 1 行 (row 1): the header must be building_id,level,year 表头应为 building_id,level,year; got ${header.join(',')}`);

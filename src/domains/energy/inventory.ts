@@ -38,6 +38,8 @@ export interface Inventory {
   gas: Float64Array;
   heat: Float64Array;
   co2e: Float64Array;
+  /** the part of co2e from carriers still estimated (all of it unless metered; 0 when every carrier is metered) */
+  co2eEstimated: Float64Array;
   eui: Float64Array;
   /** 1 where metered data replaced the estimate */
   metered: Uint8Array;
@@ -90,7 +92,7 @@ export function estimateInventory(b: EnergyBuildings, p: EnergyParams, zone: Zon
     co2e[i] = ev * f.electricity + gv * f.gas + hv * f.heat;
     eui[i] = fa > 0 ? (ev + gv * gasKwh + hv * heatKwh) / fa : 0;
   }
-  return { count: n, zone, grid, factors: f, floor, floorBasis, era, electricity: el, gas, heat, co2e, eui, metered: new Uint8Array(n) };
+  return { count: n, zone, grid, factors: f, floor, floorBasis, era, electricity: el, gas, heat, co2e, co2eEstimated: Float64Array.from(co2e), eui, metered: new Uint8Array(n) };
 }
 
 /** Carriers metered for one building (undefined: not metered, the estimate stays). */
@@ -105,6 +107,9 @@ export function applyMetered(inv: Inventory, p: EnergyParams, metered: Map<numbe
     if (m.gas_m3 !== undefined) inv.gas[i] = m.gas_m3;
     if (m.heat_gj !== undefined) inv.heat[i] = m.heat_gj;
     inv.co2e[i] = inv.electricity[i] * f.electricity + inv.gas[i] * f.gas + inv.heat[i] * f.heat;
+    // a carrier left blank keeps its estimate, and its CO2e stays counted as estimated
+    inv.co2eEstimated[i] = (m.electricity_kwh === undefined ? inv.electricity[i] * f.electricity : 0) + (m.gas_m3 === undefined ? inv.gas[i] * f.gas : 0) +
+      (m.heat_gj === undefined ? inv.heat[i] * f.heat : 0);
     const fa = inv.floor[i];
     inv.eui[i] = fa > 0 ? (inv.electricity[i] + inv.gas[i] * gasKwh + inv.heat[i] * heatKwh) / fa : 0;
     inv.metered[i] = 1;

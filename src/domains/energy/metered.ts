@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseCsv } from '../../analysis/indicators/manual.js';
 import { addressKey, type EnergyCity } from './read.js';
 import type { MeteredUse } from './inventory.js';
 import { InputError } from '../../model/errors.js';
+import { type CsvEncoding, readCsvText } from './text.js';
 
 /**
  * Metered annual use (计量数据): CSV `building_id` or `address`, `year`, `electricity_kwh`,
@@ -36,11 +36,10 @@ export interface MeteredRow {
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** Read and check the file on its own (before the city is read). */
-export function readMetered(path: string): MeteredRow[] {
+/** Read and check the file on its own (before the city is read); UTF-8 unless `encoding` says GBK. */
+export async function readMetered(path: string, encoding: CsvEncoding = 'utf8'): Promise<MeteredRow[]> {
   const name = basename(path);
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new MeteredInputError(`cannot read ${path} 无法读取: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  const text = await readCsvText(path, encoding, MeteredInputError);
   const rows = parseCsv(text);
   if (!rows.length) throw new MeteredInputError(`${name}: empty file 文件为空`);
   const header = rows[0].cells.map((c) => c.trim().toLowerCase());
