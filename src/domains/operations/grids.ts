@@ -9,7 +9,7 @@ import type { Queryable, Store } from '../../store/driver.js';
 import { copyValue } from '../../store/driver.js';
 import { openChangeset, sealChangeset, writeStaged, appendVersion, ConflictError } from '../../store/archive.js';
 import { readFeatures } from '../../ingest/features.js';
-import { GRIDS, OpsError } from './store.js';
+import { GRIDS, type OpsConfig, OpsError, opsConfig, UNIT_ID } from './store.js';
 
 const STAGE_COLS = 'code text, level text, parent_code text, name text, street text, workers jsonb, assign jsonb, area_m2 double precision, geom geometry(MultiPolygon, 4326)';
 
@@ -121,7 +121,15 @@ export async function importGrids(store: Store, cityId: string, file: string, o:
 }
 
 /** assign grid workers and department units to a grid: a new version of it */
-export async function assignGrid(store: Store, cityId: string, code: string, o: { actor: string; workers?: string[]; assign?: Record<string, string>; expectedVersion?: number }) {
+export async function assignGrid(store: Store, cityId: string, code: string, o: { actor: string; workers?: string[]; assign?: Record<string, string>; expectedVersion?: number; ops?: OpsConfig }) {
+  // FROM must be a department of the catalogue (a case's class names it), TO a unit id as dispatch takes one
+  const departments = (o.ops ?? opsConfig()).catalogue.departments.map((d) => d.id);
+  for (const [from, to] of Object.entries(o.assign ?? {})) {
+    if (!departments.includes(from)) {
+      throw new OpsError(400, `"${from.slice(0, 64)}" 不是案件分类目录中的部门（可用：${departments.join('、')}） / "${from.slice(0, 64)}" is no department of the case catalogue (departments: ${departments.join(', ')})`);
+    }
+    if (!UNIT_ID.test(to)) throw new OpsError(400, `部门单位 "${to.slice(0, 64)}" 只能含字母、数字、_ . : -（1-64 个） / the unit "${to.slice(0, 64)}" for ${from} must be 1-64 letters, digits, _ . : -`);
+  }
   return store.transaction(async (tx) => {
     const [g] = await tx.query<Record<string, unknown>>(`SELECT code, level, parent_code, name, street, workers, assign, area_m2, ST_AsEWKT(geom) AS geom, version
       FROM grids_current WHERE city_id = $1 AND code = $2`, [cityId, code]);

@@ -22,6 +22,7 @@ import { isValidUtf8 } from '../../ingest/features.js';
 import { firstUndecodable } from '../../ingest/encoding.js';
 import { type Attribute, AttributeError, attributeNames, type CaseClass } from './catalogue.js';
 import { type CaseRow, type OpsConfig, OpsError, reportIn } from './store.js';
+import { outsideCity, outsideText, readCityExtent } from './extent.js';
 
 const COLUMNS: Record<string, string[]> = {
   ticket_id: ['ticket_id', 'ticket', 'id', '工单编号', '工单号'],
@@ -147,6 +148,7 @@ export async function importHotline(store: Store, cfg: OpsConfig, cityId: string
   const byName = new Map<string, string>();
   for (const k of cfg.catalogue.classes) { byName.set(k.service_code, k.service_code); byName.set(k.name_zh, k.service_code); byName.set(k.code, k.service_code); byName.set(k.name_en.toLowerCase(), k.service_code); }
   const colName = (k: string) => header[idx[k]];
+  const ext = await readCityExtent(store, cityId);
   return store.transaction(async (tx) => {
     const done = new Set((await tx.query<{ e: string }>(`SELECT external_id AS e FROM cases_current WHERE city_id = $1 AND channel = 'hotline' AND external_id IS NOT NULL`, [cityId])).map((r) => r.e));
     let added = 0, skipped = 0, duplicates = 0;
@@ -168,6 +170,12 @@ export async function importHotline(store: Store, cfg: OpsConfig, cityId: string
       const lon = lonS ? Number(lonS) : undefined, lat = latS ? Number(latS) : undefined;
       if ((lon === undefined) !== (lat === undefined) || (lon !== undefined && (!Number.isFinite(lon) || !Number.isFinite(lat!) || Math.abs(lon) > 180 || Math.abs(lat!) > 90))) {
         throw new OpsError(400, `${where}, column ${idx.lon >= 0 ? colName('lon') : 'lon'}/${idx.lat >= 0 ? colName('lat') : 'lat'}: 经纬度 "${lonS}", "${latS}" 无效（应为 WGS84 度） / lon/lat "${lonS}", "${latS}" are not WGS84 degrees`);
+      }
+      if (lon !== undefined && outsideCity(ext, lon, lat!)) {
+        // kept (the hotline centre has already taken it), but a person should look at its location
+        const t = outsideText(ext!, lon, lat!, { lon: idx.lon >= 0 ? colName('lon') : 'lon', lat: idx.lat >= 0 ? colName('lat') : 'lat' });
+        warnings.push({ line: rec.line, ticket_id: ticket, service_code: code, attribute: null, column: idx.lon >= 0 ? colName('lon') : null,
+          message: `${where}: 工单 ${ticket} 已导入，但${t.zh} / ticket ${ticket} imported, but ${t.en}` });
       }
       if (lon === undefined && !f('address')) throw new OpsError(400, `${where}: 缺少位置（经纬度或地址） / no location (lon/lat or address)`);
       let reportedAt: number | undefined;

@@ -22,6 +22,7 @@ import { ACTIONS, allowedActions, OPS_ROLES, STATUSES, STATUS_LABELS, Transition
 import { act, caseHistory, getCase, listCases, type CaseRow, type OpsConfig, OpsError, opsConfig, report } from './store.js';
 import { operationsStats, STAT_GROUPS, statsCsv, type StatGroup } from './stats.js';
 import { intakeOf } from './intake.js';
+import { cityExtent, outsideCity, outsideMessage } from './extent.js';
 import type { Principal } from '../../store/principals.js';
 const STAFF = ['grid_worker', 'dispatcher', 'department', 'supervisor', 'admin'];
 
@@ -149,6 +150,8 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ServerContext,
     if (typeof b.service_code !== 'string') throw badRequest('缺少案件类别 / service_code is required');
     if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length > 4000)) throw badRequest('description: 最多 4000 字 / text of at most 4000 characters');
     const cityId = await city(req);
+    const ext = await cityExtent(store, cityId);
+    if (outsideCity(ext, lon, lat)) throw badRequest(outsideMessage(ext!, lon, lat), { field: 'lon' });
     const c = await report(store, ops, { cityId, serviceCode: b.service_code, lon, lat, description: b.description as string | undefined,
       attributes: attributesOf(b), channel: p.roles.includes('grid_worker') ? 'grid_worker' : 'staff', actor: p.name }).catch(mapErr);
     // this process's next reads see the new record at once (the collection, its tiles and counts); the other processes within versionTtlMs

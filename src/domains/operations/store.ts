@@ -331,6 +331,9 @@ export async function reportBatch(tx: Queryable, items: { cfg: OpsConfig; r: New
   });
 }
 
+/** the id of a department's unit (a dispatch's department, a grid's assignment): 1-64 letters, digits, _ . : - */
+export const UNIT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 export interface ActInput {
   cityId: string; id: string; action: string; roles: readonly string[]; actor: string; note?: string;
   department?: string; expectedVersion?: number; at?: number;
@@ -338,7 +341,7 @@ export interface ActInput {
 
 /** A cycle transition as a new version (409 when expectedVersion is not the current one). */
 export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<CaseRow> {
-  if (a.department !== undefined && !cfg.catalogue.departments.some((d) => d.id === a.department) && !/^[A-Za-z0-9_.:-]{1,64}$/.test(a.department)) {
+  if (a.department !== undefined && !cfg.catalogue.departments.some((d) => d.id === a.department) && !UNIT_ID.test(a.department)) {
     throw new OpsError(400, `department "${a.department.slice(0, 64)}" is not valid`);
   }
   return store.transaction(async (tx) => {

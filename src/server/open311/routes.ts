@@ -18,6 +18,7 @@ import { open311Status, STATUS_LABELS, type Status } from '../../domains/operati
 import { KeyRing } from '../../domains/operations/keys.js';
 import { annotate, type CaseRow, getCase, listCases, type OpsConfig, OpsError, opsConfig, report, type Reporter } from '../../domains/operations/store.js';
 import { intakeOf } from '../../domains/operations/intake.js';
+import { cityExtent, outsideCity, outsideMessage } from '../../domains/operations/extent.js';
 import { xmlDocument } from './xml.js';
 
 type Fmt = 'xml' | 'json';
@@ -42,7 +43,7 @@ const DAY = 86_400_000;
 function split(file: string): { name: string; fmt: Fmt } {
   const i = file.lastIndexOf('.');
   const fmt = file.slice(i + 1);
-  if (i <= 0 || (fmt !== 'xml' && fmt !== 'json')) throw new Open311Error(404, `no resource ${file.slice(0, 100)}: add .xml or .json`);
+  if (i <= 0 || (fmt !== 'xml' && fmt !== 'json')) throw new Open311Error(404, `no resource ${file.slice(0, 100)}: add .xml or .json / 没有该资源: 请加 .xml 或 .json`);
   return { name: file.slice(0, i), fmt };
 }
 
@@ -85,13 +86,39 @@ const clean = (s: string | undefined, max: number, field: string): string | unde
 
 function mediaUrls(v: string | string[] | undefined): string[] {
   const urls = many(v).map((u) => u.trim()).filter(Boolean);
-  if (urls.length > MAX_MEDIA) throw bad(`at most ${MAX_MEDIA} media_url`);
+  if (urls.length > MAX_MEDIA) throw bad(`at most ${MAX_MEDIA} media_url / 最多 ${MAX_MEDIA} 个 media_url`);
   for (const u of urls) {
     let ok = false;
     try { const p = new URL(u); ok = (p.protocol === 'http:' || p.protocol === 'https:') && u.length <= 2000; } catch { /* not a URL */ }
     if (!ok) throw bad(`media_url "${u.slice(0, 80)}" must be an http or https URL / media_url 只能是 http(s) 地址`);
   }
   return urls;
+}
+
+/**
+ * A POST body as the form fields it stands for: a form is text already; a JSON object (some clients
+ * send one) has its numbers and booleans as text, lists of them as repeated fields, and an
+ * `attribute` object as the `attribute[code]` fields. Anything else is not a field.
+ */
+function formBody(raw: unknown): Body {
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('the body must be form fields (application/x-www-form-urlencoded) / 请求体应为表单字段');
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+  const field = (v: unknown): string | string[] | undefined => {
+    if (!Array.isArray(v)) return text(v);
+    const list = v.map(text).filter((x): x is string => x !== undefined);
+    return list.length ? list : undefined;
+  };
+  const out: Body = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (k === 'attribute' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [code, x] of Object.entries(v as Record<string, unknown>)) { const f = field(x); if (f !== undefined) out[`attribute[${code}]${Array.isArray(f) ? '[]' : ''}`] = f; }
+      continue;
+    }
+    const f = field(v);
+    if (f !== undefined) out[k] = f;
+  }
+  return out;
 }
 
 function attributesOf(body: Body): Record<string, string | string[]> {
@@ -139,40 +166,22 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
       if (err instanceof AttributeError) return sendError(reply, fmt, 400, err.message);
       const e = err as { statusCode?: number; message: string; code?: string };
       if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_FILES_LIMIT' || e.code === 'FST_PARTS_LIMIT' || e.code === 'FST_FIELDS_LIMIT') {
-        return sendError(reply, fmt, 400, `upload too large: at most ${MAX_MEDIA} photos of ${MAX_PHOTO / 1048576} MB`);
+        return sendError(reply, fmt, 400, `upload too large: at most ${MAX_MEDIA} photos of ${MAX_PHOTO / 1048576} MB / 上传过大: 最多 ${MAX_MEDIA} 张照片, 每张 ${MAX_PHOTO / 1048576} MB`);
       }
-      if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return sendError(reply, fmt, e.statusCode === 415 ? 400 : e.statusCode, e.message);
+      if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return sendError(reply, fmt, e.statusCode === 415 ? 400 : e.statusCode, `${e.message} / 请求无效`);
       process.stderr.write(`open311: ${req.method} ${req.url.slice(0, 200)}: ${(err as Error).stack ?? err}\n`);
-      return sendError(reply, fmt, 500, 'internal error (see the server log)');
+      return sendError(reply, fmt, 500, 'internal error (see the server log) / 服务器内部错误');
     });
-    api.setNotFoundHandler((req, reply) => sendError(reply, fmtOf(req), 404, `no resource ${req.method} ${req.url.split('?')[0].slice(0, 200)}`));
+    api.setNotFoundHandler((req, reply) => sendError(reply, fmtOf(req), 404, `no resource ${req.method} ${req.url.split('?')[0].slice(0, 200)} / 没有该资源`));
 
     const city = async (jurisdiction: string | string[] | undefined) => {
       const j = one(jurisdiction);
-      if (j !== undefined && j.length > 128) throw new Open311Error(404, 'unknown jurisdiction_id');
+      if (j !== undefined && j.length > 128) throw new Open311Error(404, 'unknown jurisdiction_id / 未知的辖区');
       try { return await ctx.resolveCity(j || undefined); } catch (e) {
         if (e instanceof HttpError) throw new Open311Error(j ? 404 : e.status, j ? `unknown jurisdiction_id "${j}" / 未知的辖区` : e.message);
         throw e;
       }
     };
-    // the city's extent, re-read once a minute (not per data version: every case written moves the archive head)
-    const extents = new Map<string, { at: number; ext: Promise<number[] | null> }>();
-    const extent = (cityId: string) => {
-      const e = extents.get(cityId);
-      if (e && Date.now() - e.at < 60_000) return e.ext;
-      const ext = readExtent(cityId);
-      extents.set(cityId, { at: Date.now(), ext });
-      ext.catch(() => extents.delete(cityId));
-      return ext;
-    };
-    const readExtent = (async (cityId: string) => {
-      const [r] = await store.query<{ w: number | null; s: number; e: number; n: number }>(
-        `SELECT ST_XMin(x) AS w, ST_YMin(x) AS s, ST_XMax(x) AS e, ST_YMax(x) AS n FROM (SELECT ST_Extent(g) AS x FROM (
-           SELECT bbox AS g FROM sources WHERE city_id = $1 UNION ALL SELECT geom FROM grids_current WHERE city_id = $1 UNION ALL
-           SELECT geom FROM admin_areas_current WHERE city_id = $1) a) b`, [cityId]);
-      return r && r.w !== null ? [Number(r.w), Number(r.s), Number(r.e), Number(r.n)] : null;
-    });
-
     const service = (k: CaseClass) => ({
       service_code: k.service_code, service_name: `${k.name_zh} / ${k.name_en}`, description: k.description,
       metadata: k.attributes.length > 0, type: 'realtime', keywords: k.keywords.join(','), group: k.group,
@@ -203,13 +212,13 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
     /** the body of a form-encoded or multipart POST, with the uploaded photos */
     const readBody = async (req: FastifyRequest) => {
       const photos: { id: string; contentType: string; bytes: Buffer }[] = [];
-      if (!req.isMultipart()) return { body: (req.body ?? {}) as Body, photos };
+      if (!req.isMultipart()) return { body: formBody(req.body), photos };
       const body: Body = {};
       for await (const part of req.parts()) {
         if (part.type === 'file') {
           const bytes = await part.toBuffer();
           if (!bytes.length) continue;
-          if (!IMAGE_TYPES.has(part.mimetype)) throw bad(`${part.fieldname}: only JPEG, PNG, WebP or GIF photos, not ${part.mimetype.slice(0, 60)}`);
+          if (!IMAGE_TYPES.has(part.mimetype)) throw bad(`${part.fieldname}: only JPEG, PNG, WebP or GIF photos, not ${part.mimetype.slice(0, 60)} / 只接受 JPEG、PNG、WebP 或 GIF 照片`);
           photos.push({ id: createHash('sha256').update(bytes).digest('hex'), contentType: part.mimetype, bytes });
         } else {
           const v = String(part.value);
@@ -244,7 +253,7 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
         const cityId = await city(q.jurisdiction_id);
         return send(reply, fmt, 'service_request_updates', await listUpdates(cityId, q));
       }
-      throw new Open311Error(404, `no resource ${name.slice(0, 100)}`);
+      throw new Open311Error(404, `no resource ${name.slice(0, 100)} / 没有该资源`);
     });
 
     api.get('/services/:file', async (req, reply) => {
@@ -275,20 +284,20 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
       const cityId = await city((req.query as Body).jurisdiction_id);
       const [r] = /^[0-9a-f]{24}$/.test(name)
         ? await store.query<{ id: string }>('SELECT id FROM cases_current WHERE city_id = $1 AND token = $2', [cityId, name]) : [];
-      if (!r) throw new Open311Error(404, `no token ${name.slice(0, 64)}`);
+      if (!r) throw new Open311Error(404, `no token ${name.slice(0, 64)} / 没有该凭据`);
       return send(reply, fmt, 'service_requests', [{ service_request_id: r.id, token: name }]);
     });
 
     api.get('/media/:id', async (req, reply) => {
       const id = (req.params as { id: string }).id;
       const [m] = /^[0-9a-f]{64}$/.test(id) ? await store.query<{ content_type: string; bytes: Uint8Array }>('SELECT content_type, bytes FROM case_media WHERE id = $1 LIMIT 1', [id]) : [];
-      if (!m) throw new Open311Error(404, 'no such media');
+      if (!m) throw new Open311Error(404, 'no such media / 没有该照片');
       return reply.type(m.content_type).header('cache-control', 'public, max-age=31536000, immutable').send(Buffer.from(m.bytes));
     });
 
     api.post('/:file', async (req, reply) => {
       const { name, fmt } = split((req.params as { file: string }).file);
-      if (name !== 'requests' && name !== 'servicerequestupdates') throw new Open311Error(404, `no resource ${name.slice(0, 100)}`);
+      if (name !== 'requests' && name !== 'servicerequestupdates') throw new Open311Error(404, `no resource ${name.slice(0, 100)} / 没有该资源`);
       const { body, photos } = await readBody(req);
       const by = await actor(req, body);
       const cityId = await city(body.jurisdiction_id);
@@ -298,7 +307,7 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
         const v = clean(one(body[f] ?? (f === 'device_id' ? body.deviceid : undefined)), f === 'email' ? 254 : 100, f);
         if (v) reporter[f] = v;
       }
-      if (reporter.email && !/^[^\s@]+@[^\s@]+$/.test(reporter.email)) throw bad('email is not an e-mail address');
+      if (reporter.email && !/^[^\s@]+@[^\s@]+$/.test(reporter.email)) throw bad('email is not an e-mail address / email 不是有效的电子邮件地址');
       if (name === 'servicerequestupdates') {
         const id = one(body.service_request_id) ?? '';
         if (!/^\d{1,18}$/.test(id)) throw bad('service_request_id is required / 缺少 service_request_id');
@@ -323,11 +332,8 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
         if (latS === undefined || lonS === undefined || latS.trim() === '' || lonS.trim() === '' || !Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
           throw bad('lat and long must both be given as WGS84 degrees / 经纬度无效');
         }
-        const ext = await extent(cityId);
-        const m = 0.01;
-        if (ext && (lon < ext[0] - m || lon > ext[2] + m || lat < ext[1] - m || lat > ext[3] + m)) {
-          throw bad(`lat ${lat}, long ${lon} is outside the city (${ext.map((v) => v.toFixed(4)).join(',')}) / 位置不在本市范围内`);
-        }
+        const ext = await cityExtent(store, cityId);
+        if (outsideCity(ext, lon, lat)) throw bad(outsideMessage(ext!, lon, lat, { lon: 'long', lat: 'lat' }));
       } else if (!address && !addressId) {
         throw bad('a location is required: lat and long, or address_string, or address_id / 缺少位置');
       }
@@ -348,23 +354,23 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
       const ids = one(q.service_request_id);
       if (ids !== undefined) {
         const list = ids.split(',').map((s) => s.trim()).filter(Boolean);
-        if (!list.length || list.length > 1000 || list.some((s) => !/^\d{1,18}$/.test(s))) throw bad('service_request_id: a comma-separated list of request ids (at most 1000)');
+        if (!list.length || list.length > 1000 || list.some((s) => !/^\d{1,18}$/.test(s))) throw bad('service_request_id: a comma-separated list of request ids (at most 1000) / service_request_id 应为逗号分隔的案件编号 (最多 1000 个)');
         return listCases(store, cityId, { ids: list, limit: pageSize, offset: (page - 1) * pageSize });
       }
       const codes = one(q.service_code)?.split(',').map((s) => s.trim()).filter(Boolean);
       const status = one(q.status);
-      if (status !== undefined && status !== 'open' && status !== 'closed') throw bad('status must be open or closed');
+      if (status !== undefined && status !== 'open' && status !== 'closed') throw bad('status must be open or closed / status 应为 open 或 closed');
       const date = (v: string | undefined, f: string) => {
         if (v === undefined || v === '') return undefined;
         const t = Date.parse(v);
-        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t)) throw bad(`${f} must be a W3C datetime, e.g. 2026-03-02T00:00:00+08:00`);
+        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t)) throw bad(`${f} must be a W3C datetime, e.g. 2026-03-02T00:00:00+08:00 / ${f} 应为 W3C 日期时间`);
         return t;
       };
       let start = date(one(q.start_date), 'start_date'), end = date(one(q.end_date), 'end_date');
       if (end === undefined) end = start !== undefined ? Math.min(Date.now(), start + 90 * DAY) : Date.now();
       if (start === undefined) start = end - 90 * DAY;
-      if (end < start) throw bad('end_date is before start_date');
-      if (end - start > 90 * DAY) throw bad('start_date to end_date may span at most 90 days');
+      if (end < start) throw bad('end_date is before start_date / end_date 早于 start_date');
+      if (end - start > 90 * DAY) throw bad('start_date to end_date may span at most 90 days / start_date 至 end_date 最多 90 天');
       return listCases(store, cityId, {
         serviceCodes: codes, open311Status: status as 'open' | 'closed' | undefined,
         start: new Date(start).toISOString(), end: new Date(end).toISOString(), limit: pageSize, offset: (page - 1) * pageSize,
@@ -373,11 +379,11 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
 
     async function listUpdates(cityId: string, q: Body) {
       const s = one(q.start_date), e = one(q.end_date);
-      if ((s === undefined) !== (e === undefined)) throw bad('give both start_date and end_date, or neither');
+      if ((s === undefined) !== (e === undefined)) throw bad('give both start_date and end_date, or neither / start_date 与 end_date 须同时给出或都不给');
       const end = e ? Date.parse(e) : Date.now();
       const start = s ? Date.parse(s) : end - DAY;
-      if (Number.isNaN(start) || Number.isNaN(end)) throw bad('start_date and end_date must be W3C datetimes');
-      if (end < start || end - start > 90 * DAY) throw bad('start_date to end_date: at most 90 days, in order');
+      if (Number.isNaN(start) || Number.isNaN(end)) throw bad('start_date and end_date must be W3C datetimes / start_date 与 end_date 应为 W3C 日期时间');
+      if (end < start || end - start > 90 * DAY) throw bad('start_date to end_date: at most 90 days, in order / start_date 至 end_date 最多 90 天, 且不得颠倒');
       const rows = await store.query<{ id: string; version: number; status: Status; note: string | null; action: string; valid_from: string; media_urls: unknown }>(
         `SELECT id, version, status, note, action, valid_from, media_urls FROM cases_versions
           WHERE city_id = $1 AND version > 1 AND valid_from >= $2 AND valid_from <= $3 ORDER BY valid_from, id, version LIMIT 1000`,
@@ -400,6 +406,6 @@ function intParam(v: string | string[] | undefined, name: string, min: number, m
   const s = one(v);
   if (s === undefined || s === '') return dflt;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name} must be an integer from ${min} to ${max} / ${name} 应为 ${min} 至 ${max} 的整数`);
   return n;
 }
