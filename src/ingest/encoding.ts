@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 
 /**
  * Where a text file stops decoding in an encoding (the CSV readers' errors name it): shared by the
@@ -35,4 +35,56 @@ async function firstUndecodable(file: string, label: 'gbk' | 'utf-8'): Promise<{
     break;
   }
   return { line, offset: offset + 1 };
+}
+
+// ---- staff files in one encoding (the register, the 12345 hotline, metered energy): the one rule -----------------------
+
+/** the encodings a staff file may be in: UTF-8 (the default) or GBK, as Excel and many Chinese systems save it */
+export type TextEncoding = 'utf8' | 'gbk';
+const LABEL = { utf8: 'utf-8', gbk: 'gbk' } as const;
+const NAME = { utf8: 'UTF-8', gbk: 'GBK' } as const;
+
+/** whether `bytes` are valid text in `encoding` */
+export function decodesAs(bytes: Uint8Array, encoding: TextEncoding): boolean {
+  try { new TextDecoder(LABEL[encoding], { fatal: true }).decode(bytes); return true; } catch { return false; }
+}
+
+/**
+ * GBK asked for, but the file is UTF-8 with multi-byte characters: read as GBK it would decode,
+ * garbled (GBK text is almost never valid UTF-8), so it is refused with this message.
+ */
+export const UTF8_ASKED_AS_GBK = '文件是有效的 UTF-8 文本且含多字节字符，按 GBK 读取会成乱码：请去掉 --encoding gbk（若确为 GBK，请先转为 UTF-8：iconv -f GBK -t UTF-8）/ ' +
+  'the file is valid UTF-8 text with multi-byte characters, which read as GBK would be garbled: leave out --encoding gbk (if it really is GBK, convert it first: iconv -f GBK -t UTF-8)';
+
+/**
+ * Where a file stops decoding in `encoding` and what to do: `readsAsOther` says whether the other
+ * encoding reads the whole file (then the advice is its flag). Read again from the start: the error path only.
+ */
+export async function undecodable(file: string, encoding: TextEncoding, readsAsOther: boolean): Promise<{ line: number; offset: number; message: string }> {
+  const at = (await firstUndecodable(file, LABEL[encoding]).catch(() => null)) ?? { line: 1, offset: 1 };
+  const name = NAME[encoding], header = at.line === 1 ? '（表头）' : '', headerEn = at.line === 1 ? ' (in the header)' : '';
+  const advice = encoding === 'utf8'
+    ? (readsAsOther ? { zh: '：很可能是 GBK 编码（Excel 与 12345 等系统常这样导出），请加 --encoding gbk', en: ': it is probably GBK (as Excel and systems such as 12345 often export it): add --encoding gbk' }
+      : { zh: '，也不是有效的 GBK 文本', en: ', nor valid GBK text' })
+    : (readsAsOther ? { zh: '，而是 UTF-8：请去掉 --encoding gbk', en: '; it is UTF-8: leave out --encoding gbk' } : { zh: '，也不是有效的 UTF-8 文本', en: ', nor valid UTF-8 text' });
+  return { ...at, message: `文件第 ${at.line} 行${header}（第 ${at.offset} 字节）起不是有效的 ${name} 文本${advice.zh} / the file is not valid ${name} text from line ${at.line}${headerEn}, byte ${at.offset}${advice.en}` };
+}
+
+/**
+ * A whole staff file's text, strictly in one encoding: UTF-8 (a byte-order mark skipped) or GBK.
+ * Bytes that do not decode, or UTF-8 asked to be read as GBK, are `fail(message, line)` (line 0:
+ * the whole file); never text silently garbled.
+ */
+export async function readTextStrict(file: string, encoding: TextEncoding, fail: (message: string, line: number) => Error): Promise<string> {
+  let buf: Buffer;
+  try { buf = readFileSync(file); } catch (e) { throw fail(`无法读取文件 / cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 0); }
+  const body = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? buf.subarray(3) : buf;
+  const other: TextEncoding = encoding === 'gbk' ? 'utf8' : 'gbk';
+  if (encoding === 'gbk' && body.some((b) => b >= 0x80) && decodesAs(body, 'utf8')) throw fail(UTF8_ASKED_AS_GBK, 0);
+  try {
+    return new TextDecoder(LABEL[encoding], { fatal: true }).decode(body);
+  } catch {
+    const u = await undecodable(file, encoding, decodesAs(body, other));
+    throw fail(u.message, u.line);
+  }
 }

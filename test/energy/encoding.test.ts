@@ -31,7 +31,7 @@ describe('opencim carbon: the encoding of --metered and --green', () => {
     const out = join(dir, 'refused');
     const r = await runCli(['carbon', city, '--out', out, '--metered', m, '-q']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/metered-gbk\.csv 第 2 行: 文件不是有效的 UTF-8 文本, 很可能是 GBK 编码.*--encoding gbk/);
+    expect(r.stderr).toMatch(/metered-gbk\.csv 第 2 行 \(row 2\): 文件第 2 行（第 \d+ 字节）起不是有效的 UTF-8 文本：很可能是 GBK 编码.*--encoding gbk/);
     expect(r.stderr).not.toMatch(/没有地址为/);   // not a garbled address
     expect(existsSync(join(out, 'carbon.csv'))).toBe(false);
   });
@@ -62,12 +62,12 @@ describe('opencim carbon: the encoding of --metered and --green', () => {
     writeFileSync(g, gbk(green));
     const r = await runCli(['carbon', city, '--out', join(dir, 'g1'), '--green', g, '-q']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/green-gbk\.csv 第 2 行: .*GBK.*--encoding gbk/);
+    expect(r.stderr).toMatch(/green-gbk\.csv 第 2 行 \(row 2\): .*GBK.*--encoding gbk/);
 
     const m = join(dir, 'metered-utf8.csv');
     writeFileSync(m, metered);
     const r2 = await runCli(['carbon', city, '--out', join(dir, 'g2'), '--metered', m, '--encoding', 'gbk', '-q']);
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toMatch(/metered-utf8\.csv: 文件是 UTF-8 文本, 按 GBK 读取会成乱码: 请去掉 --encoding gbk/);
+    expect(r2.stderr).toMatch(/metered-utf8\.csv: 文件是有效的 UTF-8 文本且含多字节字符，按 GBK 读取会成乱码：请去掉 --encoding gbk/);
   });
 });

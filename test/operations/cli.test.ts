@@ -74,7 +74,7 @@ describe('operations CLI (pglite)', () => {
     writeFileSync(g, gbk(head + 'G-1,暴露垃圾,小区门口垃圾,学清路1号,116.356,40.0035,2026/11/02 11:00,\n'));
     const bad = await runCli(['cases', 'import', g, '--db', db, '--json']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/g\.csv: line 1: 文件不是有效的 UTF-8 文本，很可能是 GBK 编码.* add --encoding gbk/);
+    expect(bad.stderr).toMatch(/g\.csv: line 1: 文件第 1 行（表头）（第 1 字节）起不是有效的 UTF-8 文本：很可能是 GBK 编码.*: add --encoding gbk/);
     const ok = await runCli(['cases', 'import', g, '--db', db, '--json', '--encoding', 'gbk']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ added: 1, skipped: 0, duplicates: 0, warnings: [] });

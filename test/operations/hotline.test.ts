@@ -91,7 +91,7 @@ describe.each(DRIVERS)('12345 hotline import ($name)', (driver) => {
   it('reads GBK with --encoding gbk; without it, says the file is probably GBK', () => withStore(driver, async (s, dir) => {
     const text = `${HEAD}\nG-1,暴露垃圾,小区门口垃圾,学清路1号,116.356,40.0035,2026/11/02 11:00,\n`;
     const g = file(dir, 'g.csv', gbk(text));
-    await expect(importHotline(s, cfg, 'c', g, { actor: 'h' })).rejects.toThrow(/g\.csv: line 1: 文件不是有效的 UTF-8 文本，很可能是 GBK 编码.*请加 --encoding gbk \/ the file is not valid UTF-8 text; it is probably GBK .*add --encoding gbk/);
+    await expect(importHotline(s, cfg, 'c', g, { actor: 'h' })).rejects.toThrow(/g\.csv: line 1: 文件第 1 行（表头）（第 \d+ 字节）起不是有效的 UTF-8 文本：很可能是 GBK 编码.*请加 --encoding gbk \/ the file is not valid UTF-8 text from line 1 \(in the header\), byte \d+: it is probably GBK .*add --encoding gbk/);
     expect(await count(s)).toBe(0);
     const r = await importHotline(s, cfg, 'c', g, { actor: 'h', encoding: 'gbk' });
     expect([r.added, r.warnings]).toEqual([1, []]);
@@ -100,13 +100,12 @@ describe.each(DRIVERS)('12345 hotline import ($name)', (driver) => {
     expect((await getCase(s, 'c', c.id))!.attributes).toEqual({});
     // a bad byte further down is named by its line
     const mixed = file(dir, 'mixed.csv', Buffer.concat([Buffer.from(`${HEAD}\nM-1,garbage,垃圾,路,116.35,40.00,,\n`), gbk('M-2,garbage,垃圾,路,116.35,40.00,,\n')]));
-    await expect(importHotline(s, cfg, 'c', mixed, { actor: 'h' })).rejects.toThrow(/mixed\.csv: line 3: 文件.*不是有效的 UTF-8 文本/);
-    // UTF-8 read as GBK: the first line that is no GBK is named, and the error says the file is UTF-8
-    const u = file(dir, 'u.csv', `${HEAD}\nU-1,garbage,垃圾,路,116.35,40.00,,\n`);
-    await expect(importHotline(s, cfg, 'c', u, { actor: 'h', encoding: 'gbk' })).rejects.toThrow(/u\.csv: line 2: 文件不是有效的 GBK 文本，而是 UTF-8：请用 --encoding utf8（默认） \/ the file is not valid GBK text; it is UTF-8: use --encoding utf8 \(the default\)/);
-    // ... and when its UTF-8 happens to read as GBK, the header matches nothing and the error says so
-    const h = file(dir, 'h.csv', `${HEAD}\nU-1,garbage,,,116.35,40.00,,\n`);
-    await expect(importHotline(s, cfg, 'c', h, { actor: 'h', encoding: 'gbk' })).rejects.toThrow(/h\.csv: line 1: 缺少 ticket_id 列.*文件是有效的 UTF-8 文本：请用 --encoding utf8（默认）.* The file is valid UTF-8 text: use --encoding utf8 \(the default\)/);
+    await expect(importHotline(s, cfg, 'c', mixed, { actor: 'h' })).rejects.toThrow(/mixed\.csv: line 3: 文件第 3 行（第 \d+ 字节）起不是有效的 UTF-8 文本/);
+    // UTF-8 read as GBK would decode, garbled, whether or not a line is no GBK: refused, saying the file is UTF-8 (the one rule of staff files)
+    for (const name of ['u.csv', 'h.csv']) {
+      const u = file(dir, name, `${HEAD}\nU-1,garbage,${name === 'u.csv' ? '垃圾,路' : ','},116.35,40.00,,\n`);
+      await expect(importHotline(s, cfg, 'c', u, { actor: 'h', encoding: 'gbk' })).rejects.toThrow(/: 文件是有效的 UTF-8 文本且含多字节字符，按 GBK 读取会成乱码：请去掉 --encoding gbk.*\/ the file is valid UTF-8 text with multi-byte characters, which read as GBK would be garbled: leave out --encoding gbk/);
+    }
     expect(await count(s)).toBe(1);
   }));
 });

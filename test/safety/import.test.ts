@@ -132,12 +132,13 @@ describe.each(DRIVERS)('safety import ($name)', (driver) => {
     expect(asUtf8.code).toBe(1);
     // the row and the byte where the GBK text begins: after the header line and "GBK-1,w1000,2025-01-02,"
     const at = INSPECTION_COLUMNS.join(',').length + 1 + 'GBK-1,w1000,2025-01-02,'.length + 1;
-    expect(asUtf8.stderr).toBe(`error: ${gbk} (row 2): 第 2 行（文件第 ${at} 字节）起不是有效的 UTF-8 文本（可试 --encoding gbk）/ not valid UTF-8 text from byte ${at} of the file (try --encoding gbk)\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n`);
+    expect(asUtf8.stderr).toBe(`error: ${gbk} (row 2): 文件第 2 行（第 ${at} 字节）起不是有效的 UTF-8 文本：很可能是 GBK 编码（Excel 与 12345 等系统常这样导出），请加 --encoding gbk / ` +
+      `the file is not valid UTF-8 text from line 2, byte ${at}: it is probably GBK (as Excel and systems such as 12345 often export it): add --encoding gbk\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n`);
     // the UTF-8 file read as GBK would be mojibake: refused, nothing written
     const utf8AsGbk = await runCli(['safety', 'import', join(dir, 'utf8.csv'), '--db', db, '--encoding', 'gbk']);
     expect(utf8AsGbk.code).toBe(1);
-    expect(utf8AsGbk.stderr).toBe(`error: ${join(dir, 'utf8.csv')} (whole file): 文件是有效的 UTF-8 文本且含多字节字符，看来是 UTF-8 编码：请用 --encoding utf8（若确为 GBK，请先转为 UTF-8：iconv -f GBK -t UTF-8）；未导入任何数据 / ` +
-      'the file is valid UTF-8 with multi-byte characters: it looks like UTF-8; use --encoding utf8 (if it really is GBK, convert it first: iconv -f GBK -t UTF-8)\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n');
+    expect(utf8AsGbk.stderr).toBe(`error: ${join(dir, 'utf8.csv')} (whole file): 文件是有效的 UTF-8 文本且含多字节字符，按 GBK 读取会成乱码：请去掉 --encoding gbk（若确为 GBK，请先转为 UTF-8：iconv -f GBK -t UTF-8）/ ` +
+      'the file is valid UTF-8 text with multi-byte characters, which read as GBK would be garbled: leave out --encoding gbk (if it really is GBK, convert it first: iconv -f GBK -t UTF-8)\n1 error(s): nothing was imported / 有 1 处错误，未导入任何数据\n');
     expect(await counts(db)).toEqual(before);
     const asGbk = await runCli(['safety', 'import', gbk, '--db', db, '--encoding', 'gbk', '--json']);
     expect(asGbk.code).toBe(0);

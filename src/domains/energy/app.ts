@@ -4,7 +4,7 @@ import type { Store } from '../../store/driver.js';
 import type { MeteredResolved, MeteredRow } from './metered.js';
 import type { EnergyParams, Grid, Zone } from './params.js';
 import type { EnergyCity } from './read.js';
-import type { CsvEncoding } from './text.js';
+import type { TextEncoding } from '../../ingest/encoding.js';
 import type { CarbonResult } from './run.js';
 
 /**
@@ -20,7 +20,7 @@ export interface CarbonInputs {
   meteredFile?: string;
   greenFile?: string;
   /** text encoding of the green-building file (the metered rows come read) */
-  encoding?: CsvEncoding;
+  encoding?: TextEncoding;
   zone?: Zone;
   grid?: Grid;
   referenceYear?: number;

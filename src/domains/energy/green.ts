@@ -4,7 +4,7 @@ import type { EnergyCity } from './read.js';
 import type { Inventory } from './inventory.js';
 import type { EnergyParams } from './params.js';
 import { InputError } from '../../model/errors.js';
-import { type CsvEncoding, readCsvText } from './text.js';
+import { readTextStrict, type TextEncoding } from '../../ingest/encoding.js';
 
 /**
  * Green-building certification (绿色建筑标识): CSV `building_id,level,year` (UTF-8, or GBK by `encoding`). The green-building
@@ -16,9 +16,9 @@ export class GreenInputError extends InputError {}
 
 export interface Certification { row: number; building_index: number; building_id: string; level: string; year: number }
 
-export async function readCertifications(path: string, city: EnergyCity, encoding: CsvEncoding = 'utf8'): Promise<Certification[]> {
+export async function readCertifications(path: string, city: EnergyCity, encoding: TextEncoding = 'utf8'): Promise<Certification[]> {
   const name = basename(path);
-  const text = await readCsvText(path, encoding, GreenInputError);
+  const text = await readTextStrict(path, encoding, (m, line) => new GreenInputError(line ? `${name} 第 ${line} 行 (row ${line}): ${m}` : `${name}: ${m}`));
   const rows = parseCsv(text);
   const header = rows[0]?.cells.map((c) => c.trim().toLowerCase()) ?? [];
   if (header.join(',') !== 'building_id,level,year') throw new GreenInputError(`${name} 第 1 行 (row 1): the header must be building_id,level,year 表头应为 building_id,level,year; got ${header.join(',')}`);

@@ -3,7 +3,7 @@ import { parseCsv } from '../../analysis/indicators/manual.js';
 import { addressKey, type EnergyCity } from './read.js';
 import type { MeteredUse } from './inventory.js';
 import { InputError } from '../../model/errors.js';
-import { type CsvEncoding, readCsvText } from './text.js';
+import { readTextStrict, type TextEncoding } from '../../ingest/encoding.js';
 
 /**
  * Metered annual use (计量数据): CSV `building_id` or `address`, `year`, `electricity_kwh`,
@@ -37,9 +37,9 @@ export interface MeteredRow {
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Read and check the file on its own (before the city is read); UTF-8 unless `encoding` says GBK. */
-export async function readMetered(path: string, encoding: CsvEncoding = 'utf8'): Promise<MeteredRow[]> {
+export async function readMetered(path: string, encoding: TextEncoding = 'utf8'): Promise<MeteredRow[]> {
   const name = basename(path);
-  const text = await readCsvText(path, encoding, MeteredInputError);
+  const text = await readTextStrict(path, encoding, (m, line) => new MeteredInputError(line ? `${name} 第 ${line} 行 (row ${line}): ${m}` : `${name}: ${m}`));
   const rows = parseCsv(text);
   if (!rows.length) throw new MeteredInputError(`${name}: empty file 文件为空`);
   const header = rows[0].cells.map((c) => c.trim().toLowerCase());

@@ -12,14 +12,13 @@
  * imported with the attribute unknown and the summary warns of it, by line and attribute.
  * Re-importing the same file adds nothing: a ticket already imported is skipped.
  *
- * The text is UTF-8 unless `encoding` says GBK; text that is not valid in its encoding is an error
- * naming the first bad line (and, for UTF-8 that is valid GBK, saying so and suggesting `--encoding gbk`).
+ * The text is UTF-8 unless `encoding` says GBK, read by the one rule of staff files
+ * (src/ingest/encoding.ts, readTextStrict): text not valid in its encoding is an error naming the
+ * first bad line and the flag that would read it; UTF-8 asked to be read as GBK is refused.
  */
-import { readFileSync } from 'node:fs';
 import type { Store } from '../../store/driver.js';
-import { CsvParser, detectEncoding, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
-import { isValidUtf8 } from '../../ingest/features.js';
-import { firstUndecodable } from '../../ingest/encoding.js';
+import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
+import { readTextStrict, type TextEncoding } from '../../ingest/encoding.js';
 import { type Attribute, AttributeError, attributeNames, type CaseClass } from './catalogue.js';
 import { type CaseRow, type OpsConfig, OpsError, reportIn } from './store.js';
 import { outsideCity, outsideText, readCityExtent } from './extent.js';
@@ -36,7 +35,7 @@ const COLUMNS: Record<string, string[]> = {
   name: ['name', '姓名', '来电人'],
 };
 
-export type HotlineEncoding = 'utf8' | 'gbk';
+export type HotlineEncoding = TextEncoding;
 
 /** something the import took but that a person should look at (the case is imported) */
 export interface HotlineWarning {
@@ -73,31 +72,9 @@ function cellValue(a: Attribute, cell: string): string | string[] {
   return a.datatype === 'multivaluelist' ? cell.split(/[;；,，、|]/).map((x) => x.trim()).filter(Boolean).map(key) : key(cell);
 }
 
-/** the file's text: strict in its encoding, a bad byte is an error naming its line */
-async function readText(file: string, encoding: string): Promise<string> {
-  let buf: Buffer;
-  try { buf = readFileSync(file); } catch (e) { throw new OpsError(400, `${file}: 无法读取文件 / cannot read the file: ${(e as Error).message}`); }
-  let enc: string, skip: number;
-  try { ({ encoding: enc, skip } = await detectEncoding(file, encoding)); } catch (e) { throw new OpsError(400, `${file}: 未知的编码 "${encoding}"（可用 utf8、gbk） / unknown encoding "${encoding}" (utf8 or gbk): ${(e as Error).message}`); }
-  const strict = (b: Uint8Array, label = enc) => { try { new TextDecoder(label, { fatal: true }).decode(b); return true; } catch { return false; } };
-  try {
-    return new TextDecoder(enc, { fatal: true }).decode(buf.subarray(skip));
-  } catch {
-    const line = (await firstUndecodable(file, enc === 'gbk' ? 'gbk' : 'utf-8').catch(() => null))?.line ?? 1;
-    const where = `${file}: line ${line}`;
-    if (enc === 'utf-8') {
-      throw new OpsError(400, strict(buf.subarray(skip), 'gbk')
-        ? `${where}: 文件不是有效的 UTF-8 文本，很可能是 GBK 编码（12345 系统与 Excel 常这样导出）：请加 --encoding gbk / the file is not valid UTF-8 text; it is probably GBK (as 12345 systems and Excel often export it): add --encoding gbk`
-        : `${where}: 文件既不是有效的 UTF-8 文本也不是 GBK 文本 / the file is neither valid UTF-8 nor GBK text`);
-    }
-    throw new OpsError(400, `${where}: 文件不是有效的 ${enc.toUpperCase()} 文本${strict(buf.subarray(skip), 'utf-8') ? '，而是 UTF-8：请用 --encoding utf8（默认）' : ''} / the file is not valid ${enc.toUpperCase()} text${strict(buf.subarray(skip), 'utf-8') ? '; it is UTF-8: use --encoding utf8 (the default)' : ''}`);
-  }
-}
-
 export async function importHotline(store: Store, cfg: OpsConfig, cityId: string, file: string, o: { actor: string; encoding?: HotlineEncoding }): Promise<HotlineSummary> {
-  const text = await readText(file, o.encoding ?? 'utf8');
-  // GBK asked for, but the bytes are valid UTF-8 with non-ASCII text: almost surely UTF-8 (GBK text is rarely valid UTF-8)
-  const looksUtf8 = o.encoding === 'gbk' && /[^\x00-\x7f]/.test(text) && (await isValidUtf8(file));
+  if (o.encoding !== undefined && o.encoding !== 'utf8' && o.encoding !== 'gbk') throw new OpsError(400, `${file}: 未知的编码 "${o.encoding}"（可用 utf8、gbk） / unknown encoding "${o.encoding}" (utf8 or gbk)`);
+  const text = await readTextStrict(file, o.encoding ?? 'utf8', (m, line) => new OpsError(400, line ? `${file}: line ${line}: ${m}` : `${file}: ${m}`));
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const parser = new CsvParser(guessDelimiter(firstLine), file);
   const recs: CsvRecord[] = [];
@@ -109,12 +86,8 @@ export async function importHotline(store: Store, cfg: OpsConfig, cityId: string
   const idx = Object.fromEntries(Object.keys(COLUMNS).map((k) => [k, col(k)]));
   for (const k of ['ticket_id', 'service_code']) {
     if (idx[k] >= 0) continue;
-    const none = Object.values(idx).every((i) => i < 0);
-    const hint = none && looksUtf8
-      ? ' 文件是有效的 UTF-8 文本：请用 --encoding utf8（默认）。 / The file is valid UTF-8 text: use --encoding utf8 (the default).'
-      : '';
     throw new OpsError(400, `${file}: line 1: 缺少 ${k} 列（列名可为 ${COLUMNS[k].join('、')}）；文件的列：${header.join(', ').slice(0, 300)} / ` +
-      `no ${k} column (one of ${COLUMNS[k].join(', ')}); the file's columns: ${header.join(', ').slice(0, 300)}.${hint}`);
+      `no ${k} column (one of ${COLUMNS[k].join(', ')}); the file's columns: ${header.join(', ').slice(0, 300)}.`);
   }
 
   // attribute columns: per class, which column gives which attribute
@@ -122,10 +95,6 @@ export async function importHotline(store: Store, cfg: OpsConfig, cityId: string
   const attrCols = new Map<string, { a: Attribute; col: number }[]>();
   const used = new Set<number>();
   const warnings: HotlineWarning[] = [];
-  if (looksUtf8) {
-    warnings.push({ line: 1, ticket_id: null, service_code: null, attribute: null, column: null,
-      message: `${file}: line 1: 文件也是有效的 UTF-8 文本，按 GBK 读取的中文可能是乱码；若是，请改用 --encoding utf8 重新导入 / the file is also valid UTF-8 text, so its Chinese read as GBK may be garbled; if so, import it with --encoding utf8` });
-  }
   for (const k of cfg.catalogue.classes) {
     const list: { a: Attribute; col: number }[] = [];
     for (const a of k.attributes) {

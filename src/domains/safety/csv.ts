@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
-import { firstUndecodable } from '../../ingest/encoding.js';
+import { firstUndecodable, undecodable, UTF8_ASKED_AS_GBK, type TextEncoding } from '../../ingest/encoding.js';
 import { futureDateProblem, GRADES, HAZARDS, localTodayDays, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
 import { InputError } from '../../model/errors.js';
 
@@ -161,19 +161,14 @@ class Utf8Witness {
 }
 
 function looksUtf8Error(file: string): RegisterCsvError {
-  const e = new RegisterCsvError([{ file, row: 0, column: '', message:
-    '文件是有效的 UTF-8 文本且含多字节字符，看来是 UTF-8 编码：请用 --encoding utf8（若确为 GBK，请先转为 UTF-8：iconv -f GBK -t UTF-8）；未导入任何数据 / ' +
-    'the file is valid UTF-8 with multi-byte characters: it looks like UTF-8; use --encoding utf8 (if it really is GBK, convert it first: iconv -f GBK -t UTF-8)' }]);
-  return Object.assign(e, { encoding: true });
+  return Object.assign(new RegisterCsvError([{ file, row: 0, column: '', message: UTF8_ASKED_AS_GBK }]), { encoding: true });
 }
 
-/** The first byte the encoding cannot read, as a row error (read again from the start: the error path only). */
-async function encodingError(file: string, encoding: 'utf8' | 'gbk'): Promise<RowError> {
-  const name = encoding === 'gbk' ? 'GBK' : 'UTF-8', other = encoding === 'gbk' ? 'utf8' : 'gbk';
-  const at = await firstUndecodable(file, encoding === 'gbk' ? 'gbk' : 'utf-8').catch(() => null);
-  if (!at) return { file, row: 0, column: '', message: `文件不是有效的 ${name} 文本（可试 --encoding ${other}）/ the file is not valid ${name} text (try --encoding ${other})` };
-  const header = at.line === 1 ? '（表头）' : '';
-  return { file, row: at.line, column: '', message: `第 ${at.line} 行${header}（文件第 ${at.offset} 字节）起不是有效的 ${name} 文本（可试 --encoding ${other}）/ not valid ${name} text from byte ${at.offset} of the file${at.line === 1 ? ' (in the header)' : ''} (try --encoding ${other})` };
+/** The first byte the encoding cannot read, as a row error, by the one rule of staff files (read again from the start: the error path only). */
+async function encodingError(file: string, encoding: TextEncoding): Promise<RowError> {
+  const readsAsOther = (await firstUndecodable(file, encoding === 'gbk' ? 'utf-8' : 'gbk').catch(() => undefined)) === null;
+  const u = await undecodable(file, encoding, readsAsOther);
+  return { file, row: u.line, column: '', message: u.message };
 }
 
 
