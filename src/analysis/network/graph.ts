@@ -309,6 +309,9 @@ export function hilbertOrder(n: number, x: (i: number) => number, y: (i: number)
   for (let i = 0; i < n; i++) key[i] = hilbert(Math.floor((x(i) - x0) * sx), Math.floor((y(i) - y0) * sy));
   let idx = new Uint32Array(n), tmp = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
+  // few points: a comparison sort, in the same order (by key, ties by index: the radix sort is stable);
+  // the radix passes walk 2 × 65,536 buckets whatever n is, which before the code is optimised is most of a small city's graph build
+  if (n < 8192) return idx.sort((a, b) => key[a] - key[b] || a - b);
   for (const shift of [0, 16]) {
     const cnt = new Uint32Array(65537);
     for (let i = 0; i < n; i++) cnt[((key[idx[i]] >>> shift) & 0xffff) + 1]++;
