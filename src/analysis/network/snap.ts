@@ -197,7 +197,7 @@ export class SegmentIndex {
         const bd = Math.sqrt(bdx * bdx + bdy * bdy);
         if (bd > r || (r > reachM && bd > (this.tinySeg[s] ? islandBest : best))) continue;
         // a segment whose box misses the polygon's box can neither cross nor lie inside it
-        segmentPolygonContact(ax, ay, bx, by, rings, c, bd > 0);
+        segmentPolygonContact(ax, ay, bx, by, rings, c, bd > 0, r);
         if (c.dist > r) continue;
         if (this.tinySeg[s]) { if (c.dist < islandBest) islandBest = c.dist; continue; }
         if (r <= reachM) {
@@ -247,12 +247,18 @@ function pointInRings(x: number, y: number, rings: Float64Array[]): boolean {
 /**
  * Segment A→B against polygon rings (closed, local metres): inside parts, or touch, or gap.
  * `apart`: the caller knows the segment's box misses the rings' box (so it neither crosses nor
- * lies inside them, and only the gap is measured). Allocation-free: it runs once per segment near
- * every facility polygon, mostly before the code is optimised.
+ * lies inside them, and only the gap is measured). `within`: the caller needs the gap only when it
+ * is at most this; a larger one may be reported as any value above it. Ring edges whose boxes are
+ * too far from the segment's box to cross it or to come within reach are passed over (a big park
+ * has hundreds of edges, and most segments near it are close to a few). Allocation-free: it runs
+ * once per segment near every facility polygon, mostly before the code is optimised.
  */
-export function segmentPolygonContact(ax: number, ay: number, bx: number, by: number, rings: Float64Array[], out: Contact, apart = false): void {
+export function segmentPolygonContact(ax: number, ay: number, bx: number, by: number, rings: Float64Array[], out: Contact, apart = false, within = Infinity): void {
   const dx = bx - ax, dy = by - ay;
   out.intervals.length = 0;
+  // the segment's box; an edge box farther than `far` on either axis can have no candidate within reach (or within the tolerance of the nearest)
+  const sx0 = ax < bx ? ax : bx, sx1 = ax < bx ? bx : ax, sy0 = ay < by ? ay : by, sy1 = ay < by ? by : ay;
+  const far = within + 1e-5;
   if (!apart) {
     let nt = 0;
     for (let k = 0; k < rings.length; k++) {
@@ -260,7 +266,10 @@ export function segmentPolygonContact(ax: number, ay: number, bx: number, by: nu
       const m = r.length / 2 - 1;
       if (ts.length < nt + m + 2) ts = grow(ts, nt + m + 2);
       for (let j = 0; j < m; j++) {
-        const cx = r[2 * j], cy = r[2 * j + 1], ex = r[2 * j + 2] - cx, ey = r[2 * j + 3] - cy;
+        const cx = r[2 * j], cy = r[2 * j + 1], x2 = r[2 * j + 2], y2 = r[2 * j + 3];
+        // boxes apart (by more than rounding): the two cannot cross
+        if ((cx < x2 ? x2 : cx) < sx0 - 1e-9 || (cx < x2 ? cx : x2) > sx1 + 1e-9 || (cy < y2 ? y2 : cy) < sy0 - 1e-9 || (cy < y2 ? cy : y2) > sy1 + 1e-9) continue;
+        const ex = x2 - cx, ey = y2 - cy;
         const den = dx * ey - dy * ex;
         if (den === 0) continue;
         const wx = cx - ax, wy = cy - ay;
@@ -295,6 +304,7 @@ export function segmentPolygonContact(ax: number, ay: number, bx: number, by: nu
     if (cand.length < 8 * (nc + m)) cand = grow(cand, 8 * (nc + m));
     for (let j = 0; j < m; j++) {
       const cx = r[2 * j], cy = r[2 * j + 1], ex = r[2 * j + 2], ey = r[2 * j + 3];
+      if ((cx < ex ? ex : cx) < sx0 - far || (cx < ex ? cx : ex) > sx1 + far || (cy < ey ? ey : cy) < sy0 - far || (cy < ey ? cy : ey) > sy1 + far) continue;
       // segment ends against the ring edge, ring edge ends against the segment
       const fx = ex - cx, fy = ey - cy, f2 = fx * fx + fy * fy;
       for (let k = 0; k < 2; k++) {
@@ -315,6 +325,8 @@ export function segmentPolygonContact(ax: number, ay: number, bx: number, by: nu
       }
     }
   }
+  // (no edge within reach: the gap is more than `within`)
+  if (!nc) { out.dist = Infinity; out.t = 0; return; }
   const dist = Math.sqrt(best);
   const tol = dist + 1e-6;
   const tol2 = tol * tol;
