@@ -28,6 +28,17 @@ describe('the CLI contract', () => {
     expect(bad.code).toBe(1);
   });
 
+  it('prints for a person by default and for a machine with --json (generate)', async () => {
+    const out = join(tempDir('contract-'), 'g.osm.pbf');
+    const human = await runCli(['generate', '--out', out, '--buildings', '300', '-q']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^生成城市 generated .*g\.osm\.pbf \(pbf, [\d.]+ KB, seed 1\)/);
+    expect(human.stderr).toBe('');
+    const machine = await runCli(['generate', '--out', out, '--buildings', '300', '-q', '--json']);
+    const j = JSON.parse(machine.stdout);
+    expect(human.stdout).toContain(`建筑 buildings ${j.buildings.toLocaleString('en')} (住宅 residential ${j.residentialBuildings.toLocaleString('en')};`);
+  });
+
   it('a reader that stops early (| head) ends the output quietly, with exit 0', async () => {
     const out = tempDir('contract-');
     for (let i = 0; i < 2; i++) {
