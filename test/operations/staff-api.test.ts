@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/stores.js';
-import { cityStore } from '../server/fixture.js';
+import { cityStore, CITY } from '../server/fixture.js';
 import { buildServer } from '../../src/server/app.js';
 import type { Store } from '../../src/store/driver.js';
+import { opsConfig, report } from '../../src/domains/operations/store.js';
 
 const T = (n: string) => `tok-${n}-0123456789abcdef`;
 const PEOPLE = { sup: 'supervisor', disp: 'dispatcher', dept: 'department', grid: 'grid_worker', cit: 'citizen' };
@@ -76,5 +77,25 @@ describe.each(DRIVERS)('operations staff API ($name)', (driver) => {
     expect(ogc.features[0].properties.service_code).toBe('garbage');
     const list = await call('sup', '/cases?status=closed');
     expect(list.body.cases.map((c: { id: string }) => c.id)).toEqual([id]);
+  });
+
+  it("fills in a 12345 ticket's missing required attribute: checked by its class, a new version with actor and reason, 409 when stale", async () => {
+    const c = await report(store, opsConfig(), { cityId: CITY, serviceCode: 'road_damage', lon, lat, channel: 'hotline', actor: 'hotline', externalId: 'H-ATTR-1' });
+    expect([c.missing_attributes, c.attributes]).toEqual([['size'], { size: null }]);
+    const path = `/cases/${c.id}/attributes`;
+    expect((await call(null, path, { attributes: { size: 'large' } })).status).toBe(401);
+    expect((await call('cit', path, { attributes: { size: 'large' } })).status).toBe(403);
+    const wrong = await call('disp', path, { attributes: { size: 'huge' } });
+    expect([wrong.status, wrong.body.description]).toEqual([400, expect.stringContaining('attributes.size: "huge" is not one of small, medium, large')]);
+    const other = await call('disp', path, { attributes: { plate: '鄂A12345' } });
+    expect([other.status, other.body.description]).toEqual([400, expect.stringContaining('service road_damage has no attribute plate (its attributes: size, depth_cm)')]);
+    const ok = await call('disp', path, { attributes: { size: 'large', depth_cm: '12' }, reason: '现场测量 measured on site', expected_version: 1 });
+    expect([ok.status, ok.body.case.version, ok.body.case.attributes, ok.body.case.missing_attributes]).toEqual([200, 2, { size: 'large', depth_cm: 12 }, []]);
+    expect((await call('disp', path, { attributes: { size: 'small' }, expected_version: 1 })).status).toBe(409);
+    // a correction keeps what it does not name
+    const fix = await call('grid', path, { attributes: { size: 'medium' }, expected_version: 2 });
+    expect(fix.body.case.attributes).toEqual({ size: 'medium', depth_cm: 12 });
+    const hist = (await call('sup', `/cases/${c.id}`)).body.history as { action: string; actor: string; reason: string }[];
+    expect(hist.map((h) => [h.action, h.actor, h.reason])).toEqual([['report', 'hotline', 'report via hotline'], ['attributes', 'disp', '现场测量 measured on site'], ['attributes', 'grid', 'attributes']]);
   });
 });

@@ -19,7 +19,7 @@ import { principalOf } from '../../server/auth.js';
 import { badRequest, forbidden, HttpError, notFound, unauthorized } from '../../server/errors.js';
 import { AttributeError } from './catalogue.js';
 import { ACTIONS, allowedActions, OPS_ROLES, STATUSES, STATUS_LABELS, TransitionError, type Status } from './cycle.js';
-import { act, caseHistory, getCase, listCases, type CaseRow, type OpsConfig, OpsError, opsConfig, report } from './store.js';
+import { act, caseHistory, fillAttributes, getCase, listCases, type CaseRow, type OpsConfig, OpsError, opsConfig, report } from './store.js';
 import { operationsStats, STAT_GROUPS, statsCsv, type StatGroup } from './stats.js';
 import { intakeOf } from './intake.js';
 import { cityExtent, outsideCity, outsideMessage } from './extent.js';
@@ -187,6 +187,34 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ServerContext,
       department: typeof b.department === 'string' ? b.department : undefined, expectedVersion: b.expected_version as number | undefined }).catch(mapErr);
     ctx.touch(cityId);
     return { case: view(c, true), actions: allowedActions(c.status, p.roles) };
+  });
+
+  app.post('/api/v1/operations/cases/:id/attributes', {
+    preValidation: guard(),
+    schema: {
+      tags, summary: "fill in or correct a case's attributes (a 12345 ticket's missing ones)",
+      description: `补充或更正案件属性 (如 12345 工单缺少的必填属性), 记录操作人与原因; 409 when someone changed the case first (expected_version). ${unauthorizedNote}.`, security,
+      params: idParams, querystring: { type: 'object', properties: cityQ },
+      body: {
+        type: 'object', required: ['attributes'],
+        properties: {
+          attributes: { type: 'object', minProperties: 1, description: "the class's attributes by code, e.g. {\"depth_cm\": 30}", additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }] } },
+          reason: { type: 'string', maxLength: 500, description: 'why (recorded with the change set), e.g. 现场测量 measured on site' },
+          expected_version: { type: 'integer', minimum: 1, description: 'the version you saw: 409 if the case has changed since' },
+        },
+      },
+    },
+  }, async (req) => {
+    const p = await need(req, [...STAFF]);
+    const id = (req.params as { id: string }).id;
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    if (b.expected_version !== undefined && !Number.isInteger(b.expected_version)) throw badRequest('expected_version 应为整数 (你看到的版本) / expected_version must be an integer (the version you saw)');
+    if (b.reason !== undefined && (typeof b.reason !== 'string' || b.reason.length > 500)) throw badRequest('reason: 最多 500 字 / text of at most 500 characters');
+    const cityId = await city(req);
+    const c = await fillAttributes(store, ops, { cityId, id, actor: p.name, attributes: attributesOf(b), reason: b.reason as string | undefined,
+      expectedVersion: b.expected_version as number | undefined }).catch(mapErr);
+    ctx.touch(cityId);
+    return { case: view(c, true) };
   });
 
   app.get('/api/v1/operations/map', { schema: { tags, summary: 'cases on the map (GeoJSON, public fields only)' } }, async (req) => {
