@@ -51,6 +51,8 @@ describe.each(DRIVERS)('Open311 GeoReport v2 ($name)', (driver) => {
     expect(dx.discovery.endpoints.endpoint.formats.format).toEqual(['text/xml', 'application/json']);
     const dj = await (await fetch(`${base}/discovery.json`)).json();
     expect(dj.endpoints[0].url).toBe(base);
+    // changeset: a sortable datetime (GeoReport v2), when the services last changed, not a version name
+    for (const c of [dx.discovery.changeset, dj.changeset, dj.endpoints[0].changeset]) expect(c).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
 
     const sx = xml(await (await fetch(`${base}/services.xml`)).text());
     const road = sx.services.service.find((s: X) => s.service_code === 'road_damage');

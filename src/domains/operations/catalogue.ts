@@ -4,7 +4,7 @@
  * hours, and its Open311 service_code / group / keywords / attribute definitions. A default ships;
  * a city replaces it with a file of the same shape (`loadCatalogue(path)`).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -43,6 +43,8 @@ const caseClass = z.object({
 const file = z.object({
   id: z.string(),
   version: z.string(),
+  /** when the catalogue last changed (ISO 8601): Open311 discovery's changeset; a city's own file without it, by the file's time */
+  updated: z.string().datetime({ offset: true }).optional(),
   name_zh: z.string(),
   name_en: z.string(),
   calendar: z.string(),
@@ -85,7 +87,9 @@ export function catalogueVersions(): string[] {
 export function loadCatalogue(versionOrPath: string = DEFAULT_CATALOGUE): Catalogue {
   const path = existsSync(versionOrPath) ? versionOrPath : `${DIR}${versionOrPath}.json`;
   if (!existsSync(path)) throw new Error(`case catalogue "${versionOrPath}" not found (shipped: ${catalogueVersions().join(', ')}; or give a file path) / 找不到案件分类目录`);
-  return parseCatalogue(JSON.parse(readFileSync(path, 'utf8')), path);
+  const c = parseCatalogue(JSON.parse(readFileSync(path, 'utf8')), path);
+  c.updated ??= statSync(path).mtime.toISOString();
+  return c;
 }
 
 export function calendarPath(id: string): string {

@@ -143,7 +143,8 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
   const cal = ops.calendar;
   const dt = (isoOrNull: string | null) => (isoOrNull ? cal.w3c(Date.parse(isoOrNull)) : null);
   const departments = new Map(ops.catalogue.departments.map((d) => [d.id, d]));
-  const changeset = ops.catalogue.version;
+  // discovery's changeset is a datetime: when the services it lists last changed
+  const changeset = ops.catalogue.updated ?? new Date(0).toISOString();
 
   await app.register(async (api) => {
     await api.register((await import('@fastify/formbody')).default, { bodyLimit: 64 * 1024 });
