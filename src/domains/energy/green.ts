@@ -25,7 +25,18 @@ export async function readCertifications(path: string, city: EnergyCity, encodin
   const index = new Map<string, number>();
   city.buildings.ids.forEach((id, i) => index.set(id, i));
   const seen = new Set<number>();
-  return rows.slice(1).map((r, k) => {
+  // every bad row at once (as the metered reader reports them), nothing taken
+  const errors: GreenInputError[] = [];
+  const out = rows.slice(1).map((r, k): Certification | null => {
+    try { return certification(r, k); } catch (e) { if (e instanceof GreenInputError) { errors.push(e); return null; } throw e; }
+  });
+  if (errors.length) {
+    const more = errors.length > 20 ? `\n… ${errors.length - 20} more bad row(s) 另有 ${errors.length - 20} 行有误` : '';
+    throw new GreenInputError(errors.slice(0, 20).map((e) => e.message).join('\n') + more);
+  }
+  return out as Certification[];
+
+  function certification(r: (typeof rows)[number], k: number): Certification {
     const row = k + 2;
     const at = (col: string, zh: string, en: string) => new GreenInputError(`${name} 第 ${row} 行 ${col} 列: ${zh} (row ${row}, column ${col}: ${en})`);
     const [id = '', level = '', y = ''] = r.cells.map((c) => c.trim());
@@ -37,7 +48,7 @@ export async function readCertifications(path: string, city: EnergyCity, encodin
     if (seen.has(i)) throw at('building_id', `建筑 ${id} 重复`, `building ${id} is listed twice`);
     seen.add(i);
     return { row, building_index: i, building_id: id, level, year };
-  });
+  }
 }
 
 export interface GreenShare {
