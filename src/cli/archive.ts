@@ -7,7 +7,7 @@ import { Command, type Option } from 'commander';
 const archive = () => import('../store/archive.js');
 const openStore = async (db?: string) => (await import('../store/driver.js')).openStore(db);
 const resolveCity = async (store: import('../store/driver.js').Store, city?: string) => (await import('../analysis/network/store.js')).resolveCity(store, city);
-import { table } from './output.js';
+import { table, WAIT_OPTION } from './output.js';
 import { UsageError } from '../model/errors.js';
 
 interface Common { db?: string; city?: string; json?: boolean; quiet?: boolean }
@@ -20,6 +20,7 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
     .argument('<collection>', 'collection id: buildings, facilities, green_spaces, land_use, admin_areas, walk_edges, inspections, building_safety, cases, ...')
     .argument('<id>', 'the record id (e.g. w123; a facility: w123 for all its categories or w123:school)')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option('--city <name>', 'city (default: the only one)')
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'nothing on stderr')
@@ -29,6 +30,7 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
     .requiredOption('--since <time>', 'from (exclusive): YYYY-MM-DD (end of that day, UTC) or an ISO date-time')
     .option('--until <time>', 'to (inclusive), default now')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option('--city <name>', 'city (default: the only one)')
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'nothing on stderr')
@@ -37,6 +39,7 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
   archive.command('verify')
     .description('recompute every hash and walk every chain; exit 0 when intact, else 1 naming the first broken record (档案完整性校验)')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option('--city <name>', 'only this city')
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'nothing on stderr')
@@ -45,14 +48,13 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
 }
 
 async function historyCommand(collection: string, id: string, o: Common): Promise<void> {
-  const { archiveTables, history } = await archive();
+  const { archiveTables, history, recordKey } = await archive();
   const store = await openStore(o.db);
   try {
     const spec = (await archiveTables(store)).find((s) => s.kind === collection);
     if (!spec) throw new UsageError(`no versioned collection "${collection}" (collections: ${(await archiveTables(store)).map((s) => s.kind).join(', ')})`);
     const city = await resolveCity(store, o.city);
-    const parts = id.split(':');
-    const key = Object.fromEntries(spec.key.map((k, i) => [k, parts[i]]).filter(([, v]) => v !== undefined && v !== ''));
+    const key = recordKey(spec, id);
     const versions = await history(store, spec, city, key);
     if (!versions.length) {
       process.stderr.write(`error: no record ${collection}/${id} in city ${city} (记录不存在)\n`);
@@ -65,6 +67,10 @@ async function historyCommand(collection: string, id: string, o: Common): Promis
     print(table([['key', 'v', 'valid from 生效', 'valid to 失效', 'actor 操作人', 'reason 原因', 'changed 变更字段'],
       ...versions.map((v) => [v.key, v.version, v.valid_from.slice(0, 19), v.valid_to ? v.valid_to.slice(0, 19) : 'current 现行', v.actor, v.reason.slice(0, 60),
         v.version === 1 ? '(new 新增)' : v.changed_fields.join(', ') || '-'])]));
+    // a record whose last version was closed was removed: by whom and why
+    versions.forEach((v, i) => {
+      if (v.closed_by && versions[i + 1]?.key !== v.key) print(`${v.key}: removed 已移除 ${v.valid_to!.slice(0, 19)} by ${v.closed_by.actor}: ${v.closed_by.reason.slice(0, 100)}`);
+    });
   } finally {
     await store.close();
   }
@@ -74,7 +80,7 @@ async function changesCommand(o: Common & { since: string; until?: string }): Pr
   const { changes, parseArchiveTime } = await archive();
   const since = parseArchiveTime(o.since, '--since');
   const until = o.until ? parseArchiveTime(o.until, '--until') : new Date().toISOString();
-  if (since >= until) throw new UsageError(`--since ${since} is not before --until ${until}`);
+  if (since >= until) throw new UsageError(`--since ${since} is not before --until ${until} (起始时间须早于截止时间)`);
   const store = await openStore(o.db);
   try {
     const city = await resolveCity(store, o.city);
@@ -95,11 +101,13 @@ async function changesCommand(o: Common & { since: string; until?: string }): Pr
 async function verifyCommand(o: Common): Promise<void> {
   const store = await openStore(o.db);
   try {
+    // a city that is not there is an error, never an archive found intact
+    if (o.city !== undefined) await resolveCity(store, o.city);
     const r = await (await import('../store/verify.js')).verifyArchive(store, o.city);
     if (o.json) print(JSON.stringify(r, null, 2));
     else if (r.ok) {
       print(`archive intact 档案完整: ${r.versions.toLocaleString('en')} versions in ${r.tables.length} tables; ` +
-        r.cities.map((c) => `${c.city_id}: ${c.seq} change sets, head ${c.head?.slice(0, 16) ?? '-'}`).join('; '));
+        (r.cities.map((c) => `${c.city_id}: ${c.seq} change sets, head ${c.head?.slice(0, 16) ?? '-'}`).join('; ') || 'no change sets yet (尚无变更集)'));
     } else {
       const b = r.broken[0];
       process.stderr.write(`error: archive broken 档案被篡改: first broken record ${b.kind} ${b.id}${b.version !== null ? ` version ${b.version}` : ''}: ${b.problem}\n`);

@@ -24,7 +24,7 @@ export async function statsCommand(o: { db?: string; city?: string; json?: boole
         process.stdout.write(table(Object.entries(s.categories).map(([c, n]) => [`  ${c}`, categoryById.get(c)?.name_zh ?? '', n])) + '\n');
       }
       process.stdout.write('sources:\n');
-      process.stdout.write(table(s.sources.map((src) => [`  ${src.source_id}`, src.format, src.version ?? '-', src.imported_at, src.path])) + '\n');
+      process.stdout.write(table(s.sources.map((src) => [`  ${src.source_id}`, src.format ?? '-', src.version ?? '-', src.imported_at, src.path ?? '(imported again since 此后已重新导入)'])) + '\n');
     }
   } finally {
     await store.close();

@@ -391,6 +391,29 @@ export interface HistoryEntry {
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
+ * The key of a record as a person writes it (`w123`, a facility's `w123:school`, or `w123|school`
+ * as `history` and `changes` print it): the parts of a key of several columns joined by ':' or '|',
+ * the last taking the rest (an id may hold a ':' itself); parts left out or empty are not filtered
+ * (`w123`: all of its categories). The first part is needed: without it the history would be of
+ * every record of the collection.
+ */
+export function recordKey(spec: VersionedSpec, id: string): Record<string, string> {
+  const parts: string[] = [];
+  let rest = String(id);
+  for (let i = 0; i < spec.key.length - 1; i++) {
+    const at = rest.search(/[:|]/);
+    if (at < 0) break;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  parts.push(rest);
+  if (!parts[0].trim()) {
+    throw new ArchiveError(`${spec.kind}: give the record's id${spec.key.length > 1 ? ` (${spec.key.join(':')}, e.g. w123 or w123:school)` : ''}, got "${String(id).slice(0, 40)}" (请给出记录编号)`);
+  }
+  return Object.fromEntries(spec.key.map((k, i) => [k, parts[i]]).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+/**
  * Every version of one record, oldest first, with who/when/why and the fields each changed. Key
  * columns left out of `key` are not filtered (e.g. a facility's id without its category: all of
  * its categories, each with its own versions).
@@ -432,7 +455,10 @@ export async function history(q: Queryable, spec: VersionedSpec, cityId: string,
 export function parseArchiveTime(text: string, what = '--as-of'): string {
   const s = String(text).trim();
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  const t = date ? Date.parse(`${s}T23:59:59.999Z`) : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s) ? Date.parse(s.replace(' ', 'T')) : NaN;
+  let t = date ? Date.parse(`${s}T23:59:59.999Z`) : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s) ? Date.parse(s.replace(' ', 'T')) : NaN;
+  // a day the month does not have (2026-02-30) is not one: Date.parse would roll it into the next month
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number);
+  if (!(m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate())) t = NaN;
   if (!Number.isFinite(t)) throw new ArchiveError(`${what}: "${s.slice(0, 40)}" is not a date or time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ) 日期格式无效`);
   return new Date(t).toISOString();
 }

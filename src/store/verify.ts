@@ -44,10 +44,20 @@ export async function verifyArchive(store: Store, cityId?: string, limit = 20): 
          WHERE ${city} AND ((v.version = 1 AND v.prev_hash IS NOT NULL) OR (v.version > 1 AND (p.hash IS NULL OR p.hash <> v.prev_hash OR p.valid_to IS NULL OR p.closed_by IS NULL)))
          ORDER BY 1, 2 LIMIT ${limit}`, params),
         'chain broken: the previous version is missing, altered, or was never closed (版本链断裂)');
-      add(spec, await tx.query(
-        `SELECT ${k} AS k, v.version FROM ${spec.table} v LEFT JOIN changesets c ON c.changeset_id = v.changeset_id
-         WHERE ${city} AND (c.changeset_id IS NULL OR c.head IS NULL OR c.city_id <> v.city_id) ORDER BY 1, 2 LIMIT ${limit}`, params),
-        'written by a change set that does not exist or was never sealed (变更集缺失)');
+      // a version's times are its change sets' (both stamped now() in the one transaction that wrote it,
+      // and recorded_at is sealed into the chain's head): valid_from and valid_to are in no hash, so a
+      // time moved (a record backdated, a removal undone or moved) is found here, naming the record
+      const sets = await tx.query<{ k: string; version: number; p: 'set' | 'from' | 'to' }>(
+        `SELECT k, version, p FROM (SELECT ${k} AS k, v.version, CASE
+           WHEN c.changeset_id IS NULL OR c.head IS NULL OR c.city_id <> v.city_id
+             OR (v.closed_by IS NOT NULL AND (cc.changeset_id IS NULL OR cc.head IS NULL OR cc.city_id <> v.city_id)) THEN 'set'
+           WHEN v.valid_from <> c.recorded_at THEN 'from'
+           WHEN (v.valid_to IS NULL) <> (v.closed_by IS NULL) OR v.valid_to <> cc.recorded_at THEN 'to' END AS p
+         FROM ${spec.table} v LEFT JOIN changesets c ON c.changeset_id = v.changeset_id LEFT JOIN changesets cc ON cc.changeset_id = v.closed_by
+         WHERE ${city}) x WHERE p IS NOT NULL ORDER BY 1, 2 LIMIT ${limit}`, params);
+      add(spec, sets.filter((r) => r.p === 'set'), 'written or closed by a change set that does not exist or was never sealed (变更集缺失)');
+      add(spec, sets.filter((r) => r.p === 'from'), 'valid_from altered: it is not the time of the change set that wrote it (生效时间被篡改)');
+      add(spec, sets.filter((r) => r.p === 'to'), 'valid_to altered: it is not the time of the change set that closed it (失效时间被篡改)');
     }
     // change sets: recompute each digest from the versions, then walk each city's chain
     const cityRows = await tx.query<{ city_id: string }>(`SELECT DISTINCT city_id FROM changesets v WHERE ${city} ORDER BY 1`, params);

@@ -31,6 +31,9 @@ describe.each(DRIVERS)('the archive over HTTP ($name)', (driver) => {
       expect(h.body.versions.map((v: { actor: string; changed_fields: string[] }) => [v.actor, v.changed_fields])).toEqual([['survey-2025', []], ['survey-2026', ['name', 'tags']]]);
       expect(h.body.versions[1].reason).toBe('2026 年度普查');
       expect((await get('/api/v1/history/buildings/nope')).status).toBe(404);
+      // a record's id is read by the CLI's rule: an empty first part is no record (it was every one of the collection)
+      const empty = await get('/api/v1/history/facilities/:bus_stop');
+      expect([empty.status, empty.body.description]).toEqual([400, expect.stringContaining("facilities: give the record's id")]);
       expect((await get('/api/v1/history/nothing/b1')).status).toBe(404);
       const names = (fc: { features: { id: string; properties: { name: string } }[] }) => fc.features.map((f) => `${f.id}=${f.properties.name}`).sort();
       expect(names((await get('/collections/buildings/items')).body)).toEqual(['b1=一号楼（改）', 'b3=三号楼']);

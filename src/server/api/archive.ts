@@ -6,7 +6,7 @@
  *   GET /api/v1/runs?kind=                  the analysis runs (every result names its run)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ArchiveError, archiveTables, changes, history, parseArchiveTime } from '../../store/archive.js';
+import { ArchiveError, archiveTables, changes, history, parseArchiveTime, recordKey } from '../../store/archive.js';
 import { getRun, listRuns } from '../../store/runs.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
@@ -33,8 +33,9 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
     const specs = await ctx.cached(city, 'archive-tables', () => archiveTables(ctx.store));
     const spec = specs.find((s) => s.kind === collection);
     if (!spec) throw notFound(`没有该版本化数据集 / no versioned collection "${collection.slice(0, 64)}" (collections: ${specs.map((s) => s.kind).join(', ')})`);
-    const parts = id.split(':');
-    const key = Object.fromEntries(spec.key.map((k, i) => [k, parts[i]]).filter(([, v]) => v));
+    // the one reading of a record's id (the CLI's too): w123, w123:school or w123|school; an empty first part is refused
+    let key: Record<string, string>;
+    try { key = recordKey(spec, id); } catch (e) { throw badRequest((e as ArchiveError).message); }
     const policy = collectionOfKind(spec.kind);
     if (policy) requireRead(req, policy, reply);
     let versions = await history(ctx.store, spec, city, key);
