@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { cliActor } from './actor.js';
-import { table } from './output.js';
+import { table, WAIT_OPTION } from './output.js';
 import { UsageError } from '../model/errors.js';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed'];
@@ -11,6 +11,7 @@ export function jobsCommandSpec(dbOption: () => Option): Command {
     .enablePositionalOptions()
     .description('jobs (任务): list them (queued, running, succeeded, failed); `jobs submit KIND` queues one (PostgreSQL) or runs it now (PGlite)')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .addOption(new Option('--status <status>', 'only jobs in this state').choices(STATUSES))
     .option('--kind <kind>', 'only jobs of this kind')
     .option('--limit <n>', 'newest N jobs', (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a positive integer, got "${v}"`); return n; }, 50)
@@ -22,6 +23,7 @@ export function jobsCommandSpec(dbOption: () => Option): Command {
     .argument('<kind>', 'job kind, e.g. store.analyze, access, noop.sleep')
     .option('--params <json>', 'parameters as a JSON object', '{}')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option('--actor <name>', 'who submits (default $OPENCIM_ACTOR, else cli:<os user>)')
     .option('--timeout <s>', 'seconds after which a running job is taken for lost and retried (pg-boss)', (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new UsageError(`--timeout must be a positive number of seconds, got "${v}"`); return n; })
     .option('--json', 'JSON output')
@@ -46,15 +48,29 @@ async function listCommand(o: { db?: string; status?: 'queued'; kind?: string; l
   const { listJobs } = await import('../jobs/rows.js');
   const store = await openStore(o.db);
   try {
-    if (store.kind === 'postgres') await (await import('../jobs/pgboss.js')).reconcile(store);
+    let lost = new Map<number, string | null>();
+    if (store.kind === 'postgres') {
+      const boss = await import('../jobs/pgboss.js');
+      await boss.reconcile(store);
+      lost = await boss.lostJobs(store);
+    } else await (await import('../jobs/in-process.js')).reconcileInProcess(store);
     const rows = await listJobs(store, { status: o.status, kind: o.kind, limit: o.limit });
-    if (o.json) { process.stdout.write(JSON.stringify({ db: store.location, jobs: rows }, null, 2) + '\n'); return; }
+    // a running job whose worker is gone says so (and when it is retried), never that it is at its last progress
+    const lostNote = (id: number) => `worker lost 执行进程已中断: retried ${lost.get(id) ? `after ${lost.get(id)}` : 'after its timeout'}`;
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ db: store.location, jobs: rows.map((r) => (lost.has(r.job_id) ? { ...r, worker_lost: true, retry_at: lost.get(r.job_id) } : r)) }, null, 2) + '\n');
+      return;
+    }
     if (o.quiet) { for (const r of rows) process.stdout.write(`${r.job_id}\n`); return; }
+    if (!rows.length && (o.status || o.kind)) { process.stdout.write(`no jobs${o.kind ? ` of kind ${o.kind}` : ''}${o.status ? ` ${o.status}` : ''} in ${store.location} (无符合条件的任务)\n`); return; }
     if (!rows.length) { process.stdout.write(`no jobs in ${store.location} yet (尚无任务): opencim jobs submit KIND --params '{...}'\n`); return; }
     process.stdout.write(table([
       ['id', 'kind 类型', 'status 状态', 'attempts 次数', 'actor 提交人', 'created 创建', 'started 开始', 'finished 结束', 'worker', 'error / progress'],
       ...rows.map((r) => [r.job_id, r.kind, r.status, `${r.attempts}/${r.max_attempts}`, r.actor, r.created_at, r.started_at ?? '', r.finished_at ?? '', r.worker ?? '',
-        r.error ? r.error.slice(0, 100) : r.status === 'running' && r.progress !== null ? `${Math.round(r.progress * 100)}% ${r.message ?? ''}` : '']),
+        // a running job is its progress; an error then is its last attempt's, which is being retried
+        lost.has(r.job_id) ? lostNote(r.job_id)
+          : r.status === 'running' ? [`${Math.round((r.progress ?? 0) * 100)}%`, r.message, r.error && `(retrying 重试中; attempt before: ${r.error.slice(0, 80)})`].filter(Boolean).join(' ')
+          : r.error ? r.error.slice(0, 100) : '']),
     ]) + '\n');
   } finally {
     await store.close();
@@ -64,7 +80,7 @@ async function listCommand(o: { db?: string; status?: 'queued'; kind?: string; l
 async function submitCommand(kind: string, o: { db?: string; params: string; actor?: string; timeout?: number; json?: boolean; quiet?: boolean }): Promise<void> {
   let raw: unknown;
   try { raw = JSON.parse(o.params); } catch (e) { throw new UsageError(`--params is not JSON (参数不是 JSON): ${(e as Error).message}`); }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('--params must be a JSON object, e.g. \'{"ms": 1000}\'');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('--params must be a JSON object, e.g. \'{"ms": 1000}\' (参数须为 JSON 对象)');
   const { getJob } = await import('../jobs/registry.js');
   const { parseParams } = await import('../jobs/contract.js');
   // validate before opening the store: a bad submission writes nothing

@@ -1,7 +1,8 @@
 import { Command, type Option } from 'commander';
 import { cliActor } from './actor.js';
-import { table } from './output.js';
+import { table, WAIT_OPTION } from './output.js';
 import { UsageError } from '../model/errors.js';
+import { ROLES } from '../store/principals.js';
 
 interface UsersOptions { db?: string; actor?: string; json?: boolean; quiet?: boolean }
 
@@ -14,8 +15,9 @@ export function usersCommandSpec(dbOption: () => Option): Command {
   users.command('add')
     .description('add a user with roles; prints the bearer token once (only its SHA-256 is stored) / 添加用户, 令牌只显示一次')
     .argument('<name>', 'user name: letters, digits, _ . @ -')
-    .requiredOption('--role <roles>', 'comma-separated roles: viewer, editor, inspector, dispatcher, grid_worker, department, supervisor, admin (admin holds all)')
+    .requiredOption('--role <roles>', `comma-separated roles: ${ROLES.join(', ')} (admin holds all)`)
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option(...actorOption())
     .option('--json', 'print the user and token as JSON')
     .option('-q, --quiet', 'print only the token')
@@ -23,6 +25,7 @@ export function usersCommandSpec(dbOption: () => Option): Command {
   users.command('list')
     .description('list users, their roles and whether they are revoked / 用户列表')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'names only')
     .action(async (o: UsersOptions) => { await usersList(o); });
@@ -30,6 +33,7 @@ export function usersCommandSpec(dbOption: () => Option): Command {
     .description('revoke a user: their token is refused from now on (running servers: within 2 s) / 撤销用户')
     .argument('<name>', 'user name')
     .addOption(dbOption())
+    .option(...WAIT_OPTION)
     .option(...actorOption())
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'no output')

@@ -26,6 +26,11 @@ type Lock = Pick<Queryable, 'query'>;
 
 const LOCK_SPACE = 7310422;
 
+/** SQL: is an attempt at job `jobId` (an SQL expression) running now, in any process on the server (it holds the job's lock)? */
+export const attemptRunningSql = (jobId: string) =>
+  `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND l.classid = ${LOCK_SPACE} AND l.objid::bigint = ${jobId} AND l.objsubid = 2)`;
+
 export async function attemptJob(store: Store, jobId: number, o: AttemptOptions): Promise<Attempt> {
   if (store.kind !== 'postgres') return attempt(store, null, jobId, o);
   // the lock's transaction runs on a connection of its own; the job uses the store as usual

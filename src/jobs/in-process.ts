@@ -22,6 +22,19 @@ export async function runNow(store: Store, kind: string, rawParams: unknown, act
 }
 
 /**
+ * An embedded (PGlite) store is held by one process at a time (src/store/lock.ts): a job another
+ * process left running was cut off with it (kill -9, a crash) and is marked failed, never left
+ * running for ever. Returns how many. (On a PostgreSQL server, pg-boss retries such jobs.)
+ */
+export async function reconcileInProcess(store: Store): Promise<number> {
+  if (store.kind === 'postgres') return 0;
+  return store.execute(
+    `UPDATE jobs SET status = 'failed', finished_at = clock_timestamp(),
+       error = coalesce(error || '; ', '') || 'the process running it stopped before it finished (进程中断)'
+     WHERE runner = 'in-process' AND status = 'running' AND worker IS DISTINCT FROM $1`, [inProcessWorker()]);
+}
+
+/**
  * Run scheduled jobs when due: every `intervalMs` (the first look one interval after the start, so
  * a server opens first), a job whose latest cron time (UTC) has passed without a scheduled job of
  * its kind created since is run, one at a time, as actor `schedule`.

@@ -11,7 +11,7 @@ import PgBoss from 'pg-boss';
 import type { Store } from '../store/driver.js';
 import { resilientPool } from '../store/pg-driver.js';
 import { parseParams, type Job } from './contract.js';
-import { attemptJob } from './execute.js';
+import { attemptJob, attemptRunningSql } from './execute.js';
 import { getJob, JOBS } from './registry.js';
 import { createJob, setQueueId } from './rows.js';
 
@@ -63,7 +63,9 @@ export async function enqueue(store: Store, url: string, kind: string, rawParams
 
 /**
  * Mark failed the jobs whose queue entry pg-boss failed for good while no worker could say so
- * (the last attempt's worker was killed and the job expired). Returns how many.
+ * (the last attempt's worker was killed and the job expired). Returns how many. A job whose attempt
+ * is still running (pg-boss expired it, but its worker is alive and holds its lock) is left alone:
+ * it ends as that attempt ends.
  */
 export async function reconcile(store: Store): Promise<number> {
   const has = await store.query<{ t: string | null }>(`SELECT to_regclass('${BOSS_SCHEMA}.job')::text AS t`);
@@ -73,8 +75,22 @@ export async function reconcile(store: Store): Promise<number> {
        error = coalesce(j.error || '; ', '') || 'the worker was lost and no retries are left (' || coalesce(b.output->>'message', b.state::text) || ')'
      FROM (SELECT id, state, output, completed_on FROM ${BOSS_SCHEMA}.job WHERE state = 'failed'
            UNION ALL SELECT id, state, output, completed_on FROM ${BOSS_SCHEMA}.archive WHERE state = 'failed') b
-     WHERE j.runner = 'pg-boss' AND j.status IN ('queued', 'running') AND j.queue_id = b.id::text RETURNING j.job_id`);
+     WHERE j.runner = 'pg-boss' AND j.status IN ('queued', 'running') AND j.queue_id = b.id::text AND NOT ${attemptRunningSql('j.job_id')} RETURNING j.job_id`);
   return r.length;
+}
+
+/**
+ * The jobs shown running whose attempt no worker holds: its worker was killed or cut off. pg-boss
+ * retries each once its timeout has passed (`retry_at`, null when its queue entry is not active).
+ */
+export async function lostJobs(store: Store): Promise<Map<number, string | null>> {
+  const has = await store.query<{ t: string | null }>(`SELECT to_regclass('${BOSS_SCHEMA}.job')::text AS t`);
+  if (!has[0]?.t) return new Map();
+  const rows = await store.query<{ job_id: number; retry_at: string | null }>(
+    `SELECT j.job_id, to_char((b.started_on + b.expire_in) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS retry_at
+     FROM jobs j LEFT JOIN ${BOSS_SCHEMA}.job b ON b.id::text = j.queue_id AND b.state = 'active'
+     WHERE j.runner = 'pg-boss' AND j.status = 'running' AND NOT ${attemptRunningSql('j.job_id')}`);
+  return new Map(rows.map((r) => [Number(r.job_id), r.retry_at]));
 }
 
 export interface Worker { name: string; stop(o?: { graceMs?: number }): Promise<void> }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './driver.js';
-import { InputError } from '../model/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../model/errors.js';
 
 export const ROLES = ['viewer', 'editor', 'inspector', 'dispatcher', 'grid_worker', 'department', 'supervisor', 'citizen', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -59,7 +59,7 @@ export async function addPrincipal(q: Queryable, o: { name: string; roles: Role[
     [o.name, roles, hashToken(token), o.createdBy]);
   if (!rows.length) {
     const old = await q.query<{ revoked_at: string | null }>('SELECT revoked_at::text FROM principals WHERE name = $1', [o.name]);
-    throw new PrincipalError(`user "${o.name}" exists already${old[0]?.revoked_at ? ' (revoked; names are never reused)' : ''} (用户已存在): choose another name`);
+    throw new ConflictError(`user "${o.name}" exists already${old[0]?.revoked_at ? ' (revoked; names are never reused)' : ''} (用户已存在): choose another name`);
   }
   return { principal: rows[0], token };
 }
@@ -68,14 +68,14 @@ export async function listPrincipals(q: Queryable): Promise<PrincipalRow[]> {
   return q.query<PrincipalRow>(`SELECT ${COLS} FROM principals ORDER BY name`);
 }
 
-/** Revoke a principal's token; unknown or already revoked names are errors. */
+/** Revoke a principal's token; an unknown name is not found, one revoked already a conflict (exit 1: the name was right in form). */
 export async function revokePrincipal(q: Queryable, name: string, by: string): Promise<PrincipalRow> {
   const rows = await q.query<PrincipalRow>(
     `UPDATE principals SET revoked_at = now(), revoked_by = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING ${COLS}`, [name, by]);
   if (rows.length) return rows[0];
-  const old = await q.query<{ revoked_at: string }>('SELECT revoked_at::text FROM principals WHERE name = $1', [name]);
-  if (old.length) throw new PrincipalError(`user "${name}" was revoked already at ${old[0].revoked_at} (已撤销)`);
-  throw new PrincipalError(`no user "${name.slice(0, 80)}" (无此用户): see \`opencim users list\``);
+  const old = await q.query<{ revoked_at: string; revoked_by: string }>(`SELECT ${COLS} FROM principals WHERE name = $1`, [name]);
+  if (old.length) throw new ConflictError(`user "${name}" was revoked already at ${old[0].revoked_at} by ${old[0].revoked_by} (已撤销)`);
+  throw new NotFoundError(`no user "${name.slice(0, 80)}" (无此用户): see \`opencim users list\``);
 }
 
 /** the active principal holding this token hash, or null */

@@ -133,17 +133,17 @@ for (const driver of DRIVERS) {
 describe('users: bad input', () => {
   let db: string;
   beforeAll(async () => { db = await DRIVERS[0].fresh(); });
-  it('bad input: unknown role, duplicate name, unknown user; each a clear error and exit 2', async () => {
+  it('bad input: unknown role (usage, exit 2), duplicate name (conflict), unknown user (not found): each a clear error, exit 1 by the error module\'s table', async () => {
     const bad = await runCli(['users', 'add', 'dave', '--role', 'editor,wizard', '--db', db]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown role "wizard"');
     expect((await runCli(['users', 'list', '--db', db, '-q'])).stdout).toBe('');
     await addUser(db, 'carol', 'viewer');
     const dup = await runCli(['users', 'add', 'carol', '--role', 'viewer', '--db', db]);
-    expect(dup.code).toBe(2);
+    expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('exists already');
     const none = await runCli(['users', 'revoke', 'nobody', '--db', db]);
-    expect(none.code).toBe(2);
+    expect(none.code).toBe(1);
     expect(none.stderr).toContain('no user "nobody"');
   }, 300_000);
 });
