@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { fail } from './output.js';
+import { fail, WAIT_OPTION } from './output.js';
 import { EXIT_CODE, UsageError } from '../model/errors.js';
 
 // a reader that stops early (`opencim check ... | head`) closes the pipe: that ends the output, it is not an error
@@ -18,7 +18,7 @@ program
 
 const dbOption = () => new Option('--db <db>', 'store: a folder (embedded PGlite) or a postgres:// URL; default $DATABASE_URL or ./.opencim/db');
 /** PGlite folders are one process at a time: wait for the holder instead of failing at once */
-const waitOption = () => new Option('--wait [seconds]', 'if another process holds the embedded store, wait for it (no limit, or this many seconds) instead of failing at once; also $OPENCIM_WAIT');
+const waitOption = () => new Option(...WAIT_OPTION);
 const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, got "${v}"`);

@@ -47,3 +47,6 @@ export function fail(e: unknown): never {
   if (process.env.OPENCIM_DEBUG && err?.stack) process.stderr.write(err.stack + '\n');
   process.exit(e instanceof OpenCimError ? EXIT_CODE[e.kind] : 1);
 }
+
+/** the CLI's `--wait` (what a locked store's error tells a person to use), the same on every command that opens a store */
+export const WAIT_OPTION = ['--wait [seconds]', 'if another process holds the embedded store, wait for it (no limit, or this many seconds) instead of failing at once; also $OPENCIM_WAIT (数据库被占用时等待)'] as const;

@@ -80,6 +80,8 @@ export async function openStore(db?: string, o: OpenOptions = {}): Promise<Store
     : await (await import('./pglite-driver.js')).openPglite(target, { create: o.create ?? false, waitMs: o.waitMs ?? waitFromEnv() });
   try {
     await migrate(store);
+    // an embedded store is held by one process at a time: a run it finds still running was left by a process that died (kill -9)
+    if (store.kind === 'pglite') await (await import('./runs.js')).failStaleRuns(store, 0);
   } catch (e) {
     await store.close();
     throw e;

@@ -107,7 +107,7 @@ export async function openPg(url: string): Promise<Store> {
     c.release();
   } catch (e) {
     await pool.end();
-    throw new Error(`cannot connect to ${maskUrl(url)}: ${(e as Error).message}`);
+    throw new OpenCimError('unavailable', `cannot connect to ${maskUrl(url)}: ${(e as Error).message} (无法连接数据库服务器)`);
   }
   return {
     kind: 'postgres',
