@@ -88,6 +88,18 @@ describe.each(DRIVERS)('12345 hotline import ($name)', (driver) => {
     expect([u.added, u.warnings.map((w) => [w.line, w.column])]).toEqual([1, [[1, 'attribute[colour]']]]);
   }));
 
+  it('links a ticket to an open case of its class nearby reported before it, never to a later one (a back-dated ticket)', () => withStore(driver, async (s, dir) => {
+    // D-2 comes first in the file but was taken an hour after D-1, 10 m away: D-1 is the original, not D-2's copy
+    const back = file(dir, 'back.csv', `${HEAD}\nD-2,暴露垃圾,垃圾,学院路7号,116.3700,40.0200,2026-11-02 11:00,\nD-1,暴露垃圾,垃圾,学院路7号,116.3701,40.0200,2026-11-02 10:00,\n`);
+    expect((await importHotline(s, cfg, 'c', back, { actor: 'hotline' })).duplicates).toBe(0);
+    // in order, the later one is linked to the earlier
+    const fwd = file(dir, 'fwd.csv', `${HEAD}\nE-1,暴露垃圾,垃圾,学院路9号,116.3800,40.0300,2026-11-02 10:00,\nE-2,暴露垃圾,垃圾,学院路9号,116.3801,40.0300,2026-11-02 11:00,\n`);
+    expect((await importHotline(s, cfg, 'c', fwd, { actor: 'hotline' })).duplicates).toBe(1);
+    const dup = Object.fromEntries((await listCases(s, 'c', { limit: 10 })).map((c) => [c.external_id, c.duplicate_of]));
+    const id = Object.fromEntries((await listCases(s, 'c', { limit: 10 })).map((c) => [c.external_id, c.id]));
+    expect(dup).toEqual({ 'D-1': null, 'D-2': null, 'E-1': null, 'E-2': id['E-1'] });
+  }));
+
   it('reads GBK with --encoding gbk; without it, says the file is probably GBK', () => withStore(driver, async (s, dir) => {
     const text = `${HEAD}\nG-1,暴露垃圾,小区门口垃圾,学清路1号,116.356,40.0035,2026/11/02 11:00,\n`;
     const g = file(dir, 'g.csv', gbk(text));

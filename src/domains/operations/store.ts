@@ -195,7 +195,7 @@ export async function reportInto(tx: Queryable, cfg: OpsConfig, r: NewReport, cs
     `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($2::float8, $3::float8), 4326) AS pt)
      SELECT nextval('case_id_seq') AS n, g.code, g.workers, g.assign,
        (SELECT c.id FROM cases_current c, p WHERE $4::boolean AND c.city_id = $1 AND c.service_code = $5 AND c.status = ANY($6) AND c.duplicate_of IS NULL
-          AND c.reported_at >= $7 AND c.geom && ST_Expand(p.pt, $9)
+          AND c.reported_at >= $7 AND c.reported_at <= $10 AND c.geom && ST_Expand(p.pt, $9)
           AND ST_DWithin(c.geom::geography, p.pt::geography, $8)
         ORDER BY ST_Distance(c.geom::geography, p.pt::geography), c.reported_at LIMIT 1) AS dup
      FROM p LEFT JOIN LATERAL (SELECT code, workers, assign FROM grids_current WHERE city_id = $1 AND level = 'unit'
@@ -203,7 +203,9 @@ export async function reportInto(tx: Queryable, cfg: OpsConfig, r: NewReport, cs
     [r.cityId, hasPoint ? r.lon : null, hasPoint ? r.lat : null, checkDup, k.service_code, ['reported', 'accepted', 'dispatched', 'handled'],
      new Date(at - d.window_hours * 3600_000).toISOString(), d.radius_m,
      // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
-     hasPoint ? (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180)) : 0]);
+     hasPoint ? (d.radius_m / 110_000) / Math.max(0.05, Math.cos((r.lat! * Math.PI) / 180)) : 0,
+     // a duplicate is of a case reported before this one (a back-dated ticket is not the copy of a later case)
+     new Date(at).toISOString()]);
   const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
   const grid = hit.code ? { code: hit.code, workers: j(hit.workers) as string[], assign: j(hit.assign) as Record<string, string> } : null;
   const department = grid?.assign[k.department] ?? k.department;
@@ -253,22 +255,24 @@ export async function reportBatch(tx: Queryable, items: { cfg: OpsConfig; r: New
     .map((x) => BigInt(x.n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
   const col = <T>(f: (p: (typeof prep)[number]) => T) => prep.map(f);
   const hits = await tx.query<{ i: number; code: string | null; workers: unknown; assign: unknown; dup: string | null; dist: number | null }>(
-    `WITH u AS (SELECT * FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::timestamptz[], $7::boolean[], $8::float8[], $9::float8[])
-                  AS u(i, city, lon, lat, code, since, chk, radius, box))
+    `WITH u AS (SELECT * FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::timestamptz[], $7::boolean[], $8::float8[], $9::float8[], $11::timestamptz[])
+                  AS u(i, city, lon, lat, code, since, chk, radius, box, until))
      SELECT u.i, g.code, g.workers, g.assign, d.id AS dup, d.dist
      FROM u CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) AS pt) p
      LEFT JOIN LATERAL (SELECT code, workers, assign FROM grids_current WHERE city_id = u.city AND level = 'unit'
        AND ST_Intersects(geom, p.pt) ORDER BY code LIMIT 1) g ON true
      LEFT JOIN LATERAL (SELECT c.id, ST_Distance(c.geom::geography, p.pt::geography) AS dist FROM cases_current c
        WHERE u.chk AND c.city_id = u.city AND c.service_code = u.code AND c.status = ANY($10) AND c.duplicate_of IS NULL
-         AND c.reported_at >= u.since AND c.geom && ST_Expand(p.pt, u.box) AND ST_DWithin(c.geom::geography, p.pt::geography, u.radius)
+         AND c.reported_at >= u.since AND c.reported_at <= u.until AND c.geom && ST_Expand(p.pt, u.box) AND ST_DWithin(c.geom::geography, p.pt::geography, u.radius)
        ORDER BY 2, c.reported_at LIMIT 1) d ON true
      ORDER BY u.i`,
     [prep.map((_, i) => i), col((p) => p.r.cityId), col((p) => (p.hasPoint ? p.r.lon! : null)), col((p) => (p.hasPoint ? p.r.lat! : null)),
      col((p) => p.k.service_code), col((p) => new Date(p.at - p.d.window_hours * 3600_000).toISOString()), col((p) => p.checkDup), col((p) => p.d.radius_m),
      // a box of the radius in degrees (generous: 1° of longitude shrinks with cos(lat)), so the spatial index is used
      col((p) => (p.hasPoint ? (p.d.radius_m / 110_000) / Math.max(0.05, Math.cos((p.r.lat! * Math.PI) / 180)) : 0)),
-     ['reported', 'accepted', 'dispatched', 'handled']]);
+     ['reported', 'accepted', 'dispatched', 'handled'],
+     // a duplicate is of a case reported before this one (a back-dated ticket is not the copy of a later case)
+     col((p) => new Date(p.at).toISOString())]);
   const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
   const rows: CaseRow[] = [];
   for (const [i, p] of prep.entries()) {
@@ -282,7 +286,7 @@ export async function reportBatch(tx: Queryable, items: { cfg: OpsConfig; r: New
       const since = p.at - p.d.window_hours * 3600_000;
       for (let e = 0; e < i; e++) {
         const o = rows[e], q = prep[e];
-        if (o.duplicate_of !== null || o.lon === null || o.lat === null || q.r.cityId !== p.r.cityId || o.service_code !== p.k.service_code || q.at < since) continue;
+        if (o.duplicate_of !== null || o.lon === null || o.lat === null || q.r.cityId !== p.r.cityId || o.service_code !== p.k.service_code || q.at < since || q.at > p.at) continue;
         const m = metres(o.lon, o.lat, p.r.lon!, p.r.lat!);
         if (m <= p.d.radius_m && m < best) { best = m; duplicateOf = o.id; }
       }
