@@ -46,7 +46,7 @@ describe('opencim carbon: the encoding of --metered and --green', () => {
     const s = JSON.parse(r.stdout);
     expect(s.summary.metered_buildings).toBe(1);
     expect(s.green.by_level).toEqual({ 三星: 1 });
-    expect([row(out, 'w6').basis, Number(row(out, 'w6').electricity_kwh)]).toEqual(['metered', 43210]);
+    expect([row(out, 'w6').basis, Number(row(out, 'w6').electricity_kwh)]).toEqual(['partly_metered', 43210]);   // electricity only
 
     const mu = join(dir, 'm-utf8.csv'), gu = join(dir, 'g-utf8.csv');
     writeFileSync(mu, '\ufeff' + metered); writeFileSync(gu, green);

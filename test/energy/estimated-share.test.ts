@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
 import { writeFixture } from './fixture.js';
-import { applyMetered, estimateInventory, type EnergyBuildings } from '../../src/domains/energy/inventory.js';
+import { applyMetered, BASIS, estimateInventory, type EnergyBuildings } from '../../src/domains/energy/inventory.js';
 import { USE_CODE } from '../../src/domains/energy/classify.js';
 import { loadEnergyParams } from '../../src/domains/energy/params.js';
 
@@ -29,6 +29,7 @@ describe('the estimated part of CO2e', () => {
     expect(inv.co2eEstimated[1]).toBeCloseTo(est.gas * 2.16 + est.heat * 110, 6);     // gas and heat still estimated
     expect(inv.co2eEstimated[1]).toBeGreaterThan(0);
     expect(inv.co2eEstimated[2]).toBe(0);                                             // every carrier metered
+    expect(Array.from(inv.metered, (k) => BASIS[k])).toEqual(['estimated', 'partly_metered', 'metered']);
   });
 
   let dir: string, city: string;
@@ -43,7 +44,7 @@ describe('the estimated part of CO2e', () => {
     const [h, ...lines] = readFileSync(join(out, 'carbon.csv'), 'utf8').trim().split('\n');
     const rows = Object.fromEntries(lines.map((l) => [l.split(',')[0], Object.fromEntries(h.split(',').map((k, i) => [k, l.split(',')[i]]))]));
     const w1 = rows.w1;
-    expect([w1.basis, Number(w1.heat_gj) > 0]).toEqual(['metered', true]);   // a cold-zone office: district heat estimated
+    expect([w1.basis, Number(w1.heat_gj) > 0]).toEqual(['partly_metered', true]);   // a cold-zone office: district heat estimated
     const j = JSON.parse(readFileSync(join(out, 'carbon.json'), 'utf8'));
     const c = j.aggregates.city[0];
     // metered CO2e: only w1's electricity and gas, by hand: 120,000 kWh × 0.6361 + 500 m³ × 2.16

@@ -120,7 +120,7 @@ describe('factor arithmetic', () => {
   it('metered carriers replace the estimate; a blank carrier keeps it', () => {
     const inv = estimateInventory(buildings([{ area: 100, levels: 5, year: 2010, use: 'office' }, { area: 100, levels: 5, year: 2010, use: 'office' }]), p, 'cold', 'north');
     applyMetered(inv, p, new Map([[1, { electricity_kwh: 20000, heat_gj: 100 }]]));
-    expect(Array.from(inv.metered)).toEqual([0, 1]);
+    expect(Array.from(inv.metered)).toEqual([0, 2]);   // partly metered: its gas is still the estimate
     expect([inv.electricity[1], inv.gas[1], inv.heat[1]]).toEqual([20000, 250, 100]);
     // 20,000 × 0.6361 + 250 × 2.16 + 100 × 110 = 12,722 + 540 + 11,000 = 24,262 kg
     expect(inv.co2e[1]).toBeCloseTo(24262, 6);

@@ -45,7 +45,7 @@ export function aggregate(b: EnergyBuildings, inv: Inventory, units: Units): Agg
     for (let i = 0; i < n; i++) {
       const k = a[i];
       if (k < 0) continue;
-      cnt[k]++; met[k] += inv.metered[i]; fl[k] += inv.floor[i]; el[k] += inv.electricity[i];
+      cnt[k]++; met[k] += inv.metered[i] ? 1 : 0; fl[k] += inv.floor[i]; el[k] += inv.electricity[i];
       gs[k] += inv.gas[i]; ht[k] += inv.heat[i]; co[k] += inv.co2e[i]; coE[k] += inv.co2eEstimated[i];
     }
   }

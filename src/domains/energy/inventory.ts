@@ -22,7 +22,8 @@ export interface EnergyBuildings extends Omit<CheckBuildings, 'residential'> {
 }
 
 export const FLOOR_BASIS = ['levels', 'height', 'default'] as const;
-export const BASIS = ['estimated', 'metered'] as const;
+/** a building's energy: estimated, metered, or metered for some carriers and estimated for the others */
+export const BASIS = ['estimated', 'metered', 'partly_metered'] as const;
 
 export interface Factors { electricity: number; gas: number; heat: number }
 
@@ -41,7 +42,7 @@ export interface Inventory {
   /** the part of co2e from carriers still estimated (all of it unless metered; 0 when every carrier is metered) */
   co2eEstimated: Float64Array;
   eui: Float64Array;
-  /** 1 where metered data replaced the estimate */
+  /** BASIS code: 0 estimated, 1 metered, 2 metered for some carriers (the others' estimates stay) */
   metered: Uint8Array;
 }
 
@@ -112,6 +113,6 @@ export function applyMetered(inv: Inventory, p: EnergyParams, metered: Map<numbe
       (m.heat_gj === undefined ? inv.heat[i] * f.heat : 0);
     const fa = inv.floor[i];
     inv.eui[i] = fa > 0 ? (inv.electricity[i] + inv.gas[i] * gasKwh + inv.heat[i] * heatKwh) / fa : 0;
-    inv.metered[i] = 1;
+    inv.metered[i] = inv.co2eEstimated[i] > 0 ? 2 : 1;
   }
 }

@@ -48,7 +48,7 @@ export function carbonJson(r: CarbonResult, extra: { source: string; runId: numb
       energy: 'floor area × intensity(use, climate zone) × era factor, per carrier; district heat only in zones with northern district heating',
       co2e: 'electricity kWh × grid factor + gas m³ × gas factor + heat GJ × heat factor',
       eui: '(electricity + gas × kWh/m³ + heat × kWh/GJ) ÷ floor area, kWh/m² per year',
-      metered: 'metered carriers (latest year; accounts summed) replace the estimate of the building; basis says metered|estimated',
+      metered: 'metered carriers (latest year; accounts summed) replace the estimate of the building; basis says metered, partly_metered (a carrier left blank keeps its estimate) or estimated',
       aggregates: 'each building counts in the unit its centroid lies in (the health check units); a unit\'s figures are the sums of its buildings',
       zone: r.zone.method,
     },
