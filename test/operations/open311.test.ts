@@ -1,3 +1,4 @@
+import http from 'node:http';
 /**
  * Open311 GeoReport v2 over real HTTP, against a store holding a real OSM extract (Haidian, Beijing).
  * The XML is read the way FixMyStreet's XML::Simple reading does (perllib/Open311.pm: ForceArray on
@@ -51,6 +52,15 @@ describe.each(DRIVERS)('Open311 GeoReport v2 ($name)', (driver) => {
     expect(dx.discovery.endpoints.endpoint.formats.format).toEqual(['text/xml', 'application/json']);
     const dj = await (await fetch(`${base}/discovery.json`)).json();
     expect(dj.endpoints[0].url).toBe(base);
+    // links come from the server's own address (or its configured public base URL), never from the client's Host header
+    // (node:http: fetch does not send a Host header of its own choosing)
+    const spoofed = await new Promise<{ endpoints: { url: string }[] }>((res, rej) => {
+      const u = new URL(`${base}/discovery.json`);
+      http.get({ host: u.hostname, port: u.port, path: u.pathname, headers: { host: 'evil.example' } }, (r) => {
+        let t = ''; r.setEncoding('utf8'); r.on('data', (d) => (t += d)); r.on('end', () => res(JSON.parse(t)));
+      }).on('error', rej);
+    });
+    expect(spoofed.endpoints[0].url).toBe(base);
     // changeset: a sortable datetime (GeoReport v2), when the services last changed, not a version name
     for (const c of [dx.discovery.changeset, dj.changeset, dj.endpoints[0].changeset]) expect(c).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
 

@@ -20,6 +20,7 @@ import { annotate, type CaseRow, getCase, listCases, type OpsConfig, OpsError, o
 import { intakeOf } from '../../domains/operations/intake.js';
 import { cityExtent, outsideCity, outsideMessage } from '../../domains/operations/extent.js';
 import { xmlDocument } from './xml.js';
+import { baseUrl } from '../ogc/routes.js';
 
 type Fmt = 'xml' | 'json';
 export interface Open311Options {
@@ -229,7 +230,8 @@ export async function open311Routes(app: FastifyInstance, ctx: ServerContext, st
       }
       return { body, photos };
     };
-    const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}/open311/v2`;
+    // links (discovery, stored media URLs) from the configured public base URL, else the listening address, as the OGC API's: never the client's Host header
+    const base = (req: FastifyRequest) => `${baseUrl(req)}/open311/v2`;
 
     api.get('/:file', async (req, reply) => {
       const { name, fmt } = split((req.params as { file: string }).file);
