@@ -365,6 +365,11 @@ export function featureSchema(c: CollectionSpec) {
   };
 }
 
+/** the archive kind of a name given for history: a collection's (walk_network → walk_edges, facility_areas → facilities), else the name itself */
+export function archiveKindFor(name: string): string {
+  return COLLECTION_BY_ID.get(name)?.archive?.kind ?? name;
+}
+
 /** the collection whose records an archive kind holds (history and changes are read through it) */
 export function collectionOfKind(kind: string): CollectionSpec | undefined {
   return COLLECTION_BY_ID.get(kind) ?? COLLECTIONS.find((c) => c.archive?.kind === kind);

@@ -51,7 +51,9 @@ async function historyCommand(collection: string, id: string, o: Common): Promis
   const { archiveTables, history, recordKey } = await archive();
   const store = await openStore(o.db);
   try {
-    const spec = (await archiveTables(store)).find((s) => s.kind === collection);
+    // a collection id names its records' kind (walk_network: walk_edges)
+    const kind = (await import('../catalog/collections.js')).archiveKindFor(collection);
+    const spec = (await archiveTables(store)).find((s) => s.kind === kind);
     if (!spec) throw new UsageError(`no versioned collection "${collection}" (collections: ${(await archiveTables(store)).map((s) => s.kind).join(', ')})`);
     const city = await resolveCity(store, o.city);
     const key = recordKey(spec, id);

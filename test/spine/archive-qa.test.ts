@@ -9,6 +9,7 @@ import { cityStats } from '../../src/store/stats.js';
 import { ArchiveError, parseArchiveTime, recordKey } from '../../src/store/archive.js';
 import { verifyArchive } from '../../src/store/verify.js';
 import { TABLE_BY_NAME } from '../../src/store/tables.js';
+import { archiveKindFor, COLLECTIONS } from '../../src/catalog/collections.js';
 import { classifyFeature } from '../../src/model/classify.js';
 import type { CityRecord } from '../../src/model/types.js';
 import { DRIVERS } from '../helpers/stores.js';
@@ -44,6 +45,11 @@ describe('archive times and record ids as people write them', () => {
     expect(recordKey(facilities, 'w1:school')).toEqual({ id: 'w1', category: 'school' });
     // as `changes` and `history` print it
     expect(recordKey(facilities, 'w1|school')).toEqual({ id: 'w1', category: 'school' });
+  });
+
+  it('history takes the collection ids /collections lists: a collection names the kind of its records', () => {
+    for (const c of COLLECTIONS.filter((x) => x.archive)) expect(archiveKindFor(c.id), c.id).toBe(c.archive!.kind);
+    expect([archiveKindFor('walk_network'), archiveKindFor('facility_areas'), archiveKindFor('walk_edges'), archiveKindFor('inspections')]).toEqual(['walk_edges', 'facilities', 'walk_edges', 'inspections']);
   });
 });
 

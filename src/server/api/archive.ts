@@ -11,7 +11,7 @@ import { getRun, listRuns } from '../../store/runs.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { isStaff, requireRead } from '../auth.js';
-import { collectionOfKind } from '../../catalog/collections.js';
+import { archiveKindFor, collectionOfKind } from '../../catalog/collections.js';
 
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
 const tags = ['Platform API'];
@@ -31,7 +31,9 @@ export async function archiveRoutes(app: FastifyInstance, ctx: ServerContext): P
     const { collection, id } = req.params as { collection: string; id: string };
     const city = await ctx.resolveCity(cityOf(req));
     const specs = await ctx.cached(city, 'archive-tables', () => archiveTables(ctx.store));
-    const spec = specs.find((s) => s.kind === collection);
+    // a collection id names its records' kind (walk_network: walk_edges)
+    const kind = archiveKindFor(collection);
+    const spec = specs.find((s) => s.kind === kind);
     if (!spec) throw notFound(`没有该版本化数据集 / no versioned collection "${collection.slice(0, 64)}" (collections: ${specs.map((s) => s.kind).join(', ')})`);
     // the one reading of a record's id (the CLI's too): w123, w123:school or w123|school; an empty first part is refused
     let key: Record<string, string>;
