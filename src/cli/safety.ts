@@ -37,7 +37,8 @@ export function safetyCommandSpec(dbOption: () => Option): Command {
     .action(async (o) => { await riskCmd(o); });
   common(cmd.command('check').description('policy checks: height limits, seismic isolation, dangerous houses in use, prefab slabs, group rentals, overdue remediation (政策核查)')
     .addOption(asOf()).option('--population <n>', 'urban population of the city (the height limits depend on it)', count('--population'))
-    .option('--intensity <degrees>', 'city-wide seismic design intensity (GB 18306) for buildings whose profile has none', intensityArg))
+    .option('--intensity <degrees>', 'city-wide seismic design intensity (GB 18306) for buildings whose profile has none', intensityArg)
+    .option('--information', 'also list the information rows (kind "information": buildings completed by 2021, or of unknown year, under rules for new ones), not violations (同时列出提示项)'))
     .action(async (o) => { await checkCmd(o); });
   const rulesCmd = cmd.command('rules').description('the checkup-cycle rules kept with the city (城市体检周期规则): used by default by `safety due|risk`, the daily job safety.due and the API');
   common(rulesCmd.command('set').description('设定本市规则 store a preset or a rules JSON file as the city\'s rules (the JSON itself is stored: workers anywhere count by the same rules; every setting is kept)')
@@ -173,14 +174,17 @@ async function riskCmd(o: Common & { rules?: string; asOf?: number; top?: number
   });
 }
 
-async function checkCmd(o: Common & { asOf?: number; population?: number; intensity?: number }) {
-  const { computeFlags, flagRow, loadPolicy } = await import('../domains/safety/checks.js');
+async function checkCmd(o: Common & { asOf?: number; population?: number; intensity?: number; information?: boolean }) {
+  const { computeFlags, FLAG_RULES, flagRow, INFORMATION_RULES, loadPolicy } = await import('../domains/safety/checks.js');
   const { withCityIntensity } = await import('../domains/safety/register.js');
   const policy = loadPolicy(o.population !== undefined ? { city_population: o.population } : {});
   await withRegister(o, (all) => {
     const reg = withCityIntensity(all, o.intensity);
     const f = computeFlags(reg, policy, o.asOf ?? todayDays());
-    if (o.json) { writeJsonArray(f.count, (k) => flagRow(reg, policy, f, k)); return; }
+    // the policy flags; the information rows (not violations) only when asked for
+    const shown: number[] = [];
+    for (let k = 0; k < f.count; k++) if (o.information || !INFORMATION_RULES.includes(FLAG_RULES[f.rule[k]])) shown.push(k);
+    if (o.json) { writeJsonArray(shown.length, (k) => flagRow(reg, policy, f, shown[k])); return; }
     const byRule = new Map<string, { kind: string; n: number }>();
     let info = 0;
     for (let k = 0; k < f.count; k++) {
@@ -191,8 +195,9 @@ async function checkCmd(o: Common & { asOf?: number; population?: number; intens
     }
     process.stdout.write(`${(f.count - info).toLocaleString('en')} flags 项${info ? ` + ${info.toLocaleString('en')} information 提示（非违规 / not violations）` : ''} over ${reg.n.toLocaleString('en')} buildings\n`);
     if (byRule.size) process.stdout.write(table([['rule 规则', 'kind 类别', 'count 数量'], ...[...byRule].map(([r, e]) => [r, e.kind === 'information' ? 'information 提示' : 'flag 问题', e.n])]) + '\n');
-    const rows = Array.from({ length: Math.min(f.count, 30) }, (_, k) => { const r = flagRow(reg, policy, f, k); return [r.building_id, r.rule, r.detail_zh]; });
+    const rows = shown.slice(0, 30).map((k) => { const r = flagRow(reg, policy, f, k); return [r.building_id, r.rule, r.detail_zh]; });
     if (rows.length) process.stdout.write(table([['building 建筑', 'rule 规则', 'detail 说明'], ...rows]) + '\n');
+    if (info && !o.information) process.stdout.write(`(the ${info.toLocaleString('en')} information rows are listed with --information 提示项请加 --information 查看)\n`);
   });
 }
 

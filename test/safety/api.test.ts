@@ -45,7 +45,11 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     expect(w.risk[0].score).toBeCloseTo(risk.risk[0].score - 14, 2);
     const flags = (await s.app.inject({ url: `/api/v1/safety/flags?as_of=2026-06-01` })).json();
     expect(flags.flags.map((f: { building_id: string; rule: string }) => `${f.building_id}:${f.rule}`).sort()).toEqual([
-      `${ids[0]}:cd_still_in_use`, `${ids[0]}:prefab_multi_household`, `${ids[0]}:remediation_overdue`, `${ids[1]}:fire_consult_existing`, `${ids[1]}:group_rental`].sort());
+      `${ids[0]}:cd_still_in_use`, `${ids[0]}:prefab_multi_household`, `${ids[0]}:remediation_overdue`, `${ids[1]}:group_rental`].sort());
+    expect([flags.total, flags.information]).toEqual([4, 1]);
+    // the 1995 housing of 95 m: information (the fire-service consultation governs new buildings), listed when asked for
+    const info = (await s.app.inject({ url: `/api/v1/safety/flags?as_of=2026-06-01&information=true` })).json();
+    expect(info.flags.filter((f: { kind: string }) => f.kind === 'information').map((f: { building_id: string; rule: string }) => `${f.building_id}:${f.rule}`)).toEqual([`${ids[1]}:fire_consult_existing`]);
     // the recorded overdue list: none before the daily job ran, then the run's rows, same as computed
     expect((await s.app.inject({ url: '/api/v1/safety/overdue' })).statusCode).toBe(404);
     const { runNow } = await import('../../src/jobs/in-process.js');

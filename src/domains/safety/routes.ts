@@ -175,14 +175,16 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
   });
 
   app.get('/api/v1/safety/flags', {
-    schema: { summary: 'policy flags: each names its rule and source', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...pageQ, ...intensityQ, population: { type: 'integer', minimum: 0 }, rule: { type: 'string', maxLength: 64 } } } },
+    schema: { summary: 'policy flags: each names its rule and source', tags, querystring: { type: 'object', properties: { ...cityQ, ...asOfQ, ...pageQ, ...intensityQ, population: { type: 'integer', minimum: 0 }, rule: { type: 'string', maxLength: 64 },
+      information: { type: 'boolean', default: false, description: 'also the information rows (kind "information": buildings completed by 2021, or of unknown year, under rules for new ones), which are not violations; `information` counts them either way' } } } },
   }, async (req) => {
-    const q = req.query as { as_of?: string; population?: number; intensity?: number; rule?: string; limit: number; offset: number };
+    const q = req.query as { as_of?: string; population?: number; intensity?: number; rule?: string; information?: boolean; limit: number; offset: number };
     const reg = withCityIntensity(await register(await cityOf(req)), q.intensity);
     const policy = loadPolicy(q.population !== undefined ? { city_population: q.population } : {});
     const f = computeFlags(reg, policy, asOf(q));
-    const rows = Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k)).filter((r) => !q.rule || r.rule === q.rule);
-    return { total: rows.length, flags: rows.slice(q.offset, q.offset + q.limit) };
+    const all = Array.from({ length: f.count }, (_, k) => flagRow(reg, policy, f, k)).filter((r) => !q.rule || r.rule === q.rule);
+    const rows = q.information ? all : all.filter((r) => r.kind === 'flag');
+    return { total: rows.length, information: all.length - all.filter((r) => r.kind === 'flag').length, flags: rows.slice(q.offset, q.offset + q.limit) };
   });
 
   app.get('/api/v1/safety/history/:kind/:id', {
