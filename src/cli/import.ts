@@ -17,6 +17,7 @@ export interface ImportOptions {
   lat?: string;
   encoding?: string;
   map?: string;
+  allowDistant?: boolean;
   workers?: number;
   actor?: string;
   reason?: string;
@@ -39,7 +40,7 @@ export async function importCommand(files: string[], o: ImportOptions): Promise<
   try {
     summaries = await importFiles(store, files, {
       city: o.city, actor: cliActor(o.actor), reason: o.reason,
-      sourceId: o.source, crs: o.crs, coords: o.coords, lonField: o.lon, latField: o.lat, encoding: o.encoding, mapping: o.map, workers: o.workers,
+      sourceId: o.source, crs: o.crs, coords: o.coords, lonField: o.lon, latField: o.lat, encoding: o.encoding, mapping: o.map, workers: o.workers, allowDistant: o.allowDistant,
       onBytes: (file, read, total) => progress.update(`${file} ${formatBytes(read)} / ${formatBytes(total)}`),
       onProgress: (e) => progress.update(`${e.source}: ${e.records.toLocaleString('en')} records`),
     });

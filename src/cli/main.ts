@@ -43,6 +43,7 @@ program.command('import')
   .option('--workers <n>', 'PBF decoding threads', int('--workers'))
   .option('--actor <name>', 'who loads the data, recorded in the archive (default $OPENCIM_ACTOR or cli:<user>)')
   .option('--reason <text>', 'why, recorded in the archive (default "import FILE")')
+  .option('--allow-distant', 'take data lying more than 150 km from what the city holds (a city that wide, e.g. Chongqing); else such a file is taken for another city\'s and refused (允许远离本市已有数据的文件)')
   .addOption(new Option('--kind <kind>', 'what the files are: population = a census table (CSV: area_code or area_name, population, households) or a population raster (GeoTIFF) 人口数据').choices(['population']))
   .option('--year <y>', 'reference year of the population data', int('--year'))
   .action(async (files: string[], o) => { await (await import('./import.js')).importCommand(files, o); });

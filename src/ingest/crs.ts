@@ -545,8 +545,16 @@ const GRS80 = { a: 6378137, f: 1 / 298.257222101 };
 const WGS84 = { a: 6378137, f: 1 / 298.257223563 };
 
 function projectedTransform(info: CrsInfo): Transform {
+  const label = `${info.name} (EPSG:${info.epsg})`;
+  // Degrees given for metres (a wrong --crs or .prj): no city lies within 180 m of a projection's origin
+  const notDegrees = (x: number, y: number) => {
+    if (Math.abs(x) <= 180 && Math.abs(y) <= 90) {
+      throw new CoordinateRangeError(`coordinate (${x}, ${y}) looks like a longitude/latitude in degrees, not metres of ${label}; `
+        + 'if the data are longitude/latitude, give --crs EPSG:4326 (or EPSG:4490 for CGCS2000) or fix the .prj');
+    }
+  };
   if (info.epsg === 3857) {
-    return (x, y) => [(x / R_MERC) * RAD2DEG, (2 * Math.atan(Math.exp(y / R_MERC)) - Math.PI / 2) * RAD2DEG];
+    return (x, y) => { notDegrees(x, y); return [(x / R_MERC) * RAD2DEG, (2 * Math.atan(Math.exp(y / R_MERC)) - Math.PI / 2) * RAD2DEG]; };
   }
   const gk = gaussKrugerParams(info.epsg);
   let x0: number;
@@ -561,8 +569,8 @@ function projectedTransform(info: CrsInfo): Transform {
     x0 = 500000;
     inv = inverseTransverseMercator({ ...WGS84, k0: 0.9996, lon0: zone * 6 - 183, x0, y0: south ? 10000000 : 0 });
   }
-  const label = `${info.name} (EPSG:${info.epsg})`;
   return (x, y) => {
+    notDegrees(x, y);
     // A zone is a few hundred km wide; an easting more than 1000 km from the false easting
     // means the wrong zone or a missing/extra zone prefix.
     if (!(Math.abs(x - x0) < 1e6) || !(Math.abs(y) < 1e7 || (x0 === 500000 && !gk && Math.abs(y) < 2e7))) {

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { CoordinateRangeError } from './crs.js';
 import { IngestError } from '../model/errors.js';
-import { isValidUtf8, normaliseEncoding, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
+import { isValidUtf8, normaliseEncoding, textDecoder, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 export const DEFAULT_LON_FIELDS = ['lon', 'lng', 'long', 'longitude', '经度', 'x', 'point_x'];
 export const DEFAULT_LAT_FIELDS = ['lat', 'latitude', '纬度', 'y', 'point_y'];
@@ -209,7 +209,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
       throw new IngestError(file, undefined, (e as Error).message);
     }
   }
-  const decoder = new TextDecoder(encoding); // strips a BOM of its own encoding
+  const decoder = textDecoder(encoding); // strips a BOM of its own encoding
   const stream = createReadStream(file, { highWaterMark: 1 << 20, start: skip });
   let bytes = skip;
   let parser: CsvParser | undefined;

@@ -13,6 +13,10 @@ export interface FeatureSourceOptions {
   /** `kind=building,height=HEIGHT,...` or JSON */
   mapping?: string;
   onBytes?: (read: number, total: number) => void;
+  /** the source id, which qualifies the ids of features that have none of their own */
+  sourceId?: string;
+  /** called when the features turn out to be OpenStreetMap data (mapping.ts MapOptions.onOsm) */
+  onOsm?: () => void;
 }
 
 /** GeoJSON / Shapefile / CSV → mapped to OSM-like tags → city-model records, in batches. */
@@ -29,7 +33,7 @@ export async function* readFeatureRecords(
     onProgress: opts.onBytes, onProblem,
   });
   let batch: CityRecord[] = [];
-  for await (const r of classifyFeatures(features, mapping, file, { onProblem })) {
+  for await (const r of classifyFeatures(features, mapping, file, { onProblem, source: opts.sourceId, onOsm: opts.onOsm })) {
     batch.push(r);
     if (batch.length >= 5000) { yield batch; batch = []; }
   }

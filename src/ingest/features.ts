@@ -188,6 +188,16 @@ export function transformFor(file: string, options: FeatureReadOptions, declared
 // ---------------------------------------------------------------------------------------------
 // Text encodings.
 
+/**
+ * The decoder of a text encoding (a name of `normaliseEncoding`). GBK is read as GB18030, its
+ * superset and China's mandatory character set: Node's GBK decoder turns GB18030's four-byte
+ * characters (rare characters of place and person names) into U+FFFD, and maps some two-byte ones
+ * to private-use code points where GB18030 has the real characters (€, ideographic space, radicals).
+ */
+export function textDecoder(encoding: string): TextDecoder {
+  return new TextDecoder(encoding === 'gbk' ? 'gb18030' : encoding);
+}
+
 /** Normalise an encoding name from a .cpg file, a DBF code page or the command line for TextDecoder. */
 export function normaliseEncoding(name: string): string | undefined {
   const s = name.trim().toLowerCase().replace(/^ansi[ _]?/, '').replace(/^cp/, '');

@@ -61,24 +61,32 @@ export function sha256File(file: string): Promise<string> {
   });
 }
 
+/** The attribution OpenStreetMap's licence (ODbL) asks of whatever is shown or exported from its data. */
+export const OSM_ATTRIBUTION = '© OpenStreetMap contributors';
+
+/** An opened source; `attribution` is known from the start for OSM files, once its records are read for other formats (a Tilezen export of OSM). */
+export interface OpenedSource extends SourceToLoad { attribution?: string }
+
 /** Open one input file as a stream of city-model records (classified, residential resolved). */
-export async function openSource(file: string, opts: OpenSourceOptions = {}): Promise<SourceToLoad> {
+export async function openSource(file: string, opts: OpenSourceOptions = {}): Promise<OpenedSource> {
   const format = detectFormat(file);
   const bytes = statSync(file).size;
   const problems: IngestProblem[] = [];
   const base = { sourceId: opts.sourceId ?? defaultSourceId(file), path: resolve(file), format, bytes, problems, sha256: () => sha256File(file) };
   if (format === 'osm-pbf' || format === 'osm-xml') {
+    const osm = { ...base, attribution: OSM_ATTRIBUTION };
     const reader = openOsm(file, { workers: opts.workers, onProgress: opts.onBytes });
     const h = describeHeader(await reader.header());
     const stats = { nodes: 0, ways: 0, relations: 0 };
     const records = osmToCity(reader, file, problems, stats);
-    if (opts.resolveResidential !== false) return { ...base, ...h, records: resolveResidential(records) };
+    if (opts.resolveResidential !== false) return { ...osm, ...h, records: resolveResidential(records) };
     // the importer may read the file with its element pass instead (the reader above is then never started)
     const read = (pass: ElementPass) => osmToCity(openOsm(file, { workers: opts.workers, onProgress: opts.onBytes }), file, problems, { nodes: 0, ways: 0, relations: 0 }, pass);
-    return { ...base, ...h, records, elements: { read, rules: rulesDigest() } };
+    return { ...osm, ...h, records, elements: { read, rules: rulesDigest() } };
   }
   // (the feature readers and mappings load only for a feature file: an OSM command starts without them)
   const { readFeatureRecords } = await import('./feature-source.js');
-  const records: AsyncIterable<CityRecord[]> = readFeatureRecords(file, format, opts, problems);
-  return { ...base, records: opts.resolveResidential === false ? records : resolveResidential(records) };
+  let attribution: string | undefined;
+  const records: AsyncIterable<CityRecord[]> = readFeatureRecords(file, format, { ...opts, sourceId: base.sourceId, onOsm: () => { attribution = OSM_ATTRIBUTION; } }, problems);
+  return { ...base, records: opts.resolveResidential === false ? records : resolveResidential(records), get attribution() { return attribution; } };
 }

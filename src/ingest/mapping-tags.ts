@@ -6,7 +6,7 @@
 import type { Geometry } from '../model/geometry.js';
 import { type GeoFeature, tagValue } from './features.js';
 import type { FeatureMapping, MappingField, MappingKind } from './mapping-spec.js';
-import { OSM_PRIMARY_KEYS, normaliseId } from './osm-passthrough.js';
+import { OSM_PRIMARY_KEYS, indexId, normaliseId } from './osm-passthrough.js';
 import { LANDUSE_CODE, ROAD_CLASS, adminLevelOf, buildingUse, categoryTags, num, yearOf } from './mapping-values.js';
 
 export function expectedFamily(kind: MappingKind): (g: Geometry) => boolean {
@@ -140,11 +140,11 @@ const OSM_SIGNIFICANT = new Set([
   'school', 'isced:level', 'station', 'subway', 'bus', 'government', 'social_facility:for', 'layer', 'min_height',
 ]);
 
-export function mappedId(f: GeoFeature, mapping: FeatureMapping | undefined): string {
+export function mappedId(f: GeoFeature, mapping: FeatureMapping | undefined, source?: string): string {
   const field = mapping?.fields?.id;
   if (field) {
     const v = tagValue(f.properties[field]);
     if (v !== undefined) return v;
   }
-  return normaliseId(f.id) ?? String(f.index);
+  return normaliseId(f.id) ?? indexId(f, source);
 }

@@ -30,6 +30,17 @@ export { mappedTags } from './mapping-tags.js';
 
 export interface MapOptions {
   onProblem?: (p: IngestProblem) => void;
+  /** the source id: a feature without an id of its own gets `<source>.<index>` (osm-passthrough.ts indexId) */
+  source?: string;
+  /** called when the features say they are OpenStreetMap data (a Tilezen export of it, OSM-typed ids): its attribution applies */
+  onOsm?: () => void;
+}
+
+/** A feature of OpenStreetMap's: a Tilezen feature whose `source` is openstreetmap.org, or one with an OSM-typed id (`way/123`). */
+function fromOsm(f: GeoFeature): boolean {
+  const p = f.properties;
+  if (isTilezenProperties(p)) return /openstreetmap\.org/i.test(String(p.source ?? ''));
+  return [p['@id'], f.id].some((v) => typeof v === 'string' && /^(node|way|relation)\/\d+$/.test(v));
 }
 
 /**
@@ -39,7 +50,8 @@ export interface MapOptions {
  *   no feature looks like OSM is an IngestError asking for a mapping;
  * - a mapping without kind: OSM pass-through plus the named fields copied onto OSM keys;
  * - a mapping with kind: tags built from the kind and fields (see `mappedTags`).
- * Ids: the mapping's id field, else the feature's own id (`way/1` → `w1`), else its index.
+ * Ids: the mapping's id field, else the feature's own id (`way/1` → `w1`), else its index in the
+ * file qualified by the source (`pois.0`).
  */
 export async function* mapFeatures(
   features: AsyncIterable<GeoFeature>,
@@ -49,7 +61,8 @@ export async function* mapFeatures(
 ): AsyncGenerator<MappedFeature> {
   const it = features[Symbol.asyncIterator]();
   const first = await it.next();
-  if (first.done) return;
+  // nothing to import is an error, not an empty source: a re-import of it would close every record the source holds
+  if (first.done) throw new IngestError(file, undefined, 'no features in the file (an empty FeatureCollection or shapefile, a CSV with a header only, or every row skipped) 文件中没有要素');
   const rest: AsyncIterable<GeoFeature> = {
     [Symbol.asyncIterator]: () => {
       let sentFirst = false;
@@ -65,6 +78,7 @@ export async function* mapFeatures(
       };
     },
   };
+  if (fromOsm(first.value)) options.onOsm?.();
   const empty = !mapping || (!mapping.kind && !mapping.fields);
   if (mapping && !empty) mapping = resolveMapping(mapping, first.value.properties, file);
   if (empty && isTilezenProperties(first.value.properties)) {
@@ -86,19 +100,19 @@ export async function* mapFeatures(
         problem(String(f.index), 'no OSM-like tags (building, amenity, highway, ...), skipped');
         continue;
       }
-      const m = osmPassThrough(f);
+      const m = osmPassThrough(f, options.source);
       if (!empty) {
         // mapping without kind: rename the named fields onto OSM keys, keep the rest
         const extra = mappedTags(f, { fields: mapping!.fields }, (t) => problem(m.id, t));
         for (const role of ['height', 'building:levels', 'start_date', 'name'] as const) if (extra[role] !== undefined) m.tags[role] = extra[role];
-        if (mapping!.fields?.id) m.id = mappedId(f, mapping);
+        if (mapping!.fields?.id) m.id = mappedId(f, mapping, options.source);
       }
       yielded++;
       yield m;
       continue;
     }
     const kind = mapping!.kind;
-    const id = mappedId(f, mapping);
+    const id = mappedId(f, mapping, options.source);
     if (!expectedFamily(kind)(f.geometry)) {
       skipped++;
       problem(id, `a ${f.geometry.type} cannot be a ${kind}, skipped`);

@@ -26,7 +26,16 @@ export function normaliseId(v: unknown): string | undefined {
   return s;
 }
 
-export function osmPassThrough(f: GeoFeature): MappedFeature {
+/**
+ * The id of a feature without one of its own: its position in the file, qualified by the source
+ * (`pois.0`), since a row number means nothing outside its file and two sources' rows must never
+ * be taken for one object (a second file's row 0 would otherwise replace the first file's).
+ */
+export function indexId(f: GeoFeature, source: string | undefined): string {
+  return source === undefined ? String(f.index) : `${source}.${f.index}`;
+}
+
+export function osmPassThrough(f: GeoFeature, source?: string): MappedFeature {
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(f.properties)) {
     if (k.startsWith('@')) continue; // Overpass metadata (@id, @relations, ...)
@@ -40,6 +49,6 @@ export function osmPassThrough(f: GeoFeature): MappedFeature {
       ? normaliseId(`${f.properties.osm_type}/${tagValue(f.properties.osm_id)}`)
       : undefined) ??
     normaliseId(f.properties.id) ??
-    String(f.index);
+    indexId(f, source);
   return { id, tags, geometry: f.geometry };
 }

@@ -15,6 +15,7 @@ import { fromArrayBuffer } from 'geotiff';
 import type { Position } from '../model/geometry.js';
 import { crsInfo, makeTransform } from './crs.js';
 import { CsvParser, detectEncoding, guessDelimiter, type CsvRecord } from './csv.js';
+import { textDecoder } from './features.js';
 import { IngestError } from '../model/errors.js';
 
 export interface CensusRow { line: number; code?: string; name?: string; population: number; households?: number }
@@ -36,7 +37,7 @@ export async function readCensus(file: string, o: { encoding?: string } = {}): P
   let buf: Buffer;
   try { buf = await readFile(file); } catch (e) { throw new IngestError(file, undefined, `cannot read the file: ${(e as Error).message}`); }
   const { encoding, skip } = await detectEncoding(file, o.encoding);
-  const text = new TextDecoder(encoding).decode(buf.subarray(skip));
+  const text = textDecoder(encoding).decode(buf.subarray(skip));
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const parser = new CsvParser(guessDelimiter(firstLine), file);
   const recs: CsvRecord[] = [];

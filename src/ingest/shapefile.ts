@@ -13,6 +13,7 @@ import { IngestError } from '../model/errors.js';
 import {
   isValidUtf8,
   normaliseEncoding,
+  textDecoder,
   transformFor,
   transformGeometry,
   type FeatureReadOptions,
@@ -212,7 +213,7 @@ async function openDbf(file: string): Promise<Dbf> {
     ldid,
     fields,
     setEncoding(enc: string) {
-      decoder = new TextDecoder(enc);
+      decoder = textDecoder(enc);
       for (const f of fields) f.name = decoder.decode(f.nameBytes).trim();
     },
     async *records() {

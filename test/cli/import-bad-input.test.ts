@@ -49,8 +49,8 @@ describe.each(DRIVERS)('bad input leaves the store untouched ($name)', (driver) 
     expect(ok.code).toBe(0);
     const before = (await runCli(['stats', '--db', db, '--json'])).stdout;
     for (const c of badInputs(dir)) {
-      // the good file first in the same command: it must be rolled back too
-      const r = await runCli(['import', dataFile('shanghai-shu-baoshan.osm.pbf'), ...c.args, '--db', db, '-q']);
+      // the good file (of the same city: another city's is refused) first in the same command: it must be rolled back too
+      const r = await runCli(['import', dataFile('beijing-haidian-cau.osm.pbf'), ...c.args, '--db', db, '-q']);
       expect(r.code, c.name).not.toBe(0);
       expect(r.stderr, c.name).toMatch(c.message);
       expect(r.stderr, c.name).not.toMatch(/\n\s+at /); // a message, not a stack trace

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
-import { firstUndecodable, undecodable, UTF8_ASKED_AS_GBK, type TextEncoding } from '../../ingest/encoding.js';
+import { decoderLabel, firstUndecodable, undecodable, UTF8_ASKED_AS_GBK, type TextEncoding } from '../../ingest/encoding.js';
 import { futureDateProblem, GRADES, HAZARDS, localTodayDays, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
 import { InputError } from '../../model/errors.js';
 
@@ -87,7 +87,7 @@ const MAX_ERRORS = 1000;
  * sunk, and the file still ends in a RegisterCsvError naming every bad row.
  */
 export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8', sink?: RegisterSink, ids?: ImportIds): Promise<RegisterFile> {
-  const decoder = new TextDecoder(encoding === 'gbk' ? 'gbk' : 'utf-8', { fatal: true });
+  const decoder = new TextDecoder(decoderLabel(encoding), { fatal: true });
   // --encoding gbk on a file of valid UTF-8 with multi-byte characters would store mojibake: read beside it as UTF-8 to tell
   const asUtf8 = encoding === 'gbk' ? new Utf8Witness() : null;
   let parser: CsvParser | undefined;
@@ -166,7 +166,7 @@ function looksUtf8Error(file: string): RegisterCsvError {
 
 /** The first byte the encoding cannot read, as a row error, by the one rule of staff files (read again from the start: the error path only). */
 async function encodingError(file: string, encoding: TextEncoding): Promise<RowError> {
-  const readsAsOther = (await firstUndecodable(file, encoding === 'gbk' ? 'utf-8' : 'gbk').catch(() => undefined)) === null;
+  const readsAsOther = (await firstUndecodable(file, decoderLabel(encoding === 'gbk' ? 'utf8' : 'gbk')).catch(() => undefined)) === null;
   const u = await undecodable(file, encoding, readsAsOther);
   return { file, row: u.line, column: '', message: u.message };
 }

@@ -38,6 +38,7 @@ export async function* osmToCity(
   let missingNodeWays = 0;
   let at = new Int32Array(64);
   const wayFp = new WayFingerprint();
+  let empty = true;
 
   for await (const b of reader.batches()) {
     const out: CityRecord[] = [];
@@ -119,7 +120,10 @@ export async function* osmToCity(
       }
     }
     if (out.length) yield out;
+    empty &&= !n.count && !w.count && !b.relations.length;
   }
+  // nothing to import is an error, not an empty source: a re-import of it would close every record the source holds
+  if (empty) throw new IngestError(file, undefined, 'no OSM elements in the file (no node, way or relation) 文件中没有 OSM 要素');
   if (!waysStarted) nodes.finish();
   if (missingNodeWays) problems.push({ id: '*', problem: `${missingNodeWays} way(s) reference nodes missing from the file (extract edge); their geometry was cut to the nodes present` });
 
