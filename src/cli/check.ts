@@ -51,6 +51,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
   const params = { ...catalogue.parameters, ...overrides } as typeof catalogue.parameters;
 
   // inputs that can fail fast, before the city is read
+  (await import('../report/outputs.js')).checkOutDir(o.out);
   const { readManual } = await import('../analysis/indicators/manual.js');
   const manual = o.manual ? readManual(o.manual, catalogue) : undefined;
   let previous;
@@ -77,12 +78,12 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
     const src = await openSource(file, { onBytes: (read, total) => progress.update(`reading ${formatBytes(read)} / ${formatBytes(total)}`) });
     const data = await checkDataFromRecords(src.records, params, { perCapitaM2: o.perCapita });
     lap('read');
-    const osm = src.format === 'osm-pbf' || src.format === 'osm-xml';
     cityId = o.city ?? src.sourceId;
     const carbon = o.carbon ? (await import('../domains/energy/check.js')).carbonForCheckFromJson(o.carbon) : null;
     result = await runCheck(data, {
       catalogue: catalogue.version, params: overrides, city: o.name ?? cityId, source: resolve(file), manual, previous, access: accessOpts, perCapitaM2: o.perCapita, carbon,
-      attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress,
+      // (known once the records are read: an OSM file, or a Tilezen export of OSM)
+      attribution: o.attribution ?? src.attribution, onProgress,
       provenance: { sources: [{ source_id: src.sourceId, path: src.path, format: src.format, bytes: src.bytes, version: src.version ?? null, generator: src.generator ?? null }], manual: o.manual ? resolve(o.manual) : null, compare: o.compare ? resolve(o.compare) : null },
     });
     lap('check');
@@ -157,7 +158,8 @@ export function formatCheckSummary(r: CheckResult, s: Record<string, unknown>): 
   for (const x of r.results) {
     if (x.level !== 'city' || (x.source === 'none' && !x.data_gap && !x.computability.some((c) => c === 'G'))) continue;
     rows.push([x.id, x.name_zh, fmtValue(x.value, x.unit), x.unit === 'ratio' ? '%' : UNIT_TEXT[x.unit] ?? x.unit_zh, x.target ? `${x.target.op} ${fmtValue(x.target.value, x.unit)}` : '',
-      (ST[x.status] ?? x.status) + (x.data_gap ? ' (data gap 数据缺口)' : '') + (x.source === 'manual' ? ' (manual 填报)' : ''), x.value === null ? '' : CF[x.confidence ?? 'low']]);
+      // a value kept but not graded (low confidence) is not "no data"
+      (x.status === 'no_data' && x.value !== null && x.source === 'computed' ? 'not graded 不评定' : ST[x.status] ?? x.status) + (x.data_gap ? ' (data gap 数据缺口)' : '') + (x.source === 'manual' ? ' (manual 填报)' : ''), x.value === null ? '' : CF[x.confidence ?? 'low']]);
   }
   lines.push(table(rows));
   return lines.join('\n');

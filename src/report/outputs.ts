@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../model/errors.js';
 import type { Areal, Position } from '../model/geometry.js';
 import { centroid } from '../model/geo.js';
 import type { CheckResult } from '../analysis/indicators/run.js';
@@ -175,6 +176,26 @@ export function renewalGeojson(r: CheckResult): Record<string, unknown> {
 }
 
 export interface WrittenFiles { dir: string; files: Record<string, string>; bytes: Record<string, number> }
+
+/**
+ * That the outputs can be written into `dir` (a folder, or one that can be made), asked before the
+ * check reads the city: a run of the store is not recorded for a report that cannot be written.
+ */
+export function checkOutDir(dir: string): void {
+  let at = resolve(dir);
+  for (;;) {
+    let st;
+    try { st = statSync(at); } catch { st = undefined; } // missing (or under a file: found further up)
+    if (st) {
+      if (!st.isDirectory()) throw new UsageError(`--out ${dir}: ${at} is a file, not a folder (输出目录不是文件夹)`);
+      try { accessSync(at, constants.W_OK); } catch { throw new UsageError(`--out ${dir}: no permission to write into ${at} (无写入权限)`); }
+      return;
+    }
+    const up = dirname(at);
+    if (up === at) return;
+    at = up;
+  }
+}
 
 /** Write all the outputs into `dir` (the five of DESIGN.md and data_quality.json). */
 export async function writeOutputs(r: CheckResult, dir: string): Promise<WrittenFiles> {

@@ -36,8 +36,8 @@ export function dataQuality(r: CheckResult): Record<string, unknown> {
   }
   const buffer = r.parameters.built_up_buffer_m;
   estimated.push({
-    en: `built-up land: land within ${buffer} m of a building${r.data.compounds.length ? ' or inside residential land (landuse=residential)' : ''} (parameter built_up_buffer_m)`,
-    zh: `建成区：建筑周边 ${buffer} 米范围${r.data.compounds.length ? '及居住用地（landuse=residential）' : ''}（参数 built_up_buffer_m）`,
+    en: `built-up land: land within ${buffer} m of a building's centroid (not of its footprint)${r.data.compounds.length ? ' or inside residential land (landuse=residential)' : ''} (parameter built_up_buffer_m)`,
+    zh: `建成区：建筑周边 ${buffer} 米范围（按建筑中心点）${r.data.compounds.length ? '及居住用地（landuse=residential）' : ''}（参数 built_up_buffer_m）`,
   });
   r.notes.forEach((n, k) => estimated.push({ en: n, zh: r.notes_zh[k] ?? n }));
   const byConf = { high: 0, medium: 0, low: 0 } as Record<string, number>;

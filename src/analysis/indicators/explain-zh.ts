@@ -10,7 +10,7 @@ function residentsZh(ctx: CheckContext): string {
   if (p.kind === 'estimate') return `人口按住宅建筑面积 ÷ 人均 ${ctx.perCapitaM2} m² 估算（建筑面积 = 基底面积 × 层数；无层数时按高度 ÷ 3 m，否则公寓、宿舍及居住用地内建筑默认 6 层，其余 2 层），未导入人口数据`;
   return `人口来自导入的${p.kind === 'census' ? '人口普查表' : '人口栅格'}“${p.source}”${p.year ? `（${p.year} 年）` : ''}，按建筑面积分配到各住宅建筑（分区密度法）；${Math.round(p.unallocated)} 人所在单元没有住宅建筑，列为未分配`;
 }
-const builtZh = (ctx: CheckContext) => `建成区 = 建筑周边 ${ctx.params.built_up_buffer_m} m 范围及居住用地（参照 GB 50137-2011 城市建设用地的形态近似，与网格起点无关）`;
+const builtZh = (ctx: CheckContext) => `建成区 = 建筑周边 ${ctx.params.built_up_buffer_m} m 范围（按建筑中心点）及居住用地（参照 GB 50137-2011 城市建设用地的形态近似，与网格起点无关）`;
 
 const ZH: Record<string, (ctx: CheckContext) => string> = {
   road_network_density: (ctx) => `城市道路网密度（reference/urban-health-check.md §1d #37、§5）：建成区内主干路、次干路、支路中心线长度 ÷ 建成区面积，道路与用地按同一范围计；${builtZh(ctx)}。` +

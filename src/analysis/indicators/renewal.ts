@@ -105,9 +105,11 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
     });
   }
 
-  // 2. provision failures per counting unit
+  // 2. provision failures per counting unit; a unit whose value is of low confidence is not graded
+  //    (confidence.ts), so its failure is no problem of the ledger (it still ranks the renewal candidates)
   const rules = Object.keys(params.provision_rules);
   const fails = new Map<number, string[]>();
+  const lowConfidence = new Set(results.filter((r) => r.confidence === 'low').map((r) => `${r.id}\u0000${r.area_id}`));
   for (const id of rules) {
     const rule = params.provision_rules[id];
     for (const p of provision(ctx, id)) {
@@ -116,6 +118,7 @@ export function buildRenewal(ctx: CheckContext, results: IndicatorResult[]): Ren
       let l = fails.get(p.unit);
       if (!l) fails.set(p.unit, (l = []));
       l.push(id);
+      if (lowConfidence.has(`${id}\u0000${a.id}`)) continue;
       const [zh, en] = RULE_NAMES[id] ?? [id, id];
       ledger.push({
         area_id: a.id, ...(a.name ? { area_name: a.name } : {}), area_kind: a.kind, level: a.level,

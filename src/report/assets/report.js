@@ -73,6 +73,8 @@
   // a verdict on a rule beside the value (the height cap of 建科〔2021〕76号): never the status, which is the value against its target
   function verdictBadge(x) { return x.verdict ? ' <span class="badge verdict ' + x.verdict.outcome + '" title="' + esc(lang === 'zh' ? x.verdict.why_zh : x.verdict.why) + '">' + t('verdict') + ' ' + esc(x.verdict.rule) + (lang === 'zh' ? '：' : ': ') + t('v_' + x.verdict.outcome) + '</span>' : ''; }
   function badge(st) { return '<span class="badge ' + st + '">' + t(st) + '</span>'; }
+  // a computed value kept but not graded (low confidence) is not "no data"
+  function statusBadge(x) { return x.status === 'no_data' && x.value !== null && x.source === 'computed' ? '<span class="badge no_data withheld">' + t('withheld') + '</span>' : badge(x.status); }
   function srcBadge(s) { return '<span class="badge src ' + s + '">' + t(s) + '</span>'; }
   function areaName(id, name) { return name ? esc(name) : esc(id); }
 
@@ -131,7 +133,7 @@
       if (!x) return '';
       var cls = x.status === 'pass' ? 'pass' : x.status === 'fail' ? 'fail' : '';
       return '<div class="kpi ' + cls + '"><div class="k">' + esc(nm(x)) + '</div><div class="v">' + fmt(x.value, x.unit) + ' <span class="small muted">' + esc(unitLabel(x)) + '</span></div>' +
-        '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + badge(x.status) + gapBadge(x) + verdictBadge(x) + ' ' + confBadge(x) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
+        '<div class="t">' + t('target') + ' ' + fmtTarget(x) + ' · ' + statusBadge(x) + gapBadge(x) + verdictBadge(x) + ' ' + confBadge(x) + (x.grade ? ' · ' + esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</div></div>';
     }).join('');
     var counts = [
       [s.indicators, t('indicators')], [s.computed, t('computed') + ' (' + t('graded') + ' ' + s.computed_graded + ' · ' + t('no_target') + ' ' + s.computed_no_target + ' · ' + t('withheld') + ' ' + s.computed_withheld + ')'],
@@ -180,7 +182,7 @@
         var ch = x.previous ? '<span class="badge ' + (x.previous.change === 'improved' ? 'up' : x.previous.change === 'worsened' ? 'down' : 'no_data') + '">' + t(x.previous.change) + (x.previous.delta !== null ? ' ' + (x.previous.delta > 0 ? '+' : '') + fmt(x.previous.delta, x.unit) : '') + '</span>' : '';
         out += '<tr class="' + (x.status === 'pass' || x.status === 'fail' ? x.status : '') + '"><td class="num">' + (x.seq === null ? '<span class="muted small">' + t('supp') + '</span>' : x.seq) + '</td>' +
           '<td>' + esc(nm(x)) + '<div class="muted small">' + esc(x.id) + '</div></td><td class="num">' + fmt(x.value, x.unit) + (x.value === null ? '' : ' <span class="muted small">' + esc(unitLabel(x)) + '</span>') + '</td>' +
-          '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + badge(x.status) + gapBadge(x) + verdictBadge(x) + '</td><td>' + confBadge(x) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
+          '<td class="num">' + fmtTarget(x) + '</td><td class="st">' + statusBadge(x) + gapBadge(x) + verdictBadge(x) + '</td><td>' + confBadge(x) + '</td><td>' + (x.grade ? esc(lang === 'zh' ? x.grade.zh : x.grade.en) : '') + '</td><td>' + srcBadge(x.source) + '</td><td>' + esc(x.computability.join('/')) + '</td>' +
           (cmp ? '<td class="num">' + (x.previous ? fmt(x.previous.value, x.unit) : '') + '</td><td>' + ch + '</td>' : '') +
           '<td><details><summary>' + t('explain') + '</summary><p>' + esc(lang === 'zh' && x.explain_zh ? x.explain_zh : x.explain) + '</p>' + (lang === 'zh' && x.explain_zh ? '<p class="muted small">' + esc(x.explain) + '</p>' : '') + '</details></td></tr>';
       });

@@ -76,7 +76,7 @@ function segDist(px: number, py: number, ax: number, ay: number, bx: number, by:
 
 /** How built-up land is defined, in words. */
 export function builtUpText(ctx: CheckContext): string {
-  return `built-up land = land within ${ctx.params.built_up_buffer_m} m of a building${ctx.data.compounds.length ? ' or inside residential land (landuse=residential)' : ''}, on a ${ctx.raster().describe}: ` +
+  return `built-up land = land within ${ctx.params.built_up_buffer_m} m of a building's centroid (not of its footprint)${ctx.data.compounds.length ? ' or inside residential land (landuse=residential)' : ''}, on a ${ctx.raster().describe}: ` +
     'a morphological stand-in for 城市建设用地 (GB 50137-2011) that does not depend on a grid origin (issue 10 §3)';
 }
 
