@@ -343,17 +343,23 @@ export interface ActInput {
   department?: string; expectedVersion?: number; at?: number;
 }
 
+/** the current version of a case, locked for a new one: 404 when there is none, 409 when it is not `expectedVersion` */
+async function caseForUpdate(tx: Queryable, cityId: string, id: string, expectedVersion?: number): Promise<CaseRow> {
+  const c = await getCase(tx, cityId, id, true);
+  if (!c) throw new OpsError(404, `no case ${id.slice(0, 64)} / 案件不存在`, 'NotFound');
+  if (expectedVersion !== undefined && expectedVersion !== c.version) {
+    throw new OpsError(409, `case ${c.id} is at version ${c.version}, not ${expectedVersion}: someone changed it first; reload and try again / 案件已被他人修改, 请刷新`, 'Conflict');
+  }
+  return c;
+}
+
 /** A cycle transition as a new version (409 when expectedVersion is not the current one). */
 export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<CaseRow> {
   if (a.department !== undefined && !cfg.catalogue.departments.some((d) => d.id === a.department) && !UNIT_ID.test(a.department)) {
     throw new OpsError(400, `department "${a.department.slice(0, 64)}" is not valid`);
   }
   return store.transaction(async (tx) => {
-    const c = await getCase(tx, a.cityId, a.id, true);
-    if (!c) throw new OpsError(404, `no case ${a.id.slice(0, 64)} / 案件不存在`, 'NotFound');
-    if (a.expectedVersion !== undefined && a.expectedVersion !== c.version) {
-      throw new OpsError(409, `case ${c.id} is at version ${c.version}, not ${a.expectedVersion}: someone moved it first; reload and try again / 案件已被他人处理, 请刷新`, 'Conflict');
-    }
+    const c = await caseForUpdate(tx, a.cityId, a.id, a.expectedVersion);
     const k = classOf(cfg, c.service_code);
     const next = transition(c, a.action, { roles: a.roles, note: a.note, department: a.department, at: a.at ?? Date.now(), k, cal: cfg.calendar });
     const row: CaseRow = { ...c, ...next, action: a.action, note: a.note?.trim() || null, duplicate_of: a.action === 'reopen' ? null : c.duplicate_of };
@@ -370,11 +376,7 @@ export async function act(store: Store, cfg: OpsConfig, a: ActInput): Promise<Ca
  */
 export async function fillAttributes(store: Store, cfg: OpsConfig, a: { cityId: string; id: string; actor: string; attributes: Record<string, string | string[]>; reason?: string; expectedVersion?: number }): Promise<CaseRow> {
   return store.transaction(async (tx) => {
-    const c = await getCase(tx, a.cityId, a.id, true);
-    if (!c) throw new OpsError(404, `no case ${a.id.slice(0, 64)} / 案件不存在`, 'NotFound');
-    if (a.expectedVersion !== undefined && a.expectedVersion !== c.version) {
-      throw new OpsError(409, `case ${c.id} is at version ${c.version}, not ${a.expectedVersion}: someone changed it first; reload and try again / 案件已被他人修改, 请刷新`, 'Conflict');
-    }
+    const c = await caseForUpdate(tx, a.cityId, a.id, a.expectedVersion);
     const k = classOf(cfg, c.service_code);
     const codes = k.attributes.map((x) => x.code);
     const unknown = Object.keys(a.attributes).filter((x) => !codes.includes(x));
