@@ -19,6 +19,15 @@ program
 const dbOption = () => new Option('--db <db>', 'store: a folder (embedded PGlite) or a postgres:// URL; default $DATABASE_URL or ./.opencim/db');
 /** PGlite folders are one process at a time: wait for the holder instead of failing at once */
 const waitOption = () => new Option(...WAIT_OPTION);
+/** how a file is read (import, and check FILE): one definition of each option */
+const readerOption = {
+  crs: () => new Option('--crs <crs>', 'CRS of GeoJSON/CSV/Shapefile coordinates, e.g. EPSG:4547 (default: .prj or EPSG:4326)'),
+  coords: () => new Option('--coords <system>', 'Chinese web-map coordinates to convert to WGS84').choices(['wgs84', 'gcj02', 'bd09']),
+  lon: () => new Option('--lon <field>', 'CSV longitude column (default lon/lng/longitude/经度)'),
+  lat: () => new Option('--lat <field>', 'CSV latitude column (default lat/latitude/纬度)'),
+  encoding: () => new Option('--encoding <enc>', 'text encoding of .dbf/.csv (e.g. gbk)'),
+  map: () => new Option('--map <mapping>', 'property mapping for non-OSM data, e.g. kind=building,height=HEIGHT,levels=FLOORS,name=NAME'),
+};
 const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, got "${v}"`);
@@ -34,12 +43,8 @@ program.command('import')
   .option('--source <name>', 'source name (default: file name without extension); re-importing a source replaces its records')
   .option('--json', 'print the summary as JSON')
   .option('-q, --quiet', 'no progress on stderr')
-  .option('--crs <crs>', 'CRS of GeoJSON/CSV/Shapefile coordinates, e.g. EPSG:4547 (default: .prj or EPSG:4326)')
-  .addOption(new Option('--coords <system>', 'Chinese web-map coordinates to convert to WGS84').choices(['wgs84', 'gcj02', 'bd09']))
-  .option('--lon <field>', 'CSV longitude column (default lon/lng/longitude/经度)')
-  .option('--lat <field>', 'CSV latitude column (default lat/latitude/纬度)')
-  .option('--encoding <enc>', 'text encoding of .dbf/.csv (e.g. gbk)')
-  .option('--map <mapping>', 'property mapping for non-OSM data, e.g. kind=building,height=HEIGHT,levels=FLOORS,name=NAME')
+  .addOption(readerOption.crs()).addOption(readerOption.coords()).addOption(readerOption.lon()).addOption(readerOption.lat())
+  .addOption(readerOption.encoding()).addOption(readerOption.map())
   .option('--workers <n>', 'PBF decoding threads', int('--workers'))
   .option('--actor <name>', 'who loads the data, recorded in the archive (default $OPENCIM_ACTOR or cli:<user>)')
   .option('--reason <text>', 'why, recorded in the archive (default "import FILE")')
@@ -129,6 +134,9 @@ program.command('check')
   .option('--polygon-reach <m>', 'parks and polygons are entered from edges within this distance', int('--polygon-reach'))
   .option('--workers <n>', 'search threads', int('--workers'))
   .option('--attribution <text>', 'data attribution shown in the report (default: "© OpenStreetMap contributors" for OSM data)')
+  // with FILE: how it is read, as by import
+  .addOption(readerOption.crs()).addOption(readerOption.coords()).addOption(readerOption.lon()).addOption(readerOption.lat())
+  .addOption(readerOption.encoding()).addOption(readerOption.map())
   .option('--actor <name>', 'who runs it, recorded with the run (default $OPENCIM_ACTOR or cli:<user>)')
   .option('--json', 'print the summary as JSON')
   .option('-q, --quiet', 'no progress on stderr')
