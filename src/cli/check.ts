@@ -2,18 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CheckResult } from '../analysis/indicators/run.js';
 import { Progress, table } from './output.js';
+import { READING_FLAGS, readingOptions, type ReadingFlags } from './reading.js';
 import { UsageError } from '../model/errors.js';
 
-/** `opencim check FILE|--db D --out DIR`: the urban health check (城市体检). */
-export interface CheckCommandOptions {
+/** `opencim check FILE|--db D --out DIR`: the urban health check (城市体检); with FILE, the reading flags as import's. */
+export interface CheckCommandOptions extends ReadingFlags {
   db?: string;
-  /** with FILE: how it is read (as by import) */
-  crs?: string;
-  coords?: 'wgs84' | 'gcj02' | 'bd09';
-  lon?: string;
-  lat?: string;
-  encoding?: string;
-  map?: string;
   city?: string;
   out: string;
   catalogue?: string;
@@ -48,7 +42,7 @@ export function parseParams(list: string[] = []): Record<string, unknown> {
 export async function checkCommand(file: string | undefined, o: CheckCommandOptions): Promise<{ result: CheckResult; runId?: number }> {
   const t0 = performance.now();
   if (file && o.db) throw new UsageError('give either FILE or --db, not both (FILE is read without a store)');
-  const reading = (['crs', 'coords', 'lon', 'lat', 'encoding', 'map'] as const).filter((k) => o[k] !== undefined);
+  const reading = READING_FLAGS.filter((k) => o[k] !== undefined);
   if (!file && reading.length) throw new UsageError(`${reading.map((k) => `--${k}`).join(', ')}: how FILE is read; the store's city was read at its import (只用于读取文件)`);
   const progress = new Progress('check', o.quiet);
   const { loadCatalogue } = await import('../analysis/indicators/catalogue.js');
@@ -84,7 +78,7 @@ export async function checkCommand(file: string | undefined, o: CheckCommandOpti
     const { openSource } = await import('../ingest/index.js');
     const { formatBytes } = await import('./output.js');
     const { checkDataFromRecords } = await import('../analysis/indicators/data.js');
-    const src = await openSource(file, { crs: o.crs, coords: o.coords, lonField: o.lon, latField: o.lat, encoding: o.encoding, mapping: o.map,
+    const src = await openSource(file, { ...readingOptions(o),
       onBytes: (read, total) => progress.update(`reading ${formatBytes(read)} / ${formatBytes(total)}`) });
     const data = await checkDataFromRecords(src.records, params, { perCapitaM2: o.perCapita });
     lap('read');

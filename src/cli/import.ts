@@ -4,19 +4,14 @@ import type { SourceSummary } from '../store/import.js';
 import { importFiles } from '../app/import.js';
 import { cliActor } from './actor.js';
 import { formatBytes, Progress, table } from './output.js';
+import { readingOptions, type ReadingFlags } from './reading.js';
 
-export interface ImportOptions {
+export interface ImportOptions extends ReadingFlags {
   db?: string;
   city: string;
   source?: string;
   json?: boolean;
   quiet?: boolean;
-  crs?: string;
-  coords?: 'wgs84' | 'gcj02' | 'bd09';
-  lon?: string;
-  lat?: string;
-  encoding?: string;
-  map?: string;
   allowDistant?: boolean;
   workers?: number;
   actor?: string;
@@ -40,7 +35,7 @@ export async function importCommand(files: string[], o: ImportOptions): Promise<
   try {
     summaries = await importFiles(store, files, {
       city: o.city, actor: cliActor(o.actor), reason: o.reason,
-      sourceId: o.source, crs: o.crs, coords: o.coords, lonField: o.lon, latField: o.lat, encoding: o.encoding, mapping: o.map, workers: o.workers, allowDistant: o.allowDistant,
+      sourceId: o.source, ...readingOptions(o), workers: o.workers, allowDistant: o.allowDistant,
       onBytes: (file, read, total) => progress.update(`${file} ${formatBytes(read)} / ${formatBytes(total)}`),
       onProgress: (e) => progress.update(`${e.source}: ${e.records.toLocaleString('en')} records`),
     });

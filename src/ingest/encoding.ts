@@ -5,7 +5,7 @@ import { createReadStream, readFileSync } from 'node:fs';
  * register and the hotline imports.
  */
 export /** line (1-based, as the CSV reader counts them) and byte (1-based) where the first sequence `label` cannot decode starts; null when it all decodes */
-async function firstUndecodable(file: string, label: 'gbk' | 'gb18030' | 'utf-8'): Promise<{ line: number; offset: number } | null> {
+async function firstUndecodable(file: string, label: string): Promise<{ line: number; offset: number } | null> {
   const chunks = () => createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>;
   // the chunk it is in (a decoder's state cannot be copied: the second pass feeds the chunks before it whole)
   let bad = -1, k = 0;
@@ -41,8 +41,14 @@ async function firstUndecodable(file: string, label: 'gbk' | 'gb18030' | 'utf-8'
 
 /** the encodings a staff file may be in: UTF-8 (the default) or GBK, as Excel and many Chinese systems save it */
 export type TextEncoding = 'utf8' | 'gbk';
-/** GBK is read as GB18030, its superset (as the city-model readers do: textDecoder in ./features.ts): Node's GBK decoder loses its four-byte characters */
-const LABEL = { utf8: 'utf-8', gbk: 'gb18030' } as const;
+/**
+ * The decoder's name of an encoding: GBK is read as GB18030, its superset and China's mandatory
+ * character set (Node's GBK decoder turns GB18030's four-byte characters, rare characters of place
+ * and person names, into U+FFFD, and maps some two-byte ones to private-use code points), by the
+ * city-model readers (features.ts textDecoder) and the staff files alike.
+ */
+export const decoderName = (encoding: string): string => (encoding === 'gbk' ? 'gb18030' : encoding);
+const LABEL = { utf8: 'utf-8', gbk: decoderName('gbk') } as const;
 export const decoderLabel = (e: TextEncoding) => LABEL[e];
 const NAME = { utf8: 'UTF-8', gbk: 'GBK' } as const;
 

@@ -9,6 +9,7 @@ import type { Geometry, Position } from '../model/geometry.js';
 import type { IngestProblem } from '../model/types.js';
 import { CoordinateRangeError, makeTransform, parseCrs, type CoordOffset, type CrsInfo, type Transform } from './crs.js';
 import { IngestError } from '../model/errors.js';
+import { decoderName } from './encoding.js';
 
 export interface GeoFeature {
   /** 0-based position of the feature in the file (data row for CSV) */
@@ -188,14 +189,9 @@ export function transformFor(file: string, options: FeatureReadOptions, declared
 // ---------------------------------------------------------------------------------------------
 // Text encodings.
 
-/**
- * The decoder of a text encoding (a name of `normaliseEncoding`). GBK is read as GB18030, its
- * superset and China's mandatory character set: Node's GBK decoder turns GB18030's four-byte
- * characters (rare characters of place and person names) into U+FFFD, and maps some two-byte ones
- * to private-use code points where GB18030 has the real characters (€, ideographic space, radicals).
- */
+/** The decoder of a text encoding (a name of `normaliseEncoding`; GBK read as GB18030: encoding.ts decoderName). */
 export function textDecoder(encoding: string): TextDecoder {
-  return new TextDecoder(encoding === 'gbk' ? 'gb18030' : encoding);
+  return new TextDecoder(decoderName(encoding));
 }
 
 /** Normalise an encoding name from a .cpg file, a DBF code page or the command line for TextDecoder. */
