@@ -113,7 +113,7 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     expect((await s.app.inject({ url: '/api/v1/safety/history/inspections/API-1' })).statusCode).toBe(401);
     expect((await s.app.inject({ url: '/api/v1/safety/inspections' })).statusCode).toBe(401);
     const pub = (await s.app.inject({ url: `/api/v1/safety/profiles/${ids[2]}` })).json();
-    expect([pub.inspections.length > 0, pub.inspections.some((i: Record<string, unknown>) => 'inspector' in i), pub.withheld_fields]).toEqual([true, false, ['inspector', 'verified_by']]);
+    expect([pub.inspections.length > 0, pub.inspections.some((i: Record<string, unknown>) => 'inspector' in i || 'photos' in i), pub.withheld_fields]).toEqual([true, false, ['inspector', 'verified_by', 'photos']]);
     const h = (await s.app.inject({ url: '/api/v1/safety/history/inspections/API-1', headers: auth(READER) })).json();
     expect(h.versions.map((v: { version: number; actor: string; reason: string; content: { grade: string } }) => [v.version, v.actor, v.reason, v.content.grade])).toEqual([
       [1, 'token:editor', '年度体检 annual checkup', 'B'], [2, 'token:admin', '复核 re-examined', 'C']]);
@@ -129,11 +129,18 @@ describe.each(DRIVERS)('safety API ($name)', (driver) => {
     expect(sha).toBe((await import('node:crypto')).createHash('sha256').update(png).digest('hex'));
     expect((await s.app.inject({ method: 'POST', url: '/api/v1/safety/photos', payload: png, headers: { ...auth(EDITOR), 'content-type': 'image/png' } })).json().stored).toBe(false);
     expect((await s.app.inject({ method: 'POST', url: '/api/v1/safety/photos', payload: png, headers: { 'content-type': 'image/png' } })).statusCode).toBe(401);
-    const got = await s.app.inject({ url: `/api/v1/safety/photos/${sha}` });
-    expect(got.headers['content-type']).toBe('image/png');
+    // a photo is read as its inspection is: staff only (its hash is in every export), kept in private caches only
+    const anonPhoto = await s.app.inject({ url: `/api/v1/safety/photos/${sha}` });
+    expect([anonPhoto.statusCode, anonPhoto.headers['content-type']?.startsWith('image/')]).toEqual([401, false]);
+    const got = await s.app.inject({ url: `/api/v1/safety/photos/${sha}`, headers: auth(READER) });
+    expect([got.statusCode, got.headers['content-type'], got.headers['cache-control']]).toEqual([200, 'image/png', 'private, max-age=31536000, immutable']);
     expect(Buffer.compare(got.rawPayload, png)).toBe(0);
     const v3 = await s.app.inject({ method: 'PUT', url: '/api/v1/safety/inspections/API-1', payload: { ...upd, grade: 'C', measure: 'observe', deadline: '2026-12-01', photos: [sha], reason: '附照片 photo attached', expected_version: 2 }, headers: auth(EDITOR) });
     expect(v3.json()).toMatchObject({ version: 3, changed: true });
+    // the building's public view leaves the photo out; its staff view names it
+    const photosOf = (r: { inspections: { id: string; photos?: string[] }[] }) => r.inspections.find((i) => i.id === 'API-1')?.photos;
+    expect(photosOf((await s.app.inject({ url: `/api/v1/safety/profiles/${ids[2]}` })).json())).toBeUndefined();
+    expect(photosOf((await s.app.inject({ url: `/api/v1/safety/profiles/${ids[2]}`, headers: auth(READER) })).json())).toEqual([sha]);
     // profiles: a partial update makes a version; history of building_safety
     const p = await s.app.inject({ method: 'PUT', url: `/api/v1/safety/profiles/${ids[2]}`, payload: { year_built: 2015, use: 'office', structure: 'shear_wall', storeys: 10, seismic_intensity: 7, isolation: true, reason: '补录隔震 isolation recorded' }, headers: auth(EDITOR) });
     expect(p.statusCode).toBe(200);

@@ -24,6 +24,8 @@ import { readRegister, recordHistory, registerState, writeRecord } from './store
 import { latestDue } from './jobs.js';
 
 const INSPECTIONS_POLICY = COLLECTION_BY_ID.get('inspections')!;
+/** what the public view of a building's inspections leaves out */
+const WITHHELD = ['inspector', 'verified_by', 'photos'] as const;
 
 const tags = ['House safety 房屋安全'];
 const cityQ = { city: { type: 'string', maxLength: 128, description: 'city id (default: the only city)' } } as const;
@@ -103,13 +105,14 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
       `SELECT id, building_id, to_char(date, 'YYYY-MM-DD') AS date, organisation, inspector, method, grade, hazards, measure, to_char(deadline, 'YYYY-MM-DD') AS deadline,
          to_char(remediated_on, 'YYYY-MM-DD') AS remediated_on, verified_by, photos, version FROM safety_inspections_current WHERE city_id = $1 AND building_id = $2 ORDER BY date DESC, id DESC`, [city, id]);
     if (!profile && !inspections.length) throw notFound(`building ${id} has no safety profile or inspection`);
-    // the inspection records are staff-only (the inspections collection's policy): the public sees them without the people's names
+    // the inspection records are staff-only (the inspections collection's policy): the public sees them without the
+    // people's names and without the photos (of homes and the people in them; the photos themselves are staff-only)
     const staff = mayRead(req, INSPECTIONS_POLICY);
-    if (!staff) for (const i of inspections) { delete i.inspector; delete i.verified_by; }
+    if (!staff) for (const i of inspections) for (const f of WITHHELD) delete i[f];
     const rules = (await rulesOf(city, q.rules)).compiled;
     const due = computeDue(reg, rules, asOf(q));
     const clean = profile ? Object.fromEntries(Object.entries(profile).filter(([k]) => !['city_id', 'valid_from', 'valid_to', 'changeset_id', 'closed_by', 'content_hash', 'prev_hash', 'hash'].includes(k))) : null;
-    return { building_id: id, profile: clean, inspections, ...(staff ? {} : { withheld_fields: ['inspector', 'verified_by'] }), due: b >= 0 ? dueRow(reg, rules, due, b) : null, risk: b >= 0 ? riskRow(reg, due, loadRiskConfig(), b) : null };
+    return { building_id: id, profile: clean, inspections, ...(staff ? {} : { withheld_fields: [...WITHHELD] }), due: b >= 0 ? dueRow(reg, rules, due, b) : null, risk: b >= 0 ? riskRow(reg, due, loadRiskConfig(), b) : null };
   });
 
   app.get('/api/v1/safety/inspections', {
@@ -255,13 +258,15 @@ export async function safetyRoutes(app: FastifyInstance, ctx: ServerContext, opt
     return reply.code(stored ? 201 : 200).send({ sha256, bytes: body.length, media_type: type, url: `/api/v1/safety/photos/${sha256}`, stored });
   });
   app.get('/api/v1/safety/photos/:sha256', {
-    schema: { summary: 'an inspection photo by its sha256', tags, params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, required: ['sha256'] }, querystring: { type: 'object', properties: cityQ } },
+    schema: { summary: 'an inspection photo by its sha256 (the inspections collection\'s readers: staff)', tags, security, params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, required: ['sha256'] }, querystring: { type: 'object', properties: cityQ } },
   }, async (req, reply) => {
+    // a photo is read as its inspection is: by the city's staff (a content hash is no secret: it is in every export)
+    requireRead(req, INSPECTIONS_POLICY, reply);
     const city = await cityOf(req);
     const sha = (req.params as { sha256: string }).sha256;
     const r = (await ctx.store.query<{ media_type: string; b: string }>(`SELECT media_type, encode(bytes, 'base64') AS b FROM safety_photos WHERE city_id = $1 AND sha256 = $2`, [city, sha]))[0];
     if (!r) throw notFound(`no photo ${sha}`);
-    return reply.type(r.media_type).header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${sha}"`).send(Buffer.from(r.b, 'base64'));
+    return reply.type(r.media_type).header('cache-control', 'private, max-age=31536000, immutable').header('etag', `"${sha}"`).send(Buffer.from(r.b, 'base64'));
   });
 
   app.put('/api/v1/safety/inspections/:id', {
