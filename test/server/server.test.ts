@@ -355,6 +355,21 @@ for (const driver of DRIVERS) {
       const ok = await s.app.inject({ method: 'PATCH', url: `/api/v1/cities/${CITY}`, payload: body, headers: { authorization: `Bearer ${tokens[1].token}` } });
       expect(ok.statusCode).toBe(200);
       expect((await s.store.query<{ name: string }>('SELECT name FROM cities WHERE city_id = $1', [CITY]))[0].name).toBe(body.name);
+      // the rename is in the city's archive chain: a sealed change set naming who, and the old and the new name
+      const cs = ok.json().changeset as number;
+      expect(ok.json()).toMatchObject({ changed: true, updated_by: expect.any(String) });
+      const [rec] = await s.store.query<{ kind: string; actor: string; reason: string; sealed: boolean }>(
+        'SELECT kind, actor, reason, head IS NOT NULL AS sealed FROM changesets WHERE changeset_id = $1 AND city_id = $2', [cs, CITY]);
+      expect(rec).toMatchObject({ kind: 'city', actor: ok.json().updated_by, sealed: true });
+      expect(rec.reason).toContain(`→ "${body.name}"`);
+      const { verifyArchive } = await import('../../src/store/verify.js');
+      expect((await verifyArchive(s.store, CITY)).ok).toBe(true);
+      // the same name again changes nothing and records nothing; a reason given is kept beside the names
+      const again = await s.app.inject({ method: 'PATCH', url: `/api/v1/cities/${CITY}`, payload: body, headers: { authorization: `Bearer ${tokens[1].token}` } });
+      expect(again.json()).toMatchObject({ changed: false, changeset: null });
+      const why = await s.app.inject({ method: 'PATCH', url: `/api/v1/cities/${CITY}`, payload: { name: '海淀区', reason: '规范名称 official name' }, headers: { authorization: `Bearer ${tokens[1].token}` } });
+      const [rec2] = await s.store.query<{ reason: string }>('SELECT reason FROM changesets WHERE changeset_id = $1', [why.json().changeset]);
+      expect(rec2.reason).toBe(`规范名称 official name (改名 rename: "${body.name}" → "海淀区")`);
       expect((await s.app.inject({ method: 'POST', url: '/api/v1/admin/cache/clear', headers: { authorization: `Bearer ${tokens[1].token}` } })).statusCode).toBe(403);
       expect((await s.app.inject({ method: 'POST', url: '/api/v1/admin/cache/clear', headers: { authorization: `Bearer ${tokens[2].token}` } })).statusCode).toBe(200);
       expect((await s.app.inject({ method: 'DELETE', url: '/collections/buildings/items' })).statusCode).toBe(404);

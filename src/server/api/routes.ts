@@ -208,18 +208,30 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServerContext, opts: 
   app.patch('/api/v1/cities/:city', {
     preHandler: requireRole(opts, 'editor'),
     schema: {
-      summary: 'rename a city (editor role); records who renamed it', tags: ['Administration'], security: [{ bearerAuth: [] }],
+      summary: 'rename a city (editor role): recorded in the city\'s archive chain as a change set naming who, why, the old and the new name', tags: ['Administration'], security: [{ bearerAuth: [] }],
       params: { type: 'object', properties: { city: { type: 'string', maxLength: 128 } }, required: ['city'] },
-      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } },
+      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
     },
   }, async (req) => {
     const city = await ctx.resolveCity((req.params as { city: string }).city);
-    const name = (req.body as { name: string }).name;
+    const { name, reason } = req.body as { name: string; reason?: string };
     const actor = req.principal!.name;
-    const r = await ctx.store.query<{ updated_at: string }>(
-      `UPDATE cities SET name = $2, updated_at = now(), updated_by = $3 WHERE city_id = $1 RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`, [city, name, actor]);
+    const { openChangeset, sealChangeset } = await import('../../store/archive.js');
+    const out = await ctx.store.transaction(async (tx) => {
+      const [old] = await tx.query<{ name: string | null; updated_at: string | null }>(
+        `SELECT name, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at FROM cities WHERE city_id = $1 FOR UPDATE`, [city]);
+      // the same name again changes nothing and records nothing
+      if (old && old.name === name) return { changeset: null, updated_at: old.updated_at };
+      // the old and the new name are kept in the change set's reason, which the chain seals
+      const what = `改名 rename: ${JSON.stringify(old?.name ?? null)} → ${JSON.stringify(name)}`;
+      const cs = await openChangeset(tx, { cityId: city, actor, reason: reason ? `${reason} (${what})` : what, kind: 'city' });
+      const r = await tx.query<{ updated_at: string }>(
+        `UPDATE cities SET name = $2, updated_at = now(), updated_by = $3 WHERE city_id = $1 RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`, [city, name, actor]);
+      await sealChangeset(tx, cs);
+      return { changeset: cs.id, updated_at: r[0]?.updated_at ?? null };
+    });
     ctx.invalidate();
-    return { city_id: city, name, updated_by: actor, updated_at: r[0]?.updated_at ?? null };
+    return { city_id: city, name, updated_by: actor, ...out, changed: out.changeset !== null };
   });
 
   app.post('/api/v1/admin/cache/clear', {
