@@ -15,13 +15,15 @@ export interface ImportFilesOptions extends Omit<OpenSourceOptions, 'onBytes' | 
   allowDistant?: boolean;
   actor: string;
   reason?: string;
+  /** the job whose work the import is */
+  jobId?: number;
   onBytes?: (file: string, read: number, total: number) => void;
   onProgress?: ImportProgress;
 }
 
 export async function importFiles(store: Store, files: string[], o: ImportFilesOptions): Promise<SourceSummary[]> {
   if (o.sourceId && files.length > 1) throw new UsageError('--source names one source: give one file with it');
-  const { city, actor, reason, onBytes, onProgress, allowDistant, ...readerOpts } = o;
+  const { city, actor, reason, jobId, onBytes, onProgress, allowDistant, ...readerOpts } = o;
   // where the city lies: what its other sources hold (the sources imported now may be replaced)
   const cityBox = allowDistant ? null : await cityExtent(store, city, files.map((f) => o.sourceId ?? defaultSourceId(f)));
   async function* sources(): AsyncGenerator<SourceToLoad> {
@@ -30,7 +32,7 @@ export async function importFiles(store: Store, files: string[], o: ImportFilesO
       yield inCity(src, file, city, cityBox);
     }
   }
-  return importSources(store, city, sources(), { actor, reason, onProgress });
+  return importSources(store, city, sources(), { actor, reason, jobId, onProgress });
 }
 
 type BBox = [number, number, number, number];

@@ -19,6 +19,7 @@ export const accessJob = defineJob({
   }).strict(),
   timeoutSeconds: 3 * 3600,
   retries: 1,
+  commitsOnce: true,
   async run(ctx, p) {
     const { accessRun } = await import('../app/access.js');
     const { resolveCategories } = await import('../analysis/network/access.js');
@@ -55,6 +56,7 @@ export const checkJob = defineJob({
   }),
   timeoutSeconds: 3 * 3600,
   retries: 1,
+  commitsOnce: true,
   async run(ctx, p) {
     const { checkRun } = await import('../app/check.js');
     const catalogue = loadCatalogue(p.catalogue);
@@ -84,10 +86,11 @@ export const importJob = defineJob({
   }).strict().refine((p) => !p.source || p.files.length === 1, { message: 'source names one source: give one file with it', path: ['source'] }),
   timeoutSeconds: 3 * 3600,
   retries: 1,
+  commitsOnce: true,
   async run(ctx, p) {
     const { importFiles } = await import('../app/import.js');
     const summaries = await importFiles(ctx.store, p.files, {
-      city: p.city, actor: ctx.actor, reason: p.reason ?? `import job ${ctx.jobId}`, sourceId: p.source, crs: p.crs, coords: p.coords, encoding: p.encoding, mapping: p.map,
+      city: p.city, actor: ctx.actor, reason: p.reason ?? `import job ${ctx.jobId}`, jobId: ctx.jobId, sourceId: p.source, crs: p.crs, coords: p.coords, encoding: p.encoding, mapping: p.map,
       onProgress: (e) => ctx.log(`${e.source}: ${e.records} records`),
     });
     return { city: p.city, sources: summaries.map((s) => ({ source_id: s.source_id, changeset: s.changeset, added: s.added, changed: s.changed, unchanged: s.unchanged, removed: s.removed })) };

@@ -35,6 +35,13 @@ export interface Job<P = unknown> {
   timeoutSeconds?: number;
   /** attempts after the first, default 2 */
   retries?: number;
+  /**
+   * the job's work commits once, as a run that names the job (startRun's jobId) or change sets that
+   * name it (openChangeset's jobId): a retry that finds them committed (the success mark was lost
+   * with the attempt's connection) marks the job succeeded and does not do the work again. A job
+   * of several commits (one run per city) resumes by itself instead: it skips what it has done.
+   */
+  commitsOnce?: boolean;
   run(ctx: JobContext, params: P): Promise<unknown>;
 }
 

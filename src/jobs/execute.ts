@@ -4,6 +4,8 @@
  * a transaction-scoped advisory lock on the job for its whole length, so two workers never run the
  * same job at once (a retry of an expired job waits for the first to end) and a job that succeeded
  * is never run again: it finishes exactly once. A killed worker's lock dies with its connection.
+ * A job whose work committed but whose success mark was lost (the lock's connection died between
+ * the two) is found done by its retry (`commitsOnce`: the runs and change sets that name it).
  */
 import type pg from 'pg';
 import type { Queryable, Store } from '../store/driver.js';
@@ -55,6 +57,16 @@ export async function attemptJob(store: Store, jobId: number, o: AttemptOptions)
   }
 }
 
+/** what the job committed: the runs and the sealed change sets that name it; null when nothing */
+export async function committedWork(q: Queryable, jobId: number): Promise<{ runs: number[]; changesets: number[] } | null> {
+  const [r] = await q.query<{ runs: number[] | string; changesets: number[] | string }>(
+    `SELECT (SELECT coalesce(jsonb_agg(run_id ORDER BY run_id), '[]') FROM runs WHERE job_id = $1::text AND status = 'succeeded') AS runs,
+            (SELECT coalesce(jsonb_agg(changeset_id ORDER BY changeset_id), '[]') FROM changesets WHERE job_id = $1::bigint AND head IS NOT NULL) AS changesets`, [jobId]);
+  const list = (v: number[] | string) => (typeof v === 'string' ? JSON.parse(v) : v).map(Number) as number[];
+  const runs = list(r.runs), changesets = list(r.changesets);
+  return runs.length || changesets.length ? { runs, changesets } : null;
+}
+
 async function attempt(store: Store, lock: Lock | null, jobId: number, o: AttemptOptions): Promise<Attempt> {
   if ((await jobStatus(store, jobId)) === 'succeeded') return { status: 'skipped' };
   const row = await claimJob(store, jobId, o.worker);
@@ -69,6 +81,17 @@ async function attempt(store: Store, lock: Lock | null, jobId: number, o: Attemp
     const error = (e as Error).message;
     await failJob(store, jobId, error, true);
     return { status: 'failed', error, attempts: row.attempts };
+  }
+  // a retry of a job whose work an earlier attempt committed (its success mark was lost with that
+  // attempt's connection): it is done, not done again
+  if (row.attempts > 1 && job.commitsOnce) {
+    const work = await committedWork(store, jobId);
+    if (work) {
+      const result = { committed_by_attempt_before: row.attempts - 1, ...work };
+      await succeedJob(lock ?? store, jobId, o.worker, result);
+      log(`job ${jobId} ${row.kind}: its work was committed by an earlier attempt (${JSON.stringify(work)}): not run again`);
+      return { status: 'succeeded', result, attempts: row.attempts };
+    }
   }
   let last = 0;
   const ctx: JobContext = {

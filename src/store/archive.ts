@@ -108,13 +108,13 @@ export const keyText = (spec: VersionedSpec, alias: string) => spec.key.map((k) 
 const keyEq = (spec: VersionedSpec, a: string, b: string) => spec.key.map((k) => `${a}.${ident(k)} = ${b}.${ident(k)}`).join(' AND ');
 
 /** Open a change set in the caller's transaction: every version written in it names it. */
-export async function openChangeset(tx: Queryable, o: { cityId: string; actor: string; reason: string; kind: string; sourceId?: string }): Promise<Changeset> {
+export async function openChangeset(tx: Queryable, o: { cityId: string; actor: string; reason: string; kind: string; sourceId?: string; /** the job whose work it is */ jobId?: number }): Promise<Changeset> {
   if (!o.actor) throw new ArchiveError('a change set needs an actor (who made the change)');
   // content hashes render dates, timestamps and floats by the session's settings: the archive fixes them
   await archiveSession(tx);
   const r = await tx.query<{ id: number }>(
-    'INSERT INTO changesets (city_id, kind, actor, reason, source_id) VALUES ($1, $2, $3, $4, $5) RETURNING changeset_id AS id',
-    [o.cityId, o.kind, o.actor, o.reason || o.kind, o.sourceId ?? null]);
+    'INSERT INTO changesets (city_id, kind, actor, reason, source_id, job_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING changeset_id AS id',
+    [o.cityId, o.kind, o.actor, o.reason || o.kind, o.sourceId ?? null, o.jobId ?? null]);
   return { id: Number(r[0].id), cityId: o.cityId, actor: o.actor, reason: o.reason || o.kind, kind: o.kind, sourceId: o.sourceId, touched: new Set(), counts: {} };
 }
 

@@ -281,6 +281,8 @@ export interface ImportOptions {
   actor: string;
   /** why (default: "import <file>") */
   reason?: string;
+  /** the job whose work the import is: its change sets name it (a retry of the job finds them) */
+  jobId?: number;
   onProgress?: ImportProgress;
 }
 
@@ -384,7 +386,7 @@ async function loadRecords(
     counts: {}, categories: {}, residential_buildings: 0, repaired: 0, dropped: 0, duplicates: 0, replaced: 0,
     added: 0, changed: 0, unchanged: 0, removed: 0, changeset: 0, elements_skipped: 0, problems: src.problems,
   };
-  const cs = await openChangeset(tx, { cityId, actor: o.actor, reason: o.reason ?? `import ${src.path}`, kind: 'import', sourceId: src.sourceId });
+  const cs = await openChangeset(tx, { cityId, actor: o.actor, reason: o.reason ?? `import ${src.path}`, kind: 'import', sourceId: src.sourceId, jobId: o.jobId });
   summary.changeset = cs.id;
   const known = new Map<string, Map<string, number>>();
   for (const t of TABLES) {

@@ -102,6 +102,13 @@ export const dueJob = defineJob({
     for (const c of cities) {
       // a city without a register is not a run
       if (!(await registerState(ctx.store, c))) continue;
+      // a retry resumes: a city whose run an earlier attempt of this job committed is not run again
+      const [done] = await ctx.store.query<{ run_id: number; summary: Omit<DueRunSummary, 'city' | 'run_id'> | string }>(
+        `SELECT run_id, summary FROM runs WHERE city_id = $1 AND kind = $2 AND job_id = $3 AND status = 'succeeded' ORDER BY run_id LIMIT 1`, [c, DUE_RUN, String(ctx.jobId)]);
+      if (done) {
+        out.push({ city: c, run_id: Number(done.run_id), ...(typeof done.summary === 'string' ? JSON.parse(done.summary) : done.summary) });
+        continue;
+      }
       out.push(await recordDue(ctx.store, c, { rules: p.rules, asOf, actor: ctx.actor || `job:${DUE_RUN}`, jobId: String(ctx.jobId) }));
       ctx.progress(out.length / cities.length, c);
     }
