@@ -8,6 +8,7 @@ import type { CheckParameters } from '../analysis/indicators/catalogue.js';
 import type { CheckResult, CheckOptions } from '../analysis/indicators/run.js';
 import type { Store } from '../store/driver.js';
 import { withRun, type Run } from '../store/runs.js';
+import { cityAttribution } from '../store/attribution.js';
 
 export interface CheckRunOptions {
   city?: string;
@@ -43,9 +44,9 @@ export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run:
     let tl = performance.now();
     const lap = (k: string) => { const now = performance.now(); timings[k] = Math.round(now - tl); tl = now; };
     const data = await checkDataFromStore(store, city, o.params, { ...o.access, perCapitaM2: o.perCapitaM2, onRows: o.onRows });
-    const sources = await sourcesProvenance(store, city) as { format?: string }[];
+    const sources = await sourcesProvenance(store, city);
     lap('read');
-    const osm = sources.some((s) => /^osm/.test(s.format ?? ''));
+    const attribution = o.attribution ?? (await cityAttribution(store, city)) ?? undefined;
     const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [city]))[0]?.name;
     const energy = await import('../domains/energy/check.js');
     const carbon = o.carbonFile ? energy.carbonForCheckFromJson(o.carbonFile) : await energy.carbonForCheckFromStore(store, city);
@@ -53,7 +54,7 @@ export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run:
       carbon,
       catalogue: o.catalogue, params: o.overrides, city: o.name ?? name ?? city, source: `city ${city} (${store.kind} ${store.location}), run ${run.run_id}`,
       manual: o.manual, previous: o.previous, access: o.access, perCapitaM2: o.perCapitaM2,
-      attribution: o.attribution ?? (osm ? '© OpenStreetMap contributors' : undefined), onProgress: o.onProgress,
+      attribution, onProgress: o.onProgress,
       provenance: { run_id: run.run_id, data_version: run.inputs, sources, ...o.inputs },
     });
     lap('check');

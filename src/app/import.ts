@@ -94,6 +94,8 @@ function inCity(src: SourceToLoad, file: string, city: string, cityBox: BBox | n
   }
   return {
     ...src,
+    // (known once the records are read: read through, not copied now)
+    get attribution() { return src.attribution; },
     records: watch(src.records),
     ...(src.elements ? { elements: { ...src.elements, read: (pass) => watch(src.elements!.read(pass)) } } : {}),
   };

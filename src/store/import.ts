@@ -36,6 +36,8 @@ export interface SourceToLoad {
   records: AsyncIterable<CityRecord[]>;
   /** the same records read anew with an element pass (sources made of elements); `rules`: the digest of the code that makes them */
   elements?: { read: (pass: ElementPass) => AsyncIterable<CityRecord[]>; rules: string };
+  /** what the data's licence asks to be shown with them (ODbL's "© OpenStreetMap contributors"), known once the records are read */
+  attribution?: string;
   problems: IngestProblem[];
 }
 
@@ -484,14 +486,14 @@ async function loadRecords(
   await sealChangeset(tx, cs);
   const bbox = src.bbox ? `SRID=4326;POLYGON((${src.bbox[0]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[1]},${src.bbox[2]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[3]},${src.bbox[0]} ${src.bbox[1]}))` : null;
   await tx.query(
-    `INSERT INTO sources (city_id, source_id, path, format, version, generator, sha256, bytes, bbox, counts, problems, imported_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ST_GeomFromEWKT($9), $10, $11, now())
+    `INSERT INTO sources (city_id, source_id, path, format, version, generator, sha256, bytes, bbox, counts, problems, attribution, imported_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ST_GeomFromEWKT($9), $10, $11, $12, now())
      ON CONFLICT (city_id, source_id) DO UPDATE SET path = EXCLUDED.path, format = EXCLUDED.format, version = EXCLUDED.version,
        generator = EXCLUDED.generator, sha256 = EXCLUDED.sha256, bytes = EXCLUDED.bytes, bbox = EXCLUDED.bbox,
-       counts = EXCLUDED.counts, problems = EXCLUDED.problems, imported_at = now()`,
+       counts = EXCLUDED.counts, problems = EXCLUDED.problems, attribution = EXCLUDED.attribution, imported_at = now()`,
     [cityId, src.sourceId, src.path, src.format, src.version ?? null, src.generator ?? null, await src.sha256(), src.bytes, bbox,
       JSON.stringify({ ...summary.counts, categories: summary.categories, residential_buildings: summary.residential_buildings, repaired: summary.repaired }),
-      JSON.stringify(summary.problems.slice(0, 1000))],
+      JSON.stringify(summary.problems.slice(0, 1000)), src.attribution ?? null],
   );
   return summary;
 }
