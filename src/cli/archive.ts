@@ -41,9 +41,10 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
     .addOption(dbOption())
     .option(...WAIT_OPTION)
     .option('--city <name>', 'only this city')
+    .option('--expect <seq:head>', 'a chain head kept elsewhere (as verify printed it, SEQ:HEAD): the city\'s change set SEQ must still have it; finds change sets removed from the end, which the chain alone cannot show (needs --city)')
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'nothing on stderr')
-    .action(async (o: Common) => { await verifyCommand(o); });
+    .action(async (o: Common & { expect?: string }) => { await verifyCommand(o); });
   return [hist, chg, archive];
 }
 
@@ -100,16 +101,21 @@ async function changesCommand(o: Common & { since: string; until?: string }): Pr
   }
 }
 
-async function verifyCommand(o: Common): Promise<void> {
+async function verifyCommand(o: Common & { expect?: string }): Promise<void> {
+  const { parseExpectedHead, verifyArchive } = await import('../store/verify.js');
+  const expect = o.expect !== undefined ? parseExpectedHead(o.expect) : undefined;
+  if (expect && o.city === undefined) throw new UsageError('--expect names a head of one city\'s chain: give --city too (请同时指定 --city)');
   const store = await openStore(o.db);
   try {
     // a city that is not there is an error, never an archive found intact
     if (o.city !== undefined) await resolveCity(store, o.city);
-    const r = await (await import('../store/verify.js')).verifyArchive(store, o.city);
+    const r = await verifyArchive(store, o.city, 20, expect);
     if (o.json) print(JSON.stringify(r, null, 2));
     else if (r.ok) {
       print(`archive intact 档案完整: ${r.versions.toLocaleString('en')} versions in ${r.tables.length} tables; ` +
-        (r.cities.map((c) => `${c.city_id}: ${c.seq} change sets, head ${c.head?.slice(0, 16) ?? '-'}`).join('; ') || 'no change sets yet (尚无变更集)'));
+        (r.cities.map((c) => `${c.city_id}: ${c.seq} change sets, head ${c.head?.slice(0, 16) ?? '-'}`).join('; ') || 'no change sets yet (尚无变更集)') +
+        (expect ? `; change set ${expect.seq} has the expected head ${expect.head.slice(0, 16)} (与期望链头一致)` : '') +
+        (r.cities.length === 1 && !expect ? `\nkeep the head elsewhere to find a cut chain later (记下链头以便日后核对): opencim archive verify --city ${r.cities[0].city_id} --expect ${r.cities[0].seq}:${r.cities[0].head?.slice(0, 16) ?? ''}` : ''));
     } else {
       const b = r.broken[0];
       process.stderr.write(`error: archive broken 档案被篡改: first broken record ${b.kind} ${b.id}${b.version !== null ? ` version ${b.version}` : ''}: ${b.problem}\n`);

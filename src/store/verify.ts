@@ -4,6 +4,7 @@
  */
 import { archiveSession, archiveTables, keyText, storedHashSql, type VersionedSpec } from './archive.js';
 import type { Store } from './driver.js';
+import { UsageError } from '../model/errors.js';
 
 export interface Breakage { kind: string; id: string; version: number | null; problem: string }
 
@@ -15,8 +16,23 @@ export interface VerifyReport {
   broken: Breakage[];
 }
 
-/** Verify the whole archive (or one city's), read in one snapshot. */
-export async function verifyArchive(store: Store, cityId?: string, limit = 20): Promise<VerifyReport> {
+/**
+ * A chain head kept outside the database (printed by an earlier verify, in a signed report): the
+ * change set `seq` of the city must still be there with a head starting with `head` (hex, at least
+ * 16 digits). Removing the latest change sets, or rewriting the chain from some point on, leaves a
+ * chain that verifies by itself; only a head kept elsewhere shows it.
+ */
+export interface ExpectedHead { seq: number; head: string }
+
+/** `SEQ:HEX` (as verify prints it: the change set count and the head) */
+export function parseExpectedHead(s: string): ExpectedHead {
+  const m = /^(\d+):([0-9a-fA-F]{16,64})$/.exec(s.trim());
+  if (!m) throw new UsageError(`--expect takes SEQ:HEAD, the change set number and at least 16 hex digits of its head as verify printed them (e.g. 42:3f9a0c1d2e4b5a6f), got "${s.slice(0, 80)}" / 格式应为 序号:链头哈希`);
+  return { seq: Number(m[1]), head: m[2].toLowerCase() };
+}
+
+/** Verify the whole archive (or one city's), read in one snapshot; `expect`: a head kept elsewhere (needs `cityId`). */
+export async function verifyArchive(store: Store, cityId?: string, limit = 20, expect?: ExpectedHead): Promise<VerifyReport> {
   return store.transaction(async (tx) => {
     await tx.exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`).catch(() => {});
     await archiveSession(tx);
@@ -80,6 +96,17 @@ export async function verifyArchive(store: Store, cityId?: string, limit = 20): 
       const head = (await tx.query<{ seq: number; head: string; n: number }>(
         `SELECT seq, encode(head, 'hex') AS head, (SELECT count(*)::int FROM changesets WHERE city_id = $1) AS n FROM changesets WHERE city_id = $1 AND head IS NOT NULL ORDER BY seq DESC LIMIT 1`, [city_id]))[0];
       cities.push({ city_id, changesets: head ? Number(head.n) : 0, head: head?.head ?? null, seq: head ? Number(head.seq) : 0 });
+    }
+    if (expect && cityId !== undefined) {
+      const [at] = await tx.query<{ head: string | null }>(`SELECT encode(head, 'hex') AS head FROM changesets WHERE city_id = $1 AND seq = $2`, [cityId, expect.seq]);
+      const latest = cities.find((c) => c.city_id === cityId)?.seq ?? 0;
+      if (!at?.head) {
+        broken.push({ kind: 'changeset', id: `${cityId}#seq${expect.seq}`, version: expect.seq,
+          problem: `the expected change set ${expect.seq} is gone: the chain ends at ${latest}, so change sets were removed from its end (期望的变更集已不存在：档案链被截断)` });
+      } else if (!at.head.startsWith(expect.head)) {
+        broken.push({ kind: 'changeset', id: `${cityId}#seq${expect.seq}`, version: expect.seq,
+          problem: `change set ${expect.seq} has head ${at.head.slice(0, 16)}…, not the expected ${expect.head.slice(0, 16)}…: the chain was rewritten up to it (链头与期望不符：档案链被改写)` });
+      }
     }
     return { ok: broken.length === 0, cities, versions, tables: specs.map((s) => s.table), broken: broken.slice(0, limit) };
   });
