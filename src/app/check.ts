@@ -52,7 +52,7 @@ export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run:
     const carbon = o.carbonFile ? energy.carbonForCheckFromJson(o.carbonFile) : await energy.carbonForCheckFromStore(store, city);
     const result = await runCheck(data, {
       carbon,
-      catalogue: o.catalogue, params: o.overrides, city: o.name ?? name ?? city, source: `city ${city} (${store.kind} ${store.location}), run ${run.run_id}`,
+      catalogue: o.catalogue, params: o.overrides, city: o.name ?? name ?? city, source: `city ${city} (${store.kind} ${store.location}), run ${run.run_id}${archiveHead(run)}`,
       manual: o.manual, previous: o.previous, access: o.access, perCapitaM2: o.perCapitaM2,
       attribution, onProgress: o.onProgress,
       provenance: { run_id: run.run_id, data_version: run.inputs, sources, ...o.inputs },
@@ -63,4 +63,13 @@ export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run:
     lap('store');
     return { run: { ...run, status: 'succeeded' }, city, result, timings };
   });
+}
+
+/**
+ * The archive's chain head the run read (`SEQ:HEAD`, as `archive verify --expect` takes it): in the
+ * report's source line, so a signed report keeps the head outside the database.
+ */
+function archiveHead(run: Run): string {
+  const a = run.inputs?.archive;
+  return a?.head ? `, archive 档案链头 ${a.seq}:${a.head.slice(0, 16)}` : '';
 }

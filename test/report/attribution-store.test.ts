@@ -14,12 +14,17 @@ describe('check --db: the attribution follows the sources the city was imported 
     const out = tempDir('attr-store-');
     const r = await runCli(['check', '--db', db, '--city', 'c', '--out', out, '-q', '--workers', '1']);
     expect(r.code, r.stderr).toBe(0);
-    return { db, json: JSON.parse(readFileSync(join(out, 'indicators.json'), 'utf8')) as { attribution?: string } };
+    return { db, out, json: JSON.parse(readFileSync(join(out, 'indicators.json'), 'utf8')) as { attribution?: string; source: string } };
   };
 
-  it('a Tilezen (Nextzen) export of OSM imported into the store: its report says "© OpenStreetMap contributors", and its source records it', async () => {
-    const { db, json } = await checkStore(dataFile('wuhan-optics-valley-nextzen.geojson'));
+  it('a Tilezen (Nextzen) export of OSM imported into the store: its report says "© OpenStreetMap contributors", its source records it, and the report keeps the archive head it was made from', async () => {
+    const { db, out, json } = await checkStore(dataFile('wuhan-optics-valley-nextzen.geojson'));
     expect(json.attribution).toBe('© OpenStreetMap contributors');
+    // the report keeps the archive's chain head it was made from, as archive verify --expect takes it
+    const head = /archive 档案链头 (\d+:[0-9a-f]{16})/.exec(json.source)?.[1];
+    expect(head, json.source).toBeDefined();
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(head!);
+    expect((await runCli(['archive', 'verify', '--db', db, '--city', 'c', '--expect', head!])).code).toBe(0);
     const { openStore } = await import('../../src/store/driver.js');
     const store = await openStore(db);
     try {
