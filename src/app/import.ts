@@ -22,7 +22,7 @@ export interface ImportFilesOptions extends Omit<OpenSourceOptions, 'onBytes' | 
 }
 
 export async function importFiles(store: Store, files: string[], o: ImportFilesOptions): Promise<SourceSummary[]> {
-  if (o.sourceId && files.length > 1) throw new UsageError('--source names one source: give one file with it');
+  if (o.sourceId && files.length > 1) throw new UsageError('--source 只命名一个数据源：请只给一个文件 / --source names one source: give one file with it');
   const { city, actor, reason, jobId, onBytes, onProgress, allowDistant, ...readerOpts } = o;
   // where the city lies: what its other sources hold (the sources imported now may be replaced)
   const cityBox = allowDistant ? null : await cityExtent(store, city, files.map((f) => o.sourceId ?? defaultSourceId(f)));
@@ -86,10 +86,12 @@ function inCity(src: SourceToLoad, file: string, city: string, cityBox: BBox | n
     const km = gapKm(box, cityBox!);
     if (km > OTHER_CITY_GAP_KM) {
       const f = (b: BBox) => b.map((v) => v.toFixed(3)).join(',');
+      const d = Math.round(km).toLocaleString('en');
       throw new IngestError(file, undefined,
-        `its data (${f(box)}) lie ${Math.round(km).toLocaleString('en')} km from what city "${city}" holds (${f(cityBox!)}): is it another city? `
-        + `import it with --city NAME (opencim stats lists the cities), or with --allow-distant if the city is that wide; nothing was written `
-        + `该文件的数据距城市“${city}”已有数据 ${Math.round(km)} 公里，可能属于另一城市：请用 --city 指定城市（若本市确实如此之大，请加 --allow-distant），未写入任何数据`);
+        `该文件的数据（${f(box)}）距城市 "${city}" 已有的数据（${f(cityBox!)}）${d} 公里：是另一个城市的吗？`
+        + `请用 --city NAME 指定它所属的城市再导入（opencim stats 列出各城市）；若本市确实这么大，请加 --allow-distant；未写入任何数据 / `
+        + `its data (${f(box)}) lie ${d} km from what city "${city}" holds (${f(cityBox!)}): is it another city? `
+        + `import it with --city NAME (opencim stats lists the cities), or with --allow-distant if the city is that wide; nothing was written`);
     }
   }
   return {

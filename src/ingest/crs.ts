@@ -127,7 +127,8 @@ function unknownCrs(file: string, what: string): IngestError {
   return new IngestError(
     file,
     undefined,
-    `unknown CRS ${what}: supported are WGS84 (EPSG:4326), CGCS2000 (EPSG:4490), the CGCS2000 Gauss-Krüger zones (EPSG:4491-4554), Web Mercator (EPSG:3857) and WGS84 UTM; if you know the CRS, use --crs EPSG:xxxx`,
+    `无法识别的坐标系 ${what}：支持 WGS84 (EPSG:4326)、CGCS2000 (EPSG:4490)、CGCS2000 高斯-克吕格投影带 (EPSG:4491-4554)、Web 墨卡托 (EPSG:3857) 和 WGS84 UTM；若已知坐标系，请用 --crs EPSG:xxxx 指定 / ` +
+      `unknown CRS ${what}: supported are WGS84 (EPSG:4326), CGCS2000 (EPSG:4490), the CGCS2000 Gauss-Krüger zones (EPSG:4491-4554), Web Mercator (EPSG:3857) and WGS84 UTM; if you know the CRS, use --crs EPSG:xxxx`,
   );
 }
 
@@ -169,6 +170,11 @@ interface WktNode {
   args: (string | number | WktNode)[];
 }
 
+/** a WKT that does not parse: the reason in both languages (crsFromPrj puts it into its message) */
+class WktSyntax extends Error {
+  constructor(readonly zh: string, en: string) { super(en); }
+}
+
 function parseWkt(text: string): WktNode {
   let i = 0;
   const n = text.length;
@@ -180,16 +186,16 @@ function parseWkt(text: string): WktNode {
     const start = i;
     while (i < n && /[A-Za-z0-9_]/.test(text[i])) i++;
     const keyword = text.slice(start, i).toUpperCase();
-    if (!keyword) throw new Error(`WKT: keyword expected at ${i}`);
+    if (!keyword) throw new WktSyntax(`WKT：位置 ${i} 处应为关键字`, `WKT: keyword expected at ${i}`);
     ws();
     const open = text[i];
-    if (open !== '[' && open !== '(') throw new Error(`WKT: '[' expected after ${keyword}`);
+    if (open !== '[' && open !== '(') throw new WktSyntax(`WKT：${keyword} 之后应为 '['`, `WKT: '[' expected after ${keyword}`);
     const close = open === '[' ? ']' : ')';
     i++;
     const args: WktNode['args'] = [];
     for (;;) {
       ws();
-      if (i >= n) throw new Error('WKT: unexpected end');
+      if (i >= n) throw new WktSyntax('WKT：文本意外结束', 'WKT: unexpected end');
       const c = text[i];
       if (c === close) {
         i++;
@@ -203,7 +209,7 @@ function parseWkt(text: string): WktNode {
         let s = '';
         i++;
         for (;;) {
-          if (i >= n) throw new Error('WKT: unterminated string');
+          if (i >= n) throw new WktSyntax('WKT：字符串未结束', 'WKT: unterminated string');
           if (text[i] === '"') {
             if (text[i + 1] === '"') {
               s += '"';
@@ -302,7 +308,8 @@ export function crsFromPrj(wkt: string, file: string): CrsInfo {
   try {
     root = parseWkt(wkt.replace(/^\uFEFF/, '').trim());
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot read the CRS (${(e as Error).message}); use --crs EPSG:xxxx`);
+    const zh = e instanceof WktSyntax ? e.zh : (e as Error).message;
+    throw new IngestError(file, undefined, `无法读取坐标系（${zh}）；请用 --crs EPSG:xxxx 指定 / cannot read the CRS (${(e as Error).message}); use --crs EPSG:xxxx`);
   }
   const kw = root.keyword;
   const name = nameOf(root);
@@ -549,7 +556,8 @@ function projectedTransform(info: CrsInfo): Transform {
   // Degrees given for metres (a wrong --crs or .prj): no city lies within 180 m of a projection's origin
   const notDegrees = (x: number, y: number) => {
     if (Math.abs(x) <= 180 && Math.abs(y) <= 90) {
-      throw new CoordinateRangeError(`coordinate (${x}, ${y}) looks like a longitude/latitude in degrees, not metres of ${label}; `
+      throw new CoordinateRangeError(`坐标 (${x}, ${y}) 看起来是以度为单位的经纬度，而不是 ${label} 的米制坐标；若数据是经纬度，请用 --crs EPSG:4326（CGCS2000 用 EPSG:4490）或修正 .prj 文件 / `
+        + `coordinate (${x}, ${y}) looks like a longitude/latitude in degrees, not metres of ${label}; `
         + 'if the data are longitude/latitude, give --crs EPSG:4326 (or EPSG:4490 for CGCS2000) or fix the .prj');
     }
   };
@@ -576,11 +584,11 @@ function projectedTransform(info: CrsInfo): Transform {
     if (!(Math.abs(x - x0) < 1e6) || !(Math.abs(y) < 1e7 || (x0 === 500000 && !gk && Math.abs(y) < 2e7))) {
       const hint =
         gk && !gk.prefixed && x > 1e7
-          ? '; the easting has a zone prefix, use the "zone" EPSG code (EPSG:4491-4501 or 4513-4533)'
+          ? { zh: '；东坐标带有投影带号前缀，请用带号（"zone"）的 EPSG 代码（EPSG:4491-4501 或 4513-4533）', en: '; the easting has a zone prefix, use the "zone" EPSG code (EPSG:4491-4501 or 4513-4533)' }
           : gk && gk.prefixed && x < 1e6
-            ? '; the easting has no zone prefix, use the "CM" EPSG code (EPSG:4502-4512 or 4534-4554)'
-            : '';
-      throw new CoordinateRangeError(`coordinate (${x}, ${y}) is outside ${label}${hint}`);
+            ? { zh: '；东坐标没有投影带号前缀，请用中央经线（"CM"）的 EPSG 代码（EPSG:4502-4512 或 4534-4554）', en: '; the easting has no zone prefix, use the "CM" EPSG code (EPSG:4502-4512 or 4534-4554)' }
+            : { zh: '', en: '' };
+      throw new CoordinateRangeError(`坐标 (${x}, ${y}) 超出 ${label} 的范围${hint.zh} / coordinate (${x}, ${y}) is outside ${label}${hint.en}`);
     }
     return inv(x, y);
   };
@@ -600,7 +608,8 @@ export function makeTransform(spec: string | number | CrsInfo = 4326, coords: Co
     base = (x, y) => {
       if (!(x >= -180 && x <= 180 && y >= -90 && y <= 90)) {
         throw new CoordinateRangeError(
-          `coordinate (${x}, ${y}) is not a longitude/latitude in degrees; if the data are projected, use --crs EPSG:xxxx`,
+          `坐标 (${x}, ${y}) 不是以度为单位的经纬度；若数据是投影坐标，请用 --crs EPSG:xxxx 指定 / ` +
+            `coordinate (${x}, ${y}) is not a longitude/latitude in degrees; if the data are projected, use --crs EPSG:xxxx`,
         );
       }
       return [x, y];
@@ -609,7 +618,7 @@ export function makeTransform(spec: string | number | CrsInfo = 4326, coords: Co
     base = projectedTransform(info);
   }
   if (coords === 'wgs84') return base;
-  if (info.projected) throw new Error(`--coords ${coords} applies to longitude/latitude data, not to ${info.name}`);
+  if (info.projected) throw new Error(`--coords ${coords} 只适用于经纬度数据，不适用于 ${info.name} / --coords ${coords} applies to longitude/latitude data, not to ${info.name}`);
   const undo = coords === 'gcj02' ? gcj02ToWgs84 : bd09ToWgs84;
   return (x, y) => {
     const [lon, lat] = base(x, y);

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { CoordinateRangeError } from './crs.js';
 import { IngestError } from '../model/errors.js';
+import { cannotReadFile } from './bilingual.js';
 import { isValidUtf8, normaliseEncoding, textDecoder, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 export const DEFAULT_LON_FIELDS = ['lon', 'lng', 'long', 'longitude', '经度', 'x', 'point_x'];
@@ -111,7 +112,7 @@ export class CsvParser {
 
   end(out: CsvRecord[]): void {
     if (this.inQuotes && !this.quotePending) {
-      throw new IngestError(this.file, `line ${this.recordLine}`, 'unterminated quoted field (a " is never closed)');
+      throw new IngestError(this.file, `line ${this.recordLine}`, '引号内的字段没有结束（有一个 " 没有配对的结束引号） / unterminated quoted field (a " is never closed)');
     }
     if (this.started || this.field !== '' || this.fields.length) {
       this.fields.push(this.field);
@@ -139,22 +140,25 @@ export function guessDelimiter(headerLine: string): string {
   return best;
 }
 
-function findColumn(header: string[], wanted: string | undefined, defaults: string[], file: string, what: string): number {
+function findColumn(header: string[], wanted: string | undefined, defaults: string[], file: string, what: 'longitude' | 'latitude'): number {
   const norm = (s: string) => s.trim().toLowerCase();
+  const zh = what === 'longitude' ? '经度' : '纬度';
   if (wanted) {
     let i = header.indexOf(wanted);
     if (i < 0) i = header.findIndex((h) => norm(h) === norm(wanted));
-    if (i < 0) throw new IngestError(file, 'header', `no column "${wanted}" for the ${what}; columns are: ${header.join(', ')}`);
+    if (i < 0) throw new IngestError(file, 'header', `没有${zh}列 "${wanted}"；现有的列：${header.join(', ')} / no column "${wanted}" for the ${what}; columns are: ${header.join(', ')}`);
     return i;
   }
   for (const d of defaults) {
     const i = header.findIndex((h) => norm(h) === d);
     if (i >= 0) return i;
   }
+  const flag = `--${what === 'longitude' ? 'lon' : 'lat'} COLUMN`;
   throw new IngestError(
     file,
     'header',
-    `no ${what} column (looked for ${defaults.join(', ')}); name it with --${what === 'longitude' ? 'lon' : 'lat'} COLUMN; columns are: ${header.join(', ')}`,
+    `没有${zh}列（查找了 ${defaults.join(', ')}）：请用 ${flag} 指定列名；现有的列：${header.join(', ')} / ` +
+      `no ${what} column (looked for ${defaults.join(', ')}); name it with ${flag}; columns are: ${header.join(', ')}`,
   );
 }
 
@@ -170,14 +174,14 @@ export async function detectEncoding(file: string, given: string | undefined): P
   const utf8Bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
   if (given) {
     const e = normaliseEncoding(given);
-    if (!e) throw new IngestError(file, undefined, `unknown encoding "${given}"`);
+    if (!e) throw new IngestError(file, undefined, `未知的编码 "${given}"（可用 utf-8、gbk、gb18030、big5 等） / unknown encoding "${given}" (e.g. utf-8, gbk, gb18030, big5)`);
     // a UTF-8 BOM in front of text of another encoding (saved by a tool that adds one): not part of the first header
     return { encoding: e, skip: utf8Bom && e !== 'utf-8' ? 3 : 0 };
   }
   if (utf8Bom) {
     if (!(await isValidUtf8(file, 3))) {
-      throw new IngestError(file, undefined, 'the file starts with a UTF-8 byte-order mark but its text is not UTF-8 (GBK saved with a BOM?): ' +
-        'give its encoding, e.g. --encoding gbk (文件有 UTF-8 BOM 但内容不是 UTF-8, 请用 --encoding gbk 指定编码)');
+      throw new IngestError(file, undefined, '文件以 UTF-8 字节顺序标记（BOM）开头，但内容不是 UTF-8 文本（带 BOM 保存的 GBK？）：请指定编码，如 --encoding gbk / ' +
+        'the file starts with a UTF-8 byte-order mark but its text is not UTF-8 (GBK saved with a BOM?): give its encoding, e.g. --encoding gbk');
     }
     return { encoding: 'utf-8', skip: 3 };
   }
@@ -188,7 +192,7 @@ export async function detectEncoding(file: string, given: string | undefined): P
 
 function parseDelimiter(d: string): string {
   if (d === 'tab' || d === '\\t') return '\t';
-  if (d.length !== 1) throw new Error(`delimiter must be one character, got ${JSON.stringify(d)}`);
+  if (d.length !== 1) throw new Error(`分隔符必须是单个字符，实为 ${JSON.stringify(d)} / delimiter must be one character, got ${JSON.stringify(d)}`);
   return d;
 }
 
@@ -197,7 +201,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
   try {
     size = (await stat(file)).size;
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot read the file: ${(e as Error).message}`);
+    throw new IngestError(file, undefined, cannotReadFile((e as Error).message));
   }
   const { encoding, skip } = await detectEncoding(file, options.encoding);
   const t = transformFor(file, options);
@@ -237,12 +241,13 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
       const f = rec.fields;
       if (f.length === 1 && f[0].trim() === '') continue; // blank line
       if (f.length > header.length && f.slice(header.length).some((v) => v.trim() !== '')) {
-        throw new IngestError(file, `line ${rec.line}`, `${f.length} fields but the header has ${header.length} (wrong delimiter or an unquoted "${delimiter}"?)`);
+        throw new IngestError(file, `line ${rec.line}`, `有 ${f.length} 个字段，但表头只有 ${header.length} 个（分隔符不对，或有未加引号的 "${delimiter}"？） / ` +
+          `${f.length} fields but the header has ${header.length} (wrong delimiter or an unquoted "${delimiter}"?)`);
       }
       const rawX = (f[lonIdx] ?? '').trim();
       const rawY = (f[latIdx] ?? '').trim();
       if (rawX === '' && rawY === '') {
-        options.onProblem?.({ id: String(index), problem: `line ${rec.line}: no coordinates, skipped` });
+        options.onProblem?.({ id: String(index), problem: `line ${rec.line}: 没有坐标，已跳过 / no coordinates, skipped` });
         index++;
         continue;
       }
@@ -251,7 +256,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
         [rawY, latIdx],
       ] as const) {
         if (!NUMBER.test(raw)) {
-          throw new IngestError(file, `line ${rec.line}, column ${header[col]}`, `${JSON.stringify(raw)} is not a number`);
+          throw new IngestError(file, `line ${rec.line}, column ${header[col]}`, `${JSON.stringify(raw)} 不是数字 / ${JSON.stringify(raw)} is not a number`);
         }
       }
       let coordinates: [number, number];
@@ -305,5 +310,5 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
   } finally {
     stream.destroy();
   }
-  if (!header) throw new IngestError(file, undefined, 'empty file: no header line');
+  if (!header) throw new IngestError(file, undefined, '空文件：没有表头行 / empty file: no header line');
 }

@@ -85,7 +85,7 @@ export async function undecodable(file: string, encoding: TextEncoding, readsAsO
  */
 export async function readTextStrict(file: string, encoding: TextEncoding, fail: (message: string, line: number) => Error): Promise<string> {
   let buf: Buffer;
-  try { buf = readFileSync(file); } catch (e) { throw fail(`无法读取文件 / cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 0); }
+  try { buf = readFileSync(file); } catch (e) { const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message; throw fail(`无法读取文件：${why} / cannot read the file: ${why}`, 0); }
   const body = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? buf.subarray(3) : buf;
   const other: TextEncoding = encoding === 'gbk' ? 'utf8' : 'gbk';
   if (encoding === 'gbk' && body.some((b) => b >= 0x80) && decodesAs(body, 'utf8')) throw fail(UTF8_ASKED_AS_GBK, 0);

@@ -10,6 +10,7 @@ import type { IngestProblem } from '../model/types.js';
 import { CoordinateRangeError, makeTransform, parseCrs, type CoordOffset, type CrsInfo, type Transform } from './crs.js';
 import { IngestError } from '../model/errors.js';
 import { decoderName } from './encoding.js';
+import type { ZhEn } from './bilingual.js';
 
 export interface GeoFeature {
   /** 0-based position of the feature in the file (data row for CSV) */
@@ -57,7 +58,7 @@ export async function* readFeatures(file: string, options: FeatureReadOptions = 
   if (format === 'geojson') yield* (await import('./geojson.js')).readGeoJSON(file, options);
   else if (format === 'shapefile') yield* (await import('./shapefile.js')).readShapefile(file, options);
   else if (format === 'csv') yield* (await import('./csv.js')).readCsv(file, options);
-  else throw new IngestError(file, undefined, `unknown file type "${extname(file)}": expected .geojson, .json, .geojsonl, .ndjson, .shp, .csv`);
+  else throw new IngestError(file, undefined, `无法识别的文件类型 "${extname(file)}"：应为 .geojson、.json、.geojsonl、.ndjson、.shp 或 .csv / unknown file type "${extname(file)}": expected .geojson, .json, .geojsonl, .ndjson, .shp, .csv`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,79 +96,85 @@ function showPosition(a: unknown, ctx: GeometryContext): string {
  * Z / M values are dropped.
  */
 export function transformGeometry(geometry: unknown, t: Transform | undefined, ctx: GeometryContext): Geometry {
-  const fail = (problem: string): never => {
-    throw new IngestError(ctx.file, ctx.location, problem);
+  const fail = (zh: string, en: string): never => {
+    throw new IngestError(ctx.file, ctx.location, `${zh} / ${en}`);
   };
-  if (!geometry || typeof geometry !== 'object') fail('geometry is missing or not an object');
+  if (!geometry || typeof geometry !== 'object') fail('几何缺失或不是对象', 'geometry is missing or not an object');
   const g = geometry as { type?: unknown; coordinates?: unknown };
   const type = g.type;
   if (typeof type !== 'string' || !GEOMETRY_TYPES.has(type)) {
-    fail(`unsupported geometry type ${JSON.stringify(type)} (expected ${[...GEOMETRY_TYPES].join(', ')})`);
+    fail(`不支持的几何类型 ${JSON.stringify(type)}（应为 ${[...GEOMETRY_TYPES].join('、')}）`,
+      `unsupported geometry type ${JSON.stringify(type)} (expected ${[...GEOMETRY_TYPES].join(', ')})`);
   }
   const pos = (p: unknown): Position => {
-    if (!Array.isArray(p) || p.length < 2) fail(`a position must be an array [x, y], got ${JSON.stringify(p)}`);
+    if (!Array.isArray(p) || p.length < 2) fail(`坐标点应为数组 [x, y]，实为 ${JSON.stringify(p)}`, `a position must be an array [x, y], got ${JSON.stringify(p)}`);
     const a = p as unknown[];
     const x = a[0];
     const y = a[1];
     if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
       const shown = showPosition(p, ctx);
       const big = [x, y].some((v) => typeof v === 'number' && !Number.isFinite(v));
-      fail(`invalid coordinate ${shown} (${big ? 'a number too large for a coordinate' : 'not a finite number'})`);
+      fail(`无效坐标 ${shown}（${big ? '数值过大，不能作为坐标' : '不是有限的数值'}）`,
+        `invalid coordinate ${shown} (${big ? 'a number too large for a coordinate' : 'not a finite number'})`);
     }
     if (!t) return [x as number, y as number];
     try {
       return t(x as number, y as number);
     } catch (e) {
-      if (e instanceof CoordinateRangeError) fail(e.message);
+      if (e instanceof CoordinateRangeError) throw new IngestError(ctx.file, ctx.location, e.message);
       throw e;
     }
   };
-  const arr = (v: unknown, what: string): unknown[] => {
-    if (!Array.isArray(v)) fail(`${what} must be an array`);
+  // what a part is, in both languages: "Polygon outer ring" / "Polygon 外环"
+  const arr = (v: unknown, what: ZhEn): unknown[] => {
+    if (!Array.isArray(v)) fail(`${what.zh} 应为数组`, `${what.en} must be an array`);
     return v as unknown[];
   };
-  const line = (v: unknown, what: string): Position[] => {
+  const line = (v: unknown, what: ZhEn): Position[] => {
     const ps = arr(v, what).map(pos);
-    if (ps.length < 2) fail(`${what} has ${ps.length} position(s), at least 2 needed`);
+    if (ps.length < 2) fail(`${what.zh} 只有 ${ps.length} 个点，至少需要 2 个`, `${what.en} has ${ps.length} position(s), at least 2 needed`);
     return ps;
   };
-  const ring = (v: unknown, what: string): Position[] => {
+  const ring = (v: unknown, what: ZhEn): Position[] => {
     const raw = arr(v, what);
-    if (raw.length < 4) fail(`${what} has ${raw.length} position(s), a ring needs at least 4`);
+    if (raw.length < 4) fail(`${what.zh} 只有 ${raw.length} 个点，环至少需要 4 个`, `${what.en} has ${raw.length} position(s), a ring needs at least 4`);
     const first = raw[0] as unknown[];
     const last = raw[raw.length - 1] as unknown[];
     // closure is checked on the source coordinates, before any transformation
     if (!Array.isArray(first) || !Array.isArray(last) || first[0] !== last[0] || first[1] !== last[1]) {
-      fail(`${what} is not closed (first position ${JSON.stringify(first)} ≠ last ${JSON.stringify(last)})`);
+      fail(`${what.zh} 未闭合（首点 ${JSON.stringify(first)} ≠ 末点 ${JSON.stringify(last)}）`,
+        `${what.en} is not closed (first position ${JSON.stringify(first)} ≠ last ${JSON.stringify(last)})`);
     }
     return raw.map(pos);
   };
-  const polygon = (v: unknown, what: string): Position[][] => {
+  const polygon = (v: unknown, what: ZhEn): Position[][] => {
     const rings = arr(v, what);
-    if (rings.length === 0) fail(`${what} has no rings`);
-    return rings.map((r, i) => ring(r, i === 0 ? `${what} outer ring` : `${what} ring ${i}`));
+    if (rings.length === 0) fail(`${what.zh} 没有环`, `${what.en} has no rings`);
+    return rings.map((r, i) => ring(r, i === 0 ? { zh: `${what.zh} 外环`, en: `${what.en} outer ring` } : { zh: `${what.zh} 第 ${i} 个环`, en: `${what.en} ring ${i}` }));
   };
+  const whole = (name: string): ZhEn => ({ zh: name, en: name });
+  const part = (name: string, i: number): ZhEn => ({ zh: `${name} 第 ${i} 部分`, en: `${name} part ${i}` });
   const c = g.coordinates;
   switch (type) {
     case 'Point':
       return { type, coordinates: pos(c) };
     case 'MultiPoint': {
-      const ps = arr(c, 'MultiPoint').map(pos);
-      if (ps.length === 0) fail('MultiPoint is empty');
+      const ps = arr(c, whole('MultiPoint')).map(pos);
+      if (ps.length === 0) fail('MultiPoint 为空', 'MultiPoint is empty');
       return { type, coordinates: ps };
     }
     case 'LineString':
-      return { type, coordinates: line(c, 'LineString') };
+      return { type, coordinates: line(c, whole('LineString')) };
     case 'MultiLineString': {
-      const ls = arr(c, 'MultiLineString').map((l, i) => line(l, `MultiLineString part ${i}`));
-      if (ls.length === 0) fail('MultiLineString is empty');
+      const ls = arr(c, whole('MultiLineString')).map((l, i) => line(l, part('MultiLineString', i)));
+      if (ls.length === 0) fail('MultiLineString 为空', 'MultiLineString is empty');
       return { type, coordinates: ls };
     }
     case 'Polygon':
-      return { type, coordinates: polygon(c, 'Polygon') };
+      return { type, coordinates: polygon(c, whole('Polygon')) };
     default: {
-      const ps = arr(c, 'MultiPolygon').map((p, i) => polygon(p, `MultiPolygon part ${i}`));
-      if (ps.length === 0) fail('MultiPolygon is empty');
+      const ps = arr(c, whole('MultiPolygon')).map((p, i) => polygon(p, part('MultiPolygon', i)));
+      if (ps.length === 0) fail('MultiPolygon 为空', 'MultiPolygon is empty');
       return { type: 'MultiPolygon', coordinates: ps };
     }
   }

@@ -11,6 +11,7 @@ import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseCrs, type CrsInfo, type Transform } from './crs.js';
 import { IngestError } from '../model/errors.js';
+import { cannotReadFile } from './bilingual.js';
 import { transformFor, transformGeometry, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 const SEQ_EXTENSIONS = new Set(['.geojsonl', '.geojsons', '.geojsonseq', '.ndjson', '.jsonl']);
@@ -22,7 +23,7 @@ export async function* readGeoJSON(file: string, options: FeatureReadOptions = {
   try {
     size = (await stat(file)).size;
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot read the file: ${(e as Error).message}`);
+    throw new IngestError(file, undefined, cannotReadFile((e as Error).message));
   }
   const seq = SEQ_EXTENSIONS.has(extname(file).toLowerCase()) || (await looksLikeSequence(file));
   if (seq) yield* readSequence(file, size, options);
@@ -36,7 +37,7 @@ export function crsFromMember(crs: unknown, file: string): CrsInfo | undefined {
   const props = c.properties ?? {};
   if (c.type === 'name' && typeof props.name === 'string') return parseCrs(props.name, file);
   if (c.type === 'EPSG' && (typeof props.code === 'number' || typeof props.code === 'string')) return parseCrs(`EPSG:${props.code}`, file);
-  throw new IngestError(file, 'crs member', `cannot read the legacy crs member ${JSON.stringify(crs)}; use --crs EPSG:xxxx`);
+  throw new IngestError(file, 'crs member', `无法读取旧式 crs 成员 ${JSON.stringify(crs)}：请用 --crs EPSG:xxxx 指定 / cannot read the legacy crs member ${JSON.stringify(crs)}; use --crs EPSG:xxxx`);
 }
 
 /** First line is a complete Feature and another JSON text follows: newline-delimited GeoJSON. */
@@ -63,6 +64,9 @@ async function looksLikeSequence(file: string): Promise<boolean> {
   }
 }
 
+const NOT_AN_OBJECT = '要素必须是 JSON 对象 / a feature must be a JSON object';
+const invalidJson = (e: unknown) => `JSON 无效：${(e as Error).message} / invalid JSON: ${(e as Error).message}`;
+
 function featureFrom(
   value: unknown,
   index: number,
@@ -72,7 +76,7 @@ function featureFrom(
   options: FeatureReadOptions,
   text?: string,
 ): GeoFeature | undefined {
-  if (!value || typeof value !== 'object') throw new IngestError(file, location, 'a feature must be a JSON object');
+  if (!value || typeof value !== 'object') throw new IngestError(file, location, NOT_AN_OBJECT);
   const f = value as { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown };
   let geometry: unknown;
   let properties: Record<string, unknown> = {};
@@ -81,7 +85,7 @@ function featureFrom(
     geometry = f.geometry;
     if (f.properties !== null && f.properties !== undefined) {
       if (typeof f.properties !== 'object' || Array.isArray(f.properties)) {
-        throw new IngestError(file, location, 'properties must be an object or null');
+        throw new IngestError(file, location, 'properties 必须是对象或 null / properties must be an object or null');
       }
       properties = f.properties as Record<string, unknown>;
     }
@@ -89,10 +93,10 @@ function featureFrom(
   } else if (typeof f.type === 'string' && 'coordinates' in f) {
     geometry = f; // a bare geometry
   } else {
-    throw new IngestError(file, location, `expected a Feature, got type ${JSON.stringify(f.type)}`);
+    throw new IngestError(file, location, `应为 Feature，实为类型 ${JSON.stringify(f.type)} / expected a Feature, got type ${JSON.stringify(f.type)}`);
   }
   if (geometry === null || geometry === undefined) {
-    options.onProblem?.({ id: id ?? String(index), problem: `${location}: no geometry, skipped` });
+    options.onProblem?.({ id: id ?? String(index), problem: `${location}: 没有几何，已跳过 / no geometry, skipped` });
     return undefined;
   }
   return { index, id, geometry: transformGeometry(geometry, t, { file, location, text }), properties };
@@ -120,7 +124,7 @@ async function* readSequence(file: string, size: number, options: FeatureReadOpt
       try {
         value = JSON.parse(line);
       } catch (e) {
-        throw new IngestError(file, `line ${lineNo}`, `invalid JSON: ${(e as Error).message}`);
+        throw new IngestError(file, `line ${lineNo}`, invalidJson(e));
       }
       const v = value as { type?: unknown; features?: unknown };
       const items = v && v.type === 'FeatureCollection' && Array.isArray(v.features) ? v.features : [value];
@@ -229,12 +233,15 @@ class CollectionScanner {
         case LBRACE:
         case LBRACKET:
           if (this.depth === 0) {
-            if (b !== LBRACE) throw new IngestError(this.file, undefined, 'a GeoJSON file must hold a JSON object');
-            if (this.rootSeen) throw new IngestError(this.file, undefined, 'more than one JSON value at the top level (newline-delimited GeoJSON? name it .geojsonl)');
+            if (b !== LBRACE) throw new IngestError(this.file, undefined, 'GeoJSON 文件必须是一个 JSON 对象 / a GeoJSON file must hold a JSON object');
+            if (this.rootSeen) {
+              throw new IngestError(this.file, undefined, '顶层有多个 JSON 值（是按行分隔的 GeoJSON？请把扩展名改为 .geojsonl） / ' +
+                'more than one JSON value at the top level (newline-delimited GeoJSON? name it .geojsonl)');
+            }
             this.rootSeen = true;
             this.expectKey = true;
           } else if (this.depth === 1 && this.currentKey === 'features' && !this.inFeatures) {
-            if (b !== LBRACKET) throw new IngestError(this.file, undefined, '"features" must be an array');
+            if (b !== LBRACKET) throw new IngestError(this.file, undefined, '"features" 必须是数组 / "features" must be an array');
             this.inFeatures = true;
             this.sawFeatures = true;
           } else if (this.depth === 2 && this.inFeatures) {
@@ -246,7 +253,7 @@ class CollectionScanner {
         case RBRACE:
         case RBRACKET:
           this.depth--;
-          if (this.depth < 0) throw new IngestError(this.file, undefined, 'malformed JSON: unbalanced brackets');
+          if (this.depth < 0) throw new IngestError(this.file, undefined, 'JSON 格式错误：括号不配对 / malformed JSON: unbalanced brackets');
           if (this.depth === 2 && this.capturing === 'feature') {
             this.onFeature(this.finishCapture(chunk, i + 1));
           } else if (this.depth === 1 && this.inFeatures && b === RBRACKET) {
@@ -295,7 +302,7 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
       scanner.feed(chunk, first);
       first = false;
       bytes += chunk.length;
-      if (scanner.badElement) throw new IngestError(file, `feature ${index + pending.length}`, 'a feature must be a JSON object');
+      if (scanner.badElement) throw new IngestError(file, `feature ${index + pending.length}`, NOT_AN_OBJECT);
       if (!crsSeen) {
         const m = scanner.members.find((x) => x.key === 'crs');
         if (m) {
@@ -303,7 +310,8 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
           declared = crsFromMember(parseMember(m, file), file);
           if (t && !options.crs && declared && declared.projected) {
             // features before it were already converted as WGS84: refuse rather than mix
-            throw new IngestError(file, 'crs member', `the crs member (${declared.name}) comes after the features; move it before them or pass --crs EPSG:${declared.epsg}`);
+            throw new IngestError(file, 'crs member', `crs 成员（${declared.name}）位于要素之后：请把它移到要素之前，或用 --crs EPSG:${declared.epsg} 指定 / ` +
+              `the crs member (${declared.name}) comes after the features; move it before them or pass --crs EPSG:${declared.epsg}`);
           }
         }
       }
@@ -314,7 +322,7 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
           try {
             value = JSON.parse(text);
           } catch (e) {
-            throw new IngestError(file, `feature ${index}`, `invalid JSON: ${(e as Error).message}`);
+            throw new IngestError(file, `feature ${index}`, invalidJson(e));
           }
           const f = featureFrom(value, index, t, file, `feature ${index}`, options, text);
           index++;
@@ -327,24 +335,29 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
   } finally {
     stream.destroy();
   }
-  if (scanner.inString || scanner.depth !== 0) throw new IngestError(file, undefined, 'truncated or malformed JSON (unbalanced brackets or an unterminated string)');
-  if (!scanner.rootSeen) throw new IngestError(file, undefined, 'empty file: no GeoJSON object');
+  if (scanner.inString || scanner.depth !== 0) {
+    throw new IngestError(file, undefined, 'JSON 不完整或格式错误（括号不配对或字符串没有结束） / truncated or malformed JSON (unbalanced brackets or an unterminated string)');
+  }
+  if (!scanner.rootSeen) throw new IngestError(file, undefined, '空文件：没有 GeoJSON 对象 / empty file: no GeoJSON object');
   const typeMember = scanner.members.find((x) => x.key === 'type');
   const type = typeMember ? parseMember(typeMember, file) : undefined;
   if (scanner.sawFeatures) {
     if (type !== undefined && type !== 'FeatureCollection') {
-      throw new IngestError(file, undefined, `top-level type is ${JSON.stringify(type)} but the object has a "features" array`);
+      throw new IngestError(file, undefined, `顶层类型为 ${JSON.stringify(type)}，但对象含有 "features" 数组 / top-level type is ${JSON.stringify(type)} but the object has a "features" array`);
     }
     return;
   }
   // Not a FeatureCollection: a single Feature or geometry, read whole.
-  if (size > WHOLE_FILE_LIMIT) throw new IngestError(file, undefined, `top-level type ${JSON.stringify(type)} is not a FeatureCollection and the file is too large to read whole`);
+  if (size > WHOLE_FILE_LIMIT) {
+    throw new IngestError(file, undefined, `顶层类型 ${JSON.stringify(type)} 不是 FeatureCollection，且文件太大，无法整体读取 / ` +
+      `top-level type ${JSON.stringify(type)} is not a FeatureCollection and the file is too large to read whole`);
+  }
   let whole: { crs?: unknown };
   const wholeText = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   try {
     whole = JSON.parse(wholeText) as { crs?: unknown };
   } catch (e) {
-    throw new IngestError(file, undefined, `invalid JSON: ${(e as Error).message}`);
+    throw new IngestError(file, undefined, invalidJson(e));
   }
   const tt = transformFor(file, options, crsFromMember(whole.crs, file));
   const f = featureFrom(whole, 0, tt, file, 'feature 0', options, wholeText);
@@ -355,6 +368,6 @@ function parseMember(m: MemberValue, file: string): unknown {
   try {
     return JSON.parse(m.text);
   } catch (e) {
-    throw new IngestError(file, `member "${m.key}"`, `invalid JSON: ${(e as Error).message}`);
+    throw new IngestError(file, `member "${m.key}"`, invalidJson(e));
   }
 }

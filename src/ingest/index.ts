@@ -10,6 +10,7 @@ import { rulesDigest } from './osm-model/elements.js';
 import { resolveResidential } from '../model/residential.js';
 import type { FeatureSourceOptions } from './feature-source.js';
 import { featureFormat } from './features.js';
+import { cannotReadFile } from './bilingual.js';
 
 export type SourceFormat = 'osm-pbf' | 'osm-xml' | 'geojson' | 'shapefile' | 'csv';
 
@@ -43,7 +44,9 @@ export function detectFormat(file: string): SourceFormat {
     closeSync(fd);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new IngestError(file, undefined, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read the file: ${code ?? (e as Error).message}`);
+    const why = code ?? (e as Error).message;
+    throw new IngestError(file, undefined, code === 'ENOENT' ? '文件不存在 / no such file' : code === 'EISDIR' ? '这是文件夹，不是文件 / is a folder, not a file'
+      : cannotReadFile(why));
   }
   const lower = file.toLowerCase();
   const feature = featureFormat(file);
@@ -51,7 +54,7 @@ export function detectFormat(file: string): SourceFormat {
   if (lower.endsWith('.pbf') || (head.length >= 8 && head.readUInt32BE(0) < 64 * 1024 && head.subarray(4, 16).includes(Buffer.from('OSMHeader')))) return 'osm-pbf';
   const text = head.toString('utf8').trimStart();
   if (lower.endsWith('.osm') || lower.endsWith('.xml') || text.startsWith('<?xml') || text.startsWith('<osm')) return 'osm-xml';
-  throw new IngestError(file, undefined, 'unknown format: expected .osm.pbf, .osm, .geojson, .ndjson, .shp or .csv');
+  throw new IngestError(file, undefined, '无法识别的文件格式：应为 .osm.pbf、.osm、.geojson、.ndjson、.shp 或 .csv / unknown format: expected .osm.pbf, .osm, .geojson, .ndjson, .shp or .csv');
 }
 
 export function sha256File(file: string): Promise<string> {

@@ -7,6 +7,7 @@ import type { Geometry } from '../model/geometry.js';
 import { type GeoFeature, tagValue } from './features.js';
 import type { FeatureMapping, MappingField, MappingKind } from './mapping-spec.js';
 import { OSM_PRIMARY_KEYS, indexId, normaliseId } from './osm-passthrough.js';
+import type { ZhEn } from './bilingual.js';
 import { LANDUSE_CODE, ROAD_CLASS, adminLevelOf, buildingUse, categoryTags, num, yearOf } from './mapping-values.js';
 
 export function expectedFamily(kind: MappingKind): (g: Geometry) => boolean {
@@ -23,9 +24,9 @@ export function expectedFamily(kind: MappingKind): (g: Geometry) => boolean {
 
 /**
  * Tags for one feature under a user mapping. Problems (an unreadable height, an unknown category)
- * are reported and the value left out; the feature is still mapped.
+ * are reported, in Chinese and English, and the value left out; the feature is still mapped.
  */
-export function mappedTags(f: GeoFeature, mapping: FeatureMapping, report: (problem: string) => void): Record<string, string> {
+export function mappedTags(f: GeoFeature, mapping: FeatureMapping, report: (problem: ZhEn) => void): Record<string, string> {
   const fields = mapping.fields ?? {};
   const p = f.properties;
   const tags: Record<string, string> = {};
@@ -55,12 +56,12 @@ export function mappedTags(f: GeoFeature, mapping: FeatureMapping, report: (prob
             matched = true;
             for (const [k, v] of Object.entries(t)) if (!(k in tags)) tags[k] = v;
           } else {
-            report(`unknown facility category "${part.trim()}"`);
+            report({ zh: `未知的设施类别 "${part.trim()}"`, en: `unknown facility category "${part.trim()}"` });
           }
         }
       }
       // nothing matched: only the name is left for the taxonomy's name rules (小学, 养老, ...)
-      if (!matched && category === undefined && use === undefined) report('no category value');
+      if (!matched && category === undefined && use === undefined) report({ zh: '没有类别值', en: 'no category value' });
       break;
     }
     case 'green_space': {
@@ -88,7 +89,10 @@ export function mappedTags(f: GeoFeature, mapping: FeatureMapping, report: (prob
       const v = category ?? use;
       const level = v !== undefined ? adminLevelOf(v) : undefined;
       if (level) tags.admin_level = level;
-      else report(v === undefined ? 'no admin level (give category=FIELD with 市/区/街道/社区 or a number)' : `unknown admin level "${v}"`);
+      else {
+        report(v === undefined ? { zh: '没有行政级别（请用 category=FIELD 指定含 市/区/街道/社区 或数字的字段）', en: 'no admin level (give category=FIELD with 市/区/街道/社区 or a number)' }
+          : { zh: `未知的行政级别 "${v}"`, en: `unknown admin level "${v}"` });
+      }
       break;
     }
     case 'walk_edge': {
@@ -106,19 +110,19 @@ export function mappedTags(f: GeoFeature, mapping: FeatureMapping, report: (prob
   if (h !== undefined && h !== null && h !== '') {
     const n = num(h);
     if (n !== undefined && n > 0 && n < 1000) tags.height = String(n);
-    else report(`height ${JSON.stringify(h)} is not a height in metres`);
+    else report({ zh: `高度 ${JSON.stringify(h)} 不是以米为单位的高度`, en: `height ${JSON.stringify(h)} is not a height in metres` });
   }
   const l = get('levels');
   if (l !== undefined && l !== null && l !== '') {
     const n = num(l);
     if (n !== undefined && n >= 0 && n < 300 && Number.isInteger(n)) tags['building:levels'] = String(n);
-    else report(`levels ${JSON.stringify(l)} is not a number of floors`);
+    else report({ zh: `层数 ${JSON.stringify(l)} 不是有效的楼层数`, en: `levels ${JSON.stringify(l)} is not a number of floors` });
   }
   const y = get('year');
   if (y !== undefined && y !== null && y !== '') {
     const n = yearOf(y);
     if (n !== undefined) tags.start_date = String(n);
-    else report(`year ${JSON.stringify(y)} is not a year`);
+    else report({ zh: `年份 ${JSON.stringify(y)} 不是有效的年份`, en: `year ${JSON.stringify(y)} is not a year` });
   }
   const name = tagValue(get('name'));
   if (name !== undefined) tags.name = name;

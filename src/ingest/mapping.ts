@@ -21,6 +21,7 @@ import { isTilezenProperties, translateTilezen, type MappedFeature } from './nex
 import { resolveMapping, type FeatureMapping } from './mapping-spec.js';
 import { looksLikeOsmTags, osmPassThrough } from './osm-passthrough.js';
 import { expectedFamily, mappedId, mappedTags } from './mapping-tags.js';
+import type { ZhEn } from './bilingual.js';
 
 export type { MappedFeature } from './nextzen.js';
 export { MAPPING_FIELDS, MAPPING_KINDS, parseMapping, resolveMapping, type FeatureMapping, type MappingField, type MappingKind } from './mapping-spec.js';
@@ -62,7 +63,10 @@ export async function* mapFeatures(
   const it = features[Symbol.asyncIterator]();
   const first = await it.next();
   // nothing to import is an error, not an empty source: a re-import of it would close every record the source holds
-  if (first.done) throw new IngestError(file, undefined, 'no features in the file (an empty FeatureCollection or shapefile, a CSV with a header only, or every row skipped) 文件中没有要素');
+  if (first.done) {
+    throw new IngestError(file, undefined, '文件中没有要素（FeatureCollection 或 Shapefile 为空、CSV 只有表头，或每一行都被跳过） / ' +
+      'no features in the file (an empty FeatureCollection or shapefile, a CSV with a header only, or every row skipped)');
+  }
   const rest: AsyncIterable<GeoFeature> = {
     [Symbol.asyncIterator]: () => {
       let sentFirst = false;
@@ -88,16 +92,16 @@ export async function* mapFeatures(
 
   let yielded = 0;
   let skipped = 0;
-  let firstProblem: string | undefined;
-  const problem = (id: string, text: string) => {
-    firstProblem ??= `${id}: ${text}`;
-    options.onProblem?.({ id, problem: text });
+  let firstProblem: ZhEn | undefined;
+  const problem = (id: string, p: ZhEn) => {
+    firstProblem ??= { zh: `${id}: ${p.zh}`, en: `${id}: ${p.en}` };
+    options.onProblem?.({ id, problem: `${p.zh} / ${p.en}` });
   };
   for await (const f of rest) {
     if (empty || !mapping!.kind) {
       if (!looksLikeOsmTags(f.properties) && empty) {
         skipped++;
-        problem(String(f.index), 'no OSM-like tags (building, amenity, highway, ...), skipped');
+        problem(String(f.index), { zh: '没有类似 OSM 的标签（building、amenity、highway 等），已跳过', en: 'no OSM-like tags (building, amenity, highway, ...), skipped' });
         continue;
       }
       const m = osmPassThrough(f, options.source);
@@ -115,7 +119,7 @@ export async function* mapFeatures(
     const id = mappedId(f, mapping, options.source);
     if (!expectedFamily(kind)(f.geometry)) {
       skipped++;
-      problem(id, `a ${f.geometry.type} cannot be a ${kind}, skipped`);
+      problem(id, { zh: `${f.geometry.type} 不能作为 ${kind}，已跳过`, en: `a ${f.geometry.type} cannot be a ${kind}, skipped` });
       continue;
     }
     const tags = mappedTags(f, mapping!, (t) => problem(id, t));
@@ -127,8 +131,9 @@ export async function* mapFeatures(
       file,
       undefined,
       empty
-        ? 'no feature has OSM-like tags (building, amenity, highway, landuse, ...); give a mapping, e.g. --map kind=building,height=HEIGHT,name=NAME'
-        : `no feature could be mapped (${firstProblem})`,
+        ? '没有要素带有类似 OSM 的标签（building、amenity、highway、landuse 等）：请给出映射，如 --map kind=building,height=HEIGHT,name=NAME / ' +
+          'no feature has OSM-like tags (building, amenity, highway, landuse, ...); give a mapping, e.g. --map kind=building,height=HEIGHT,name=NAME'
+        : `没有要素能够映射（${firstProblem!.zh}） / no feature could be mapped (${firstProblem!.en})`,
     );
   }
 }

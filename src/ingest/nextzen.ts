@@ -405,7 +405,7 @@ export async function* translateTilezen(
     let layer = p.layer;
     const kind = p.kind;
     if (typeof kind !== 'string') {
-      onProblem?.({ id: String(f.index), problem: 'Tilezen feature without kind, skipped' });
+      onProblem?.({ id: String(f.index), problem: '没有 kind 的 Tilezen 要素，已跳过 / Tilezen feature without kind, skipped' });
       continue;
     }
     const tagsExtra: Record<string, string> = {};
@@ -415,7 +415,7 @@ export async function* translateTilezen(
       layer = BUILDING_KINDS.has(kind) ? 'buildings' : ROAD_KINDS.has(kind) ? 'roads' : undefined;
     }
     if (typeof layer !== 'string' || !TILEZEN_LAYERS.has(layer)) {
-      onProblem?.({ id: String(f.index), problem: `unknown Tilezen layer ${JSON.stringify(p.layer)} (kind ${kind}), skipped` });
+      onProblem?.({ id: String(f.index), problem: `未知的 Tilezen 图层 ${JSON.stringify(p.layer)}（kind ${kind}），已跳过 / unknown Tilezen layer ${JSON.stringify(p.layer)} (kind ${kind}), skipped` });
       continue;
     }
     if (layer === 'earth') continue; // land polygons, not OSM objects
@@ -424,7 +424,7 @@ export async function* translateTilezen(
     if (p.boundary === true) continue; // outline line of a water/landuse polygon
     const family = familyOf(f.geometry);
     if (layer === 'buildings' && (kind === 'building' || kind === 'building_part') && family !== 'areal') {
-      onProblem?.({ id: String(p.id ?? f.index), problem: `building mapped as a ${f.geometry.type}, skipped` });
+      onProblem?.({ id: String(p.id ?? f.index), problem: `建筑被绘制为 ${f.geometry.type}（应为面），已跳过 / building mapped as a ${f.geometry.type}, skipped` });
       continue;
     }
     const tags = tilezenTags(layer, p);

@@ -9,9 +9,9 @@ export type Bbox = [number, number, number, number];
 
 export function parseBbox(s: string): Bbox {
   const parts = s.split(',').map((p) => Number(p.trim()));
-  if (parts.length !== 4 || parts.some((v) => !Number.isFinite(v))) throw new Error(`--bbox must be W,S,E,N in degrees, got "${s}"`);
+  if (parts.length !== 4 || parts.some((v) => !Number.isFinite(v))) throw new Error(`--bbox 应为以度为单位的 W,S,E,N（西,南,东,北），实为 "${s}" / --bbox must be W,S,E,N in degrees, got "${s}"`);
   const [w, so, e, n] = parts;
-  if (w < -180 || e > 180 || so < -90 || n > 90 || w >= e || so >= n) throw new Error(`--bbox ${s}: need -180 ≤ W < E ≤ 180 and -90 ≤ S < N ≤ 90`);
+  if (w < -180 || e > 180 || so < -90 || n > 90 || w >= e || so >= n) throw new Error(`--bbox ${s}：须满足 -180 ≤ W < E ≤ 180 且 -90 ≤ S < N ≤ 90 / --bbox ${s}: need -180 ≤ W < E ≤ 180 and -90 ≤ S < N ≤ 90`);
   return [w, so, e, n];
 }
 
@@ -34,11 +34,12 @@ export async function fetchOverpass(bbox: Bbox, out: string, opts: { url?: strin
       body: new URLSearchParams({ data: overpassQuery(bbox) }).toString(),
     });
   } catch (e) {
-    throw new Error(`cannot reach ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message} (offline? give another endpoint with --url)`);
+    const why = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+    throw new Error(`无法连接 ${url}：${why}（未联网？可用 --url 指定另一个服务地址） / cannot reach ${url}: ${why} (offline? give another endpoint with --url)`);
   }
   if (!res.ok || !res.body) {
     const text = (await res.text().catch(() => '')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
-    throw new Error(`${url} answered HTTP ${res.status}${text ? `: ${text}` : ''}`);
+    throw new Error(`${url} 返回 HTTP ${res.status}${text ? `：${text}` : ''} / ${url} answered HTTP ${res.status}${text ? `: ${text}` : ''}`);
   }
   const tmp = `${out}.part-${process.pid}`;
   let bytes = 0;
@@ -52,8 +53,11 @@ export async function fetchOverpass(bbox: Bbox, out: string, opts: { url?: strin
   try {
     await pipeline(body, createWriteStream(tmp));
     const t = head.trimStart();
-    if (!(t.startsWith('<?xml') || t.startsWith('<osm'))) throw new Error(`${url} did not return OSM XML (starts with "${t.slice(0, 60)}")`);
-    if (/<remark>\s*runtime error/i.test(head)) throw new Error(`${url} reported a runtime error: ${/<remark>([^<]*)/.exec(head)?.[1]?.trim()}`);
+    if (!(t.startsWith('<?xml') || t.startsWith('<osm'))) throw new Error(`${url} 返回的不是 OSM XML（开头为 "${t.slice(0, 60)}"） / ${url} did not return OSM XML (starts with "${t.slice(0, 60)}")`);
+    if (/<remark>\s*runtime error/i.test(head)) {
+      const remark = /<remark>([^<]*)/.exec(head)?.[1]?.trim();
+      throw new Error(`${url} 报告运行错误：${remark} / ${url} reported a runtime error: ${remark}`);
+    }
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -29,7 +29,7 @@ export async function shapefileParts(file: string): Promise<{ base: string; shp?
   try {
     names = await readdir(dir);
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot read the folder: ${(e as Error).message}`);
+    throw new IngestError(file, undefined, `无法读取文件夹：${(e as Error).message} / cannot read the folder: ${(e as Error).message}`);
   }
   const find = (e: string) => {
     const exact = names.find((n) => n === `${base}.${e}`);
@@ -43,8 +43,10 @@ export async function shapefileParts(file: string): Promise<{ base: string; shp?
 
 export async function* readShapefile(file: string, options: FeatureReadOptions = {}): AsyncGenerator<GeoFeature> {
   const parts = await shapefileParts(file);
-  if (!parts.shp) throw new IngestError(file, undefined, `missing ${basename(parts.base)}.shp: a shapefile needs its .shp (geometry) and .dbf (attributes)`);
-  if (!parts.dbf) throw new IngestError(parts.shp, undefined, `missing ${basename(parts.base)}.dbf: a shapefile needs its .shp (geometry) and .dbf (attributes)`);
+  const missing = (ext: string) => `缺少 ${basename(parts.base)}.${ext}：Shapefile 需要同名的 .shp（几何）和 .dbf（属性）文件 / ` +
+    `missing ${basename(parts.base)}.${ext}: a shapefile needs its .shp (geometry) and .dbf (attributes)`;
+  if (!parts.shp) throw new IngestError(file, undefined, missing('shp'));
+  if (!parts.dbf) throw new IngestError(parts.shp, undefined, missing('dbf'));
   const shpFile = parts.shp;
 
   // CRS: --crs wins, else the .prj, else WGS84 (projected numbers then fail the range check)
@@ -60,7 +62,7 @@ export async function* readShapefile(file: string, options: FeatureReadOptions =
   try {
     shp = await openShp(createReadStream(shpFile, { highWaterMark: 1 << 20 }));
   } catch (e) {
-    throw new IngestError(shpFile, undefined, `cannot read the .shp: ${(e as Error).message}`);
+    throw new IngestError(shpFile, undefined, `无法读取 .shp 文件：${(e as Error).message} / cannot read the .shp: ${(e as Error).message}`);
   }
   const size = (await stat(shpFile)).size;
   const records = dbf.records();
@@ -71,20 +73,20 @@ export async function* readShapefile(file: string, options: FeatureReadOptions =
       try {
         r = await shp.read();
       } catch (e) {
-        throw new IngestError(shpFile, `record ${index + 1}`, `cannot read the geometry: ${(e as Error).message}`);
+        throw new IngestError(shpFile, `record ${index + 1}`, `无法读取几何：${(e as Error).message} / cannot read the geometry: ${(e as Error).message}`);
       }
       const a = await records.next();
       if (r.done) {
-        if (!a.done) throw new IngestError(shpFile, undefined, `the .shp has ${index} records but the .dbf has ${dbf.count}`);
+        if (!a.done) throw new IngestError(shpFile, undefined, `.shp 有 ${index} 条记录，但 .dbf 有 ${dbf.count} 条 / the .shp has ${index} records but the .dbf has ${dbf.count}`);
         break;
       }
-      if (a.done) throw new IngestError(shpFile, `record ${index + 1}`, `the .dbf has fewer records (${dbf.count}) than the .shp`);
+      if (a.done) throw new IngestError(shpFile, `record ${index + 1}`, `.dbf 的记录（${dbf.count} 条）少于 .shp / the .dbf has fewer records (${dbf.count}) than the .shp`);
       const { deleted, properties } = a.value;
       const location = `record ${index + 1}`;
       if (deleted) {
-        options.onProblem?.({ id: String(index), problem: `${location}: marked deleted in the .dbf, skipped` });
+        options.onProblem?.({ id: String(index), problem: `${location}: 在 .dbf 中标记为已删除，已跳过 / marked deleted in the .dbf, skipped` });
       } else if (r.value === null) {
-        options.onProblem?.({ id: String(index), problem: `${location}: null shape, skipped` });
+        options.onProblem?.({ id: String(index), problem: `${location}: 空几何（null shape），已跳过 / null shape, skipped` });
       } else {
         const geometry = transformGeometry(r.value, t, { file: shpFile, location });
         yield { index, geometry, properties };
@@ -104,7 +106,7 @@ export async function* readShapefile(file: string, options: FeatureReadOptions =
 async function chooseEncoding(dbfFile: string, dbf: Dbf, cpgFile: string | undefined, given: string | undefined): Promise<string> {
   if (given) {
     const e = normaliseEncoding(given);
-    if (!e) throw new IngestError(dbfFile, undefined, `unknown encoding "${given}"`);
+    if (!e) throw new IngestError(dbfFile, undefined, `未知的编码 "${given}"（可用 utf-8、gbk、gb18030、big5 等） / unknown encoding "${given}" (e.g. utf-8, gbk, gb18030, big5)`);
     return e;
   }
   if (cpgFile) {
@@ -146,10 +148,10 @@ async function openDbf(file: string): Promise<Dbf> {
     const h = Buffer.alloc(32);
     await fh.read(h, 0, 32, 0);
     const headerLength = h.readUInt16LE(8);
-    if (headerLength < 33) throw new IngestError(file, undefined, 'not a dBase file (bad header length)');
+    if (headerLength < 33) throw new IngestError(file, undefined, '不是 dBase 文件（表头长度无效） / not a dBase file (bad header length)');
     head = Buffer.alloc(headerLength);
     const { bytesRead } = await fh.read(head, 0, headerLength, 0);
-    if (bytesRead < headerLength) throw new IngestError(file, undefined, 'truncated .dbf header');
+    if (bytesRead < headerLength) throw new IngestError(file, undefined, '.dbf 表头不完整 / truncated .dbf header');
   } finally {
     await fh.close();
   }
@@ -166,7 +168,7 @@ async function openDbf(file: string): Promise<Dbf> {
     fields.push({ nameBytes: head.subarray(p, end), name: '', type: String.fromCharCode(head[p + 11]).toUpperCase(), offset, length });
     offset += length;
   }
-  if (offset > recordLength) throw new IngestError(file, undefined, `field lengths (${offset}) exceed the record length (${recordLength})`);
+  if (offset > recordLength) throw new IngestError(file, undefined, `字段长度之和（${offset}）超过记录长度（${recordLength}） / field lengths (${offset}) exceed the record length (${recordLength})`);
   let decoder = new TextDecoder('utf-8');
   const decodeTrim = (b: Uint8Array): string => {
     let s = 0;

@@ -469,7 +469,7 @@ async function loadRecords(
     summary.added += w.added; summary.changed += w.changed; summary.unchanged += w.unchanged; summary.removed += w.removed;
     summary.replaced += w.changed + w.removed;
     summary.duplicates += w.duplicates;
-    if (w.duplicates) summary.problems.push({ id: '*', problem: `${t.kind}: ${w.duplicates} duplicate id(s) in the source; the first of each kept` });
+    if (w.duplicates) summary.problems.push({ id: '*', problem: `${t.kind}：数据源中有 ${w.duplicates} 个重复的编号，每个只保留第一个 / ${t.kind}: ${w.duplicates} duplicate id(s) in the source; the first of each kept` });
     timing(`${t.table} written (${w.added} added, ${w.changed} changed, ${w.unchanged} unchanged, ${w.removed} removed)`);
 
     // what the file holds: the staged rows and the unchanged ones seen
@@ -506,7 +506,10 @@ async function cityHoldsAny(tx: Queryable, cityId: string): Promise<boolean> {
 
 /** a unique key violated: the file holds an object twice */
 const twice = (path: string) => (e: Error & { code?: string; detail?: string }): never => {
-  if (e.code === '23505') throw new Error(`${path}: the file holds an object twice (${e.detail ?? e.message}); merge or sort it with osmium first`);
+  if (e.code === '23505') {
+    const detail = e.detail ?? e.message;
+    throw new Error(`${path}: 文件中有一个对象出现了两次（${detail}）：请先用 osmium 合并或排序 / the file holds an object twice (${detail}); merge or sort it with osmium first`);
+  }
   throw e;
 };
 
@@ -535,7 +538,7 @@ async function repairStage(tx: Queryable, t: TableSpec, stage: string, summary: 
   }
   // what stays empty or invalid (an invalid line, a polygon empty once made valid) is dropped
   const empty = await tx.query<{ id: string }>(`DELETE FROM ${stage} WHERE id = ANY($1) AND (ST_IsEmpty(geom) OR NOT ST_IsValid(geom)) RETURNING id`, [bad.map((b) => b.id)]);
-  for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
+  for (const e of empty) summary.problems.push({ id: e.id, problem: `${t.kind}：几何无效且无法修复（ST_MakeValid 之后为空），已舍弃 / ${t.kind}: geometry invalid and not repairable (empty after ST_MakeValid); dropped` });
   summary.dropped += empty.length;
   // (a row made valid but empty is dropped, not repaired)
   const toFix = new Set(fix);

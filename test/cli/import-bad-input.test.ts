@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { DRIVERS, dataFile, tempDir } from '../helpers/stores.js';
 
-/** Each case: a bad file, the message it must give (file + place), and nothing written. */
-function badInputs(dir: string): { name: string; args: string[]; message: RegExp }[] {
+/** Each case: a bad file, the message it must give (file + place, then 中文 / English), and nothing written. */
+function badInputs(dir: string): { name: string; args: string[]; message: RegExp; zh: RegExp }[] {
   const pbf = readFileSync(dataFile('beijing-haidian-cau.osm.pbf'));
   const truncated = join(dir, 'truncated.osm.pbf');
   writeFileSync(truncated, pbf.subarray(0, Math.floor(pbf.length * 0.6)));
@@ -31,13 +31,16 @@ function badInputs(dir: string): { name: string; args: string[]; message: RegExp
   const goodGeo = join(dir, 'good.geojson');
   writeFileSync(goodGeo, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { amenity: 'kindergarten' }, geometry: { type: 'Point', coordinates: [500000, 4400000] } }] }));
   return [
-    { name: 'truncated PBF', args: [truncated], message: /truncated\.osm\.pbf.*block \d+/ },
-    { name: 'corrupt PBF', args: [corrupt], message: /corrupt\.osm\.pbf.*block \d+/ },
-    { name: 'malformed XML', args: [badXml], message: /broken\.osm.*line 50\d/ },
-    { name: 'invalid GeoJSON geometry', args: [geo], message: /bad-geometry\.geojson.*feature 1/ },
-    { name: 'Shapefile without .dbf', args: [shp], message: /no-dbf\.dbf/ },
-    { name: 'CSV with a bad number', args: [csv], message: /pois\.csv.*line 4/ },
-    { name: 'unknown CRS', args: [goodGeo, '--crs', 'EPSG:99999'], message: /good\.geojson.*(CRS|crs).*99999/ },
+    { name: 'truncated PBF', args: [truncated], message: /truncated\.osm\.pbf.*block \d+/,
+      zh: /truncated\.osm\.pbf \(block \d+ at byte \d+\): 文件不完整：OSMData 数据块需要 (\d+) 字节，只剩 (\d+) 字节（文件大小 (\d+) 字节） \/ truncated file: OSMData blob needs \1 bytes, only \2 left \(file size \3 bytes\)/ },
+    { name: 'corrupt PBF', args: [corrupt], message: /corrupt\.osm\.pbf.*block \d+/, zh: /corrupt\.osm\.pbf \(block 1 at byte \d+\): zlib 数据损坏（(.+)） \/ bad zlib data \(\1\)/ },
+    { name: 'malformed XML', args: [badXml], message: /broken\.osm.*line 50\d/, zh: /broken\.osm \(line 50\d, column \d+\): XML 格式错误：(.+) \/ malformed XML: \1/ },
+    { name: 'invalid GeoJSON geometry', args: [geo], message: /bad-geometry\.geojson.*feature 1/,
+      zh: /bad-geometry\.geojson \(feature 1\): Polygon 外环 只有 2 个点，环至少需要 4 个 \/ Polygon outer ring has 2 position\(s\), a ring needs at least 4/ },
+    { name: 'Shapefile without .dbf', args: [shp], message: /no-dbf\.dbf/, zh: /no-dbf\.shp: 缺少 no-dbf\.dbf：Shapefile 需要同名的 \.shp（几何）和 \.dbf（属性）文件 \/ missing no-dbf\.dbf/ },
+    { name: 'CSV with a bad number', args: [csv], message: /pois\.csv.*line 4/, zh: /pois\.csv \(line 4, column lon\): "116\.3x" 不是数字 \/ "116\.3x" is not a number/ },
+    { name: 'unknown CRS', args: [goodGeo, '--crs', 'EPSG:99999'], message: /good\.geojson.*(CRS|crs).*99999/,
+      zh: /good\.geojson: 无法识别的坐标系 "EPSG:99999"：.*请用 --crs EPSG:xxxx 指定 \/ unknown CRS "EPSG:99999"/ },
   ];
 }
 
@@ -53,6 +56,7 @@ describe.each(DRIVERS)('bad input leaves the store untouched ($name)', (driver) 
       const r = await runCli(['import', dataFile('beijing-haidian-cau.osm.pbf'), ...c.args, '--db', db, '-q']);
       expect(r.code, c.name).not.toBe(0);
       expect(r.stderr, c.name).toMatch(c.message);
+      expect(r.stderr, c.name).toMatch(c.zh);
       expect(r.stderr, c.name).not.toMatch(/\n\s+at /); // a message, not a stack trace
     }
     // anything any failed import had written would show here

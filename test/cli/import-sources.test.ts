@@ -31,6 +31,8 @@ describe.each(DRIVERS)('import: sources of one city ($name)', (driver) => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(shanghai);
     expect(r.stderr).toMatch(/\d[\d,]* km from what city "beijing" holds.*--city/);
+    // Chinese first, with the same extents, distance and flags as the English
+    expect(r.stderr).toMatch(/: 该文件的数据（([\d.,-]+)）距城市 "beijing" 已有的数据（([\d.,-]+)）(\d[\d,]*) 公里：.*--city NAME.*--allow-distant；未写入任何数据 \/ its data \(\1\) lie \3 km from what city "beijing" holds \(\2\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(JSON.stringify(await stats(db))).toBe(before);
     expect(r.stderr).toMatch(/--allow-distant/);
@@ -54,7 +56,7 @@ describe.each(DRIVERS)('import: sources of one city ($name)', (driver) => {
     writeFileSync(pois, 'name,lon,lat,amenity\n');
     const r = await runCli(['import', pois, '--db', db, '-q']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/pois\.csv: no features in the file/);
+    expect(r.stderr).toMatch(/pois\.csv: 文件中没有要素（.*） \/ no features in the file/);
     expect(JSON.stringify(await stats(db))).toBe(before);
   });
 });

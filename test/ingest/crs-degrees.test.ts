@@ -31,6 +31,7 @@ describe('degrees given for a projected CRS', () => {
     writeFileSync(f, 'name,lng,lat,amenity\nA,116.397428,39.90923,pharmacy\n');
     const e = await failure(drain(readFeatures(f, { crs: 'EPSG:4547' })));
     expect(e.message).toMatch(/pois\.csv \(line 2\).*looks like a longitude\/latitude/);
+    expect(e.problem).toMatch(/^坐标 \(116\.397428, 39\.90923\) 看起来是以度为单位的经纬度，而不是 .*的米制坐标；若数据是经纬度，请用 --crs EPSG:4326（CGCS2000 用 EPSG:4490）或修正 \.prj 文件 \/ coordinate \(116\.397428, 39\.90923\) looks like/);
   });
 
   it('a GeoJSON whose crs member says metres but whose coordinates are degrees', async () => {

@@ -102,6 +102,9 @@ describe('projected → WGS84', () => {
   it('rejects eastings that belong to another zone, with a hint about the zone prefix', () => {
     expect(() => makeTransform('EPSG:4547')(38_440_000, 4_420_000)).toThrow(/zone prefix.*4513-4533/);
     expect(() => makeTransform('EPSG:4526')(440_000, 4_420_000)).toThrow(/no zone prefix.*4534-4554/);
+    // Chinese first, with the coordinate, the CRS and the codes to use
+    expect(() => makeTransform('EPSG:4547')(38_440_000, 4_420_000)).toThrow(
+      /^坐标 \(38440000, 4420000\) 超出 CGCS2000 \/ 3-degree Gauss-Kruger CM 114E \(EPSG:4547\) 的范围；东坐标带有投影带号前缀，请用带号（"zone"）的 EPSG 代码（EPSG:4491-4501 或 4513-4533） \/ coordinate \(38440000, 4420000\) is outside/);
   });
 
   it('WGS84 UTM zone 50N: the forward UTM of (117°E, 31°N) comes back', () => {
@@ -162,6 +165,9 @@ describe('.prj recognition', () => {
     expect((err as IngestError).file).toBe('roads.prj');
     expect((err as Error).message).toMatch(/unknown CRS "Beijing_1954_3_Degree_GK_CM_114E".*use --crs EPSG:xxxx/);
     expect(() => crsFromPrj('not wkt at all', 'x.prj')).toThrow(/use --crs EPSG:xxxx/);
+    expect((err as IngestError).problem).toMatch(/^无法识别的坐标系 "Beijing_1954_3_Degree_GK_CM_114E"：支持 WGS84 \(EPSG:4326\)、CGCS2000 \(EPSG:4490\)、.*请用 --crs EPSG:xxxx 指定 \/ unknown CRS "Beijing_1954_3_Degree_GK_CM_114E": supported are/);
+    // a WKT that does not parse: the parser's reason in both languages
+    expect(() => crsFromPrj('not wkt at all', 'x.prj')).toThrow(/^x\.prj: 无法读取坐标系（WKT：NOT 之后应为 '\['）；请用 --crs EPSG:xxxx 指定 \/ cannot read the CRS \(WKT: '\[' expected after NOT\); use --crs EPSG:xxxx$/);
   });
 });
 
@@ -228,6 +234,7 @@ describe('GCJ-02 and BD-09', () => {
     const b = makeTransform(4490, 'bd09');
     expect(metres(b(...wgs84ToBd09(wlon, wlat)), [wlon, wlat])).toBeLessThan(0.01);
     expect(() => makeTransform('EPSG:4547', 'gcj02')).toThrow(/longitude\/latitude/);
+    expect(() => makeTransform('EPSG:4547', 'gcj02')).toThrow(/^--coords gcj02 只适用于经纬度数据，不适用于 CGCS2000 \/ 3-degree Gauss-Kruger CM 114E \/ --coords gcj02 applies to longitude\/latitude data, not to CGCS2000/);
   });
 });
 

@@ -82,7 +82,8 @@ describe('CSV points', () => {
     const text = 'name,lng,lat\n"a\nb",116.1,39.9\nc,116.2,39.9\nd,116.3,39.9x\ne,116.4,39.9\n';
     const e = await failure(read(write(text)));
     expect(e.location).toBe('line 5, column lat');
-    expect(e.problem).toBe('"39.9x" is not a number');
+    expect(e.problem).toBe('"39.9x" 不是数字 / "39.9x" is not a number');
+    expect(e.message).toBe(`${e.file} (line 5, column lat): "39.9x" 不是数字 / "39.9x" is not a number`);
     const e2 = await failure(read(write('name,lng,lat\na,,39.9\n')));
     expect(e2.location).toBe('line 2, column lng');
   });
@@ -91,7 +92,7 @@ describe('CSV points', () => {
     const problems: IngestProblem[] = [];
     const fs = await read(write('name,lon,lat\na,,\nb,116,40\n'), { onProblem: (p) => problems.push(p) });
     expect(fs.length).toBe(1);
-    expect(problems).toEqual([{ id: '0', problem: 'line 2: no coordinates, skipped' }]);
+    expect(problems).toEqual([{ id: '0', problem: 'line 2: 没有坐标，已跳过 / no coordinates, skipped' }]);
   });
 
   it('configurable columns, case-insensitive defaults, semicolons, CRLF', async () => {
@@ -101,8 +102,11 @@ describe('CSV points', () => {
     expect(coords(gs[0])).toEqual([116.1, 40.1]);
     const e = await failure(read(write('name,a,b\nx,1,2\n')));
     expect(e.message).toMatch(/no longitude column.*columns are: name, a, b/);
+    // Chinese first, with the same facts: the columns looked for, the flag, the columns there are
+    expect(e.problem).toMatch(/^没有经度列（查找了 lon, lng, long, longitude, 经度, x, point_x）：请用 --lon COLUMN 指定列名；现有的列：name, a, b \/ no longitude column/);
     const e2 = await failure(read(write('name,lon,lat\nx,1,2\n'), { lonField: 'LONG_X' }));
     expect(e2.message).toMatch(/no column "LONG_X"/);
+    expect(e2.problem).toMatch(/^没有经度列 "LONG_X"；现有的列：name, lon, lat \/ /);
   });
 
   it('GBK-encoded files (Excel in Chinese Windows) are detected', async () => {
@@ -136,9 +140,10 @@ describe('CSV points', () => {
   it('unterminated quote and too many fields are errors with the line', async () => {
     const e = await failure(read(write('name,lon,lat\na,1,2\n"b,1,2\n')));
     expect(e.location).toBe('line 3');
-    expect(e.problem).toMatch(/unterminated/);
+    expect(e.problem).toMatch(/^引号内的字段没有结束.* \/ unterminated/);
     const e2 = await failure(read(write('name,lon,lat\na,1,2,extra\n')));
     expect(e2.location).toBe('line 2');
+    expect(e2.problem).toMatch(/^有 4 个字段，但表头只有 3 个.* \/ 4 fields but the header has 3/);
     const ok = await read(write('name,lon,lat\na,1,2,\n')); // a trailing empty field is tolerated
     expect(ok.length).toBe(1);
   });

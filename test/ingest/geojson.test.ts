@@ -108,6 +108,7 @@ describe('GeoJSON FeatureCollection', () => {
     const text = `{"type":"FeatureCollection","features":[${pt},{"type":"Feature","properties":{"pad":"${pad}"},"geometry":{"type":"Point","coordinates":[116,40]}}],"crs":{"type":"name","properties":{"name":"EPSG:4547"}}}`;
     const e = await failure(all(readGeoJSON(write(text))));
     expect(e.message).toMatch(/crs member.*after the features.*--crs EPSG:4547/);
+    expect(e.problem).toMatch(/^crs 成员（CGCS2000 \/ 3-degree Gauss-Kruger CM 114E）位于要素之后：请把它移到要素之前，或用 --crs EPSG:4547 指定 \/ the crs member/);
     // when it arrives before any feature was converted (same read chunk), it is simply applied
     const metres = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[500000,4420000]}}';
     const small = `{"type":"FeatureCollection","features":[${metres}],"crs":{"type":"name","properties":{"name":"EPSG:4547"}}}`;
@@ -127,13 +128,13 @@ describe('GeoJSON FeatureCollection', () => {
   it('invalid geometry structure names the feature index; self-intersection is fine', async () => {
     const ok = { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [116, 40] } };
     const cases: [unknown, RegExp][] = [
-      [{ type: 'Polygon', coordinates: [[[116, 40], [116.1, 40], [116, 40]]] }, /3 position\(s\), a ring needs at least 4/],
-      [{ type: 'Polygon', coordinates: [[[116, 40], [116.1, 40], [116.1, 40.1], [116, 40.1]]] }, /not closed/],
+      [{ type: 'Polygon', coordinates: [[[116, 40], [116.1, 40], [116, 40]]] }, /^Polygon 外环 只有 3 个点，环至少需要 4 个 \/ Polygon outer ring has 3 position\(s\), a ring needs at least 4$/],
+      [{ type: 'Polygon', coordinates: [[[116, 40], [116.1, 40], [116.1, 40.1], [116, 40.1]]] }, /^Polygon 外环 未闭合（首点 \[116,40\] ≠ 末点 \[116,40.1\]） \/ Polygon outer ring is not closed/],
       [{ type: 'LineString', coordinates: [[116, 40], [null, 40]] }, /not a finite number/],
       [{ type: 'Point', coordinates: [116, 'x'] }, /not a finite number/],
       [{ type: 'Circle', coordinates: [116, 40] }, /unsupported geometry type "Circle"/],
       [{ type: 'GeometryCollection', geometries: [] }, /unsupported geometry type "GeometryCollection"/],
-      [{ type: 'MultiPolygon', coordinates: [square(116, 40), [[[116, 40], [116, 41]]]] }, /MultiPolygon part 1 outer ring has 2/],
+      [{ type: 'MultiPolygon', coordinates: [square(116, 40), [[[116, 40], [116, 41]]]] }, /^MultiPolygon 第 1 部分 外环 只有 2 个点.* \/ MultiPolygon part 1 outer ring has 2/],
       [{ type: 'LineString', coordinates: [[116, 40]] }, /at least 2/],
     ];
     for (const [geometry, re] of cases) {
@@ -153,15 +154,15 @@ describe('GeoJSON FeatureCollection', () => {
     const fs = await all(readGeoJSON(write(JSON.stringify(fc)), { onProblem: (p) => problems.push(p) }));
     expect(fs.length).toBe(1);
     expect(fs[0].index).toBe(1);
-    expect(problems).toEqual([{ id: 'a', problem: 'feature 0: no geometry, skipped' }]);
+    expect(problems).toEqual([{ id: 'a', problem: 'feature 0: 没有几何，已跳过 / no geometry, skipped' }]);
   });
 
   it('malformed JSON is an IngestError', async () => {
     const e = await failure(all(readGeoJSON(write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}'))));
-    expect(e.message).toMatch(/truncated or malformed/);
+    expect(e.message).toMatch(/: JSON 不完整或格式错误.* \/ truncated or malformed/);
     const e2 = await failure(all(readGeoJSON(write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{oops},"geometry":null}]}'))));
     expect(e2.location).toBe('feature 0');
-    expect(e2.problem).toMatch(/invalid JSON/);
+    expect(e2.problem).toMatch(/^JSON 无效：.* \/ invalid JSON: /);
   });
 
   it('a lone Feature or geometry file', async () => {

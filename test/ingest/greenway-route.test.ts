@@ -47,6 +47,8 @@ describe('designated greenway routes', () => {
     const expected = lineLengthM([[113.30, 23.10], [113.31, 23.10], [113.32, 23.10]]) + lineLengthM([[113.32, 23.10], [113.32, 23.11]]);
     expect(routes[0].length_m).toBeCloseTo(expected, 6);
     expect(problems.find((p) => p.id === 'r100')?.problem).toMatch(/1 member way\(s\) missing/);
+    expect(problems.find((p) => p.id === 'r100')?.problem).toBe('绿道路线 "广东绿道2号线"：文件中缺少 1 条成员路径，路线按现有的路径保留 / ' +
+      'greenway route "广东绿道2号线": 1 member way(s) missing from the file; the route is kept with the ways present');
     // the coverage counts it as a greenway though no way of it is named or tagged one
     const cat = loadCatalogue('2025');
     const data = await checkDataFromRecords(all, cat.parameters);

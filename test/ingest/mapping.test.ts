@@ -72,6 +72,9 @@ describe('parseMapping', () => {
     expect(() => parseMapping('{"fields":[1]}')).toThrow(/fields: expected an object/);
     expect(parseMapping('{"kind":"building","fields":{"height":"H"}}')).toEqual({ kind: 'building', fields: { height: 'H' } });
     expect(() => parseMapping('height=A,height=B')).toThrow(/twice/);
+    // Chinese first, naming the same key and the same choices
+    expect(() => parseMapping('kind=house')).toThrow(/^映射：kind 必须是 building、facility、green_space、land_use、admin_area、walk_edge 之一 \/ mapping: kind must be one of building, facility, green_space, land_use, admin_area, walk_edge$/);
+    expect(() => parseMapping('kind=building,floors=F')).toThrow(/^映射：未知的键 "floors"（应为 kind、height、levels、use、year、name、category、id） \/ mapping: unknown key "floors"/);
   });
 });
 
@@ -98,6 +101,7 @@ describe('mapFeatures', () => {
     const e = await failure(collect(mapFeatures(source([{ geometry: poly, properties: { HEIGHT: 20 } }]), undefined, 'b.shp')));
     expect(e.file).toBe('b.shp');
     expect(e.message).toMatch(/give a mapping/);
+    expect(e.problem).toMatch(/^没有要素带有类似 OSM 的标签.*请给出映射，如 --map kind=building,height=HEIGHT,name=NAME \/ no feature has OSM-like tags/);
   });
 
   it('kind=building with fields: height, levels, use (Chinese), year, name; source fields kept apart', async () => {
@@ -112,7 +116,7 @@ describe('mapFeatures', () => {
     expect(out[0].tags).toMatchObject({ building: 'residential', height: '54.5', 'building:levels': '18', start_date: '1998', name: '1号楼', NAME: '1号楼', 'src:building': '1号楼' });
     expect(out[1].tags).toMatchObject({ building: 'yes', 'building:use': '物业用房' });
     expect(out[1].tags.height).toBeUndefined();
-    expect(problems).toEqual([{ id: 'B-2', problem: 'height "unknown" is not a height in metres' }]);
+    expect(problems).toEqual([{ id: 'B-2', problem: '高度 "unknown" 不是以米为单位的高度 / height "unknown" is not a height in metres' }]);
     const [rec] = classifyFeature(out[0].id, out[0].tags, out[0].geometry) as CityRecord[];
     expect(rec).toMatchObject({ kind: 'building', residential: true, height: 54.5, levels: 18, year: 1998, name: '1号楼' });
   });
@@ -120,6 +124,7 @@ describe('mapFeatures', () => {
   it('a mapped field that is not there is an IngestError listing the fields', async () => {
     const e = await failure(collect(mapFeatures(source([{ geometry: poly, properties: { H: 1, NAME: 'x' } }]), parseMapping('kind=building,height=HEIGHT'), 'b.shp')));
     expect(e.message).toMatch(/no field "HEIGHT" \(for height\); the fields are: H, NAME/);
+    expect(e.message).toMatch(/^b\.shp \(mapping\): 没有字段 "HEIGHT"（用于 height）；现有的字段：H, NAME \/ /);
   });
 
   it('kind=facility: categories by id, Chinese name or key=value, classified into the taxonomy', async () => {
@@ -171,9 +176,11 @@ describe('mapFeatures', () => {
     const problems: IngestProblem[] = [];
     const out = await collect(mapFeatures(source([{ geometry: pt, properties: { H: 1 } }, { geometry: poly, properties: { H: 2 } }]), parseMapping('kind=building,height=H'), 'b.geojson', { onProblem: (p) => problems.push(p) }));
     expect(out.map((m) => m.id)).toEqual(['1']);
-    expect(problems[0]).toEqual({ id: '0', problem: 'a Point cannot be a building, skipped' });
+    expect(problems[0]).toEqual({ id: '0', problem: 'Point 不能作为 building，已跳过 / a Point cannot be a building, skipped' });
     const e = await failure(collect(mapFeatures(source([{ geometry: pt, properties: { H: 1 } }]), parseMapping('kind=building,height=H'), 'b.geojson')));
     expect(e.message).toMatch(/no feature could be mapped.*Point cannot be a building/);
+    // each half names the feature and its problem in its own language
+    expect(e.problem).toBe('没有要素能够映射（0: Point 不能作为 building，已跳过） / no feature could be mapped (0: a Point cannot be a building, skipped)');
   });
 
   it('a mapping without kind renames fields of OSM-like data', async () => {

@@ -350,6 +350,7 @@ describe('bad PBF input', () => {
       );
       expect(err.location).toBe(`block 2 at byte ${b.offset}`);
       expect(err.message).toContain(cut);
+      expect(err.problem).toMatch(/^文件不完整：OSMData 数据块需要 (\d+) 字节，只剩 (\d+) 字节（文件大小 (\d+) 字节） \/ truncated file: OSMData blob needs \1 bytes, only \2 left \(file size \3 bytes\)$/);
       expect(seen).toEqual([1]); // the block before the cut still comes out, in order
     });
 
@@ -362,6 +363,8 @@ describe('bad PBF input', () => {
       const f = write(`zlib-${workers}.osm.pbf`, bad);
       const err = await expectIngestError(readAll(openOsm(f, { workers })), /zlib/);
       expect(err.location).toBe(`block 1 at byte ${b.offset}`);
+      // the decoder's reason, from a worker thread or not, in both languages
+      expect(err.problem).toMatch(/^zlib 数据损坏（(.+)） \/ bad zlib data \(\1\)$/);
     });
   }
 
@@ -397,6 +400,7 @@ describe('bad PBF input', () => {
     const bad = bytes.slice();
     new DataView(bad.buffer).setUint32(0, 100_000);
     const err = await expectIngestError(readAll(openPbf(write('hsize.osm.pbf', bad))), /bad blob header size 100000/);
+    expect(err.problem).toMatch(/^数据块头大小 100000 无效（应为 1\.\.65536）：不是 OSM PBF 文件，或文件已损坏 \/ bad blob header size 100000 \(must be 1\.\.65536\)/);
     expect(err.location).toBe('block 0 at byte 0');
   });
 
@@ -416,7 +420,8 @@ describe('bad PBF input', () => {
   it('history files (required feature HistoricalInformation) are refused', async () => {
     const hb = frame('OSMHeader', rawBlob(headerBlock(['OsmSchema-V0.6', 'DenseNodes', 'HistoricalInformation'])));
     const f = write('history.osm.pbf', concat(hb, bytes.subarray(layout[1].offset)));
-    await expectIngestError(openOsm(f).header(), /unsupported features: HistoricalInformation/);
+    const h = await expectIngestError(openOsm(f).header(), /unsupported features: HistoricalInformation/);
+    expect(h.problem).toBe('文件需要不支持的特性：HistoricalInformation（不支持历史文件） / file requires unsupported features: HistoricalInformation (history files are not supported)');
     const err = await expectIngestError(readAll(openOsm(f)), /HistoricalInformation/);
     expect(err.location).toBe('block 0 at byte 0');
   });
@@ -457,7 +462,9 @@ describe('bad PBF input', () => {
 
   it('empty, missing and non-OSM files', async () => {
     await expectIngestError(readAll(openOsm(write('empty.osm.pbf', new Uint8Array(0)))), /empty file/);
-    await expectIngestError(readAll(openOsm(join(tmp, 'nope.osm.pbf'))), /cannot open: ENOENT/);
-    await expectIngestError(openOsm(write('junk.bin', new TextEncoder().encode('hello world, not osm'))).header(), /not an OSM file/);
+    const missing = await expectIngestError(readAll(openOsm(join(tmp, 'nope.osm.pbf'))), /cannot open: ENOENT/);
+    expect(missing.problem).toBe('无法打开文件：ENOENT / cannot open: ENOENT');
+    const junk = await expectIngestError(openOsm(write('junk.bin', new TextEncoder().encode('hello world, not osm'))).header(), /not an OSM file/);
+    expect(junk.problem).toMatch(/^不是 OSM 文件：应为 OSM PBF（以 BlobHeader 开头）或 OSM XML（以 <\?xml 或 <osm 开头） \/ not an OSM file/);
   });
 });

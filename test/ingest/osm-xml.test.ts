@@ -160,6 +160,7 @@ describe('bad XML input', () => {
     const err = await expectIngestError(readAll(openOsm(f)), /malformed XML/);
     expect(err.location).toMatch(/^line 4, column \d+$/);
     expect(err.message).toContain(f);
+    expect(err.problem).toMatch(/^XML 格式错误：(.+) \/ malformed XML: \1$/); // the parser's reason in both halves
   });
 
   it('unclosed document', async () => {
@@ -171,6 +172,7 @@ describe('bad XML input', () => {
     const f = write('nolat.osm', HEAD + `<node id="1" lat="1" lon="1"/>\n<node id="77" lon="1"/>\n</osm>`);
     const err = await expectIngestError(readAll(openOsm(f)), /node 77 without lat/);
     expect(err.location).toMatch(/^line 4, column \d+$/);
+    expect(err.problem).toBe('node 77 缺少 lat 属性 / node 77 without lat');
   });
 
   it('a non-numeric id or coordinate', async () => {
@@ -182,7 +184,8 @@ describe('bad XML input', () => {
     const c = write('badlat.osm', HEAD + `<node id="1" lat="north" lon="1"/></osm>`);
     await expectIngestError(readAll(openOsm(c)), /non-numeric lat/);
     const d = write('range.osm', HEAD + `<node id="1" lat="91" lon="1"/></osm>`);
-    await expectIngestError(readAll(openOsm(d)), /lat 91 out of range/);
+    const e4 = await expectIngestError(readAll(openOsm(d)), /lat 91 out of range/);
+    expect(e4.problem).toBe('node 1 的 lat 91 超出范围 / node 1 has lat 91 out of range');
   });
 
   it('a truncated file', async () => {
@@ -193,6 +196,7 @@ describe('bad XML input', () => {
 
   it('not OSM XML', async () => {
     const f = write('other.xml', `<?xml version="1.0"?><kml><Placemark/></kml>`);
-    await expectIngestError(readAll(openOsm(f)), /not an OSM XML file/);
+    const e = await expectIngestError(readAll(openOsm(f)), /not an OSM XML file/);
+    expect(e.problem).toBe('根元素为 <kml>：不是 OSM XML 文件 / root element <kml>: not an OSM XML file');
   });
 });

@@ -64,10 +64,10 @@ describe('census reader', () => {
       { line: 3, code: '110108002', name: '海淀街道', population: 1000 },
     ]);
     const bad = async (text: string) => { writeFileSync(f, text); return readCensus(f).then(() => 'ok', (e: Error) => e.message); };
-    expect(await bad('area_code,population\n1101,10\n1101,20\n')).toMatch(/row 3, column area_code\): duplicate area "1101" \(also on row 2\)/);
-    expect(await bad('area_code,population\n1101,-5\n')).toMatch(/row 2, column population\): population -5 is negative/);
-    expect(await bad('area_code,population\n1101,many\n')).toMatch(/row 2, column population\): "many" is not a number/);
-    expect(await bad('area_code,people\n1101,5\n')).toMatch(/header\): no population column/);
+    expect(await bad('area_code,population\n1101,10\n1101,20\n')).toMatch(/row 3, column area_code\): 区域 "1101" 重复（第 2 行已有） \/ duplicate area "1101" \(also on row 2\)$/);
+    expect(await bad('area_code,population\n1101,-5\n')).toMatch(/row 2, column population\): 人口数 -5 为负数 \/ population -5 is negative$/);
+    expect(await bad('area_code,population\n1101,many\n')).toMatch(/row 2, column population\): "many" 不是数字（人口数） \/ "many" is not a number \(population\)$/);
+    expect(await bad('area_code,people\n1101,5\n')).toMatch(/header\): 没有人口列（查找了 population, pop, .*）；现有的列：area_code, people \/ no population column/);
   });
 });
 
@@ -174,10 +174,10 @@ describe('bad population input through the CLI: clear error, non-zero exit, noth
     await raster(t, [1, 2], 4230);
     r = await runCli(['import', t, '--kind', 'population', '--db', db, '--city', 'town', '-q']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/bad\.tif \(GeoKeys\): unsupported CRS EPSG:4230/);
+    expect(r.stderr).toMatch(/bad\.tif \(GeoKeys\): 不支持的坐标系 EPSG:4230：.* \/ unsupported CRS EPSG:4230/);
     await raster(t, [1, -3]);
     r = await runCli(['import', t, '--kind', 'population', '--db', db, '--city', 'town', '-q']);
-    expect(r.stderr).toMatch(/bad\.tif \(band 1, row 0, column 1\): population -3 is negative/);
+    expect(r.stderr).toMatch(/bad\.tif \(band 1, row 0, column 1\): 人口数 -3 为负数，且不是声明的无数据值（.*） \/ population -3 is negative/);
     const s2 = await openStore(db);
     try { expect((await s2.query<{ n: number }>('SELECT count(*)::int AS n FROM population_imports'))[0].n).toBe(0); } finally { await s2.close(); }
     writeFileSync(f, 'area_code,population\n110108001,3000\n');

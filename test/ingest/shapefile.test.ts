@@ -213,6 +213,7 @@ describe('Shapefile', () => {
     writeShapefile(base, [[[A, C, B, A]]], fields, [], { skipDbf: true, prj: PRJ_4547 });
     const e = await failure(all(readShapefile(`${base}.shp`)));
     expect(e.message).toMatch(/missing nodbf\.dbf/);
+    expect(e.problem).toMatch(/^缺少 nodbf\.dbf：Shapefile 需要同名的 \.shp（几何）和 \.dbf（属性）文件 \/ missing nodbf\.dbf: /);
   });
 
   it('--crs overrides the .prj; no .prj and projected numbers ask for --crs', async () => {
@@ -231,8 +232,8 @@ describe('Shapefile', () => {
     const problems: IngestProblem[] = [];
     const e = await failure(all(readShapefile(`${base}.shp`, { onProblem: (p) => problems.push(p) })));
     expect(e.location).toBe('record 3');
-    expect(e.problem).toMatch(/a ring needs at least 4/);
-    expect(problems).toEqual([{ id: '1', problem: 'record 2: null shape, skipped' }]);
+    expect(e.problem).toMatch(/^Polygon 外环 只有 3 个点，环至少需要 4 个 \/ Polygon outer ring has 3 position\(s\), a ring needs at least 4$/);
+    expect(problems).toEqual([{ id: '1', problem: 'record 2: 空几何（null shape），已跳过 / null shape, skipped' }]);
   });
 
   it('an unknown .prj is an IngestError asking for --crs', async () => {
@@ -243,5 +244,6 @@ describe('Shapefile', () => {
     const e = await failure(all(readShapefile(`${base}.shp`)));
     expect(e.file).toMatch(/bj54\.prj$/);
     expect(e.message).toMatch(/unknown CRS.*--crs EPSG:xxxx/);
+    expect(e.problem).toMatch(/^无法识别的坐标系 "Beijing_1954_3_Degree_GK_CM_114E"：.*请用 --crs EPSG:xxxx 指定 \/ unknown CRS "Beijing_1954_3_Degree_GK_CM_114E": /);
   });
 });

@@ -63,5 +63,24 @@ describe('a file with nothing in it is an error naming the file', () => {
     const e = await failure(records(write(name, content)));
     expect(e.message).toContain(name);
     expect(e.message).toMatch(/no (features|OSM elements) in the file/);
+    expect(e.message).toMatch(/: 文件中没有(要素| OSM 要素)（[^/]+） \/ no (features|OSM elements) in the file \(/);
+  });
+});
+
+describe('an area relation that cannot be assembled', () => {
+  it('is reported under its type and name, in Chinese and in English', async () => {
+    const f = write('broken-area.osm', `<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="39.90" lon="116.30"/><node id="2" lat="39.90" lon="116.31"/><node id="3" lat="39.91" lon="116.31"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/></way>
+  <relation id="100"><member type="way" ref="10" role="outer"/><member type="way" ref="99" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="landuse" v="residential"/><tag k="name" v="学院路小区"/></relation>
+</osm>`);
+    const src = await openSource(f);
+    for await (const _ of src.records) { /* read all */ }
+    expect(src.problems.filter((p) => p.id === 'r100').map((p) => p.problem)).toEqual([
+      'multipolygon "学院路小区"：文件中缺少 1 条成员路径（如 w99） / multipolygon "学院路小区": 1 member way(s) missing from the file (e.g. w99)',
+      'multipolygon "学院路小区"：外环未闭合：在 n3 与 n1 之间断开（从路径 w10 开始） / multipolygon "学院路小区": outer ring not closed: open between n3 and n1 (starting at way w10)',
+    ]);
   });
 });

@@ -110,6 +110,7 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
       const [s] = await importSources(store, 'c1', [{ ...source('src', [...sampleCity(), ...flat]), format: 'osm-pbf' }], { actor: 'test' });
       expect([s.repaired, s.dropped]).toEqual([1, 1]);
       expect(s.problems.map((p) => p.id)).toEqual(['w7']);
+      expect(s.problems[0].problem).toBe('building：几何无效且无法修复（ST_MakeValid 之后为空），已舍弃 / building: geometry invalid and not repairable (empty after ST_MakeValid); dropped');
       const rows = await store.query<{ id: string; valid: boolean }>("SELECT id, ST_IsValid(geom) AS valid FROM buildings_current WHERE city_id = 'c1' ORDER BY id");
       expect(rows.map((r) => [r.id, r.valid])).toEqual([['w1', true], ['w2', true], ['w6', true]]);
     } finally {
@@ -142,7 +143,8 @@ describe.each(DRIVERS)('store import ($name)', (driver) => {
       expect(before.some((d) => /USING gist/.test(d))).toBe(true);
       // a format whose ids are taken as unique (no duplicate pass) holding one object twice: the unique index, built after the rows, refuses it
       const twice = sampleCity().concat(sampleCity().filter((r) => r.id === 'w1'));
-      await expect(importSources(store, 'c1', [{ ...source('dup', twice), format: 'osm-pbf' }], { actor: 'test' })).rejects.toThrow(/holds an object twice/);
+      await expect(importSources(store, 'c1', [{ ...source('dup', twice), format: 'osm-pbf' }], { actor: 'test' }))
+        .rejects.toThrow(/^\/tmp\/dup: 文件中有一个对象出现了两次（.+）：请先用 osmium 合并或排序 \/ the file holds an object twice \(.+\); merge or sort it with osmium first$/);
       expect(await indexes(store)).toEqual(before);
       expect(Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings_versions'))[0].n)).toBe(0);
       const [s] = await importSources(store, 'c1', [source('src', sampleCity())], { actor: 'test' });

@@ -44,7 +44,9 @@ export async function* osmToCity(
     const out: CityRecord[] = [];
     const n = b.nodes;
     if (n.count) {
-      if (waysStarted) throw new IngestError(file, `block ${b.seq}`, 'nodes appear after ways: the file is not sorted (run `osmium sort` on it first)');
+      if (waysStarted) {
+        throw new IngestError(file, `block ${b.seq}`, '节点出现在路径之后：文件没有排序（请先对它运行 `osmium sort`） / nodes appear after ways: the file is not sorted (run `osmium sort` on it first)');
+      }
       nodes.add(n.id, n.lon, n.lat, n.count);
       stats.nodes += n.count;
       for (let i = 0; i < n.count; i++) {
@@ -83,7 +85,10 @@ export async function* osmToCity(
         const closedInFile = r1 - r0 >= 4 && w.refs[r0] === w.refs[r1 - 1];
         if (located < r1 - r0) {
           missingNodeWays++;
-          if (closedInFile) { problems.push({ id: `w${w.id[i]}`, problem: `closed way lost ${r1 - r0 - located} node(s) missing from the file; skipped as an area` }); }
+          if (closedInFile) {
+            const lost = r1 - r0 - located;
+            problems.push({ id: `w${w.id[i]}`, problem: `闭合路径缺少 ${lost} 个文件中没有的节点，未作为面导入 / closed way lost ${lost} node(s) missing from the file; skipped as an area` });
+          }
         }
         if (located < 2) continue;
         const origin = `w${w.id[i]}`;
@@ -123,9 +128,12 @@ export async function* osmToCity(
     empty &&= !n.count && !w.count && !b.relations.length;
   }
   // nothing to import is an error, not an empty source: a re-import of it would close every record the source holds
-  if (empty) throw new IngestError(file, undefined, 'no OSM elements in the file (no node, way or relation) 文件中没有 OSM 要素');
+  if (empty) throw new IngestError(file, undefined, '文件中没有 OSM 要素（没有节点、路径或关系） / no OSM elements in the file (no node, way or relation)');
   if (!waysStarted) nodes.finish();
-  if (missingNodeWays) problems.push({ id: '*', problem: `${missingNodeWays} way(s) reference nodes missing from the file (extract edge); their geometry was cut to the nodes present` });
+  if (missingNodeWays) {
+    problems.push({ id: '*', problem: `${missingNodeWays} 条路径引用了文件中没有的节点（在提取范围的边缘），其几何已截到现有的节点 / ` +
+      `${missingNodeWays} way(s) reference nodes missing from the file (extract edge); their geometry was cut to the nodes present` });
+  }
 
   const locate = (id: number): Position | undefined => {
     const i = nodes.indexOf(id);
@@ -144,8 +152,10 @@ export async function* osmToCity(
     }
     const area = assembleArea(members, locate);
     const what = tags.name ? `${tags.type} "${tags.name}"` : tags.type;
-    if (missing.length) problems.push({ id: `r${rel.id}`, problem: `${what}: ${missing.length} member way(s) missing from the file (e.g. w${missing[0]})` });
-    for (const p of area.problems) problems.push({ id: `r${rel.id}`, problem: `${what}: ${p}` });
+    if (missing.length) {
+      problems.push({ id: `r${rel.id}`, problem: `${what}：文件中缺少 ${missing.length} 条成员路径（如 w${missing[0]}） / ${what}: ${missing.length} member way(s) missing from the file (e.g. w${missing[0]})` });
+    }
+    for (const p of area.problems) problems.push({ id: `r${rel.id}`, problem: `${what}：${p.zh} / ${what}: ${p.en}` });
     if (!area.geometry) continue;
     for (const r of classifyFeature(`r${rel.id}`, tags, area.geometry)) out.push(r);
   }
@@ -160,8 +170,11 @@ export async function* osmToCity(
       const line = [...refs].map(locate).filter((p): p is Position => p !== undefined);
       if (line.length >= 2) lines.push(line);
     }
-    const what = `greenway route "${rel.tags.name ?? rel.tags.network ?? rel.id}"`;
-    if (missing) problems.push({ id: `r${rel.id}`, problem: `${what}: ${missing} member way(s) missing from the file; the route is kept with the ways present` });
+    const label = `"${rel.tags.name ?? rel.tags.network ?? rel.id}"`;
+    if (missing) {
+      problems.push({ id: `r${rel.id}`, problem: `绿道路线 ${label}：文件中缺少 ${missing} 条成员路径，路线按现有的路径保留 / ` +
+        `greenway route ${label}: ${missing} member way(s) missing from the file; the route is kept with the ways present` });
+    }
     if (!lines.length) continue;
     const name = rel.tags.name ?? rel.tags['name:zh'];
     out.push({ id: `r${rel.id}`, ...(name ? { name } : {}), tags: rel.tags, kind: 'greenway_route', geometry: { type: 'MultiLineString', coordinates: lines },

@@ -1,8 +1,12 @@
 import type { MultiPolygon, Position } from '../../model/geometry.js';
 import { pointInAreal } from '../../model/geo.js';
+import type { ZhEn } from '../bilingual.js';
 
 export interface RingWay { wayId: number; role: string; refs: Float64Array }
-export interface AssembledArea { geometry?: MultiPolygon; problems: string[] }
+/** the area, and what went wrong in assembling it, in Chinese and English */
+export interface AssembledArea { geometry?: MultiPolygon; problems: ZhEn[] }
+
+const ROLE_ZH = { outer: '外环', inner: '内环' } as const;
 
 /**
  * Multipolygon assembly: join member ways end to end into closed rings (either direction), put
@@ -10,7 +14,7 @@ export interface AssembledArea { geometry?: MultiPolygon; problems: string[] }
  * with the node where they break, never silently dropped.
  */
 export function assembleArea(ways: RingWay[], locate: (nodeId: number) => Position | undefined): AssembledArea {
-  const problems: string[] = [];
+  const problems: ZhEn[] = [];
   const outers: Position[][] = [];
   const inners: Position[][] = [];
   for (const role of ['outer', 'inner'] as const) {
@@ -22,22 +26,22 @@ export function assembleArea(ways: RingWay[], locate: (nodeId: number) => Positi
         const p = locate(id);
         if (p) coords.push(p); else missing++;
       }
-      if (missing) { problems.push(`${role} ring has ${missing} node(s) missing from the file`); continue; }
-      if (coords.length < 4) { problems.push(`${role} ring has fewer than 4 positions`); continue; }
+      if (missing) { problems.push({ zh: `${ROLE_ZH[role]}有 ${missing} 个节点不在文件中`, en: `${role} ring has ${missing} node(s) missing from the file` }); continue; }
+      if (coords.length < 4) { problems.push({ zh: `${ROLE_ZH[role]}少于 4 个点`, en: `${role} ring has fewer than 4 positions` }); continue; }
       (role === 'outer' ? outers : inners).push(coords);
     }
   }
-  if (!outers.length) return { problems: problems.length ? problems : ['no outer ring'] };
+  if (!outers.length) return { problems: problems.length ? problems : [{ zh: '没有外环', en: 'no outer ring' }] };
   const polys: Position[][][] = outers.map((o) => [o]);
   for (const inner of inners) {
     const [x, y] = inner[0];
     const host = polys.find((p) => pointInAreal(x, y, { type: 'Polygon', coordinates: [p[0]] }));
-    if (host) host.push(inner); else problems.push('inner ring outside every outer ring');
+    if (host) host.push(inner); else problems.push({ zh: '内环不在任何外环之内', en: 'inner ring outside every outer ring' });
   }
   return { geometry: { type: 'MultiPolygon', coordinates: polys }, problems };
 }
 
-function joinRings(members: RingWay[], problems: string[], role: string): number[][] {
+function joinRings(members: RingWay[], problems: ZhEn[], role: 'outer' | 'inner'): number[][] {
   const rings: number[][] = [];
   const used = new Uint8Array(members.length);
   const byEnd = new Map<number, number[]>();
@@ -46,7 +50,7 @@ function joinRings(members: RingWay[], problems: string[], role: string): number
     if (l) l.push(i); else byEnd.set(node, [i]);
   };
   members.forEach((m, i) => {
-    if (m.refs.length < 2) { used[i] = 1; problems.push(`way w${m.wayId} has fewer than 2 nodes`); return; }
+    if (m.refs.length < 2) { used[i] = 1; problems.push({ zh: `路径 w${m.wayId} 少于 2 个节点`, en: `way w${m.wayId} has fewer than 2 nodes` }); return; }
     addEnd(m.refs[0], i);
     addEnd(m.refs[m.refs.length - 1], i);
   });
@@ -64,7 +68,10 @@ function joinRings(members: RingWay[], problems: string[], role: string): number
       else for (let k = r.length - 2; k >= 0; k--) ring.push(r[k]);
     }
     if (ring[0] !== ring[ring.length - 1]) {
-      problems.push(`${role} ring not closed: open between n${ring[ring.length - 1]} and n${ring[0]} (starting at way w${members[start].wayId})`);
+      problems.push({
+        zh: `${ROLE_ZH[role]}未闭合：在 n${ring[ring.length - 1]} 与 n${ring[0]} 之间断开（从路径 w${members[start].wayId} 开始）`,
+        en: `${role} ring not closed: open between n${ring[ring.length - 1]} and n${ring[0]} (starting at way w${members[start].wayId})`,
+      });
       continue;
     }
     rings.push(ring);

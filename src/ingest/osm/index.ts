@@ -12,6 +12,7 @@ import { open } from 'node:fs/promises';
 import { IngestError } from '../../model/errors.js';
 import { openPbf } from './pbf-reader.js';
 import type { OsmBatch, OsmHeader, OsmReadOptions, OsmReader } from './types.js';
+import { cannotOpen, EMPTY_FILE } from './messages.js';
 
 export * from './types.js';
 export { openPbf } from './pbf-reader.js';
@@ -31,13 +32,13 @@ export async function detectOsmFormat(path: string): Promise<OsmFormat> {
       await fh.close();
     }
   } catch (e) {
-    throw new IngestError(path, undefined, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new IngestError(path, undefined, cannotOpen(e));
   }
   return formatOf(path, head);
 }
 
 function formatOf(path: string, head: Buffer): OsmFormat {
-  if (head.length === 0) throw new IngestError(path, undefined, 'empty file');
+  if (head.length === 0) throw new IngestError(path, undefined, EMPTY_FILE);
   // PBF: 4-byte big-endian BlobHeader length, then BlobHeader { 1: type = "OSMHeader" | "OSMData" }
   if (head.length >= 6) {
     const len = head.readUInt32BE(0);
@@ -55,7 +56,8 @@ function formatOf(path: string, head: Buffer): OsmFormat {
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
   const text = head.subarray(i).toString('latin1');
   if (text.startsWith('<?xml') || text.startsWith('<osm') || text.startsWith('<!--')) return 'xml';
-  throw new IngestError(path, undefined, 'not an OSM file: expected OSM PBF (a BlobHeader) or OSM XML (<?xml or <osm)');
+  throw new IngestError(path, undefined, '不是 OSM 文件：应为 OSM PBF（以 BlobHeader 开头）或 OSM XML（以 <?xml 或 <osm 开头） / ' +
+    'not an OSM file: expected OSM PBF (a BlobHeader) or OSM XML (<?xml or <osm)');
 }
 
 /** Opens an OSM PBF or XML file; the format is detected from the content, not the name. */

@@ -19,7 +19,7 @@ import Pbf from 'pbf';
 import * as zlib from 'node:zlib';
 import type { MemberType, OsmBatch, OsmHeader, Relation, RelationMember } from './types.js';
 
-/** Bad bytes in a PBF structure; the message is a short reason without location. */
+/** Bad bytes in a PBF structure; the message is a short reason without location, `中文 / English`. */
 export class PbfFormatError extends Error {
   override name = 'PbfFormatError';
 }
@@ -36,8 +36,8 @@ export const SUPPORTED_REQUIRED_FEATURES: readonly string[] = [
   'LocationsOnWays', // the extra way lat/lon are ignored; refs are still there
 ];
 
-function fail(reason: string): never {
-  throw new PbfFormatError(reason);
+function fail(zh: string, en: string): never {
+  throw new PbfFormatError(`${zh} / ${en}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -48,27 +48,27 @@ function fail(reason: string): never {
 
 function key(p: Pbf, end: number): number {
   const k = p.readVarint();
-  if (p.pos > end) fail('truncated field key');
+  if (p.pos > end) fail('字段键不完整', 'truncated field key');
   return k;
 }
 
 function uvarint(p: Pbf, end: number): number {
   const v = p.readVarint();
-  if (p.pos > end) fail('truncated varint');
+  if (p.pos > end) fail('varint 不完整', 'truncated varint');
   return v;
 }
 
 /** int64 with two's complement negatives. */
 function svarint64(p: Pbf, end: number): number {
   const v = p.readVarint(true);
-  if (p.pos > end) fail('truncated varint');
+  if (p.pos > end) fail('varint 不完整', 'truncated varint');
   return v;
 }
 
 /** zigzag sint64 */
 function zvarint(p: Pbf, end: number): number {
   const v = p.readVarint();
-  if (p.pos > end) fail('truncated varint');
+  if (p.pos > end) fail('varint 不完整', 'truncated varint');
   return v % 2 === 1 ? (v + 1) / -2 : v / 2;
 }
 
@@ -76,7 +76,7 @@ function zvarint(p: Pbf, end: number): number {
 function lenEnd(p: Pbf, end: number): number {
   const n = p.readVarint();
   const e = p.pos + n;
-  if (p.pos > end || n < 0 || e > end) fail('length-delimited field runs past the end of its message');
+  if (p.pos > end || n < 0 || e > end) fail('长度前缀字段超出了所在消息的末尾', 'length-delimited field runs past the end of its message');
   return e;
 }
 
@@ -102,13 +102,13 @@ function skip(p: Pbf, k: number, end: number): void {
       p.pos += 4;
       break;
     default:
-      fail(`unsupported protobuf wire type ${k & 7} (field ${k >>> 3})`);
+      fail(`不支持的 protobuf 编码类型（wire type）${k & 7}（字段 ${k >>> 3}）`, `unsupported protobuf wire type ${k & 7} (field ${k >>> 3})`);
   }
-  if (p.pos > end) fail('truncated field');
+  if (p.pos > end) fail('字段不完整', 'truncated field');
 }
 
 function expectLen(k: number, what: string): void {
-  if ((k & 7) !== 2) fail(`${what}: expected a length-delimited (packed) field, got wire type ${k & 7}`);
+  if ((k & 7) !== 2) fail(`${what}：应为长度前缀（packed）字段，实为编码类型 ${k & 7}`, `${what}: expected a length-delimited (packed) field, got wire type ${k & 7}`);
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -132,8 +132,8 @@ export function decodeBlobHeader(buf: Uint8Array): BlobHeader {
     else if (k === 24 /* 3:VARINT */) datasize = uvarint(p, end);
     else skip(p, k, end);
   }
-  if (type === undefined) fail('BlobHeader has no type');
-  if (datasize < 0) fail('BlobHeader has no datasize');
+  if (type === undefined) fail('BlobHeader 缺少 type', 'BlobHeader has no type');
+  if (datasize < 0) fail('BlobHeader 缺少 datasize', 'BlobHeader has no datasize');
   return { type, datasize };
 }
 
@@ -159,7 +159,7 @@ export function decodeBlob(buf: Uint8Array): Uint8Array {
       p.pos = de;
     } else skip(p, k, end);
   }
-  if (rawSize > MAX_BLOB_SIZE) fail(`Blob raw_size ${rawSize} exceeds the 32 MiB limit`);
+  if (rawSize > MAX_BLOB_SIZE) fail(`Blob 的 raw_size ${rawSize} 超过 32 MiB 上限`, `Blob raw_size ${rawSize} exceeds the 32 MiB limit`);
   const data = buf.subarray(ds, de);
   let res: Uint8Array;
   switch (kind) {
@@ -174,31 +174,32 @@ export function decodeBlob(buf: Uint8Array): Uint8Array {
         });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        fail(`bad zlib data (${err.code ?? 'error'}: ${err.message})`);
+        fail(`zlib 数据损坏（${err.code ?? 'error'}: ${err.message}）`, `bad zlib data (${err.code ?? 'error'}: ${err.message})`);
       }
       break;
     case 4:
-      fail('LZMA-compressed blobs are not supported (convert with: osmium cat -f pbf,pbf_compression=zlib)');
+      fail('不支持 LZMA 压缩的数据块（可先转换：osmium cat -f pbf,pbf_compression=zlib）', 'LZMA-compressed blobs are not supported (convert with: osmium cat -f pbf,pbf_compression=zlib)');
     case 5:
-      fail('bzip2-compressed blobs are obsolete and not supported');
+      fail('bzip2 压缩的数据块已废弃，不受支持', 'bzip2-compressed blobs are obsolete and not supported');
     case 6:
-      if (rawSize < 0) fail('lz4 blob without raw_size');
+      if (rawSize < 0) fail('lz4 数据块缺少 raw_size', 'lz4 blob without raw_size');
       res = lz4Block(data, rawSize);
       break;
     case 7: {
       const zstd = (zlib as unknown as { zstdDecompressSync?: Zstd }).zstdDecompressSync;
-      if (!zstd) fail(`zstd-compressed blobs need Node.js >= 22.15 (this is ${process.version}); or convert with: osmium cat -f pbf,pbf_compression=zlib`);
+      if (!zstd) fail(`zstd 压缩的数据块需要 Node.js >= 22.15（当前为 ${process.version}）；或先转换：osmium cat -f pbf,pbf_compression=zlib`,
+        `zstd-compressed blobs need Node.js >= 22.15 (this is ${process.version}); or convert with: osmium cat -f pbf,pbf_compression=zlib`);
       try {
         res = zstd(data, { maxOutputLength: MAX_BLOB_SIZE });
       } catch (e) {
-        fail(`bad zstd data (${(e as Error).message})`);
+        fail(`zstd 数据损坏（${(e as Error).message}）`, `bad zstd data (${(e as Error).message})`);
       }
       break;
     }
     default:
-      fail('Blob has no data');
+      fail('Blob 没有数据', 'Blob has no data');
   }
-  if (rawSize >= 0 && res.length !== rawSize) fail(`uncompressed size ${res.length} differs from raw_size ${rawSize}`);
+  if (rawSize >= 0 && res.length !== rawSize) fail(`解压后大小 ${res.length} 与 raw_size ${rawSize} 不符`, `uncompressed size ${res.length} differs from raw_size ${rawSize}`);
   return res;
 }
 
@@ -209,36 +210,36 @@ export function lz4Block(src: Uint8Array, size: number): Uint8Array {
   let i = 0;
   let o = 0;
   for (;;) {
-    if (i >= n) fail('bad lz4 data: truncated');
+    if (i >= n) fail('lz4 数据损坏：不完整', 'bad lz4 data: truncated');
     const token = src[i++];
     let lit = token >>> 4;
     if (lit === 15) {
       let b;
       do {
-        if (i >= n) fail('bad lz4 data: truncated literal length');
+        if (i >= n) fail('lz4 数据损坏：字面量长度不完整', 'bad lz4 data: truncated literal length');
         b = src[i++];
         lit += b;
       } while (b === 255);
     }
-    if (i + lit > n || o + lit > size) fail('bad lz4 data: literal run out of bounds');
+    if (i + lit > n || o + lit > size) fail('lz4 数据损坏：字面量越界', 'bad lz4 data: literal run out of bounds');
     out.set(src.subarray(i, i + lit), o);
     i += lit;
     o += lit;
     if (i === n) break; // the last sequence has literals only
-    if (i + 2 > n) fail('bad lz4 data: truncated offset');
+    if (i + 2 > n) fail('lz4 数据损坏：偏移量不完整', 'bad lz4 data: truncated offset');
     const off = src[i] | (src[i + 1] << 8);
     i += 2;
-    if (off === 0 || off > o) fail('bad lz4 data: match offset out of bounds');
+    if (off === 0 || off > o) fail('lz4 数据损坏：匹配偏移越界', 'bad lz4 data: match offset out of bounds');
     let len = (token & 15) + 4;
     if ((token & 15) === 15) {
       let b;
       do {
-        if (i >= n) fail('bad lz4 data: truncated match length');
+        if (i >= n) fail('lz4 数据损坏：匹配长度不完整', 'bad lz4 data: truncated match length');
         b = src[i++];
         len += b;
       } while (b === 255);
     }
-    if (o + len > size) fail('bad lz4 data: match runs past raw_size');
+    if (o + len > size) fail('lz4 数据损坏：匹配超出 raw_size', 'bad lz4 data: match runs past raw_size');
     let from = o - off;
     if (off >= len) {
       out.copyWithin(o, from, from + len);
@@ -247,7 +248,7 @@ export function lz4Block(src: Uint8Array, size: number): Uint8Array {
       for (const stop = o + len; o < stop; ) out[o++] = out[from++];
     }
   }
-  if (o !== size) fail(`bad lz4 data: decompressed ${o} bytes, raw_size says ${size}`);
+  if (o !== size) fail(`lz4 数据损坏：解压得到 ${o} 字节，raw_size 为 ${size}`, `bad lz4 data: decompressed ${o} bytes, raw_size says ${size}`);
   return out;
 }
 
@@ -281,8 +282,8 @@ export function decodeHeaderBlock(buf: Uint8Array): OsmHeader {
           else if (kb === 32 /* 4:VARINT */) bottom = zvarint(p, e);
           else skip(p, kb, e);
         }
-        if (p.pos !== e) fail('malformed HeaderBBox');
-        if ([left, right, top, bottom].some(Number.isNaN)) fail('HeaderBBox lacks one of left/right/top/bottom');
+        if (p.pos !== e) fail('HeaderBBox 格式错误', 'malformed HeaderBBox');
+        if ([left, right, top, bottom].some(Number.isNaN)) fail('HeaderBBox 缺少 left/right/top/bottom 之一', 'HeaderBBox lacks one of left/right/top/bottom');
         h.bbox = [left / 1e9, bottom / 1e9, right / 1e9, top / 1e9];
         break;
       }
@@ -305,7 +306,7 @@ export function decodeHeaderBlock(buf: Uint8Array): OsmHeader {
         skip(p, k, end);
     }
   }
-  if (p.pos !== end) fail('malformed HeaderBlock');
+  if (p.pos !== end) fail('HeaderBlock 格式错误', 'malformed HeaderBlock');
   return h;
 }
 
@@ -385,7 +386,7 @@ let out: WireBatch;
 function countVarints(buf: Uint8Array, s: number, e: number): number {
   let cont = 0;
   for (let i = s; i < e; i++) cont += buf[i] >>> 7;
-  if (e > s && buf[e - 1] >= 0x80) fail('packed field ends inside a varint');
+  if (e > s && buf[e - 1] >= 0x80) fail('packed 字段在一个 varint 中间结束', 'packed field ends inside a varint');
   return e - s - cont;
 }
 
@@ -401,7 +402,7 @@ function slowVarint(buf: Uint8Array, pos: number, v: number): number {
     v += (b & 0x7f) * mul;
     mul *= 128;
   } while (b >= 0x80 && ++n < 10);
-  if (b >= 0x80) fail('varint longer than 10 bytes');
+  if (b >= 0x80) fail('varint 超过 10 字节', 'varint longer than 10 bytes');
   sp = pos;
   return v;
 }
@@ -440,7 +441,7 @@ function unpackDelta(buf: Uint8Array, s: number, e: number, dst: Float64Array, o
     acc += (v >>> 1) ^ -(v & 1);
     dst[o++] = acc;
   }
-  if (pos !== e) fail('packed field ends inside a varint');
+  if (pos !== e) fail('packed 字段在一个 varint 中间结束', 'packed field ends inside a varint');
   dAcc = acc;
   return o - o0;
 }
@@ -479,7 +480,7 @@ function unpackCoords(buf: Uint8Array, s: number, e: number, dst: Float64Array, 
     // the same number that parsing the XML text would give.
     dst[o++] = simple ? acc / 1e7 : (off + g * acc) / 1e9;
   }
-  if (pos !== e) fail('packed field ends inside a varint');
+  if (pos !== e) fail('packed 字段在一个 varint 中间结束', 'packed field ends inside a varint');
   return o - o0;
 }
 
@@ -507,11 +508,11 @@ function unpackSids(buf: Uint8Array, s: number, e: number, dst: Uint32Array, o: 
         }
       }
     }
-    if (v >= ns) fail(`string index ${v} out of range (string table has ${ns})`);
+    if (v >= ns) fail(`字符串索引 ${v} 越界（字符串表只有 ${ns} 项）`, `string index ${v} out of range (string table has ${ns})`);
     dst[i] = v;
     i += stride;
   }
-  if (pos !== e) fail('packed field ends inside a varint');
+  if (pos !== e) fail('packed 字段在一个 varint 中间结束', 'packed field ends inside a varint');
   return (i - o) / stride;
 }
 
@@ -569,7 +570,7 @@ function decodeStringTable(buf: Uint8Array, s: number, e: number): string[] {
     p.pos = se;
   }
   const parts = utf8.decode(sc.subarray(0, o - 1)).split('\0');
-  if (parts.length !== n) fail('string table decoding mismatch');
+  if (parts.length !== n) fail('字符串表解码结果不一致', 'string table decoding mismatch');
   return parts;
 }
 let scratch = new Uint8Array(64 * 1024);
@@ -595,7 +596,7 @@ function countNode(p: Pbf, e: number): void {
       skip(p, k, e);
     }
   }
-  if (have !== 7) fail('Node without id, lat or lon');
+  if (have !== 7) fail('Node 缺少 id、lat 或 lon', 'Node without id, lat or lon');
   C.nodes++;
   C.nodeTags += nk;
 }
@@ -617,7 +618,7 @@ function countDense(p: Pbf, e: number): void {
   }
   if (nkv > 0) {
     const pairs2 = nkv - n;
-    if (pairs2 < 0 || pairs2 % 2 !== 0) fail('DenseNodes keys_vals is malformed');
+    if (pairs2 < 0 || pairs2 % 2 !== 0) fail('DenseNodes 的 keys_vals 格式错误', 'DenseNodes keys_vals is malformed');
     C.nodeTags += pairs2 / 2;
   }
   C.nodes += n;
@@ -641,7 +642,7 @@ function countWay(p: Pbf, e: number): void {
       skip(p, k, e);
     }
   }
-  if (!hasId) fail('Way without id');
+  if (!hasId) fail('Way 缺少 id', 'Way without id');
   C.ways++;
   C.wayTags += nk;
 }
@@ -665,7 +666,7 @@ function countRelation(p: Pbf, e: number): void {
       skip(p, k, e);
     }
   }
-  if (!hasId) fail('Relation without id');
+  if (!hasId) fail('Relation 缺少 id', 'Relation without id');
   C.rels++;
   C.members += nm;
   C.relTags += nk;
@@ -682,7 +683,7 @@ function countGroup(p: Pbf, s: number, e: number): void {
       else if (f === 2) countDense(p, me);
       else if (f === 3) countWay(p, me);
       else countRelation(p, me);
-      if (p.pos !== me) fail('malformed element');
+      if (p.pos !== me) fail('元素格式错误', 'malformed element');
     } else skip(p, k, e);
   }
 }
@@ -725,7 +726,7 @@ function decodeNode(p: Pbf, e: number): void {
         skip(p, k, e);
     }
   }
-  if (nk !== nv) fail(`Node has ${nk} keys but ${nv} values`);
+  if (nk !== nv) fail(`Node 有 ${nk} 个键，但有 ${nv} 个值`, `Node has ${nk} keys but ${nv} values`);
   w.nodeLat[i] = (latOff + gran * lat) / 1e9;
   w.nodeLon[i] = (lonOff + gran * lon) / 1e9;
   C.nodes = i + 1;
@@ -762,8 +763,8 @@ function decodeDense(p: Pbf, e: number): void {
   const n = unpackDelta(buf, idS, idE, w.nodeId, base, 0);
   const nlat = unpackCoords(buf, latS, latE, w.nodeLat, base, latOff);
   const nlon = unpackCoords(buf, lonS, lonE, w.nodeLon, base, lonOff);
-  if (nlat !== n || nlon !== n) fail(`DenseNodes has ${n} ids but ${nlat} lats and ${nlon} lons`);
-  if (base + n > w.nodeCount) fail('inconsistent DenseNodes');
+  if (nlat !== n || nlon !== n) fail(`DenseNodes 有 ${n} 个 id，但有 ${nlat} 个 lat 和 ${nlon} 个 lon`, `DenseNodes has ${n} ids but ${nlat} lats and ${nlon} lons`);
+  if (base + n > w.nodeCount) fail('DenseNodes 前后不一致', 'inconsistent DenseNodes');
 
   // keys_vals: per node (key, value)* 0
   const off = w.nodeTagOffset;
@@ -775,7 +776,7 @@ function decodeDense(p: Pbf, e: number): void {
     let pos = kvS;
     for (let i = 0; i < n; i++) {
       for (;;) {
-        if (pos >= kvE) fail('DenseNodes keys_vals ends early');
+        if (pos >= kvE) fail('DenseNodes 的 keys_vals 提前结束', 'DenseNodes keys_vals ends early');
         let b = buf[pos++];
         let v = b & 0x7f;
         if (b >= 0x80) {
@@ -795,14 +796,14 @@ function decodeDense(p: Pbf, e: number): void {
           }
         }
         if (v === 0) break;
-        if (v >= ns) fail(`string index ${v} out of range (string table has ${ns})`);
-        if (t >= cap) fail('DenseNodes keys_vals is malformed');
+        if (v >= ns) fail(`字符串索引 ${v} 越界（字符串表只有 ${ns} 项）`, `string index ${v} out of range (string table has ${ns})`);
+        if (t >= cap) fail('DenseNodes 的 keys_vals 格式错误', 'DenseNodes keys_vals is malformed');
         tags[t++] = v;
       }
-      if (t & 1) fail('DenseNodes keys_vals has a key without a value');
+      if (t & 1) fail('DenseNodes 的 keys_vals 中有键没有值', 'DenseNodes keys_vals has a key without a value');
       off[base + i + 1] = t >>> 1;
     }
-    if (pos !== kvE) fail('DenseNodes keys_vals is malformed');
+    if (pos !== kvE) fail('DenseNodes 的 keys_vals 格式错误', 'DenseNodes keys_vals is malformed');
   } else {
     const tt = t >>> 1;
     for (let i = 0; i < n; i++) off[base + i + 1] = tt;
@@ -849,7 +850,7 @@ function decodeWay(p: Pbf, e: number): void {
         skip(p, k, e);
     }
   }
-  if (nk !== nv) fail(`Way has ${nk} keys but ${nv} values`);
+  if (nk !== nv) fail(`Way 有 ${nk} 个键，但有 ${nv} 个值`, `Way has ${nk} keys but ${nv} values`);
   C.ways = i + 1;
   C.wayTags = t0 + nk;
   C.wayRefs = r0 + nr;
@@ -905,7 +906,7 @@ function decodeRelation(p: Pbf, e: number): void {
         const mt = w.relMemberType;
         for (let j = p.pos; j < fe; j++) {
           const v = buf[j];
-          if (v > 2) fail(`unknown relation member type ${v}`);
+          if (v > 2) fail(`未知的关系成员类型 ${v}`, `unknown relation member type ${v}`);
           mt[m0 + nt++] = v;
         }
         p.pos = fe;
@@ -915,8 +916,8 @@ function decodeRelation(p: Pbf, e: number): void {
         skip(p, k, e);
     }
   }
-  if (nk !== nv) fail(`Relation has ${nk} keys but ${nv} values`);
-  if (nr !== nm || nt !== nm) fail(`Relation has ${nm} member ids, ${nr} roles and ${nt} types`);
+  if (nk !== nv) fail(`Relation 有 ${nk} 个键，但有 ${nv} 个值`, `Relation has ${nk} keys but ${nv} values`);
+  if (nr !== nm || nt !== nm) fail(`Relation 有 ${nm} 个成员 id、${nr} 个角色和 ${nt} 个类型`, `Relation has ${nm} member ids, ${nr} roles and ${nt} types`);
   C.rels = i + 1;
   C.relTags = t0 + nk;
   C.members = m0 + nm;
@@ -977,8 +978,8 @@ export function decodePrimitiveBlock(buf: Uint8Array): WireBatch {
         skip(p, k, end);
     }
   }
-  if (stS < 0) fail('PrimitiveBlock has no string table');
-  if (!(gran > 0)) fail(`bad granularity ${gran}`);
+  if (stS < 0) fail('PrimitiveBlock 没有字符串表', 'PrimitiveBlock has no string table');
+  if (!(gran > 0)) fail(`granularity ${gran} 无效`, `bad granularity ${gran}`);
   const strings = decodeStringTable(buf, stS, stE);
   nStrings = strings.length;
 
@@ -1021,7 +1022,7 @@ export function decodePrimitiveBlock(buf: Uint8Array): WireBatch {
     C.members !== expect.members ||
     C.relTags !== expect.relTags
   ) {
-    fail('inconsistent PrimitiveBlock');
+    fail('PrimitiveBlock 前后不一致', 'inconsistent PrimitiveBlock');
   }
   const w = out;
   out = undefined as unknown as WireBatch;

@@ -22,6 +22,8 @@ import {
   type WireBatch,
 } from './pbf-decode.js';
 import type { OsmBatch, OsmHeader, OsmReadOptions, OsmReader } from './types.js';
+import { cannotOpen, EMPTY_FILE, halves } from './messages.js';
+import type { ZhEn } from '../bilingual.js';
 
 const CHUNK = 1 << 20;
 /** Below this size and without an explicit `workers` option, decode on the calling thread. */
@@ -38,9 +40,17 @@ function where(index: number, offset: number): string {
   return `block ${index} at byte ${offset}`;
 }
 
+/** why a block does not decode, `中文 / English` (the decoder's reasons are in both already) */
 function reason(e: unknown): string {
   if (e instanceof PbfFormatError) return e.message;
-  return `malformed protobuf (${(e as Error)?.message ?? String(e)})`;
+  const m = (e as Error)?.message ?? String(e);
+  return `protobuf 格式错误（${m}） / malformed protobuf (${m})`;
+}
+
+/** `what` about the reason of a block that does not decode: "bad BlobHeader: ..." */
+function about(what: ZhEn, e: unknown): string {
+  const r = halves(reason(e));
+  return `${what.zh}：${r.zh} / ${what.en}: ${r.en}`;
 }
 
 /** Sequential blob reader over a file handle with a chunk buffer. */
@@ -86,8 +96,8 @@ class BlobStream {
     return this.end - this.start;
   }
 
-  private truncated(index: number, offset: number, what: string): IngestError {
-    return new IngestError(this.file, where(index, offset), `truncated file: ${what} (file size ${this.size} bytes)`);
+  private truncated(index: number, offset: number, what: ZhEn): IngestError {
+    return new IngestError(this.file, where(index, offset), `文件不完整：${what.zh}（文件大小 ${this.size} 字节） / truncated file: ${what.en} (file size ${this.size} bytes)`);
   }
 
   /** Next blob, or null at a clean end of file. */
@@ -96,25 +106,26 @@ class BlobStream {
     const offset = this.offset;
     let avail = await this.fill(4);
     if (avail === 0) return null;
-    if (avail < 4) throw this.truncated(index, offset, `${avail} stray bytes where a blob header length should be`);
+    if (avail < 4) throw this.truncated(index, offset, { zh: `数据块头长度处只有 ${avail} 个零散字节`, en: `${avail} stray bytes where a blob header length should be` });
     const hlen = this.buf.readUInt32BE(this.start);
     if (hlen === 0 || hlen > MAX_BLOB_HEADER_SIZE) {
       throw new IngestError(
         this.file,
         where(index, offset),
-        `bad blob header size ${hlen} (must be 1..${MAX_BLOB_HEADER_SIZE}); not an OSM PBF file or corrupted`,
+        `数据块头大小 ${hlen} 无效（应为 1..${MAX_BLOB_HEADER_SIZE}）：不是 OSM PBF 文件，或文件已损坏 / ` +
+          `bad blob header size ${hlen} (must be 1..${MAX_BLOB_HEADER_SIZE}); not an OSM PBF file or corrupted`,
       );
     }
     avail = await this.fill(4 + hlen);
-    if (avail < 4 + hlen) throw this.truncated(index, offset, `blob header needs ${hlen} bytes, only ${avail - 4} left`);
+    if (avail < 4 + hlen) throw this.truncated(index, offset, { zh: `数据块头需要 ${hlen} 字节，只剩 ${avail - 4} 字节`, en: `blob header needs ${hlen} bytes, only ${avail - 4} left` });
     let bh;
     try {
       bh = decodeBlobHeader(this.buf.subarray(this.start + 4, this.start + 4 + hlen));
     } catch (e) {
-      throw new IngestError(this.file, where(index, offset), `bad BlobHeader: ${reason(e)}`);
+      throw new IngestError(this.file, where(index, offset), about({ zh: 'BlobHeader 无效', en: 'bad BlobHeader' }, e));
     }
     if (bh.datasize > MAX_BLOB_SIZE) {
-      throw new IngestError(this.file, where(index, offset), `blob too large: ${bh.datasize} bytes (limit ${MAX_BLOB_SIZE})`);
+      throw new IngestError(this.file, where(index, offset), `数据块过大：${bh.datasize} 字节（上限 ${MAX_BLOB_SIZE}） / blob too large: ${bh.datasize} bytes (limit ${MAX_BLOB_SIZE})`);
     }
     this.start += 4 + hlen;
     const n = bh.datasize;
@@ -140,7 +151,7 @@ class BlobStream {
         got += m;
       }
     }
-    if (got < n) throw this.truncated(index, offset, `${bh.type} blob needs ${n} bytes, only ${got} left`);
+    if (got < n) throw this.truncated(index, offset, { zh: `${bh.type} 数据块需要 ${n} 字节，只剩 ${got} 字节`, en: `${bh.type} blob needs ${n} bytes, only ${got} left` });
     this.index++;
     return { index, offset, type: bh.type, data };
   }
@@ -150,25 +161,26 @@ async function openFile(file: string): Promise<FileHandle> {
   try {
     return await open(file, 'r');
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new IngestError(file, undefined, cannotOpen(e));
   }
 }
 
 function decodeHeader(file: string, b: RawBlob | null): OsmHeader {
-  if (!b) throw new IngestError(file, undefined, 'empty file');
+  if (!b) throw new IngestError(file, undefined, EMPTY_FILE);
   if (b.type !== 'OSMHeader') {
-    throw new IngestError(file, where(b.index, b.offset), `first block is '${b.type}', expected 'OSMHeader'`);
+    throw new IngestError(file, where(b.index, b.offset), `第一个数据块是 '${b.type}'，应为 'OSMHeader' / first block is '${b.type}', expected 'OSMHeader'`);
   }
   let h: OsmHeader;
   try {
     h = decodeHeaderBlock(decodeBlob(b.data));
   } catch (e) {
-    throw new IngestError(file, where(b.index, b.offset), `bad OSMHeader: ${reason(e)}`);
+    throw new IngestError(file, where(b.index, b.offset), about({ zh: 'OSMHeader 无效', en: 'bad OSMHeader' }, e));
   }
   const bad = unsupportedFeatures(h);
   if (bad.length) {
-    const hist = bad.includes('HistoricalInformation') ? ' (history files are not supported)' : '';
-    throw new IngestError(file, where(b.index, b.offset), `file requires unsupported features: ${bad.join(', ')}${hist}`);
+    const history = bad.includes('HistoricalInformation');
+    throw new IngestError(file, where(b.index, b.offset), `文件需要不支持的特性：${bad.join(', ')}${history ? '（不支持历史文件）' : ''} / ` +
+      `file requires unsupported features: ${bad.join(', ')}${history ? ' (history files are not supported)' : ''}`);
   }
   return h;
 }
@@ -264,10 +276,10 @@ class WorkerPool {
       if ('wire' in m) t.resolve(m.wire);
       else t.reject(m.format ? new PbfFormatError(m.error) : new DecodeFailure(m.error));
     });
-    w.on('error', (e) => failAll(new Error(`PBF decoding worker failed: ${e.message}`)));
+    w.on('error', (e) => failAll(new Error(`PBF 解码线程出错：${e.message} / PBF decoding worker failed: ${e.message}`)));
     w.on('exit', (code) => {
       live--;
-      failAll(new Error(`PBF decoding worker exited (code ${code})`));
+      failAll(new Error(`PBF 解码线程已退出（退出码 ${code}） / PBF decoding worker exited (code ${code})`));
     });
     w.unref();
     this.workers.push(pw);

@@ -9,6 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { SaxesParser, type SaxesTag } from 'saxes';
 import { IngestError } from '../../model/errors.js';
+import { cannotOpen } from './messages.js';
 import type { MemberType, OsmBatch, OsmHeader, OsmReadOptions, OsmReader, Relation } from './types.js';
 
 export const XML_BATCH_SIZE = 8000;
@@ -82,23 +83,24 @@ class OsmXmlHandler {
     private readonly parser: SaxesParser,
   ) {}
 
-  bad(problem: string): never {
-    throw new IngestError(this.file, `line ${this.parser.line}, column ${this.parser.column}`, problem);
+  /** bad content at the parser's place, said in Chinese and English */
+  bad(zh: string, en: string): never {
+    throw new IngestError(this.file, `line ${this.parser.line}, column ${this.parser.column}`, `${zh} / ${en}`);
   }
 
   private id(a: Record<string, string>, what: string, attr = 'id'): number {
     const s = a[attr];
-    if (s === undefined) this.bad(`${what} without ${attr}`);
-    if (!ID.test(s)) this.bad(`${what} has a non-numeric ${attr} "${s.slice(0, 40)}"`);
+    if (s === undefined) this.bad(`${what} 缺少 ${attr} 属性`, `${what} without ${attr}`);
+    if (!ID.test(s)) this.bad(`${what} 的 ${attr} "${s.slice(0, 40)}" 不是数字`, `${what} has a non-numeric ${attr} "${s.slice(0, 40)}"`);
     return Number(s);
   }
 
   private coord(a: Record<string, string>, attr: 'lat' | 'lon', id: number): number {
     const s = a[attr];
-    if (s === undefined) this.bad(`node ${id} without ${attr}`);
-    if (!NUM.test(s)) this.bad(`node ${id} has a non-numeric ${attr} "${s.slice(0, 40)}"`);
+    if (s === undefined) this.bad(`node ${id} 缺少 ${attr} 属性`, `node ${id} without ${attr}`);
+    if (!NUM.test(s)) this.bad(`node ${id} 的 ${attr} "${s.slice(0, 40)}" 不是数字`, `node ${id} has a non-numeric ${attr} "${s.slice(0, 40)}"`);
     const v = Number(s);
-    if (Math.abs(v) > (attr === 'lat' ? 90 : 180)) this.bad(`node ${id} has ${attr} ${s} out of range`);
+    if (Math.abs(v) > (attr === 'lat' ? 90 : 180)) this.bad(`node ${id} 的 ${attr} ${s} 超出范围`, `node ${id} has ${attr} ${s} out of range`);
     return v;
   }
 
@@ -113,7 +115,7 @@ class OsmXmlHandler {
 
   opentag(t: SaxesTag): void {
     const a = t.attributes as Record<string, string>;
-    if (!this.sawRoot && t.name !== 'osm' && t.name !== 'osmChange') this.bad(`root element <${t.name}>: not an OSM XML file`);
+    if (!this.sawRoot && t.name !== 'osm' && t.name !== 'osmChange') this.bad(`根元素为 <${t.name}>：不是 OSM XML 文件`, `root element <${t.name}>: not an OSM XML file`);
     switch (t.name) {
       case 'node': {
         this.finishHeader();
@@ -148,7 +150,7 @@ class OsmXmlHandler {
         if (this.cur === NONE || this.skipping) return; // e.g. changeset tags
         const k = a.k;
         const v = a.v;
-        if (k === undefined || v === undefined) this.bad('tag without k or v');
+        if (k === undefined || v === undefined) this.bad('tag 缺少 k 或 v 属性', 'tag without k or v');
         if (this.cur === NODE) this.b.nodeKV.push(k, v);
         else if (this.cur === WAY) this.b.wayKV.push(k, v);
         else if (k === '__proto__') Object.defineProperty(this.rel!.tags, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -156,16 +158,16 @@ class OsmXmlHandler {
         return;
       }
       case 'nd': {
-        if (this.cur !== WAY) this.bad('<nd> outside a way');
+        if (this.cur !== WAY) this.bad('<nd> 不在 way 之内', '<nd> outside a way');
         if (this.skipping) return;
         this.b.wayRefs.push(this.id(a, 'nd', 'ref'));
         return;
       }
       case 'member': {
-        if (this.cur !== REL) this.bad('<member> outside a relation');
+        if (this.cur !== REL) this.bad('<member> 不在 relation 之内', '<member> outside a relation');
         if (this.skipping) return;
         const type = a.type;
-        if (type !== 'node' && type !== 'way' && type !== 'relation') this.bad(`member with unknown type "${type ?? ''}"`);
+        if (type !== 'node' && type !== 'way' && type !== 'relation') this.bad(`member 的 type "${type ?? ''}" 未知`, `member with unknown type "${type ?? ''}"`);
         this.rel!.members.push({ type: type as MemberType, ref: this.id(a, 'member', 'ref'), role: a.role ?? '' });
         return;
       }
@@ -237,7 +239,7 @@ class OsmXmlHandler {
   }
 
   end(): void {
-    if (!this.sawRoot) this.bad('no <osm> element: not an OSM XML file');
+    if (!this.sawRoot) this.bad('没有 <osm> 元素：不是 OSM XML 文件', 'no <osm> element: not an OSM XML file');
     this.finishHeader();
     if (this.b.count > 0) this.flush();
   }
@@ -258,10 +260,10 @@ async function* fileChunks(file: string, opts: OsmReadOptions): AsyncGenerator<U
       await fh.close();
     }
   } catch (e) {
-    throw new IngestError(file, undefined, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new IngestError(file, undefined, cannotOpen(e));
   }
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) {
-    throw new IngestError(file, undefined, 'bzip2-compressed OSM XML is not supported; decompress it first (bunzip2)');
+    throw new IngestError(file, undefined, '不支持 bzip2 压缩的 OSM XML：请先解压（bunzip2） / bzip2-compressed OSM XML is not supported; decompress it first (bunzip2)');
   }
   const gz = head[0] === 0x1f && head[1] === 0x8b;
   const rs = createReadStream(file, { highWaterMark: 256 * 1024 });
@@ -274,8 +276,9 @@ async function* fileChunks(file: string, opts: OsmReadOptions): AsyncGenerator<U
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (gz && err.code?.startsWith('Z_')) throw new IngestError(file, `compressed byte ${rs.bytesRead}`, `bad gzip data (${err.message})`);
-    throw new IngestError(file, undefined, `read error: ${err.code ?? err.message}`);
+    if (gz && err.code?.startsWith('Z_')) throw new IngestError(file, `compressed byte ${rs.bytesRead}`, `gzip 数据损坏（${err.message}） / bad gzip data (${err.message})`);
+    const why = err.code ?? err.message;
+    throw new IngestError(file, undefined, `读取出错：${why} / read error: ${why}`);
   } finally {
     rs.destroy();
     if (src !== rs) src.destroy();
@@ -299,14 +302,14 @@ async function* run(file: string, opts: OsmReadOptions, out: { header?: OsmHeade
     } catch (e) {
       if (e instanceof IngestError) throw e;
       const msg = (e as Error).message.replace(/^\d+:\d+: /, '');
-      h.bad(`malformed XML: ${msg}`);
+      h.bad(`XML 格式错误：${msg}`, `malformed XML: ${msg}`);
     }
   };
   const text = (chunk?: Uint8Array): string => {
     try {
       return chunk ? dec.decode(chunk, { stream: true }) : dec.decode();
     } catch {
-      throw new IngestError(file, `line ${parser.line}, near byte ${bytes}`, 'invalid UTF-8');
+      throw new IngestError(file, `line ${parser.line}, near byte ${bytes}`, '不是有效的 UTF-8 文本 / invalid UTF-8');
     }
   };
   for await (const chunk of fileChunks(file, opts)) {
@@ -323,7 +326,8 @@ async function* run(file: string, opts: OsmReadOptions, out: { header?: OsmHeade
     parser.close();
   } catch (e) {
     if (e instanceof IngestError) throw e;
-    h.bad(`malformed XML: ${(e as Error).message.replace(/^\d+:\d+: /, '')}`);
+    const msg = (e as Error).message.replace(/^\d+:\d+: /, '');
+    h.bad(`XML 格式错误：${msg}`, `malformed XML: ${msg}`);
   }
   h.end();
   out.header = h.header;
