@@ -24,7 +24,7 @@ export function populationKind(file: string, kind?: string): 'census' | 'raster'
   if (kind === 'census' || kind === 'raster') return kind;
   if (/\.(tif|tiff)$/i.test(file)) return 'raster';
   if (/\.(csv|txt|tsv)$/i.test(file)) return 'census';
-  throw new IngestError(file, undefined, 'population files are census tables (.csv) or GeoTIFF rasters (.tif)');
+  throw new IngestError(file, undefined, '人口数据应为普查表（.csv）或 GeoTIFF 栅格（.tif） / population files are census tables (.csv) or GeoTIFF rasters (.tif)');
 }
 
 export async function importPopulation(store: Store, city: string, file: string, o: PopulationImportOptions = {}): Promise<PopulationImportSummary> {
@@ -33,7 +33,7 @@ export async function importPopulation(store: Store, city: string, file: string,
   const ext = (await store.query<{ n: number; w: number | null; s: number | null; e: number | null; nn: number | null }>(
     `SELECT count(*)::int AS n, ST_XMin(ST_Extent(geom)) AS w, ST_YMin(ST_Extent(geom)) AS s, ST_XMax(ST_Extent(geom)) AS e, ST_YMax(ST_Extent(geom)) AS nn
      FROM buildings_current WHERE city_id = $1`, [city]))[0];
-  if (!ext || !Number(ext.n)) throw new IngestError(file, undefined, `city "${city}" has no buildings in the store: import the city model (and its 街道/社区 boundaries) first, then the population`);
+  if (!ext || !Number(ext.n)) throw new IngestError(file, undefined, `城市“${city}”在数据库中没有建筑：请先导入城市模型（及其街道/社区边界），再导入人口 / city "${city}" has no buildings in the store: import the city model (and its 街道/社区 boundaries) first, then the population`);
   const sha = await sha256File(file);
   if (kind === 'census') {
     const census = await readCensus(file, { encoding: o.encoding });
@@ -41,7 +41,7 @@ export async function importPopulation(store: Store, city: string, file: string,
       `SELECT id, name, level, tags->>'name:zh' AS zh,
          ARRAY(SELECT value FROM jsonb_each_text(tags) WHERE lower(key) = ANY($2)) AS codes
        FROM admin_areas_current WHERE city_id = $1 AND level IN ('district', 'street', 'community') ORDER BY id`, [city, CODE_TAGS]);
-    if (!areas.length) throw new IngestError(file, undefined, `city "${city}" has no 区/街道/社区 boundaries in the store: import them first, e.g. opencim import streets.geojson --map kind=admin_area,category=LEVEL,name=NAME (the code field is kept as a tag)`);
+    if (!areas.length) throw new IngestError(file, undefined, `城市“${city}”在数据库中没有区/街道/社区边界：请先导入，例如 opencim import streets.geojson --map kind=admin_area,category=LEVEL,name=NAME（编码字段作为标签保留） / city "${city}" has no 区/街道/社区 boundaries in the store: import them first, e.g. opencim import streets.geojson --map kind=admin_area,category=LEVEL,name=NAME (the code field is kept as a tag)`);
     const index = new Map<string, typeof areas>();
     for (const a of areas) {
       const keys = census.key === 'area_code' ? (a.codes ?? []).map(normaliseAreaCode) : [a.name, a.zh].filter((x): x is string => !!x);
@@ -54,17 +54,17 @@ export async function importPopulation(store: Store, city: string, file: string,
       const col = census.columns[census.key];
       if (!hit) {
         const known = [...index.keys()].slice(0, 5).join(', ');
-        throw new IngestError(file, `row ${row.line}, column ${col}`, `${census.key} ${JSON.stringify(k)} matches no imported 区/街道/社区 boundary of city "${city}" (${index.size} known${known ? `, e.g. ${known}` : ''})`);
+        throw new IngestError(file, `row ${row.line}, column ${col}`, `${census.key} ${JSON.stringify(k)} 与城市“${city}”已导入的区/街道/社区边界都不匹配（已知 ${index.size} 个${known ? `，例如 ${known}` : ''}） / ${census.key} ${JSON.stringify(k)} matches no imported 区/街道/社区 boundary of city "${city}" (${index.size} known${known ? `, e.g. ${known}` : ''})`);
       }
-      if (hit.length > 1) throw new IngestError(file, `row ${row.line}, column ${col}`, `${census.key} ${JSON.stringify(k)} matches ${hit.length} boundaries (${hit.map((h) => h.id).join(', ')}): use area codes`);
+      if (hit.length > 1) throw new IngestError(file, `row ${row.line}, column ${col}`, `${census.key} ${JSON.stringify(k)} 匹配到 ${hit.length} 个边界（${hit.map((h) => h.id).join(', ')}）：请改用区划代码 / ${census.key} ${JSON.stringify(k)} matches ${hit.length} boundaries (${hit.map((h) => h.id).join(', ')}): use area codes`);
       joined.push({ row, area: hit[0] });
     }
     const levels = [...new Set(joined.map((j) => j.area.level))];
-    if (levels.length > 1) throw new IngestError(file, census.columns[census.key], `the table mixes levels (${levels.join(', ')}): a person would be counted twice; give one level (街道 or 社区) per file`);
+    if (levels.length > 1) throw new IngestError(file, census.columns[census.key], `表中混有多个层级（${levels.join(', ')}）：同一人会被重复计数；每个文件只给一个层级（街道或社区） / the table mixes levels (${levels.join(', ')}): a person would be counted twice; give one level (街道 or 社区) per file`);
     const seenArea = new Map<string, number>();
     for (const j of joined) {
       const prev = seenArea.get(j.area.id);
-      if (prev !== undefined) throw new IngestError(file, `row ${j.row.line}`, `joins the same boundary ${j.area.id} as row ${prev} (duplicate area)`);
+      if (prev !== undefined) throw new IngestError(file, `row ${j.row.line}`, `与第 ${prev} 行对应同一边界 ${j.area.id}（区域重复） / joins the same boundary ${j.area.id} as row ${prev} (duplicate area)`);
       seenArea.set(j.area.id, j.row.line);
     }
     const total = joined.reduce((s, j) => s + j.row.population, 0);
@@ -84,7 +84,7 @@ export async function importPopulation(store: Store, city: string, file: string,
   const pad = 0.01;
   const bbox: [number, number, number, number] = [Number(ext.w) - pad, Number(ext.s) - pad, Number(ext.e) + pad, Number(ext.nn) + pad];
   const r = await readRaster(file, bbox);
-  if (!r.cells.length) throw new IngestError(file, 'band 1', `no populated cell over city "${city}" (its buildings lie in ${bbox.map((v) => v.toFixed(4)).join(', ')}; the raster is ${r.crs}, ${r.width}×${r.height} cells)`);
+  if (!r.cells.length) throw new IngestError(file, 'band 1', `城市“${city}”范围内没有有人口的栅格（建筑位于 ${bbox.map((v) => v.toFixed(4)).join(', ')}；栅格为 ${r.crs}，${r.width}×${r.height} 格） / no populated cell over city "${city}" (its buildings lie in ${bbox.map((v) => v.toFixed(4)).join(', ')}; the raster is ${r.crs}, ${r.width}×${r.height} cells)`);
   const details = { crs: `EPSG:${r.epsg} ${r.crs}`, width: r.width, height: r.height, resolution: r.resolution, nodata: r.nodata, nodata_cells: r.nodataCells, zero_cells: r.zeroCells, cells_over_city: r.cells.length };
   await writeZones(store, { city, sourceId, kind, year: o.year ?? null, file, sha, total: r.total, zones: r.cells.length, details, actor: o.actor, reason: o.reason }, async (tx, stage) => {
     let data = '';

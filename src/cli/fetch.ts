@@ -6,7 +6,7 @@ export async function fetchCommand(o: { bbox: string; out: string; url?: string;
   let bbox;
   try { bbox = parseBbox(o.bbox); } catch (e) { throw new UsageError((e as Error).message); }
   const area = (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]);
-  if (area > 0.25) throw new UsageError(`--bbox covers ${area.toFixed(2)} square degrees: too large for Overpass; use a regional extract (.osm.pbf) instead`);
+  if (area > 0.25) throw new UsageError(`--bbox 范围为 ${area.toFixed(2)} 平方度，对 Overpass 过大；请改用区域数据包（.osm.pbf） / --bbox covers ${area.toFixed(2)} square degrees: too large for Overpass; use a regional extract (.osm.pbf) instead`);
   const progress = new Progress('fetch', o.quiet);
   const bytes = await fetchOverpass(bbox, o.out, { url: o.url, onBytes: (n) => progress.update(formatBytes(n)) });
   progress.done();

@@ -73,9 +73,9 @@ export function formatSummary(s: SourceSummary): string {
       + (s.elements_skipped ? `; ${s.elements_skipped} elements as imported last time, not read again 未变要素免读` : ''));
   }
   if (s.problems.length) {
-    lines.push(`problems (${s.problems.length}, not silently dropped):`);
+    lines.push(`问题 problems (${s.problems.length}, 均已记录、未静默丢弃 not silently dropped):`);
     for (const p of s.problems.slice(0, 10)) lines.push(`  ${p.id}: ${p.problem}`);
-    if (s.problems.length > 10) lines.push(`  ... ${s.problems.length - 10} more (opencim import --json lists them all)`);
+    if (s.problems.length > 10) lines.push(`  ... 另有 ${s.problems.length - 10} 条 ${s.problems.length - 10} more (opencim import --json 列出全部 lists them all)`);
   }
   return lines.join('\n');
 }

@@ -169,7 +169,7 @@ describe('bad population input through the CLI: clear error, non-zero exit, noth
     writeFileSync(f, 'area_code,population\n110108001,3000\n999999999,10\n');
     let r = await runCli(['import', f, '--kind', 'population', '--db', db, '--city', 'town', '-q']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/census\.csv \(row 3, column area_code\): area_code "999999999" matches no imported/);
+    expect(r.stderr).toMatch(/census\.csv \(row 3, column area_code\): area_code "999999999" 与城市“[^”]+”已导入的区\/街道\/社区边界都不匹配.* \/ area_code "999999999" matches no imported/);
     const t = join(dir, 'bad.tif');
     await raster(t, [1, 2], 4230);
     r = await runCli(['import', t, '--kind', 'population', '--db', db, '--city', 'town', '-q']);
