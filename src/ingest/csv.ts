@@ -2,14 +2,17 @@
  * CSV reader for point data (facility lists, survey points, web-map exports): RFC 4180 quoting
  * (delimiters, quotes and line breaks inside quoted fields), a UTF-8 BOM, UTF-8 or GBK (guessed when
  * not given), the delimiter guessed from the header. Longitude/latitude (or x/y with --crs) come from
- * configurable columns; every other column becomes a string property.
+ * configurable columns; every other column becomes a string property. Text that does not decode in
+ * the encoding given or guessed, and UTF-8 text asked for as GBK, are errors (encoding.ts rules):
+ * never U+FFFD or mojibake.
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { CoordinateRangeError } from './crs.js';
 import { IngestError } from '../model/errors.js';
 import { cannotReadFile } from './bilingual.js';
-import { isValidUtf8, normaliseEncoding, textDecoder, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
+import { encodingName, likelyEncoding, undecodable, utf8AskedAsGbk, utf8WitnessOf, UTF8_ASKED_AS_GBK } from './encoding.js';
+import { isDecodeError, isValidUtf8, normaliseEncoding, textDecoder, transformFor, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 export const DEFAULT_LON_FIELDS = ['lon', 'lng', 'long', 'longitude', '经度', 'x', 'point_x'];
 export const DEFAULT_LAT_FIELDS = ['lat', 'latitude', '纬度', 'y', 'point_y'];
@@ -38,6 +41,11 @@ export class CsvParser {
     public delimiter: string,
     private readonly file: string,
   ) {}
+
+  /** the field (0-based) of the record being read that the next text goes to */
+  get fieldIndex(): number {
+    return this.fields.length;
+  }
 
   push(text: string, out: CsvRecord[]): void {
     const d = this.delimiter;
@@ -121,6 +129,16 @@ export class CsvParser {
   }
 }
 
+/** The column names of a header record: blank ones named column_N, repeated ones numbered (name_2) */
+export function headerNames(fields: string[]): string[] {
+  const seen = new Map<string, number>();
+  return fields.map((h, i) => h.trim() || `column_${i + 1}`).map((h) => {
+    const k = (seen.get(h) ?? 0) + 1;
+    seen.set(h, k);
+    return k === 1 ? h : `${h}_${k}`;
+  });
+}
+
 /** The delimiter that splits the header line into the most fields, among , ; tab | */
 export function guessDelimiter(headerLine: string): string {
   let best = ',';
@@ -162,32 +180,92 @@ function findColumn(header: string[], wanted: string | undefined, defaults: stri
   );
 }
 
-/** the text encoding of the file and how many bytes of byte-order mark to skip before decoding */
-export async function detectEncoding(file: string, given: string | undefined): Promise<{ encoding: string; skip: number }> {
-  const fh = await open(file, 'r');
+/**
+ * The text encoding of the file and how many bytes of byte-order mark to skip before decoding;
+ * `guessed`: GBK chosen because the file is not UTF-8 (no encoding given). UTF-8 text with
+ * multi-byte characters asked for as GBK is refused here (encoding.ts utf8AskedAsGbk).
+ */
+export async function detectEncoding(file: string, given: string | undefined): Promise<{ encoding: string; skip: number; guessed: boolean }> {
   const head = Buffer.alloc(4);
   try {
-    await fh.read(head, 0, 4, 0);
-  } finally {
-    await fh.close();
+    const fh = await open(file, 'r');
+    try {
+      await fh.read(head, 0, 4, 0);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new IngestError(file, undefined, cannotReadFile((e as NodeJS.ErrnoException).code ?? (e as Error).message));
   }
   const utf8Bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
   if (given) {
     const e = normaliseEncoding(given);
     if (!e) throw new IngestError(file, undefined, `未知的编码 "${given}"（可用 utf-8、gbk、gb18030、big5 等） / unknown encoding "${given}" (e.g. utf-8, gbk, gb18030, big5)`);
     // a UTF-8 BOM in front of text of another encoding (saved by a tool that adds one): not part of the first header
-    return { encoding: e, skip: utf8Bom && e !== 'utf-8' ? 3 : 0 };
+    const skip = utf8Bom && e !== 'utf-8' ? 3 : 0;
+    const utf8 = await utf8WitnessOf(file, skip).catch((err: NodeJS.ErrnoException) => {
+      throw new IngestError(file, undefined, cannotReadFile(err.code ?? err.message));
+    });
+    if (utf8AskedAsGbk(e, utf8)) throw new IngestError(file, undefined, UTF8_ASKED_AS_GBK);
+    return { encoding: e, skip, guessed: false };
   }
   if (utf8Bom) {
     if (!(await isValidUtf8(file, 3))) {
       throw new IngestError(file, undefined, '文件以 UTF-8 字节顺序标记（BOM）开头，但内容不是 UTF-8 文本（带 BOM 保存的 GBK？）：请指定编码，如 --encoding gbk / ' +
         'the file starts with a UTF-8 byte-order mark but its text is not UTF-8 (GBK saved with a BOM?): give its encoding, e.g. --encoding gbk');
     }
-    return { encoding: 'utf-8', skip: 3 };
+    return { encoding: 'utf-8', skip: 3, guessed: false };
   }
-  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', skip: 0 };
-  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', skip: 0 };
-  return { encoding: (await isValidUtf8(file)) ? 'utf-8' : 'gbk', skip: 0 };
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', skip: 0, guessed: false };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', skip: 0, guessed: false };
+  const utf8 = await isValidUtf8(file);
+  return { encoding: utf8 ? 'utf-8' : 'gbk', skip: 0, guessed: !utf8 };
+}
+
+/**
+ * The error for text of `file` that does not decode in `encoding` (read from `skip`): where (line,
+ * byte, and the column where the text before it says), the encoding it probably is and its flag
+ * (encoding.ts undecodable). Reads the file again: the error path only. `delimiter`: the one in use.
+ */
+export async function encodingError(file: string, encoding: string, skip: number, guessed: boolean, delimiter?: string): Promise<IngestError> {
+  const u = await undecodable(file, encoding, await likelyEncoding(file, skip), skip);
+  const column = await columnBefore(file, encoding, skip, u.offset - 1, delimiter).catch(() => undefined);
+  const note = guessed
+    ? { zh: `；未给 --encoding 时，不是 UTF-8 的文件按 ${encodingName(encoding)} 读取：请用 --encoding 指定其编码`, en: `; without --encoding a file that is not UTF-8 is read as ${encodingName(encoding)}: give its encoding with --encoding` }
+    : { zh: '', en: '' };
+  return new IngestError(file, `line ${u.line}${column ? `, column ${column}` : ''}`, `${u.zh}${note.zh} / ${u.en}${note.en}`);
+}
+
+/** the column (its name, or its number in the header) that byte `end` of `file` falls in, from the (decodable) text before it */
+async function columnBefore(file: string, encoding: string, skip: number, end: number, delimiter: string | undefined): Promise<string | undefined> {
+  const decoder = textDecoder(encoding);
+  let parser: CsvParser | undefined;
+  let carry = '';
+  let header: string[] | undefined;
+  const records: CsvRecord[] = [];
+  const take = (text: string) => {
+    parser!.push(text, records);
+    if (!header && records.length) header = headerNames(records[0].fields);
+    records.length = 0;
+  };
+  if (end > skip) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, start: skip, end: end - 1 }) as AsyncIterable<Buffer>) {
+      const text = decoder.decode(chunk, { stream: true }); // whole characters before the first that does not decode
+      if (parser) { take(text); continue; }
+      carry += text;
+      const nl = carry.search(/[\r\n]/);
+      if (nl < 0) continue;
+      parser = new CsvParser(delimiter ?? guessDelimiter(carry.slice(0, nl)), file);
+      take(carry);
+      carry = '';
+    }
+  }
+  if (!parser) {
+    parser = new CsvParser(delimiter ?? guessDelimiter(carry), file);
+    take(carry);
+  }
+  const i = parser.fieldIndex;
+  return header ? header[i] ?? String(i + 1) : String(i + 1);
 }
 
 function parseDelimiter(d: string): string {
@@ -203,7 +281,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
   } catch (e) {
     throw new IngestError(file, undefined, cannotReadFile((e as Error).message));
   }
-  const { encoding, skip } = await detectEncoding(file, options.encoding);
+  const { encoding, skip, guessed } = await detectEncoding(file, options.encoding);
   const t = transformFor(file, options);
   let delimiter: string | undefined;
   if (options.delimiter) {
@@ -227,13 +305,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
   const handle = function* (recs: CsvRecord[]): Generator<GeoFeature> {
     for (const rec of recs) {
       if (!header) {
-        header = rec.fields.map((h, i) => h.trim() || `column_${i + 1}`);
-        const seen = new Map<string, number>();
-        header = header.map((h) => {
-          const k = (seen.get(h) ?? 0) + 1;
-          seen.set(h, k);
-          return k === 1 ? h : `${h}_${k}`;
-        });
+        header = headerNames(rec.fields);
         lonIdx = findColumn(header, options.lonField, DEFAULT_LON_FIELDS, file, 'longitude');
         latIdx = findColumn(header, options.latField, DEFAULT_LAT_FIELDS, file, 'latitude');
         continue;
@@ -277,10 +349,19 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
     }
   };
 
+  // bytes the encoding cannot read: an error naming where, never U+FFFD
+  const decode = async (chunk?: Buffer): Promise<string> => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch (e) {
+      if (!isDecodeError(e)) throw e;
+      throw await encodingError(file, encoding, skip, guessed, delimiter);
+    }
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      let text = decoder.decode(chunk, { stream: true });
+      let text = await decode(chunk);
       if (!parser) {
         carry += text;
         const nl = carry.search(/[\r\n]/);
@@ -295,7 +376,7 @@ export async function* readCsv(file: string, options: FeatureReadOptions = {}): 
       records.length = 0;
       options.onProgress?.(bytes, size);
     }
-    const rest = decoder.decode();
+    const rest = await decode();
     if (!parser) {
       carry += rest;
       parser = new CsvParser(delimiter ?? guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file);

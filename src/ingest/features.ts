@@ -196,10 +196,17 @@ export function transformFor(file: string, options: FeatureReadOptions, declared
 // ---------------------------------------------------------------------------------------------
 // Text encodings.
 
-/** The decoder of a text encoding (a name of `normaliseEncoding`; GBK read as GB18030: encoding.ts decoderName). */
+/**
+ * The decoder of a text encoding (a name of `normaliseEncoding`; GBK read as GB18030: encoding.ts
+ * decoderName). Fatal: bytes that do not decode throw (a TypeError, code ERR_ENCODING_INVALID_ENCODED_DATA),
+ * which the readers turn into an IngestError naming the place; never U+FFFD.
+ */
 export function textDecoder(encoding: string): TextDecoder {
-  return new TextDecoder(decoderName(encoding));
+  return new TextDecoder(decoderName(encoding), { fatal: true });
 }
+
+/** whether `e` is the error of a fatal decoder given bytes it cannot decode */
+export const isDecodeError = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ERR_ENCODING_INVALID_ENCODED_DATA';
 
 /** Normalise an encoding name from a .cpg file, a DBF code page or the command line for TextDecoder. */
 export function normaliseEncoding(name: string): string | undefined {

@@ -12,6 +12,7 @@ import type { FeatureSourceOptions } from './feature-source.js';
 import { featureFormat } from './features.js';
 import { cannotReadFile } from './bilingual.js';
 
+/** a source's format; `osm-xml` is OSM XML plain or gzip-compressed (.osm.gz): the XML reader reads either (osm/xml-reader.ts) */
 export type SourceFormat = 'osm-pbf' | 'osm-xml' | 'geojson' | 'shapefile' | 'csv';
 
 export interface OpenSourceOptions extends FeatureSourceOptions {
@@ -27,7 +28,7 @@ export interface OpenSourceOptions extends FeatureSourceOptions {
   resolveResidential?: boolean;
 }
 
-const EXT = /(\.osm\.pbf|\.osm\.xml|\.osm|\.pbf|\.geojsonl|\.geojsons|\.geojson|\.ndjson|\.jsonl|\.json|\.shp|\.csv|\.txt)$/i;
+const EXT = /(\.osm\.pbf|\.osm\.xml|\.osm\.gz|\.osm|\.pbf|\.geojsonl|\.geojsons|\.geojson|\.ndjson|\.jsonl|\.json|\.shp|\.csv|\.txt)$/i;
 
 export function defaultSourceId(file: string): string {
   return basename(file).replace(EXT, '') || basename(file);
@@ -54,7 +55,9 @@ export function detectFormat(file: string): SourceFormat {
   if (lower.endsWith('.pbf') || (head.length >= 8 && head.readUInt32BE(0) < 64 * 1024 && head.subarray(4, 16).includes(Buffer.from('OSMHeader')))) return 'osm-pbf';
   const text = head.toString('utf8').trimStart();
   if (lower.endsWith('.osm') || lower.endsWith('.xml') || text.startsWith('<?xml') || text.startsWith('<osm')) return 'osm-xml';
-  throw new IngestError(file, undefined, '无法识别的文件格式：应为 .osm.pbf、.osm、.geojson、.ndjson、.shp 或 .csv / unknown format: expected .osm.pbf, .osm, .geojson, .ndjson, .shp or .csv');
+  // gzip-compressed OSM XML: by its name (a .gz of anything else is not known from its first bytes)
+  if (lower.endsWith('.osm.gz')) return 'osm-xml';
+  throw new IngestError(file, undefined, '无法识别的文件格式：应为 .osm.pbf、.osm、.osm.gz、.geojson、.ndjson、.shp 或 .csv / unknown format: expected .osm.pbf, .osm, .osm.gz, .geojson, .ndjson, .shp or .csv');
 }
 
 export function sha256File(file: string): Promise<string> {

@@ -3,9 +3,9 @@
  * the join to the city's 街道/社区 boundaries and the write are `src/app/population.ts`, the
  * dasymetric allocation onto residential buildings `src/analysis/network/population.ts`.
  *
- * - Census CSV (UTF-8 or GBK, guessed when not given): `area_code` (GB/T 2260 or 统计用区划代码)
- *   or `area_name`, `population`, optional `households`; Chinese headers (区划代码, 名称, 常住人口,
- *   户数, ...) are recognised too.
+ * - Census CSV (UTF-8 or GBK, guessed when not given; text that does not decode is an error, as
+ *   in csv.ts): `area_code` (GB/T 2260 or 统计用区划代码) or `area_name`, `population`, optional
+ *   `households`; Chinese headers (区划代码, 名称, 常住人口, 户数, ...) are recognised too.
  * - GeoTIFF (WorldPop, GHSL, ...): band 1, people per cell, read with `geotiff`; CRS from the
  *   GeoKeys (those src/ingest/crs.ts can transform); the declared no-data value is skipped and counted.
  * Bad input throws IngestError naming the file and the row/column or band: nothing is written.
@@ -14,8 +14,8 @@ import { readFile } from 'node:fs/promises';
 import { fromArrayBuffer } from 'geotiff';
 import type { Position } from '../model/geometry.js';
 import { crsInfo, makeTransform } from './crs.js';
-import { CsvParser, detectEncoding, guessDelimiter, type CsvRecord } from './csv.js';
-import { textDecoder } from './features.js';
+import { CsvParser, detectEncoding, encodingError, guessDelimiter, type CsvRecord } from './csv.js';
+import { isDecodeError, textDecoder } from './features.js';
 import { IngestError } from '../model/errors.js';
 import { cannotReadFile } from './bilingual.js';
 
@@ -40,8 +40,14 @@ export function normaliseAreaCode(code: string): string {
 export async function readCensus(file: string, o: { encoding?: string } = {}): Promise<Census> {
   let buf: Buffer;
   try { buf = await readFile(file); } catch (e) { throw new IngestError(file, undefined, cannotRead(e)); }
-  const { encoding, skip } = await detectEncoding(file, o.encoding);
-  const text = textDecoder(encoding).decode(buf.subarray(skip));
+  const { encoding, skip, guessed } = await detectEncoding(file, o.encoding);
+  let text: string;
+  try {
+    text = textDecoder(encoding).decode(buf.subarray(skip));
+  } catch (e) {
+    if (!isDecodeError(e)) throw e;
+    throw await encodingError(file, encoding, skip, guessed);
+  }
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const parser = new CsvParser(guessDelimiter(firstLine), file);
   const recs: CsvRecord[] = [];

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { CsvParser, guessDelimiter, readCsv } from '../../src/ingest/csv.js';
 import { wgs84ToBd09 } from '../../src/ingest/crs.js';
 import { IngestError } from '../../src/model/errors.js';
 import { readFeatures, type FeatureReadOptions, type GeoFeature } from '../../src/ingest/features.js';
+import { UTF8_ASKED_AS_GBK } from '../../src/ingest/encoding.js';
+import { readCensus } from '../../src/ingest/population.js';
 import type { IngestProblem } from '../../src/model/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opencim-csv-'));
@@ -146,5 +149,63 @@ describe('CSV points', () => {
     expect(e2.problem).toMatch(/^有 4 个字段，但表头只有 3 个.* \/ 4 fields but the header has 3/);
     const ok = await read(write('name,lon,lat\na,1,2,\n')); // a trailing empty field is tolerated
     expect(ok.length).toBe(1);
+  });
+});
+
+/** GBK bytes of `s` (iconv, independent of the code under test) */
+const gbk = (s: string) => execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GBK'], { input: s });
+
+describe('CSV text encodings: text that does not decode is an error, never U+FFFD or mojibake', () => {
+  it('a GBK file read with --encoding utf-8: refused, naming the line, the column and the byte, and suggesting --encoding gbk', async () => {
+    const head = gbk('lon,lat,name,kind\n116.1,40.1,a,b\n116.2,40.2,');
+    const f = write(Buffer.concat([head, gbk('中关村,学校\n')]));
+    const e = await failure(read(f, { encoding: 'utf-8' }));
+    expect(e.file).toBe(f);
+    expect(e.location).toBe('line 3, column name');
+    expect(e.problem).toBe(`文件第 3 行（第 ${head.length + 1} 字节）起不是有效的 UTF-8 文本：很可能是 GBK 编码（Excel 与 12345 等系统常这样导出），请加 --encoding gbk / ` +
+      `the file is not valid UTF-8 text from line 3, byte ${head.length + 1}: it is probably GBK (as Excel and systems such as 12345 often export it): add --encoding gbk`);
+    // the same file without --encoding is GBK, read as such
+    expect((await read(f)).map((x) => x.properties)).toEqual([{ name: 'a', kind: 'b' }, { name: '中关村', kind: '学校' }]);
+  });
+
+  it('in the header, and past the first MiB of the file: the same exact place', async () => {
+    const e = await failure(read(write(gbk('lon,lat,名称\n116,40,x\n')), { encoding: 'utf8' }));
+    expect(e.location).toBe('line 1, column 3');
+    expect(e.problem).toMatch(/^文件第 1 行（表头）（第 9 字节）起不是有效的 UTF-8 文本：很可能是 GBK 编码/);
+    const rows = 'lon,lat,name\n' + '116.30000,39.90000,ok\n'.repeat(60_000); // ~1.3 MB of ASCII
+    const e2 = await failure(read(write(Buffer.concat([Buffer.from(rows), gbk('116,40,海淀\n')])), { encoding: 'utf-8' }));
+    expect(e2.location).toBe('line 60002, column name');
+    expect(e2.problem).toContain(`第 ${rows.length + 8} 字节`);
+  });
+
+  it('a UTF-8 file with --encoding gbk (or GB18030, its decoder, or a name of it) is refused, as the staff files are', async () => {
+    const f = write('lon,lat,name\n116,40,中关村\n');
+    for (const encoding of ['gbk', 'GBK', 'cp936', 'gb18030']) {
+      const e = await failure(read(f, { encoding }));
+      expect(e.file, encoding).toBe(f);
+      expect(e.problem, encoding).toBe(UTF8_ASKED_AS_GBK);
+    }
+    // ASCII is the same in both: read
+    expect(await read(write('lon,lat,name\n116,40,x\n'), { encoding: 'gbk' })).toHaveLength(1);
+  });
+
+  it('the guess: a file neither UTF-8 nor GBK is refused (the GBK fallback is checked), and says to give --encoding', async () => {
+    const head = Buffer.from('lon,lat,name\n116,40,');
+    const f = write(Buffer.concat([head, Buffer.from([0x41, 0xff, 0x42]), Buffer.from('\n')]));
+    const e = await failure(read(f));
+    expect(e.location).toBe('line 2, column name');
+    expect(e.problem).toBe(`文件第 2 行（第 ${head.length + 2} 字节）起不是有效的 GBK 文本，也不是有效的 UTF-8 文本；未给 --encoding 时，不是 UTF-8 的文件按 GBK 读取：请用 --encoding 指定其编码 / ` +
+      `the file is not valid GBK text from line 2, byte ${head.length + 2}, nor valid UTF-8 text; without --encoding a file that is not UTF-8 is read as GBK: give its encoding with --encoding`);
+  });
+
+  it('a census table takes the same rules', async () => {
+    const f = write(gbk('区划代码,名称,常住人口\n110108001,海淀街道,3000\n'));
+    const e = await failure(readCensus(f, { encoding: 'utf-8' }));
+    expect(e.file).toBe(f);
+    expect(e.location).toBe('line 1, column 1');
+    expect(e.problem).toMatch(/^文件第 1 行（表头）（第 1 字节）起不是有效的 UTF-8 文本：.*请加 --encoding gbk \/ /);
+    expect((await readCensus(f)).rows[0].name).toBe('海淀街道');
+    const u = await failure(readCensus(write('区划代码,名称,常住人口\n110108001,海淀街道,3000\n'), { encoding: 'gbk' }));
+    expect(u.problem).toBe(UTF8_ASKED_AS_GBK);
   });
 });

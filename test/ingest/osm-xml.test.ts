@@ -194,6 +194,53 @@ describe('bad XML input', () => {
     await expectIngestError(readAll(openOsm(f)), /malformed XML/);
   });
 
+  /** where byte `at` (0-based) of `bytes` is, as a reader of the text says it: line, column (characters, 1-based) and byte (1-based) */
+  const placeOf = (bytes: Buffer, at: number) => {
+    const before = bytes.subarray(0, at);
+    const lineStart = before.lastIndexOf(0x0a) + 1;
+    const line = before.filter((b) => b === 0x0a).length + 1;
+    return `line ${line}, column ${[...before.subarray(lineStart).toString('utf8')].length + 1}`;
+  };
+
+  it('invalid UTF-8: the line, column and byte of the bad sequence, not of the chunk it is in; decompressed bytes for .osm.gz', async () => {
+    const bytes = Buffer.from(readFileSync(XML));
+    const at = bytes.indexOf('v="', 1_000_000) + 3; // inside a tag value, well past the first 256 KiB chunk
+    bytes[at] = 0xff;
+    const f = write('bad-utf8.osm', bytes);
+    const e = await expectIngestError(readAll(openOsm(f)), /invalid UTF-8/);
+    expect(e.location).toBe(`${placeOf(bytes, at)}, byte ${at + 1}`);
+    expect(e.problem).toBe('不是有效的 UTF-8 文本 / invalid UTF-8');
+    const gz = write('bad-utf8.osm.gz', gzipSync(bytes));
+    const g = await expectIngestError(readAll(openOsm(gz)), /invalid UTF-8/);
+    expect(g.location).toBe(`${placeOf(bytes, at)}, decompressed byte ${at + 1}`);
+  });
+
+  it('invalid UTF-8 in a character cut by a chunk boundary, or by the end of the file: where the character starts', async () => {
+    const start = HEAD + '<node id="1" lat="1" lon="1"><tag k="name" v="';
+    const pad = 'a'.repeat(256 * 1024 - 1 - Buffer.byteLength(start)); // the lead byte of 中 last in the first chunk
+    const good = Buffer.from(`${start}${pad}中关"/></node></osm>`);
+    const at = Buffer.byteLength(start + pad);
+    expect(at).toBe(256 * 1024 - 1);
+    const cut = Buffer.from(good);
+    cut[at + 1] = 0x41; // not a continuation byte
+    for (const [name, bytes] of [['cut.osm', cut], ['cut.osm.gz', gzipSync(cut)]] as const) {
+      const e = await expectIngestError(readAll(openOsm(write(name, bytes))), /invalid UTF-8/);
+      expect(e.location, name).toBe(`${placeOf(cut, at)}, ${name.endsWith('.gz') ? 'decompressed ' : ''}byte ${at + 1}`);
+    }
+    const end = Buffer.from(`${start}中`).subarray(0, -1); // the file ends inside 中
+    const e = await expectIngestError(readAll(openOsm(write('end.osm', end))), /invalid UTF-8/);
+    expect(e.location).toBe(`${placeOf(end, end.length - 2)}, byte ${end.length - 1}`);
+  });
+
+  it('bad gzip data says it counts compressed bytes', async () => {
+    const gz = gzipSync(readFileSync(XML));
+    gz.writeUInt32LE(gz.readUInt32LE(gz.length - 8) ^ 1, gz.length - 8); // the CRC
+    const e = await expectIngestError(readAll(openOsm(write('crc.osm.gz', gz))), /bad gzip data/);
+    const n = Number(/^near compressed byte (\d+)$/.exec(e.location ?? '')?.[1]);
+    expect(n).toBeGreaterThan(gz.length - 64 * 1024);
+    expect(n).toBeLessThanOrEqual(gz.length);
+  });
+
   it('not OSM XML', async () => {
     const f = write('other.xml', `<?xml version="1.0"?><kml><Placemark/></kml>`);
     const e = await expectIngestError(readAll(openOsm(f)), /not an OSM XML file/);

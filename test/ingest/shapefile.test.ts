@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IngestError } from '../../src/model/errors.js';
 import { readFeatures, type GeoFeature } from '../../src/ingest/features.js';
 import { readShapefile } from '../../src/ingest/shapefile.js';
+import { UTF8_ASKED_AS_GBK } from '../../src/ingest/encoding.js';
 import type { IngestProblem } from '../../src/model/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opencim-shp-'));
@@ -245,5 +246,135 @@ describe('Shapefile', () => {
     expect(e.file).toMatch(/bj54\.prj$/);
     expect(e.message).toMatch(/unknown CRS.*--crs EPSG:xxxx/);
     expect(e.problem).toMatch(/^无法识别的坐标系 "Beijing_1954_3_Degree_GK_CM_114E"：.*请用 --crs EPSG:xxxx 指定 \/ unknown CRS "Beijing_1954_3_Degree_GK_CM_114E": /);
+  });
+});
+
+// the .dbf's header length for `n` fields, and where record `r` (1-based) starts
+const dbfHead = (n: number) => 32 + 32 * n + 1;
+const NAME_FIELD: Field[] = [{ name: Buffer.from('NAME'), type: 'C', length: 20 }];
+const shapes3 = [[[A, C, B, A]], [[A, C, B, A]], [[A, C, B, A]]] as Ring[][];
+
+describe('Shapefile .dbf text encodings: text that does not decode is an error, never U+FFFD or mojibake', () => {
+  it('GBK text read with --encoding utf-8: refused, naming the .dbf, the record, the field and the byte, and suggesting --encoding gbk', async () => {
+    const base = join(dir, 'enc-gbk');
+    writeShapefile(base, [[[A, C, B, A]], [[A, C, B, A]]], NAME_FIELD, [['Tower'], [GBK_NAME]], { prj: PRJ_4547 });
+    const e = await failure(all(readFeatures(`${base}.shp`, { encoding: 'utf-8' })));
+    expect(e.file).toBe(`${base}.dbf`);
+    expect(e.location).toBe('record 2, field NAME');
+    const byte = dbfHead(1) + 21 + 1 + 1; // record 2, after its deletion flag
+    expect(e.problem).toBe(`第 2 条记录的字段 NAME（第 ${byte} 字节）不是有效的 UTF-8 文本：很可能是 GBK 编码（Excel 与 12345 等系统常这样导出），请加 --encoding gbk / ` +
+      `record 2, field NAME (byte ${byte}) is not valid UTF-8 text: it is probably GBK (as Excel and systems such as 12345 often export it): add --encoding gbk`);
+    // without --encoding (no .cpg): GBK, read as such
+    expect((await all(readShapefile(`${base}.shp`))).map((f) => f.properties)).toEqual([{ NAME: 'Tower' }, { NAME: '中关村大街' }]);
+    // a .cpg that says UTF-8 is refused the same way, and said
+    writeFileSync(`${base}.cpg`, 'UTF-8');
+    const c = await failure(all(readShapefile(`${base}.shp`)));
+    expect(c.location).toBe('record 2, field NAME');
+    expect(c.problem).toMatch(/请加 --encoding gbk；编码由 enc-gbk\.cpg 指定 \/ .*add --encoding gbk; the encoding is the one enc-gbk\.cpg names$/);
+  });
+
+  it('a field name that does not decode names the field of the header', async () => {
+    const base = join(dir, 'enc-name');
+    writeShapefile(base, [[[A, C, B, A]]], [{ name: GBK_FIELD, type: 'C', length: 20 }], [['x']], { prj: PRJ_4547 });
+    const e = await failure(all(readShapefile(`${base}.shp`, { encoding: 'utf8' })));
+    expect(e.location).toBe('header, field 1');
+    expect(e.problem).toMatch(/^表头第 1 个字段的名称（第 33 字节）不是有效的 UTF-8 文本：很可能是 GBK 编码.* \/ the name of field 1 in the header \(byte 33\) is not valid UTF-8 text: it is probably GBK/);
+  });
+
+  it('UTF-8 text with --encoding gbk (or a .cpg saying GBK) is refused, as the staff files are', async () => {
+    const base = join(dir, 'enc-utf8');
+    writeShapefile(base, [[[A, C, B, A]]], [{ name: Buffer.from('名称'), type: 'C', length: 20 }], [['中关村大街']], { prj: PRJ_4547 });
+    for (const encoding of ['gbk', '936', 'gb18030']) {
+      const e = await failure(all(readShapefile(`${base}.shp`, { encoding })));
+      expect(e.file, encoding).toBe(`${base}.dbf`);
+      expect(e.problem, encoding).toBe(UTF8_ASKED_AS_GBK);
+    }
+    writeFileSync(`${base}.cpg`, 'GBK');
+    const c = await failure(all(readShapefile(`${base}.shp`)));
+    expect(c.problem).toBe('enc-utf8.cpg 指定编码 "GBK"，但 .dbf 是有效的 UTF-8 文本且含多字节字符，按 GBK 读取会成乱码：请加 --encoding utf-8（或改正 enc-utf8.cpg） / ' +
+      'enc-utf8.cpg names the encoding "GBK", but the .dbf is valid UTF-8 text with multi-byte characters, which read as GBK would be garbled: add --encoding utf-8 (or correct enc-utf8.cpg)');
+    expect((await all(readShapefile(`${base}.shp`, { encoding: 'utf-8' })))[0].properties).toEqual({ 名称: '中关村大街' });
+  });
+
+  it('the guess: a .dbf neither UTF-8 nor GBK is refused (the GBK fallback is checked), and says to give --encoding', async () => {
+    const base = join(dir, 'enc-neither');
+    writeShapefile(base, [[[A, C, B, A]]], NAME_FIELD, [[Buffer.from([0x41, 0xff, 0x42])]], { prj: PRJ_4547 });
+    const e = await failure(all(readShapefile(`${base}.shp`)));
+    expect(e.location).toBe('record 1, field NAME');
+    expect(e.problem).toBe(`第 1 条记录的字段 NAME（第 ${dbfHead(1) + 3} 字节）不是有效的 GBK 文本，也不是有效的 UTF-8 文本；未给 --encoding、.cpg 也未指明编码时，不是 UTF-8 的 .dbf 按 GBK 读取：请用 --encoding 指定其编码 / ` +
+      `record 1, field NAME (byte ${dbfHead(1) + 3}) is not valid GBK text, nor valid UTF-8 text; with no --encoding and no encoding named by a .cpg, a .dbf that is not UTF-8 is read as GBK: give its encoding with --encoding`);
+  });
+
+  it('a deleted record is skipped unread: bytes in it that decode in no encoding neither refuse the file nor sway the guess', async () => {
+    const base = join(dir, 'enc-deleted');
+    writeShapefile(base, [[[A, C, B, A]], [[A, C, B, A]]], NAME_FIELD, [[Buffer.from([0x41, 0xff, 0x42])], ['中关村大街']], { prj: PRJ_4547 });
+    const dbf = readFileSync(`${base}.dbf`);
+    dbf[dbfHead(1)] = 0x2a; // record 1 deleted
+    writeFileSync(`${base}.dbf`, dbf);
+    const problems: IngestProblem[] = [];
+    const fs = await all(readShapefile(`${base}.shp`, { onProblem: (p) => problems.push(p) }));
+    expect(fs.map((f) => [f.index, f.properties])).toEqual([[1, { NAME: '中关村大街' }]]);
+    expect(problems).toEqual([{ id: '0', problem: 'record 1: 在 .dbf 中标记为已删除，已跳过 / marked deleted in the .dbf, skipped' }]);
+  });
+
+  it('a multi-byte character cut off by the field width is dropped and said; the file is still found to be UTF-8', async () => {
+    const base = join(dir, 'enc-cut');
+    // 中关村 is 9 bytes of UTF-8: a field of 8 keeps 中关 and the first two bytes of 村
+    writeShapefile(base, [[[A, C, B, A]], [[A, C, B, A]]], [{ name: Buffer.from('NAME'), type: 'C', length: 8 }], [['中关村'], ['海淀']], { prj: PRJ_4547 });
+    const problems: IngestProblem[] = [];
+    const fs = await all(readShapefile(`${base}.shp`, { onProblem: (p) => problems.push(p) }));
+    expect(fs.map((f) => f.properties)).toEqual([{ NAME: '中关' }, { NAME: '海淀' }]);
+    expect(problems).toEqual([{ id: '0', problem: 'record 1: 字段 NAME 末尾的字符被字段宽度截断（多字节字符不完整），已去掉 / field NAME ends in a character cut off by the field width (an incomplete multi-byte character), dropped' }]);
+  });
+});
+
+describe('Shapefile: a .dbf with fewer records than its header declares, and files that cannot be read', () => {
+  it('a truncated .dbf is said as such, with the count declared and the count read', async () => {
+    const base = join(dir, 'cut-dbf');
+    writeShapefile(base, shapes3, NAME_FIELD, [['a'], ['b'], ['c']], { prj: PRJ_4547 });
+    const dbf = readFileSync(`${base}.dbf`);
+    writeFileSync(`${base}.dbf`, dbf.subarray(0, dbfHead(1) + 21 * 2 + 10)); // two records and half of the third
+    const e = await failure(all(readShapefile(`${base}.shp`)));
+    expect(e.file).toBe(`${base}.dbf`);
+    expect(e.location).toBe('record 3');
+    expect(e.problem).toBe('.dbf 不完整（文件被截断）：表头声明 3 条记录，实际读到 2 条 / the .dbf is truncated: its header declares 3 records, 2 could be read');
+    // a .shp cut at the same place does not hide it
+    const base2 = join(dir, 'cut-both');
+    writeShapefile(base2, shapes3.slice(0, 2), NAME_FIELD, [['a'], ['b'], ['c']], { prj: PRJ_4547 });
+    writeFileSync(`${base2}.dbf`, dbf.subarray(0, dbfHead(1) + 21 * 2));
+    expect((await failure(all(readShapefile(`${base2}.shp`)))).problem).toMatch(/declares 3 records, 2 could be read$/);
+  });
+
+  it('an end-of-file marker before the declared count is said as such', async () => {
+    const base = join(dir, 'eof-dbf');
+    writeShapefile(base, shapes3, NAME_FIELD, [['a'], ['b'], ['c']], { prj: PRJ_4547 });
+    const dbf = readFileSync(`${base}.dbf`);
+    dbf[dbfHead(1) + 21] = 0x1a; // where record 2 starts
+    writeFileSync(`${base}.dbf`, dbf);
+    const e = await failure(all(readShapefile(`${base}.shp`)));
+    expect(e.location).toBe('record 2');
+    expect(e.problem).toBe('.dbf 在文件结束标记（0x1A）处提前结束：表头声明 3 条记录，实际读到 1 条 / the .dbf ends early, at an end-of-file marker (0x1A): its header declares 3 records, 1 could be read');
+  });
+
+  it('a whole .dbf with fewer records than the .shp gives the count it holds', async () => {
+    const base = join(dir, 'short-dbf');
+    writeShapefile(base, shapes3, NAME_FIELD, [['a'], ['b']], { prj: PRJ_4547 });
+    const e = await failure(all(readShapefile(`${base}.shp`)));
+    expect(e.location).toBe('record 3');
+    expect(e.problem).toBe('.dbf 的记录（2 条）少于 .shp / the .dbf has fewer records (2) than the .shp');
+  });
+
+  it('a .prj, .cpg or .dbf that cannot be read is an IngestError naming it', async () => {
+    for (const ext of ['prj', 'cpg', 'dbf']) {
+      const sub = join(dir, `unreadable-${ext}`);
+      mkdirSync(sub);
+      const base = join(sub, 'a');
+      writeShapefile(base, [[[A, C, B, A]]], NAME_FIELD, [['a']], { prj: PRJ_4547, cpg: 'UTF-8' });
+      rmSync(`${base}.${ext}`);
+      mkdirSync(`${base}.${ext}`); // a folder in its place: unreadable as a file whoever runs the tests (a mode is not, for root)
+      const e = await failure(all(readShapefile(`${base}.shp`)));
+      expect(e.file, ext).toBe(`${base}.${ext}`);
+      expect(e.problem, ext).toBe('无法读取文件：EISDIR / cannot read the file: EISDIR');
+    }
   });
 });

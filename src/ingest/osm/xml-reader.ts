@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { SaxesParser, type SaxesTag } from 'saxes';
 import { IngestError } from '../../model/errors.js';
 import { cannotOpen } from './messages.js';
@@ -245,8 +245,8 @@ class OsmXmlHandler {
   }
 }
 
-/** Yields the file's bytes in chunks (gunzipped for .gz content). */
-async function* fileChunks(file: string, opts: OsmReadOptions): AsyncGenerator<Uint8Array> {
+/** Yields the file's bytes in chunks (gunzipped for .gz content: then `info.gz`). */
+async function* fileChunks(file: string, opts: OsmReadOptions, info: { gz: boolean }): AsyncGenerator<Uint8Array> {
   let size: number;
   let head = Buffer.alloc(0);
   try {
@@ -266,8 +266,10 @@ async function* fileChunks(file: string, opts: OsmReadOptions): AsyncGenerator<U
     throw new IngestError(file, undefined, '不支持 bzip2 压缩的 OSM XML：请先解压（bunzip2） / bzip2-compressed OSM XML is not supported; decompress it first (bunzip2)');
   }
   const gz = head[0] === 0x1f && head[1] === 0x8b;
+  info.gz = gz;
   const rs = createReadStream(file, { highWaterMark: 256 * 1024 });
-  const src = gz ? rs.pipe(createGunzip()) : rs;
+  const gunzip: Gunzip | undefined = gz ? createGunzip() : undefined;
+  const src = gunzip ? rs.pipe(gunzip) : rs;
   if (gz) rs.on('error', (e) => src.destroy(e));
   try {
     for await (const chunk of src) {
@@ -276,7 +278,8 @@ async function* fileChunks(file: string, opts: OsmReadOptions): AsyncGenerator<U
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (gz && err.code?.startsWith('Z_')) throw new IngestError(file, `compressed byte ${rs.bytesRead}`, `gzip 数据损坏（${err.message}） / bad gzip data (${err.message})`);
+    // the compressed bytes the decompressor had taken when it failed (it takes them in blocks: near, not at)
+    if (gunzip && err.code?.startsWith('Z_')) throw new IngestError(file, `near compressed byte ${gunzip.bytesWritten}`, `gzip 数据损坏（${err.message}） / bad gzip data (${err.message})`);
     const why = err.code ?? err.message;
     throw new IngestError(file, undefined, `读取出错：${why} / read error: ${why}`);
   } finally {
@@ -295,7 +298,10 @@ async function* run(file: string, opts: OsmReadOptions, out: { header?: OsmHeade
   parser.on('opentag', (t) => h.opentag(t));
   parser.on('closetag', (t) => h.closetag(t));
   const dec = new TextDecoder('utf-8', { fatal: true });
+  const info = { gz: false };
+  /** bytes (decompressed, for .gz) before the chunk being decoded; `tail`: those at its end that begin a character not yet complete */
   let bytes = 0;
+  let tail: Uint8Array = new Uint8Array(0);
   const write = (s: string) => {
     try {
       parser.write(s);
@@ -307,12 +313,18 @@ async function* run(file: string, opts: OsmReadOptions, out: { header?: OsmHeade
   };
   const text = (chunk?: Uint8Array): string => {
     try {
-      return chunk ? dec.decode(chunk, { stream: true }) : dec.decode();
+      const t = chunk ? dec.decode(chunk, { stream: true }) : dec.decode();
+      if (chunk) tail = pendingUtf8(tail, chunk);
+      return t;
     } catch {
-      throw new IngestError(file, `line ${parser.line}, near byte ${bytes}`, '不是有效的 UTF-8 文本 / invalid UTF-8');
+      // where: the text before the bad sequence goes to the parser, which then stands at it
+      const at = firstInvalidUtf8(tail, chunk, bytes - tail.length === 0);
+      write(at.text);
+      const byte = `${info.gz ? 'decompressed ' : ''}byte ${bytes - tail.length + at.offset + 1}`;
+      throw new IngestError(file, `line ${parser.line}, column ${parser.column + 1}, ${byte}`, '不是有效的 UTF-8 文本 / invalid UTF-8');
     }
   };
-  for await (const chunk of fileChunks(file, opts)) {
+  for await (const chunk of fileChunks(file, opts, info)) {
     write(text(chunk));
     bytes += chunk.length;
     if (headerOnly && h.headerDone) {
@@ -333,6 +345,55 @@ async function* run(file: string, opts: OsmReadOptions, out: { header?: OsmHeade
   out.header = h.header;
   while (h.ready.length) yield h.ready.shift()!;
 }
+
+/**
+ * The bytes that end `chunk` (after `tail`, the pending bytes before it) and begin a character not
+ * yet complete: valid UTF-8 read on from a character boundary, as the decoder has just found it.
+ */
+function pendingUtf8(tail: Uint8Array, chunk: Uint8Array): Uint8Array {
+  const end = chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : concat(tail, chunk);
+  for (let k = 1; k <= end.length; k++) {
+    const c = end[end.length - k];
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return need > k ? end.slice(end.length - k) : new Uint8Array(0);
+  }
+  return new Uint8Array(0);
+}
+
+/**
+ * Where the first sequence that is not UTF-8 starts in `tail` + `chunk` (the end of the file
+ * without `chunk`), 0-based from the start of `tail`, and the text before it. `atStart`: they begin
+ * the file (a byte-order mark there is dropped, as the reader's decoder drops it). Byte by byte:
+ * the error path only.
+ */
+function firstInvalidUtf8(tail: Uint8Array, chunk: Uint8Array | undefined, atStart: boolean): { offset: number; text: string } {
+  const all = chunk ? concat(tail, chunk) : tail;
+  const d = new TextDecoder('utf-8', { fatal: true, ignoreBOM: !atStart });
+  let text = '';
+  let begin = -1; // the start of the character being read
+  for (let i = 0; i < all.length; i++) {
+    let t: string;
+    try {
+      t = d.decode(all.subarray(i, i + 1), { stream: true });
+    } catch {
+      return { offset: begin >= 0 ? begin : i, text };
+    }
+    if (t) {
+      text += t;
+      begin = -1;
+    } else if (begin < 0) begin = i;
+  }
+  return { offset: begin >= 0 ? begin : all.length, text }; // a character cut off by the end of the file
+}
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
 
 async function readXmlHeader(file: string): Promise<OsmHeader> {
   const out: { header?: OsmHeader } = {};
