@@ -34,7 +34,7 @@ const positive = (name: string) => (v: string) => {
 export function accessCommandSpec(dbOption: Option): Command {
   return new Command('access')
     .description('walking distance from every residential building to the nearest facility of each category (步行可达性: 5/10/15 分钟生活圈)')
-    .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .geojson, ...) instead of the store; nothing is stored')
+    .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .osm.gz, .geojson, ...) instead of the store; nothing is stored')
     .addOption(dbOption)
     .option('--city <name>', 'city in the store (default: the only one, or "default")')
     .option('--categories <list>', 'comma-separated category ids (default: all; columns always in taxonomy order)')

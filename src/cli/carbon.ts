@@ -38,7 +38,7 @@ const int = (name: string) => (v: string) => {
 export function carbonCommandSpec(dbOption: Option): Command {
   return new Command('carbon')
     .description('building energy and carbon inventory (建筑能耗与碳排放清单): floor area, use, climate zone, era, energy by carrier, CO2e per building and area, retrofit candidates; writes carbon.csv, carbon.json, retrofit.csv, carbon.html')
-    .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .geojson, ...) instead of the store; nothing is stored')
+    .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .osm.gz, .geojson, ...) instead of the store; nothing is stored')
     .addOption(dbOption)
     .requiredOption('--out <dir>', 'output folder')
     .option('--city <name>', 'city in the store (default: the only one); with FILE, the city id for the outputs')

@@ -35,7 +35,7 @@ const int = (name: string) => (v: string) => {
 };
 
 program.command('import')
-  .description('导入城市数据 import city data files (OSM .osm.pbf/.osm, GeoJSON, Shapefile, CSV) into the store, one transaction')
+  .description('导入城市数据 import city data files (OSM .osm.pbf/.osm/.osm.gz, GeoJSON, Shapefile, CSV) into the store, one transaction')
   .argument('<files...>', 'input files')
   .addOption(dbOption())
   .addOption(waitOption())
@@ -116,7 +116,7 @@ program.command('serve')
 
 program.command('check')
   .description('urban health check (城市体检): indicators, report, renewal candidates; writes indicators.json/.csv, access.csv, renewal.geojson, report.html')
-  .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .geojson, ...) instead of the store; nothing is stored')
+  .argument('[file]', 'read the city from this file (.osm.pbf, .osm, .osm.gz, .geojson, ...) instead of the store; nothing is stored')
   .addOption(dbOption())
   .addOption(waitOption())
   .requiredOption('--out <dir>', 'output folder (required)')
