@@ -12,6 +12,9 @@ import { createInterface } from 'node:readline';
 import { parseCrs, type CrsInfo, type Transform } from './crs.js';
 import { IngestError } from '../model/errors.js';
 import { cannotReadFile } from './bilingual.js';
+import { likelyEncoding, undecodable, Utf8Witness } from './encoding.js';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { transformFor, transformGeometry, type FeatureReadOptions, type GeoFeature } from './features.js';
 
 const SEQ_EXTENSIONS = new Set(['.geojsonl', '.geojsons', '.geojsonseq', '.ndjson', '.jsonl']);
@@ -102,13 +105,32 @@ function featureFrom(
   return { index, id, geometry: transformGeometry(geometry, t, { file, location, text }), properties };
 }
 
+/** GeoJSON is UTF-8 (RFC 7946 §11): bytes that are not are an error naming line and byte, never read garbled */
+async function notUtf8(file: string): Promise<IngestError> {
+  const u = await undecodable(file, 'utf-8', await likelyEncoding(file, 0));
+  return new IngestError(file, `line ${u.line}`, `${u.zh}（GeoJSON 应为 UTF-8 编码，RFC 7946） / ${u.en} (GeoJSON is UTF-8, RFC 7946)`);
+}
+
+/** the file's text as it streams, checked to be UTF-8 */
+async function* utf8Text(file: string, stream: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const w = new Utf8Witness();
+  const sd = new StringDecoder('utf8');
+  for await (const chunk of stream) {
+    if (!w.push(chunk).valid) throw await notUtf8(file);
+    yield sd.write(chunk);
+  }
+  if (!w.end().valid) throw await notUtf8(file);
+  const rest = sd.end();
+  if (rest) yield rest;
+}
+
 // ---------------------------------------------------------------------------------------------
 // GeoJSONSeq / NDJSON
 
 async function* readSequence(file: string, size: number, options: FeatureReadOptions): AsyncGenerator<GeoFeature> {
   const t = transformFor(file, options);
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const lines = createInterface({ input: Readable.from(utf8Text(file, stream as AsyncIterable<Buffer>)), crlfDelay: Infinity });
   let lineNo = 0;
   let index = 0;
   let bytes = 0;
@@ -297,8 +319,10 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
   let bytes = 0;
   let first = true;
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const utf8 = new Utf8Witness();
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (!utf8.push(chunk).valid) throw await notUtf8(file);
       scanner.feed(chunk, first);
       first = false;
       bytes += chunk.length;
@@ -335,6 +359,7 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
   } finally {
     stream.destroy();
   }
+  if (!utf8.end().valid) throw await notUtf8(file);
   if (scanner.inString || scanner.depth !== 0) {
     throw new IngestError(file, undefined, 'JSON 不完整或格式错误（括号不配对或字符串没有结束） / truncated or malformed JSON (unbalanced brackets or an unterminated string)');
   }
@@ -353,7 +378,7 @@ async function* readCollection(file: string, size: number, options: FeatureReadO
       `top-level type ${JSON.stringify(type)} is not a FeatureCollection and the file is too large to read whole`);
   }
   let whole: { crs?: unknown };
-  const wholeText = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const wholeText = (await readFile(file, 'utf8')).replace(/^\uFEFF/, ''); // (checked to be UTF-8 as it was scanned)
   try {
     whole = JSON.parse(wholeText) as { crs?: unknown };
   } catch (e) {
