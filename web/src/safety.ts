@@ -17,6 +17,8 @@ interface SafetyBuilding {
   inspections: { id: string; date: string; grade: string | null; hazards: string[] | string; measure: string | null; deadline: string | null; remediated_on: string | null; organisation: string | null; inspector: string | null; version: number; photos?: string[] | string }[];
   due: { rule: string | null; last_inspection: string | null; next_due: string | null; overdue_days: number } | null;
   risk: { score: number; factors: { factor: string; value: unknown; weight: number; points: number; basis?: string }[] } | null;
+  /** what the public view leaves out (the inspectors' names, the photos): staff see them with a token */
+  withheld_fields?: string[];
 }
 
 /**
@@ -45,8 +47,8 @@ function bboxOf(g: unknown): number[] | null {
 }
 
 const T = {
-  zh: { title: '房屋安全', grade: '鉴定等级', due: '下次体检', overdue: '逾期 {n} 天', rule: '规则', risk: '风险分', history: '体检记录', none: '尚无体检记录', structure: '结构', year: '建成年份', life: '设计使用年限', measure: '处理措施', deadline: '整改期限', remediated: '已整改', versions: '版本', seismic: '抗震设防烈度', photos: '照片' },
-  en: { title: 'House safety', grade: 'Grade', due: 'Next checkup', overdue: 'overdue {n} days', rule: 'Rule', risk: 'Risk score', history: 'Inspections', none: 'no inspection yet', structure: 'Structure', year: 'Year built', life: 'Design life', measure: 'Measure', deadline: 'Deadline', remediated: 'remediated', versions: 'version', seismic: 'Seismic intensity', photos: 'photos' },
+  zh: { title: '房屋安全', grade: '鉴定等级', due: '下次体检', overdue: '逾期 {n} 天', rule: '规则', risk: '风险分', history: '体检记录', none: '尚无体检记录', structure: '结构', year: '建成年份', life: '设计使用年限', measure: '处理措施', deadline: '整改期限', remediated: '已整改', versions: '版本', seismic: '抗震设防烈度', photos: '照片', withheld: '鉴定人、验收人与照片仅限授权工作人员查看' },
+  en: { title: 'House safety', grade: 'Grade', due: 'Next checkup', overdue: 'overdue {n} days', rule: 'Rule', risk: 'Risk score', history: 'Inspections', none: 'no inspection yet', structure: 'Structure', year: 'Year built', life: 'Design life', measure: 'Measure', deadline: 'Deadline', remediated: 'remediated', versions: 'version', seismic: 'Seismic intensity', photos: 'photos', withheld: "inspectors' and verifiers' names and photos: city staff only" },
 };
 /** the basis of the seismic intensity (the risk factor's `basis`), in Chinese */
 const basisZh = (b: string) => b === 'from the profile' ? '依据：房屋档案' : b === 'city-wide value' ? '依据：全市统一烈度' : b.startsWith('from GB 18306 zone ') ? `依据：地震区划 ${b.slice(19)}` : b;
@@ -83,5 +85,5 @@ export function renderSafety(s: SafetyBuilding): string {
     ${s.risk ? row(L.risk, `${s.risk.score} <span class="muted">${top}</span>`) : ''}
     ${seismic && seismic.value !== null ? row(L.seismic, `${esc(seismic.value)}${seismic.basis ? ` <span class="muted">${esc(lang() === 'zh' ? basisZh(seismic.basis) : seismic.basis)}</span>` : ''}`) : ''}
     ${row(L.structure, esc(p.structure ?? '–'))}${row(L.year, esc(p.year_built ?? '–'))}${row(L.life, esc(p.design_life_years ?? 50))}
-  </table><h4>${esc(L.history)}</h4>${items ? `<ul class="inspections">${items}</ul>` : `<p class="muted">${esc(L.none)}</p>`}</section>`;
+  </table><h4>${esc(L.history)}</h4>${items ? `<ul class="inspections">${items}</ul>` : `<p class="muted">${esc(L.none)}</p>`}${items && s.withheld_fields?.length ? `<p class="muted withheld">${esc(L.withheld)}</p>` : ''}</section>`;
 }
