@@ -45,8 +45,11 @@ describe('in-process runner on PGlite', () => {
   });
 
   it('scheduled jobs run when due, once per cron time, as actor schedule', async () => {
-    const s = startScheduler(store, { intervalMs: 100 });
-    await sleep(1500);
+    const s = startScheduler(store, { intervalMs: 25 });
+    const scheduled = async () => (await listJobs(store, { kind: 'store.analyze' })).filter((r) => r.scheduled);
+    // until the first run is recorded, then fifteen more ticks, which must not run it again
+    for (const t0 = Date.now(); !(await scheduled()).some((r) => r.status === 'succeeded') && Date.now() - t0 < 30_000;) await sleep(25);
+    await sleep(15 * 25);
     await s.stop();
     const rows = (await listJobs(store, { kind: 'store.analyze' })).filter((r) => r.scheduled);
     expect(rows.length).toBe(1);
@@ -58,7 +61,7 @@ describe('opencim serve on PGlite runs due scheduled jobs', () => {
   it('a scheduled job runs in the server process, recorded as actor schedule', async () => {
     const db = await PGLITE.fresh();
     const port = 20000 + (process.pid % 20000);
-    const p = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', String(port)], { env: { ...process.env, DATABASE_URL: undefined, OPENCIM_SCHEDULER_S: '1' } });
+    const p = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', String(port)], { env: { ...process.env, DATABASE_URL: undefined, OPENCIM_SCHEDULER_S: '0.2' } });
     let log = '';
     const done = new Promise<void>((res, rej) => {
       const t = setTimeout(() => rej(new Error(`no scheduled job ran: ${log}`)), 120_000);
@@ -109,7 +112,7 @@ describe('pg-boss runner on PostgreSQL', () => {
   let db: string;
   let store: Store;
   const procs: ChildProcess[] = [];
-  beforeAll(async () => { db = await POSTGRES.fresh(); store = await openStore(db); });
+  beforeAll(async () => { db = await POSTGRES.fresh({ migrated: true }); store = await openStore(db); });
   afterAll(async () => {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
     await store?.close();
@@ -138,7 +141,7 @@ describe('pg-boss runner on PostgreSQL', () => {
 
   it('a second worker process picks up queued jobs: two workers share one queue', async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 6; i++) ids.push(await submit('noop.sleep', { ms: 2000, steps: 4 }));
+    for (let i = 0; i < 6; i++) ids.push(await submit('noop.sleep', { ms: 1000, steps: 4 }));
     expect((await row(ids[0])).status).toBe('queued');
     const a = worker();
     await until('the first worker to take a job', async () => (await row(ids[0])).status === 'running');
@@ -155,7 +158,7 @@ describe('pg-boss runner on PostgreSQL', () => {
       .toEqual(JOBS.filter((j) => j.schedule).map((j) => ({ name: j.kind, cron: j.schedule, timezone: 'UTC' })).sort((a, b) => a.name.localeCompare(b.name)));
     expect(JOBS.find((j) => j.kind === 'store.analyze')?.schedule).toBe('0 3 * * *');
     // SIGTERM: a worker finishes its current job and exits 0
-    const late = await submit('noop.sleep', { ms: 2500, steps: 5 });
+    const late = await submit('noop.sleep', { ms: 1500, steps: 5 });
     await until('the late job to start', async () => (await row(late)).status === 'running');
     const runningOn = (await row(late)).worker;
     const w = runningOn === a.name ? a : b;
@@ -166,7 +169,7 @@ describe('pg-boss runner on PostgreSQL', () => {
   });
 
   it('kill -9 of a worker mid-job: the job expires, another worker retries it, it finishes exactly once', async () => {
-    const id = await submit('noop.sleep', { ms: 3000, steps: 30 }, ['--timeout', '6']);
+    const id = await submit('noop.sleep', { ms: 2000, steps: 40 }, ['--timeout', '4']);
     const a = worker();
     await until('the job to run on the first worker', async () => { const r = await row(id); return r.status === 'running' && (r.progress ?? 0) > 0; });
     expect((await row(id)).worker).toBe(a.name);
@@ -176,7 +179,7 @@ describe('pg-boss runner on PostgreSQL', () => {
     try {
       await until('the job to succeed on the second worker', async () => (await row(id)).status === 'succeeded', 90_000);
       const r = await row(id);
-      expect(r).toMatchObject({ status: 'succeeded', attempts: 2, worker: b.name, result: { slept_ms: 3000 } });
+      expect(r).toMatchObject({ status: 'succeeded', attempts: 2, worker: b.name, result: { slept_ms: 2000 } });
       // pg-boss records the completion once the handler has returned, after our row says succeeded
       const boss = () => store.query<{ state: string; retry_count: number }>(
         `SELECT state, retry_count FROM pgboss.job WHERE id = $1 UNION ALL SELECT state, retry_count FROM pgboss.archive WHERE id = $1`, [r.queue_id]);
@@ -193,7 +196,7 @@ describe('pg-boss runner on PostgreSQL', () => {
   });
 
   it('SIGTERM past the grace time releases the running job: rolled back, queued again, finished by another worker', async () => {
-    const id = await submit('noop.sleep', { ms: 6000, steps: 60 });
+    const id = await submit('noop.sleep', { ms: 3000, steps: 30 });
     const a = worker(['--grace', '1']);
     await until('the job to run on this worker', async () => { const r = await row(id); return r.status === 'running' && r.worker === a.name; });
     a.p.kill('SIGTERM');
@@ -240,7 +243,7 @@ describe('pg-boss runner on PostgreSQL', () => {
 
 describe('use cases as jobs', () => {
   it('access and check: a worker runs the same use cases as the CLI; each run names its job and actor', async () => {
-    const db = await POSTGRES.fresh();
+    const db = await POSTGRES.fresh({ migrated: true });
     const imp = await runCli(['import', dataFile('beijing-haidian-cau.osm.pbf'), '--db', db, '--city', 'haidian', '-q']);
     expect(imp.code, imp.stderr).toBe(0);
     const bad = await runCli(['jobs', 'submit', 'access', '--params', '{"cutoff_m": -1}', '--db', db]);

@@ -7,9 +7,10 @@ import { gbk } from './gbk.js';
 import { openStore } from '../../src/store/driver.js';
 import { KeyRing } from '../../src/domains/operations/keys.js';
 
-describe('operations CLI (pglite)', () => {
+/** (on a PostgreSQL database: the subject is the commands, and each start on an embedded store costs seconds) */
+describe('operations CLI (postgres)', () => {
   it('keys add, cases import (12345 hotline), grids generate, cases sla', async () => {
-    const db = await DRIVERS[0].fresh();
+    const db = await DRIVERS[1].fresh({ migrated: true });
     const dir = tempDir('ops-cli-');
     expect((await runCli(['import', dataFile('beijing-haidian-cau.osm.pbf'), '--db', db, '--city', 'haidian', '-q'])).code).toBe(0);
 
@@ -56,10 +57,10 @@ describe('operations CLI (pglite)', () => {
       expect(rows[0].grid_code).not.toBe(null);
       expect(rows[1].grid_code).toBe(null);
     } finally { await store.close(); }
-  }, 400_000);   // a dozen CLI runs, each opening the embedded store
+  }, 400_000);   // a dozen CLI runs
 
   it('cases import: a hotline ticket without a required attribute is imported with a warning; --encoding gbk', async () => {
-    const db = await DRIVERS[0].fresh();
+    const db = await DRIVERS[1].fresh({ migrated: true });
     const dir = tempDir('ops-cli-');
     const head = '工单编号,类别,诉求内容,地址,经度,纬度,受理时间,来电号码\n';
     // the QA report's file: road damage without its size, a slash date

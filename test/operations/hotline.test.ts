@@ -12,7 +12,7 @@ const cfg = opsConfig();
 const HEAD = '工单编号,类别,诉求内容,地址,经度,纬度,受理时间,来电号码';
 
 async function withStore(driver: (typeof DRIVERS)[number], f: (s: Store, dir: string) => Promise<void>) {
-  const store = await openStore(await driver.fresh());
+  const store = await openStore(await driver.fresh({ migrated: true }));
   try { await f(store, tempDir('hotline-')); } finally { await store.close(); }
 }
 const file = (dir: string, name: string, text: string | Buffer) => { const p = join(dir, name); writeFileSync(p, text); return p; };

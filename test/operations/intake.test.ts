@@ -14,7 +14,7 @@ const spread = (n: number, actor = 'open311:fms'): NewReport[] =>
 
 describe.each(DRIVERS)('group commit of new cases ($name)', (driver) => {
   it('writes concurrent reports in few transactions: every one kept, acknowledged after commit, the archive intact', async () => {
-    const store = await openStore(await driver.fresh());
+    const store = await openStore(await driver.fresh({ migrated: true }));
     try {
       const intake = intakeOf(store);
       const before = { ...intake.stats };
@@ -44,7 +44,7 @@ describe.each(DRIVERS)('group commit of new cases ($name)', (driver) => {
   });
 
   it('links a duplicate reported in the same batch as its original', async () => {
-    const store = await openStore(await driver.fresh());
+    const store = await openStore(await driver.fresh({ migrated: true }));
     try {
       const r = { ...base, actor: 't', serviceCode: 'manhole_cover', attributes: { state: 'missing' }, lat: 39.9 };
       const intake = new Intake(store, { maxBatch: 50, concurrency: 1 });
@@ -58,8 +58,8 @@ describe.each(DRIVERS)('group commit of new cases ($name)', (driver) => {
   });
 
   it('a batch decides duplicates, deadlines and departments exactly as one report at a time would', async () => {
-    const one = await openStore(await driver.fresh());
-    const many = await openStore(await driver.fresh());
+    const one = await openStore(await driver.fresh({ migrated: true }));
+    const many = await openStore(await driver.fresh({ migrated: true }));
     try {
       // 40 reports: two classes, clustered (every ~9 m, so many are within 50 m of an earlier one), and spread ones
       const rs: NewReport[] = Array.from({ length: 40 }, (_, i) => ({
@@ -83,7 +83,7 @@ describe.each(DRIVERS)('group commit of new cases ($name)', (driver) => {
   });
 
   it('a bad report fails alone: by validation at once, by the database after its batch is retried report by report', async () => {
-    const store = await openStore(await driver.fresh());
+    const store = await openStore(await driver.fresh({ migrated: true }));
     try {
       const intake = new Intake(store, { maxBatch: 50, concurrency: 1 });
       const good = spread(12);
@@ -106,7 +106,7 @@ describe.each(DRIVERS)('group commit of new cases ($name)', (driver) => {
   });
 
   it('drain() waits for queued reports before the store closes', async () => {
-    const store = await openStore(await driver.fresh());
+    const store = await openStore(await driver.fresh({ migrated: true }));
     let n = -1;
     try {
       const intake = new Intake(store, { maxBatch: 5, concurrency: 1 });

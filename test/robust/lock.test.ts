@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, lockStore, StoreLockedError } from '../../src/store/lock.js';
 import { runCli } from '../helpers/cli.js';
-import { dataFile, DRIVERS, tempDir } from '../helpers/stores.js';
+import { copyStore, dataFile, DRIVERS, tempDir } from '../helpers/stores.js';
 import { freePort, startCli } from './proc.js';
 
 const PBF = dataFile('beijing-bupt.osm.pbf');
@@ -23,10 +23,18 @@ async function stats(db: string): Promise<{ city_id: string; counts: Record<stri
 }
 
 describe('one process at a time on an embedded store', { timeout: 400_000 }, () => {
+  // a store holding city a and what stats says of it: the tests that start from it each take their own copy
+  let imported: string;
+  let importedStats: Awaited<ReturnType<typeof stats>>;
+  beforeAll(async () => {
+    imported = await pglite.fresh();
+    expect((await runCli(['import', PBF, '--db', imported, '--city', 'a', '-q'])).code).toBe(0);
+    importedStats = await stats(imported);
+  }, 400_000);
+
   it('import while `opencim serve` holds the folder: a clear error naming the server, the store intact; --wait waits for it', async () => {
-    const db = await pglite.fresh();
-    expect((await runCli(['import', PBF, '--db', db, '--city', 'a', '-q'])).code).toBe(0);
-    const before = await stats(db);
+    const db = await copyStore(imported);
+    const before = importedStats;
     const port = await freePort();
     const serve = startCli(['serve', '--db', db, '--port', String(port)]);
     try {
@@ -59,30 +67,34 @@ describe('one process at a time on an embedded store', { timeout: 400_000 }, () 
   });
 
   it('two imports at once: one runs, the other is refused (never a lost import reported as success); with --wait both land', async () => {
-    const db = await pglite.fresh();
-    const [r1, r2] = await Promise.all(['x', 'y'].map((city) => runCli(['import', PBF, '--db', db, '--city', city, '--json', '-q'])));
-    const ok = [r1, r2].filter((r) => r.code === 0);
-    const refused = [r1, r2].filter((r) => r.code !== 0);
-    expect(ok).toHaveLength(1);
-    expect(refused).toHaveLength(1);
-    expect(refused[0].stderr).toMatch(/is in use by `opencim import .*--city [xy]/);
-    const city = JSON.parse(ok[0].stdout).city as string;
-    expect((await stats(db)).map((c) => c.city_id)).toEqual([city]);
-
-    const db2 = await pglite.fresh();
-    const both = await Promise.all(['x', 'y'].map((c) => runCli(['import', PBF, '--db', db2, '--city', c, '-q', '--wait'])));
-    expect(both.map((r) => r.code)).toEqual([0, 0]);
-    const s = await stats(db2);
-    expect(s.map((c) => c.city_id)).toEqual(['x', 'y']);
-    expect(s[0].counts).toEqual(s[1].counts);
-    // the city can be imported again (no phantom duplicate keys)
-    expect((await runCli(['import', PBF, '--db', db2, '--city', 'x', '-q'])).code).toBe(0);
+    // (the two trials, each on its own store, side by side)
+    const refusedOne = async () => {
+      const db = await pglite.fresh();
+      const [r1, r2] = await Promise.all(['x', 'y'].map((city) => runCli(['import', PBF, '--db', db, '--city', city, '--json', '-q'])));
+      const ok = [r1, r2].filter((r) => r.code === 0);
+      const refused = [r1, r2].filter((r) => r.code !== 0);
+      expect(ok).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(refused[0].stderr).toMatch(/is in use by `opencim import .*--city [xy]/);
+      const city = JSON.parse(ok[0].stdout).city as string;
+      expect((await stats(db)).map((c) => c.city_id)).toEqual([city]);
+    };
+    const bothWait = async () => {
+      const db2 = await pglite.fresh();
+      const both = await Promise.all(['x', 'y'].map((c) => runCli(['import', PBF, '--db', db2, '--city', c, '-q', '--wait'])));
+      expect(both.map((r) => r.code)).toEqual([0, 0]);
+      const s = await stats(db2);
+      expect(s.map((c) => c.city_id)).toEqual(['x', 'y']);
+      expect(s[0].counts).toEqual(s[1].counts);
+      // the city can be imported again (no phantom duplicate keys)
+      expect((await runCli(['import', PBF, '--db', db2, '--city', 'x', '-q'])).code).toBe(0);
+    };
+    await Promise.all([refusedOne(), bothWait()]);
   });
 
   it('kill -9 of an import leaves a stale lock that the next process takes over; the store is as before', async () => {
-    const db = await pglite.fresh();
-    expect((await runCli(['import', PBF, '--db', db, '--city', 'a', '-q'])).code).toBe(0);
-    const before = await stats(db);
+    const db = await copyStore(imported);
+    const before = importedStats;
     const imp = startCli(['import', PBF, '--db', db, '--city', 'b']);
     await imp.waitFor(/ ?B \/ \d/); // reading: the store is open
     expect(lstatSync(join(db, LOCK_FILE)).isSymbolicLink()).toBe(true);

@@ -1,5 +1,6 @@
 /**
- * `opencim safety` as a user runs it (the compiled CLI, one embedded store): imports refused whole
+ * `opencim safety` as a user runs it (the compiled CLI, one store: a PostgreSQL database, since the
+ * subject is the commands and each start on an embedded store costs seconds): imports refused whole
  * for ids repeated across files and for dates in the future, buildings without a profile named,
  * `--as-of` counting only what was done by the day, the due table with and without --overdue,
  * height flags of new and existing towers, and a city's own rules stored with it.
@@ -18,11 +19,11 @@ const json = async (args: string[]) => {
   return JSON.parse(r.stdout);
 };
 
-describe('opencim safety (pglite)', () => {
+describe('opencim safety (postgres)', () => {
   let db: string, dir: string;
   const versions = async () => (await json(['history', 'inspections', 'I-1', '--db', db])).versions.length;
   beforeAll(async () => {
-    db = await DRIVERS[0].fresh();
+    db = await DRIVERS[1].fresh({ migrated: true });
     dir = tempDir('safety-cli-');
     mkdirSync(join(dir, 'a')); mkdirSync(join(dir, 'b'));
     writeFileSync(join(dir, 'profiles.csv'), [PH,

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { intensityFromPga } from '../../src/domains/safety/zones.js';
 import { openStore } from '../../src/store/driver.js';
 import { runCli } from '../helpers/cli.js';
-import { DRIVERS, tempDir } from '../helpers/stores.js';
+import { copyStore, DRIVERS, tempDir } from '../helpers/stores.js';
 
 const square = (x: number, y: number, d: number) => [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]];
 const fc = (features: unknown[]) => JSON.stringify({ type: 'FeatureCollection', features });
@@ -21,7 +21,7 @@ it('PGA → intensity by GB 18306 / GB 50011', () => {
 
 describe.each(DRIVERS)('seismic zoning layer ($name)', (driver) => {
   it('imports polygons (versioned), gives buildings without a profile intensity the zone of their centroid, names the basis', async () => {
-    const db = await driver.fresh();
+    const db = await driver.fresh({ migrated: true });
     const dir = tempDir('zones-');
     // b1..b3 schools (one of the eight critical types), b4 a house; 0.01° apart along a parallel
     writeFileSync(join(dir, 'b.geojson'), fc([1, 2, 3, 4].map((i) => ({
@@ -57,28 +57,35 @@ describe.each(DRIVERS)('seismic zoning layer ($name)', (driver) => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).files[0]).toMatchObject({ kind: 'seismic_zones', rows: 2, added: 2, from_pga: 1 });
 
-    const flags = JSON.parse((await runCli(['safety', 'check', '--db', db, '--json', '--as-of', '2026-01-01', '--information'])).stdout) as { building_id: string; rule: string; detail: string; detail_zh: string }[];
+    const factor = async (extra: string[], on = db) => {
+      const rows = JSON.parse((await runCli(['safety', 'risk', '--db', on, '--json', '--as-of', '2026-01-01', ...extra])).stdout) as { building_id: string; factors: { factor: string; value: unknown; basis?: string }[] }[];
+      return Object.fromEntries(rows.map((r) => { const f = r.factors.find((x) => x.factor === 'seismic_intensity')!; return [r.building_id, f.value === null ? null : `${f.value} (${f.basis})`]; }));
+    };
+    // the three reads side by side, each on its own copy of the store as the import left it
+    const [r1, r2] = await Promise.all([copyStore(db), copyStore(db)]);
+    const [checked, withCityWide, withoutCityWide] = await Promise.all([
+      runCli(['safety', 'check', '--db', db, '--json', '--as-of', '2026-01-01', '--information']), factor(['--intensity', '6'], r1), factor([], r2)]);
+    const flags = JSON.parse(checked.stdout) as { building_id: string; rule: string; detail: string; detail_zh: string }[];
     // (completed 1990, before the 2021 regulation: information, not a violation)
     const seismic = flags.filter((x) => x.rule.startsWith('seismic_isolation'));
     expect(seismic.map((x) => [x.building_id, x.rule]).sort()).toEqual([['b2', 'seismic_isolation_existing'], ['b3', 'seismic_isolation_existing']]); // b1's profile says 7
     expect(seismic.find((x) => x.building_id === 'b2')!.detail).toMatch(/intensity 8 ≥ 8 .*; intensity from GB 18306 zone Z8; completed 1990, by the 2021 regulation/);
     expect(seismic.find((x) => x.building_id === 'b3')!.detail_zh).toContain('依据：地震区划 P');
 
-    const factor = async (extra: string[]) => {
-      const rows = JSON.parse((await runCli(['safety', 'risk', '--db', db, '--json', '--as-of', '2026-01-01', ...extra])).stdout) as { building_id: string; factors: { factor: string; value: unknown; basis?: string }[] }[];
-      return Object.fromEntries(rows.map((r) => { const f = r.factors.find((x) => x.factor === 'seismic_intensity')!; return [r.building_id, f.value === null ? null : `${f.value} (${f.basis})`]; }));
-    };
-    expect(await factor(['--intensity', '6'])).toEqual({ b1: '7 (from the profile)', b2: '8 (from GB 18306 zone Z8)', b3: '8 (from GB 18306 zone P)', b4: '6 (city-wide value)' });
-    expect((await factor([])).b4).toBeNull();
+    expect(withCityWide).toEqual({ b1: '7 (from the profile)', b2: '8 (from GB 18306 zone Z8)', b3: '8 (from GB 18306 zone P)', b4: '6 (city-wide value)' });
+    expect(withoutCityWide.b4).toBeNull();
 
     // re-import: Z8 changed, P gone → Z8 a new version, P closed; b3 falls back to the city-wide value
     writeFileSync(join(dir, 'zones.geojson'), zones(9, false));
     const again = await runCli(['safety', 'import', join(dir, 'zones.geojson'), '--db', db, '--json', '--actor', 'seismologist-2']);
     expect(JSON.parse(again.stdout).files[0]).toMatchObject({ rows: 1, added: 0, changed: 1, removed: 1 });
-    expect(await factor(['--intensity', '6'])).toMatchObject({ b2: '9 (from GB 18306 zone Z8)', b3: '6 (city-wide value)' });
-    const hist = JSON.parse((await runCli(['history', 'seismic_zones', 'Z8', '--db', db, '--json'])).stdout);
+    const [r3, r4] = await Promise.all([copyStore(db), copyStore(db)]);
+    const [after, history, verified] = await Promise.all([
+      factor(['--intensity', '6']), runCli(['history', 'seismic_zones', 'Z8', '--db', r3, '--json']), runCli(['archive', 'verify', '--db', r4])]);
+    expect(after).toMatchObject({ b2: '9 (from GB 18306 zone Z8)', b3: '6 (city-wide value)' });
+    const hist = JSON.parse(history.stdout);
     expect(hist.versions.map((v: { version: number; actor: string; content: { intensity: number } }) => [v.version, v.actor, v.content.intensity])).toEqual([[1, 'seismologist', 8], [2, 'seismologist-2', 9]]);
-    expect((await runCli(['archive', 'verify', '--db', db])).code).toBe(0);
+    expect(verified.code).toBe(0);
     const s = await openStore(db);
     try {
       expect((await s.query<{ n: number }>('SELECT count(*)::int AS n FROM seismic_zones_versions'))[0].n).toBe(3);

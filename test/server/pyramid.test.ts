@@ -110,7 +110,7 @@ for (const driver of DRIVERS) {
     let s: S;
     let db: string;
     beforeAll(async () => {
-      db = await driver.fresh();
+      db = await driver.fresh({ migrated: true });
       // short version/pyramid look-up times: the server notices a new pyramid within 0.5 s
       s = await cityServer(db, { tileEngine: 'app', versionTtlMs: 200 });
     });

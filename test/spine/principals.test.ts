@@ -44,7 +44,7 @@ for (const driver of DRIVERS) {
     const tok: Record<string, string> = {};
     let listed: { code: number | null; stdout: string; stderr: string };
     beforeAll(async () => {
-      db = await driver.fresh();
+      db = await driver.fresh({ migrated: true });
       const store = await openStore(db);
       await store.query(`INSERT INTO cities (city_id, name) VALUES ('t', 'T')`);
       // two through the module (each CLI start costs seconds on PGlite), two through the real CLI
@@ -132,7 +132,8 @@ for (const driver of DRIVERS) {
 
 describe('users: bad input', () => {
   let db: string;
-  beforeAll(async () => { db = await DRIVERS[0].fresh(); });
+  // (a PostgreSQL database: the subject is the command's errors, and each start on an embedded store costs seconds)
+  beforeAll(async () => { db = await DRIVERS[1].fresh({ migrated: true }); });
   it('bad input: unknown role (usage, exit 2), duplicate name (conflict), unknown user (not found): each a clear error, exit 1 by the error module\'s table', async () => {
     const bad = await runCli(['users', 'add', 'dave', '--role', 'editor,wizard', '--db', db]);
     expect(bad.code).toBe(2);

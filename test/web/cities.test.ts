@@ -16,7 +16,9 @@ import { opsConfig, report } from '../../src/domains/operations/store.js';
  * run, no register, no cases, no carbon run). In headless Debian chromium: the city switcher
  * frames the new city, nothing the city lacks is asked for (no 404, no console error), the colour
  * modes without data are disabled saying why, the header holds its buttons on one line, and the
- * dashboard and building panel speak Chinese (units, building use).
+ * dashboard and building panel speak Chinese (units, building use). The store is a PostgreSQL
+ * database (read as `opencim serve --db postgres://...` reads it): the subject is the viewer, and
+ * each CLI start on an embedded store costs seconds.
  */
 const OUT = join(ROOT, 'test-output/web');
 
@@ -36,16 +38,16 @@ describe('viewer: several cities, what each holds (chromium)', () => {
   beforeAll(async () => {
     ensureViewerBuilt();
     mkdirSync(OUT, { recursive: true });
-    const db = await DRIVERS[0].fresh();
+    const db = await DRIVERS[1].fresh({ migrated: true });
     const dir = tempDir('cities-');
     const cli = async (...args: string[]) => {
       const r = await runCli([...args, '-q']);
       if (r.code !== 0) throw new Error(`opencim ${args.join(' ')}: ${r.stderr}`);
       return r;
     };
-    await cli('generate', '--buildings', '1500', '--out', join(dir, 'gen.osm.pbf'));
+    // (generating the city needs no store: it runs beside the import of the other)
+    await Promise.all([cli('generate', '--buildings', '1500', '--out', join(dir, 'gen.osm.pbf')), cli('import', dataFile('beijing-haidian-cau.osm.pbf'), '--db', db, '--city', 'haidian')]);
     await cli('import', join(dir, 'gen.osm.pbf'), '--db', db, '--city', 'gen');
-    await cli('import', dataFile('beijing-haidian-cau.osm.pbf'), '--db', db, '--city', 'haidian');
     await cli('access', '--db', db, '--city', 'gen', '--out', join(dir, 'access.csv'));
     // a safety register of 300 residential buildings, graded A–D in turn
     registered = readFileSync(join(dir, 'access.csv'), 'utf8').trim().split('\n').slice(1, 301).map((l) => l.split(',')[0]);
@@ -66,7 +68,7 @@ describe('viewer: several cities, what each holds (chromium)', () => {
     // one case in gen and no unit grid: the cases layer is there, its hot spots are not
     const [p] = await store.query<{ x: number; y: number }>('SELECT ST_X(c) AS x, ST_Y(c) AS y FROM (SELECT ST_PointOnSurface(geom) AS c FROM buildings_current WHERE city_id = $1 ORDER BY id LIMIT 1) b', ['gen']);
     await report(store, opsConfig(), { cityId: 'gen', serviceCode: 'garbage', attributes: {}, lon: p.x, lat: p.y, channel: 'open311', actor: 'test' });
-    server = await buildServer(store, { tokens: [] });
+    server = await buildServer(store, { tokens: [], pgUrl: db });
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}`;
     browser = await launchChromium();
