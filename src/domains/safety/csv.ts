@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { CsvParser, guessDelimiter, type CsvRecord } from '../../ingest/csv.js';
-import { decoderLabel, firstUndecodable, undecodable, UTF8_ASKED_AS_GBK, type TextEncoding } from '../../ingest/encoding.js';
+import { decoderLabel, firstUndecodable, undecodable, utf8AskedAsGbk, Utf8Witness, UTF8_ASKED_AS_GBK, type TextEncoding } from '../../ingest/encoding.js';
+import { cannotReadFile } from '../../ingest/bilingual.js';
 import { futureDateProblem, GRADES, HAZARDS, localTodayDays, MEASURES, parseDate, STRUCTURES, USES, VALUE_ALIASES, type Inspection, type Profile } from './model.js';
 import { InputError } from '../../model/errors.js';
 
@@ -89,16 +90,18 @@ const MAX_ERRORS = 1000;
 export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = 'utf8', sink?: RegisterSink, ids?: ImportIds): Promise<RegisterFile> {
   const decoder = new TextDecoder(decoderLabel(encoding), { fatal: true });
   // --encoding gbk on a file of valid UTF-8 with multi-byte characters would store mojibake: read beside it as UTF-8 to tell
+  // the same bytes read as UTF-8 beside: GBK asked for UTF-8 text is refused (encoding.ts, the one rule)
   const asUtf8 = encoding === 'gbk' ? new Utf8Witness() : null;
+  const looksUtf8 = () => asUtf8 !== null && utf8AskedAsGbk(encoding, asUtf8);
   let parser: CsvParser | undefined;
   let carry = '';
   const records: CsvRecord[] = [];
   const out = new RegisterParser(file, ids);
   const stream = createReadStream(file, { highWaterMark: 1 << 16 });
   const decode = async (b?: Buffer) => {
-    asUtf8?.push(b);
+    if (b) asUtf8?.push(b); else asUtf8?.end();
     try { return b ? decoder.decode(b, { stream: true }) : decoder.decode(); } catch {
-      if (asUtf8?.looksUtf8()) throw looksUtf8Error(file);
+      if (looksUtf8()) throw looksUtf8Error(file);
       throw new RegisterCsvError([await encodingError(file, encoding)]);
     }
   };
@@ -119,7 +122,7 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
         if (sink) await out.drain(sink);
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: `cannot read the file: ${(e as Error).message}` }]);
+      if ((e as NodeJS.ErrnoException).code) throw new RegisterCsvError([{ file, row: 0, column: '', message: cannotReadFile((e as NodeJS.ErrnoException).code!) }]);
       throw e;
     } finally {
       stream.destroy();
@@ -128,35 +131,13 @@ export async function readRegisterCsv(file: string, encoding: 'utf8' | 'gbk' = '
     if (!parser) { carry += rest; parser = new CsvParser(guessDelimiter(carry.split(/[\r\n]/)[0] ?? ''), file); parser.push(carry, records); } else if (rest) parser.push(rest, records);
     parser.end(records);
     out.take(records);
-    if (asUtf8?.looksUtf8(true)) throw looksUtf8Error(file);
+    if (looksUtf8()) throw looksUtf8Error(file);
     if (sink) await out.drain(sink);
     return out.finish();
   } catch (e) {
     // what the rows say when UTF-8 is read as GBK is mojibake: the encoding is the problem to name
-    if (e instanceof InputError && !(e as { encoding?: boolean }).encoding && asUtf8?.looksUtf8()) throw looksUtf8Error(file);
+    if (e instanceof InputError && !(e as { encoding?: boolean }).encoding && looksUtf8()) throw looksUtf8Error(file);
     throw e;
-  }
-}
-
-/** Reads the same bytes as UTF-8: valid so far, and with multi-byte characters (or a UTF-8 BOM)? */
-class Utf8Witness {
-  private dec = new TextDecoder('utf-8', { fatal: true });
-  private valid = true;
-  private bytes = 0;
-  private chars = 0;
-  push(b?: Buffer): void {
-    if (!this.valid) return;
-    try {
-      const t = b ? this.dec.decode(b, { stream: true }) : this.dec.decode();
-      this.bytes += b?.length ?? 0;
-      this.chars += t.length;
-    } catch { this.valid = false; }
-  }
-  /** `ended`: the whole file was pushed (a sequence cut off at the end is then invalid) */
-  looksUtf8(ended = false): boolean {
-    if (ended) this.push();
-    // fewer UTF-16 units than bytes: some character took several bytes (the BOM's three bytes decode to nothing)
-    return this.valid && this.chars < this.bytes;
   }
 }
 
