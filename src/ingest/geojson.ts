@@ -130,7 +130,11 @@ async function* utf8Text(file: string, stream: AsyncIterable<Buffer>): AsyncGene
 async function* readSequence(file: string, size: number, options: FeatureReadOptions): AsyncGenerator<GeoFeature> {
   const t = transformFor(file, options);
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-  const lines = createInterface({ input: Readable.from(utf8Text(file, stream as AsyncIterable<Buffer>)), crlfDelay: Infinity });
+  const input = Readable.from(utf8Text(file, stream as AsyncIterable<Buffer>));
+  // (an error while reading reaches the lines below; one after they stopped, the file closed under a
+  // read still pending, has no one left to tell)
+  input.on('error', () => {});
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
   let index = 0;
   let bytes = 0;
@@ -162,6 +166,7 @@ async function* readSequence(file: string, size: number, options: FeatureReadOpt
     }
   } finally {
     lines.close();
+    input.destroy();
     stream.destroy();
   }
   options.onProgress?.(size, size);
