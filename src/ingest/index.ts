@@ -11,6 +11,7 @@ import { resolveResidential } from '../model/residential.js';
 import type { FeatureSourceOptions } from './feature-source.js';
 import { featureFormat } from './features.js';
 import { cannotReadFile } from './bilingual.js';
+import { OSM_ATTRIBUTION } from '../store/attribution.js';
 
 /** a source's format; `osm-xml` is OSM XML plain or gzip-compressed (.osm.gz): the XML reader reads either (osm/xml-reader.ts) */
 export type SourceFormat = 'osm-pbf' | 'osm-xml' | 'geojson' | 'shapefile' | 'csv';
@@ -67,8 +68,6 @@ export function sha256File(file: string): Promise<string> {
   });
 }
 
-/** The attribution OpenStreetMap's licence (ODbL) asks of whatever is shown or exported from its data. */
-export const OSM_ATTRIBUTION = '© OpenStreetMap contributors';
 
 /** An opened source; `attribution` is known from the start for OSM files, once its records are read for other formats (a Tilezen export of OSM). */
 export interface OpenedSource extends SourceToLoad { attribution?: string }

@@ -6,6 +6,7 @@ import type { EnergyParams, Grid, Zone } from './params.js';
 import type { EnergyCity } from './read.js';
 import type { TextEncoding } from '../../ingest/encoding.js';
 import type { CarbonResult } from './run.js';
+import { cityAttribution } from '../../store/attribution.js';
 
 /**
  * Use cases of the inventory: from a file (nothing stored) or on a city in the store as a run
@@ -69,7 +70,7 @@ export async function carbonFromFile(file: string, i: CarbonInputs & { city?: st
   const out = await compute(i, city, i.name ?? i.city ?? src.sourceId, i.meteredRows);
   return {
     ...out, source: resolve(file), runId: null, meteredNote: {},
-    ...(src.format === 'osm-pbf' || src.format === 'osm-xml' ? { attribution: '© OpenStreetMap contributors' } : {}),
+    ...(src.attribution ? { attribution: src.attribution } : {}),
     provenance: { sources: [{ source_id: src.sourceId, path: src.path, format: src.format, bytes: src.bytes, version: src.version ?? null }] },
   };
 }
@@ -87,7 +88,8 @@ export async function carbonRun(store: Store, i: CarbonInputs & { city?: string;
     const merged = mergeMetered(await storedMetered(store, cityId), i.meteredRows ?? [], new Set(city.buildings.ids));
     const name = (await store.query<{ name: string | null }>('SELECT name FROM cities WHERE city_id = $1', [cityId]))[0]?.name;
     const out = await compute(i, city, i.name ?? name ?? cityId, merged.rows);
-    const sources = await sourcesProvenance(store, cityId) as { format?: string }[];
+    const sources = await sourcesProvenance(store, cityId);
+    const attribution = await cityAttribution(store, cityId);
     const provenance = { sources };
     i.onProgress?.('storing results');
     const saved = await saveCarbon(store, run.run_id, cityId, out.result, {
@@ -96,7 +98,7 @@ export async function carbonRun(store: Store, i: CarbonInputs & { city?: string;
     });
     return {
       ...out, source: `city ${cityId} (${store.kind} ${store.location})`, runId: run.run_id, provenance,
-      ...(sources.some((s) => /^osm/.test(s.format ?? '')) ? { attribution: '© OpenStreetMap contributors' } : {}),
+      ...(attribution ? { attribution } : {}),
       meteredNote: { stored_records_of_missing_buildings: merged.dropped, versions: saved.meteredVersions },
     };
   });
