@@ -9,6 +9,7 @@ import type { CheckResult, CheckOptions } from '../analysis/indicators/run.js';
 import type { Store } from '../store/driver.js';
 import { withRun, type Run } from '../store/runs.js';
 import { cityAttribution } from '../store/attribution.js';
+import { headToKeep } from '../store/verify.js';
 
 export interface CheckRunOptions {
   city?: string;
@@ -71,5 +72,5 @@ export async function checkRun(store: Store, o: CheckRunOptions): Promise<{ run:
  */
 function archiveHead(run: Run): string {
   const a = run.inputs?.archive;
-  return a?.head ? `, archive 档案链头 ${a.seq}:${a.head.slice(0, 16)}` : '';
+  return a?.head ? `, archive 档案链头 ${headToKeep(a.seq, a.head)}` : '';
 }

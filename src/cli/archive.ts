@@ -102,7 +102,7 @@ async function changesCommand(o: Common & { since: string; until?: string }): Pr
 }
 
 async function verifyCommand(o: Common & { expect?: string }): Promise<void> {
-  const { parseExpectedHead, verifyArchive } = await import('../store/verify.js');
+  const { headToKeep, parseExpectedHead, verifyArchive } = await import('../store/verify.js');
   const expect = o.expect !== undefined ? parseExpectedHead(o.expect) : undefined;
   if (expect && o.city === undefined) throw new UsageError('--expect names a head of one city\'s chain: give --city too (请同时指定 --city)');
   const store = await openStore(o.db);
@@ -115,7 +115,7 @@ async function verifyCommand(o: Common & { expect?: string }): Promise<void> {
       print(`archive intact 档案完整: ${r.versions.toLocaleString('en')} versions in ${r.tables.length} tables; ` +
         (r.cities.map((c) => `${c.city_id}: ${c.seq} change sets, head ${c.head?.slice(0, 16) ?? '-'}`).join('; ') || 'no change sets yet (尚无变更集)') +
         (expect ? `; change set ${expect.seq} has the expected head ${expect.head.slice(0, 16)} (与期望链头一致)` : '') +
-        (r.cities.length === 1 && !expect ? `\nkeep the head elsewhere to find a cut chain later (记下链头以便日后核对): opencim archive verify --city ${r.cities[0].city_id} --expect ${r.cities[0].seq}:${r.cities[0].head?.slice(0, 16) ?? ''}` : ''));
+        (r.cities.length === 1 && !expect ? `\nkeep the head elsewhere to find a cut chain later (记下链头以便日后核对): opencim archive verify --city ${r.cities[0].city_id} --expect ${headToKeep(r.cities[0].seq, r.cities[0].head ?? '')}` : ''));
     } else {
       const b = r.broken[0];
       process.stderr.write(`error: archive broken 档案被篡改: first broken record ${b.kind} ${b.id}${b.version !== null ? ` version ${b.version}` : ''}: ${b.problem}\n`);

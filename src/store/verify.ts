@@ -24,6 +24,9 @@ export interface VerifyReport {
  */
 export interface ExpectedHead { seq: number; head: string }
 
+/** a chain head to keep, as `--expect` takes it: `SEQ:` and the head's first 16 hex digits */
+export const headToKeep = (seq: number, head: string): string => `${seq}:${head.slice(0, 16)}`;
+
 /** `SEQ:HEX` (as verify prints it: the change set count and the head) */
 export function parseExpectedHead(s: string): ExpectedHead {
   const m = /^(\d+):([0-9a-fA-F]{16,64})$/.exec(s.trim());
