@@ -41,7 +41,7 @@ export function archiveCommandSpecs(dbOption: () => Option): Command[] {
     .addOption(dbOption())
     .option(...WAIT_OPTION)
     .option('--city <name>', 'only this city')
-    .option('--expect <seq:head>', 'a chain head kept elsewhere (as verify printed it, SEQ:HEAD): the city\'s change set SEQ must still have it; finds change sets removed from the end, which the chain alone cannot show (needs --city)')
+    .option('--expect <seq:head>', '核对另存的链头 a chain head kept elsewhere (as verify printed it, SEQ:HEAD): the city\'s change set SEQ must still have it; finds change sets removed from the end, which the chain alone cannot show (needs --city)')
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'nothing on stderr')
     .action(async (o: Common & { expect?: string }) => { await verifyCommand(o); });
